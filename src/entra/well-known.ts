@@ -1,0 +1,48 @@
+/**
+ * Identifiers that are the same in every tenant (FACTS.md, "Exchange Online app-only").
+ */
+
+/** "Office 365 Exchange Online": the resource whose app role Exchange.ManageAsApp is granted. */
+export const EXCHANGE_ONLINE_APP_ID = '00000002-0000-0ff1-ce00-000000000000'
+/** The `Exchange.ManageAsApp` application permission (app role) of Exchange Online. */
+export const EXCHANGE_MANAGE_AS_APP_ROLE_ID = 'dc50a0fb-09a3-484d-be87-e023b12c6440'
+export const EXCHANGE_MANAGE_AS_APP = 'Exchange.ManageAsApp'
+
+/** Microsoft Graph's own app id (its service principal holds Graph's app roles). */
+export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000'
+
+/** The `aud` of an addKey/removeKey proof-of-possession token. */
+export const PROOF_TOKEN_AUDIENCE = '00000002-0000-0000-c000-000000000000'
+
+export interface DirectoryRole {
+  displayName: string
+  templateId: string
+  /** Covers every Exchange Online cmdlet (only Exchange and Global Administrator do). */
+  coversAllExchangeTasks: boolean
+}
+
+/** Directory roles that Exchange Online honours for app-only sign-in. */
+export const SUPPORTED_DIRECTORY_ROLES: readonly DirectoryRole[] = [
+  { displayName: 'Exchange Administrator', templateId: '29232cdf-9323-42fd-ade2-1d097af3e4de', coversAllExchangeTasks: true },
+  { displayName: 'Global Administrator', templateId: '62e90394-69f5-4237-9190-012177145e10', coversAllExchangeTasks: true },
+  { displayName: 'Exchange Recipient Administrator', templateId: '31392ffb-586c-42d1-9346-e59415a2cc4e', coversAllExchangeTasks: false },
+  { displayName: 'Global Reader', templateId: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451', coversAllExchangeTasks: false },
+  { displayName: 'Helpdesk Administrator', templateId: '729827e3-9c14-49f7-bb1b-9608f156bbb8', coversAllExchangeTasks: false },
+  { displayName: 'Security Administrator', templateId: '194ae4cb-b126-40b2-bd5b-6091b380977d', coversAllExchangeTasks: false },
+  { displayName: 'Security Reader', templateId: '5d6b6bb7-de71-4623-b4af-96380a352509', coversAllExchangeTasks: false },
+  { displayName: 'Compliance Administrator', templateId: '17315797-102d-40b4-93e0-432062caca18', coversAllExchangeTasks: false }
+]
+
+/** Finds a supported role by display name (any case) or template id. */
+export function findDirectoryRole(nameOrId: string): DirectoryRole | undefined {
+  const wanted = nameOrId.trim().toLowerCase()
+  return SUPPORTED_DIRECTORY_ROLES.find(
+    role => role.displayName.toLowerCase() === wanted || role.templateId === wanted
+  )
+}
+
+/**
+ * Marks the key credentials this action created, so it can prune them once expired and
+ * never touch anyone else's. Graph keeps `displayName` (≤ 90 chars) on a keyCredential.
+ */
+export const ACTION_KEY_DISPLAY_NAME_PREFIX = 'exo-cba-action'
