@@ -1,6 +1,21 @@
-import type { Cloud } from './cloud.js'
-import type { HeldCertificate, KeySize, PfxEncryption } from './certificate/types.js'
-import type { DirectoryRole } from './entra/well-known.js'
+import { tmpdir } from 'node:os'
+import { isAbsolute, join, resolve } from 'node:path'
+import { readPfx } from './certificate/index.js'
+import { PfxError, type HeldCertificate, type KeySize, type PfxEncryption, type PfxProblem } from './certificate/types.js'
+import { CLOUD_NAMES, resolveCloud, type Cloud } from './cloud.js'
+import { UserError } from './errors.js'
+import { findDirectoryRole, SUPPORTED_DIRECTORY_ROLES, type DirectoryRole } from './entra/well-known.js'
+import {
+  isDomain,
+  isGuid,
+  parseBoolean,
+  parseChoice,
+  parseGuid,
+  parseHttpsUrl,
+  parseInteger,
+  parseList,
+  shown
+} from './input-parsers.js'
 
 export type Mode = 'provision' | 'connect'
 export type SecretTarget = 'none' | 'repository' | 'environment' | 'organization'
@@ -56,4 +71,400 @@ export interface Settings {
   connectIppsSession: boolean
   /** RUNNER_TEMP: where files with secrets go (removed by the post step). */
   runnerTemp: string
+}
+
+/** Where settings come from: the action's inputs, and the way to mask secret ones. */
+export interface InputSource {
+  /** The raw input value ('' when not given); the runner passes action.yml defaults. */
+  get(name: string): string
+  /** Registers a secret so the runner masks it in every later log line. */
+  mask(value: string): void
+}
+
+export interface SettingsResult {
+  settings: Settings
+  /** Things worth a warning annotation that do not stop the run. */
+  warnings: string[]
+}
+
+const MODES: readonly Mode[] = ['provision', 'connect']
+const SECRET_TARGETS: readonly SecretTarget[] = ['none', 'repository', 'environment', 'organization']
+const VISIBILITIES: readonly OrganizationSecretVisibility[] = ['private', 'all', 'selected']
+const KEY_SIZES = ['2048', '3072', '4096'] as const
+const ENCRYPTIONS: readonly PfxEncryption[] = ['aes256', '3des']
+
+/** Inputs whose values are secrets: masked before anything else happens. */
+export const SECRET_INPUTS = [
+  'client-secret',
+  'client-certificate',
+  'client-certificate-password',
+  'pfx-base64',
+  'pfx-password',
+  'github-token'
+] as const
+
+/** Validity above this often exceeds what tenant app-management policies allow. */
+const LONG_VALIDITY_DAYS = 730
+
+/**
+ * Reads and validates every input. Throws a UserError naming the input on the first
+ * problem, before any file or network I/O. `env` gives the runner's variables
+ * (RUNNER_TEMP, GITHUB_REPOSITORY, GITHUB_API_URL); `now` decides expiry checks.
+ */
+export function readSettings(source: InputSource, env: NodeJS.ProcessEnv, now: Date): SettingsResult {
+  for (const name of SECRET_INPUTS) maskSecret(source, source.get(name))
+  const warnings: string[] = []
+  const input = (name: string): string => source.get(name).trim()
+
+  const mode = parseChoice('mode', input('mode') || 'provision', MODES)
+  const cloudName = parseChoice('cloud', input('cloud') || 'global', CLOUD_NAMES)
+  const cloud = resolveCloud(cloudName, {
+    authorityHost: input('authority-host')
+      ? parseHttpsUrl('authority-host', input('authority-host'), 'https://login.microsoftonline.com')
+      : undefined,
+    graphEndpoint: input('graph-endpoint')
+      ? parseHttpsUrl('graph-endpoint', input('graph-endpoint'), 'https://graph.microsoft.com')
+      : undefined
+  })
+
+  const tenantId = readTenantId(input('tenant-id'), mode)
+  const organization = readOrganization(input('organization'), mode, cloud.initialDomainSuffix)
+  const appId = input('app-id') ? parseGuid('app-id', input('app-id'), 'the Application (client) ID of the app') : undefined
+  if (mode === 'connect' && appId === undefined) {
+    throw new UserError(
+      "Input 'app-id' is required in connect mode: pass the Application (client) ID of the app, e.g. app-id: ${{ secrets.EXO_APP_ID }}.",
+      { input: 'app-id' }
+    )
+  }
+  const appName = readAppName(input('app-name') || 'EXO Background Process')
+  const roles = readRoles(source.get('roles') || 'Exchange Administrator')
+
+  const signIn = readSignIn(source, mode)
+
+  const validityDays = parseInteger('cert-validity-days', input('cert-validity-days') || '365', 1, 3650)
+  if (validityDays > LONG_VALIDITY_DAYS) {
+    warnings.push(
+      `cert-validity-days is ${validityDays}: tenant app-management policies often cap certificate lifetimes (commonly at 2 years or less), and Graph then rejects the certificate. Rotation makes long lifetimes unnecessary.`
+    )
+  }
+  const keySize = Number(parseChoice('cert-key-size', input('cert-key-size') || '2048', KEY_SIZES)) as KeySize
+  const subject = readSubject(input('cert-subject') || `CN=${appName}`)
+  const encryption = parseChoice('pfx-encryption', input('pfx-encryption') || 'aes256', ENCRYPTIONS)
+  const rotateBeforeDays = parseInteger('rotate-before-days', input('rotate-before-days') || '30', 0, 3650)
+  if (rotateBeforeDays >= validityDays) {
+    throw new UserError(
+      `Input 'rotate-before-days' (${rotateBeforeDays}) must be less than 'cert-validity-days' (${validityDays}), otherwise every new certificate would be due for rotation at once.`,
+      { input: 'rotate-before-days' }
+    )
+  }
+
+  const held = readHeldCertificate(source, mode, now, warnings)
+  const secrets = readSecrets(source, env)
+  if (mode === 'connect' && secrets.target !== 'none') {
+    warnings.push("secret-target is ignored in connect mode: connect mode stores nothing, it only uses the certificate it is given.")
+  }
+
+  const verifyEnabled = parseBoolean('verify', input('verify') || 'true')
+  const verifyTimeout = parseInteger('verify-timeout-seconds', input('verify-timeout-seconds') || '180', 0, 3600)
+  const dryRun = parseBoolean('dry-run', input('dry-run') || 'false')
+  const connectIppsSession = parseBoolean('connect-ippssession', input('connect-ippssession') || 'false')
+
+  const runnerTemp = env.RUNNER_TEMP?.trim() || tmpdir()
+  const connectScriptPath = readConnectScriptPath(input('connect-script-path'), runnerTemp, env)
+
+  return {
+    settings: {
+      mode,
+      tenantId,
+      organization,
+      app: { id: appId, name: appName },
+      roles,
+      cloud,
+      signIn,
+      newCertificate: { subject, keySize, validityDays, encryption },
+      rotateBeforeDays,
+      held,
+      secrets,
+      verify: { enabled: verifyEnabled, timeoutSeconds: verifyTimeout },
+      dryRun,
+      connectScriptPath,
+      connectIppsSession,
+      runnerTemp
+    },
+    warnings
+  }
+}
+
+/**
+ * Masks a secret and, for multi-line values such as PEM, each line on its own: the
+ * runner matches masks line by line, so a multi-line mask alone would never match.
+ */
+export function maskSecret(source: Pick<InputSource, 'mask'>, value: string): void {
+  if (value.trim() === '') return
+  source.mask(value)
+  if (!/[\r\n]/.test(value)) return
+  for (const line of value.split(/\r?\n/)) {
+    const trimmed = line.trim()
+    // PEM armour lines are public and would only add noise to the mask list.
+    if (trimmed.length >= 8 && !trimmed.startsWith('-----')) source.mask(trimmed)
+  }
+}
+
+function readTenantId(value: string, mode: Mode): string | undefined {
+  if (value === '') {
+    if (mode === 'provision') {
+      throw new UserError(
+        "Input 'tenant-id' is required in provision mode: the Directory (tenant) ID GUID, or a verified domain of the tenant such as contoso.onmicrosoft.com.",
+        { input: 'tenant-id' }
+      )
+    }
+    return undefined
+  }
+  if (isGuid(value)) return value.toLowerCase()
+  if (isDomain(value)) return value.toLowerCase()
+  throw new UserError(
+    `Input 'tenant-id' must be the Directory (tenant) ID GUID or a verified domain of the tenant (e.g. contoso.onmicrosoft.com); got ${shown(value)}.`,
+    { input: 'tenant-id' }
+  )
+}
+
+function readOrganization(value: string, mode: Mode, suffix: string): string | undefined {
+  if (value === '') {
+    if (mode === 'connect') {
+      throw new UserError(
+        `Input 'organization' is required in connect mode: the tenant's primary ${suffix} domain, e.g. organization: \${{ secrets.EXO_ORGANIZATION }}.`,
+        { input: 'organization' }
+      )
+    }
+    return undefined
+  }
+  const lower = value.toLowerCase()
+  if (!isDomain(lower) || !lower.endsWith(suffix) || lower.length === suffix.length) {
+    throw new UserError(
+      `Input 'organization' must be the tenant's primary ${suffix} domain (e.g. contoso${suffix}), which Connect-ExchangeOnline -Organization requires; got ${shown(value)}. Leave it empty in provision mode to discover it.`,
+      { input: 'organization' }
+    )
+  }
+  return lower
+}
+
+function readAppName(value: string): string {
+  // Graph allows long names, but the name also becomes the certificate subject and part of
+  // the app's uniqueName; control characters would corrupt logs and the connect script.
+  if (value.length > 120 || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new UserError(
+      `Input 'app-name' must be a display name of at most 120 characters without control characters; got ${shown(value)}.`,
+      { input: 'app-name' }
+    )
+  }
+  return value
+}
+
+function readRoles(value: string): DirectoryRole[] {
+  const names = parseList(value)
+  if (names.length === 1 && names[0].toLowerCase() === 'none') return []
+  if (names.length === 0) {
+    throw new UserError("Input 'roles' is empty: name at least one directory role, or 'none'.", { input: 'roles' })
+  }
+  const roles: DirectoryRole[] = []
+  for (const name of names) {
+    const role = findDirectoryRole(name)
+    if (role === undefined) {
+      throw new UserError(
+        `Input 'roles' names ${shown(name)}, which is not a directory role that Exchange Online supports for app-only access. Use display names or template ids of: ${SUPPORTED_DIRECTORY_ROLES.map(r => r.displayName).join(', ')} — or 'none' when you grant access through Exchange role groups instead.`,
+        { input: 'roles' }
+      )
+    }
+    if (!roles.includes(role)) roles.push(role)
+  }
+  return roles
+}
+
+function readSubject(value: string): string {
+  // A distinguished name of RDNs like CN=…, O=…; the certificate engine builds it.
+  const rdn = /^\s*(CN|O|OU|L|ST|C|E|DC)\s*=\s*[^,=]+$/i
+  const parts = value.split(',')
+  if (value.length > 200 || !parts.every(part => rdn.test(part)) || !/(^|,)\s*CN\s*=/i.test(value)) {
+    throw new UserError(
+      `Input 'cert-subject' must be a distinguished name with a CN, such as 'CN=EXO Background Process' or 'CN=exo-jobs, O=Contoso'; got ${shown(value)}.`,
+      { input: 'cert-subject' }
+    )
+  }
+  return parts.map(part => part.trim()).join(', ')
+}
+
+function readSignIn(source: InputSource, mode: Mode): Settings['signIn'] {
+  const clientIdValue = source.get('client-id').trim()
+  const clientSecret = source.get('client-secret').trim() || undefined
+  const certificateValue = source.get('client-certificate').trim()
+  const audience = source.get('audience').trim() || 'api://AzureADTokenExchange'
+  const clientId = clientIdValue
+    ? parseGuid('client-id', clientIdValue, 'the Application (client) ID of the provisioning identity')
+    : undefined
+  if (mode === 'provision' && clientId === undefined) {
+    throw new UserError(
+      "Input 'client-id' is required in provision mode: the Application (client) ID of the identity that provisions the app (with a federated credential for this repository, a client-secret or a client-certificate).",
+      { input: 'client-id' }
+    )
+  }
+  if (clientSecret !== undefined && certificateValue !== '') {
+    throw new UserError(
+      "Inputs 'client-secret' and 'client-certificate' are both set: give only one way for the provisioning identity to sign in (or neither, to use GitHub OIDC).",
+      { input: 'client-secret' }
+    )
+  }
+  if (clientSecret !== undefined) return { method: 'client-secret', clientId, clientSecret, audience }
+  if (certificateValue !== '') {
+    const clientCertificatePem = readClientCertificate(certificateValue, source.get('client-certificate-password'))
+    return { method: 'client-certificate', clientId, clientCertificatePem, audience }
+  }
+  return { method: 'github-oidc', clientId, audience }
+}
+
+function readClientCertificate(value: string, password: string): string {
+  if (value.includes('-----BEGIN')) {
+    if (!/-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.test(value) || !value.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new UserError(
+        "Input 'client-certificate' is PEM but must hold both the private key (-----BEGIN PRIVATE KEY-----) and the certificate (-----BEGIN CERTIFICATE-----).",
+        { input: 'client-certificate' }
+      )
+    }
+    return value
+  }
+  const held = openPfx(value, password, 'client-certificate', 'client-certificate-password')
+  return `${held.privateKeyPem.trim()}\n${held.certificatePem.trim()}\n`
+}
+
+function readHeldCertificate(
+  source: InputSource,
+  mode: Mode,
+  now: Date,
+  warnings: string[]
+): HeldCertificate | undefined {
+  const pfxBase64 = source.get('pfx-base64').trim()
+  const password = source.get('pfx-password')
+  if (pfxBase64 === '') {
+    if (mode === 'connect') {
+      throw new UserError(
+        "Input 'pfx-base64' is required in connect mode: pass the certificate the provision run stored, e.g. pfx-base64: ${{ secrets.EXO_CERT_PFX_BASE64 }} with pfx-password: ${{ secrets.EXO_CERT_PASSWORD }}.",
+        { input: 'pfx-base64' }
+      )
+    }
+    if (password !== '') warnings.push("pfx-password is set but pfx-base64 is empty: is the EXO_CERT_PFX_BASE64 secret missing?")
+    return undefined
+  }
+  const held = openPfx(pfxBase64, password, 'pfx-base64', 'pfx-password')
+  const problem =
+    held.notAfter.getTime() <= now.getTime()
+      ? `expired on ${held.notAfter.toISOString()}`
+      : held.notBefore.getTime() > now.getTime()
+        ? `is not valid before ${held.notBefore.toISOString()}`
+        : undefined
+  if (problem !== undefined) {
+    const what = `The certificate in 'pfx-base64' (thumbprint ${held.thumbprint}) ${problem}`
+    if (mode === 'connect') {
+      throw new UserError(
+        `${what}. Run this action in provision mode to rotate it (a scheduled rotation workflow keeps this from happening), then use the new secrets.`,
+        { input: 'pfx-base64' }
+      )
+    }
+    // Provision mode does not sign in with the held certificate, so it can replace it.
+    warnings.push(`${what}; a new certificate will be created.`)
+  }
+  return held
+}
+
+function openPfx(value: string, password: string, input: string, passwordInput: string): HeldCertificate {
+  try {
+    return readPfx(value, password)
+  } catch (error) {
+    if (!(error instanceof PfxError)) throw error
+    throw new UserError(pfxProblemSentence(error.problem, input, passwordInput), { input, cause: error })
+  }
+}
+
+function pfxProblemSentence(problem: PfxProblem, input: string, passwordInput: string): string {
+  switch (problem) {
+    case 'not-base64':
+      return `Input '${input}' is not base64. Pass the PFX file base64-encoded on one line, e.g. \`base64 -w0 cert.pfx\` (Linux) or [Convert]::ToBase64String([IO.File]::ReadAllBytes('cert.pfx')) (PowerShell).`
+    case 'not-pkcs12':
+      return `Input '${input}' is base64 but not a PKCS#12 (.pfx) file. Export the certificate with its private key as .pfx, then base64-encode it.`
+    case 'wrong-password':
+      return `Input '${passwordInput}' does not open the PFX in '${input}'. Check that both come from the same run (e.g. the EXO_CERT_PASSWORD and EXO_CERT_PFX_BASE64 secrets).`
+    case 'no-certificate':
+      return `The PFX in '${input}' holds no certificate. Export it with its certificate and private key.`
+    case 'no-private-key':
+      return `The PFX in '${input}' holds no private key, so it cannot sign in. Export it again including the private key ("Yes, export the private key").`
+    case 'key-mismatch':
+      return `The private key in the PFX in '${input}' does not belong to its certificate. Export the certificate together with its own key.`
+    case 'not-rsa':
+      return `The PFX in '${input}' has a non-RSA key. Entra ID certificate credentials for Exchange Online need an RSA key; let provision mode create one.`
+  }
+}
+
+function readSecrets(source: InputSource, env: NodeJS.ProcessEnv): Settings['secrets'] {
+  const input = (name: string): string => source.get(name).trim()
+  const target = parseChoice('secret-target', input('secret-target') || 'none', SECRET_TARGETS)
+  const prefix = input('secret-prefix') || 'EXO_'
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix) || prefix.toUpperCase().startsWith('GITHUB_')) {
+    throw new UserError(
+      `Input 'secret-prefix' must start a valid GitHub secret name: letters, digits and '_' only, not starting with a digit or 'GITHUB_' (e.g. EXO_ or CONTOSO_EXO_); got ${shown(prefix)}.`,
+      { input: 'secret-prefix' }
+    )
+  }
+  const environment = input('secret-environment') || undefined
+  const githubToken = input('github-token') || undefined
+  const visibility = parseChoice('secret-visibility', input('secret-visibility') || 'private', VISIBILITIES)
+  const selectedRepositories = parseList(source.get('secret-repositories'))
+  const apiUrl = (env.GITHUB_API_URL?.trim() || 'https://api.github.com').replace(/\/+$/, '')
+
+  const repositoryValue = input('repository') || env.GITHUB_REPOSITORY?.trim() || ''
+  let repository: Settings['secrets']['repository']
+  if (repositoryValue !== '') {
+    const match = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/.exec(repositoryValue)
+    if (match === null) {
+      throw new UserError(`Input 'repository' must be owner/name, e.g. contoso/exo-jobs; got ${shown(repositoryValue)}.`, {
+        input: 'repository'
+      })
+    }
+    repository = { owner: match[1], repo: match[2] }
+  }
+
+  if (target !== 'none') {
+    if (githubToken === undefined) {
+      throw new UserError(
+        `Input 'github-token' is required with secret-target: ${target}. The workflow's GITHUB_TOKEN cannot write Actions secrets: use a fine-grained personal access token with "Secrets: Read and write" or a GitHub App installation token (actions/create-github-app-token).`,
+        { input: 'github-token' }
+      )
+    }
+    if (repository === undefined) {
+      throw new UserError(
+        `Input 'repository' is needed with secret-target: ${target} outside GitHub Actions (GITHUB_REPOSITORY is not set): pass owner/name.`,
+        { input: 'repository' }
+      )
+    }
+  }
+  if (target === 'environment' && environment === undefined) {
+    throw new UserError(
+      "Input 'secret-environment' is required with secret-target: environment: name the GitHub environment (Settings → Environments) whose secrets are written.",
+      { input: 'secret-environment' }
+    )
+  }
+  if (target === 'organization' && visibility === 'selected' && selectedRepositories.length === 0) {
+    throw new UserError(
+      "Input 'secret-repositories' is required with secret-visibility: selected: list the repositories (names in the organization) that may use the secrets.",
+      { input: 'secret-repositories' }
+    )
+  }
+  return { target, environment, prefix: prefix.toUpperCase(), githubToken, repository, visibility, selectedRepositories, apiUrl }
+}
+
+function readConnectScriptPath(value: string, runnerTemp: string, env: NodeJS.ProcessEnv): string {
+  if (value === '') return join(runnerTemp, 'exo-cba', 'Connect-ExoCba.ps1')
+  if (/[\u0000-\u001f]/.test(value) || !value.toLowerCase().endsWith('.ps1')) {
+    throw new UserError(`Input 'connect-script-path' must be a file path ending in .ps1; got ${shown(value)}.`, {
+      input: 'connect-script-path'
+    })
+  }
+  return isAbsolute(value) ? value : resolve(env.GITHUB_WORKSPACE?.trim() || process.cwd(), value)
 }

@@ -1,0 +1,16 @@
+# Test double of Microsoft's ExchangeOnlineManagement module, for the tests in
+# __tests__/powershell only: they put its parent folder on PSModulePath. It has the real
+# module's name and certificate parameters so the emitted connect script binds exactly as
+# it would against the real module; see ExchangeOnlineManagement.psm1.
+@{
+  RootModule        = 'ExchangeOnlineManagement.psm1'
+  ModuleVersion     = '3.7.2'
+  GUID              = '6b1cf1a4-5f0e-4e0b-9f6e-3c8a4b7e2d10'
+  Author            = 'exo-cba-action tests'
+  Description       = 'Test double of ExchangeOnlineManagement (not the real module).'
+  PowerShellVersion = '7.0'
+  FunctionsToExport = @('Connect-ExchangeOnline', 'Connect-IPPSSession', 'Get-ConnectionInformation', 'Disconnect-ExchangeOnline')
+  CmdletsToExport   = @()
+  VariablesToExport = @()
+  AliasesToExport   = @()
+}

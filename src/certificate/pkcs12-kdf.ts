@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto'
+import type { Hash } from './oids.js'
+
+/** What the derived bytes are for (RFC 7292 appendix B.3). */
+export const KDF_PURPOSE = { key: 1, iv: 2, mac: 3 } as const
+type Purpose = (typeof KDF_PURPOSE)[keyof typeof KDF_PURPOSE]
+
+const BLOCK_BYTES: Record<Hash, number> = { sha1: 64, sha224: 64, sha256: 64, sha384: 128, sha512: 128 }
+
+/** The password as PKCS#12 hashes it: BMPString (UTF-16BE) with a two-byte terminator. */
+function bmpPassword(password: string): Buffer {
+  return Buffer.concat([Buffer.from(password, 'utf16le').swap16(), Buffer.alloc(2)])
+}
+
+function repeatToMultiple(bytes: Buffer, blockBytes: number): Buffer {
+  if (bytes.length === 0) return bytes
+  const length = blockBytes * Math.ceil(bytes.length / blockBytes)
+  const out = Buffer.alloc(length)
+  for (let i = 0; i < length; i++) out[i] = bytes[i % bytes.length]
+  return out
+}
+
+/**
+ * The PKCS#12 key derivation (RFC 7292 appendix B.2). Still needed next to PBKDF2: the
+ * integrity MAC key is always derived this way, and so are the legacy 3DES/RC2 keys.
+ */
+export function pkcs12Kdf(
+  password: string,
+  salt: Buffer,
+  purpose: Purpose,
+  iterations: number,
+  length: number,
+  hash: Hash
+): Buffer {
+  const v = BLOCK_BYTES[hash]
+  const diversifier = Buffer.alloc(v, purpose)
+  const input = Buffer.concat([repeatToMultiple(salt, v), repeatToMultiple(bmpPassword(password), v)])
+  const out: Buffer[] = []
+  let produced = 0
+  while (produced < length) {
+    let a = createHash(hash).update(diversifier).update(input).digest()
+    for (let i = 1; i < iterations; i++) a = createHash(hash).update(a).digest()
+    out.push(a)
+    produced += a.length
+    if (produced >= length) break
+    // I_j = (I_j + B + 1) mod 2^(v*8), for every v-byte block of I, where B repeats A.
+    const b = repeatToMultiple(a, v).subarray(0, v)
+    for (let j = 0; j < input.length; j += v) {
+      let carry = 1
+      for (let k = v - 1; k >= 0; k--) {
+        const sum = input[j + k] + b[k] + carry
+        input[j + k] = sum & 0xff
+        carry = sum >> 8
+      }
+    }
+  }
+  return Buffer.concat(out).subarray(0, length)
+}

@@ -1,0 +1,163 @@
+/**
+ * A plan in words: lines for the dry-run log (Terraform-style `+` create, `~` update,
+ * `-` remove) and one row per resource for the job summary, with its state before and
+ * what the plan makes of it.
+ */
+import type { Change, CertificatePlan, HeldCertificateSummary, Plan } from './plan.js'
+import { EXCHANGE_MANAGE_AS_APP } from './well-known.js'
+
+/** What happens to a resource: made now, already right, changed, or taken away. */
+export type Outcome = 'created' | 'present' | 'updated' | 'removed'
+
+export interface ResourceRow {
+  /** e.g. `App registration`, `Directory role: Exchange Administrator`. */
+  resource: string
+  /** Its state before, in words. */
+  before: string
+  after: Outcome
+  /** Names, ids or the reason, in words. */
+  detail: string
+}
+
+export interface PlanDescription {
+  lines: string[]
+  rows: ResourceRow[]
+}
+
+export function describePlan(plan: Plan): PlanDescription {
+  return { lines: describePlanLines(plan), rows: describePlanRows(plan) }
+}
+
+/** The dry-run log: one line per change, then what happens to the certificate. */
+export function describePlanLines(plan: Plan): string[] {
+  const lines =
+    plan.changes.length === 0
+      ? ['No changes: the app, its service principal, Exchange.ManageAsApp and the roles are in place.']
+      : [`Plan: ${count(plan.changes.length, 'change')}.`, ...plan.changes.flatMap(change => describeChange(change, plan))]
+  lines.push(`Certificate: ${certificateSentence(plan.certificate)}`)
+  return lines
+}
+
+/** One change in words (several lines for a prune of several certificates). */
+export function describeChange(change: Change, plan: Plan): string[] {
+  const app = `"${plan.app.displayName}"`
+  switch (change.kind) {
+    case 'create-app':
+      return [
+        `+ create app ${app} (uniqueName ${change.uniqueName}, single tenant, requesting ${EXCHANGE_MANAGE_AS_APP})`
+      ]
+    case 'set-required-resource-access':
+      return [`~ request ${EXCHANGE_MANAGE_AS_APP} on app ${app} (its other API permissions are kept)`]
+    case 'create-service-principal':
+      return [`+ create the service principal of app ${app}`]
+    case 'grant-exchange-manage-as-app':
+      return [`+ grant ${EXCHANGE_MANAGE_AS_APP} of Office 365 Exchange Online (admin consent)`]
+    case 'assign-directory-role':
+      return [`+ assign directory role ${change.role.displayName} (${change.role.templateId}) over the whole directory`]
+    case 'add-certificate':
+      return [`+ add a new certificate to app ${app}, beside the existing ones: ${certificateSentence(plan.certificate)}`]
+    case 'remove-expired-certificates':
+      return change.certificates.map(
+        certificate =>
+          `- remove expired certificate "${certificate.displayName}" (keyId ${certificate.keyId}, ` +
+          `expired ${day(certificate.endDateTime)}), after the new state is verified and stored`
+      )
+  }
+}
+
+/** The job summary's table: app, service principal, permission + consent, each role, certificate. */
+export function describePlanRows(plan: Plan): ResourceRow[] {
+  const rows: ResourceRow[] = []
+  const app = plan.app
+  rows.push({
+    resource: 'App registration',
+    before: app.existed ? `present${app.foundBy === 'display-name' ? ' (found by display name)' : ''}` : 'absent',
+    after: app.existed ? 'present' : 'created',
+    detail: [
+      `"${app.displayName}"`,
+      app.appId === undefined ? undefined : `appId ${app.appId}`,
+      app.uniqueName === undefined ? undefined : `uniqueName ${app.uniqueName}`
+    ]
+      .filter(part => part !== undefined)
+      .join(', ')
+  })
+
+  const servicePrincipal = plan.servicePrincipal
+  rows.push({
+    resource: 'Service principal',
+    before: servicePrincipal.existed ? 'present' : 'absent',
+    after: servicePrincipal.existed ? 'present' : 'created',
+    detail: servicePrincipal.id === undefined ? 'the identity the permission and roles attach to' : `id ${servicePrincipal.id}`
+  })
+
+  const { requestedBefore, grantedBefore } = plan.exchangeManageAsApp
+  rows.push({
+    resource: `${EXCHANGE_MANAGE_AS_APP} permission + consent`,
+    before: `${requestedBefore ? 'requested' : 'not requested'}, ${grantedBefore ? 'consented' : 'not consented'}`,
+    after: requestedBefore && grantedBefore ? 'present' : !requestedBefore && !grantedBefore ? 'created' : 'updated',
+    detail: 'application permission of Office 365 Exchange Online'
+  })
+
+  for (const role of plan.roles) {
+    rows.push({
+      resource: `Directory role: ${role.displayName}`,
+      before: role.assignedBefore ? 'assigned over the whole directory' : 'not assigned over the whole directory',
+      after: role.assignedBefore ? 'present' : 'created',
+      detail: `template ${role.templateId}, scope /`
+    })
+  }
+
+  const certificate = plan.certificate
+  rows.push({
+    resource: 'Certificate',
+    before: certificateBefore(certificate),
+    after: certificate.decision === 'add-new' ? 'created' : 'present',
+    detail: certificateSentence(certificate)
+  })
+
+  if (plan.prune !== undefined) {
+    rows.push({
+      resource: 'Expired certificates made by this action',
+      before: `${count(plan.prune.certificates.length, 'expired certificate')} on the app`,
+      after: 'removed',
+      detail: plan.prune.certificates.map(expired => `keyId ${expired.keyId} (expired ${day(expired.endDateTime)})`).join(', ')
+    })
+  }
+  return rows
+}
+
+function certificateBefore(certificate: CertificatePlan): string {
+  if (certificate.reason === 'none-held') return 'none held'
+  const held = certificate.held
+  return `held ${held.thumbprint}, ${held.daysLeft < 0 ? 'expired' : 'expires'} ${day(held.notAfter)}${held.onApp ? '' : ', not on the app'}`
+}
+
+function certificateSentence(certificate: CertificatePlan): string {
+  switch (certificate.reason) {
+    case 'none-held':
+      return 'this run holds no certificate (pfx-base64 is empty), so a new one is made.'
+    case 'held-not-on-app':
+      return `the held certificate ${certificate.held.thumbprint} is not on the app, so a new one is made.`
+    case 'held-expiring':
+      return (
+        `the held certificate ${certificate.held.thumbprint} ${expiry(certificate.held)}, within ` +
+        `rotate-before-days (${certificate.rotateBeforeDays}), so a new one is made; the old one stays on the app until it expires.`
+      )
+    case 'held-valid':
+      return `keeping the held certificate ${certificate.held.thumbprint}, which ${expiry(certificate.held)}.`
+  }
+}
+
+function expiry(held: HeldCertificateSummary): string {
+  if (held.daysLeft < 0) return `expired on ${day(held.notAfter)} (${count(-held.daysLeft, 'day')} ago)`
+  return `expires on ${day(held.notAfter)} (${count(held.daysLeft, 'day')} left)`
+}
+
+function day(iso: string): string {
+  const time = Date.parse(iso)
+  return Number.isNaN(time) ? iso : new Date(time).toISOString().slice(0, 10)
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
+}

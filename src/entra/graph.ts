@@ -1,0 +1,298 @@
+/**
+ * Microsoft Graph access: @microsoft/microsoft-graph-client with a middleware chain of
+ * authentication → the retry policy (retry.ts) → HTTP. Every response comes back as
+ * plain data or a GraphRequestError; callers never see fetch or middleware details.
+ */
+import type { TokenCredential } from '@azure/identity'
+import {
+  AuthenticationHandler,
+  Client,
+  HTTPMessageHandler,
+  ResponseType,
+  type Context,
+  type Middleware
+} from '@microsoft/microsoft-graph-client'
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js'
+import { defaultScope, type Cloud } from '../cloud.js'
+import {
+  classifyFailure,
+  RetryClock,
+  REPLICATION_BUDGET,
+  TRANSIENT_BUDGET,
+  type RetryBudget
+} from './retry.js'
+
+export type GraphMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE'
+
+export interface GraphCall {
+  method: GraphMethod
+  /** Relative to the version root, e.g. `/applications?$filter=...`. */
+  path: string
+  body?: unknown
+  headers?: Record<string, string>
+  /**
+   * The call touches an object this run created moments ago: the documented replication
+   * errors (404 Request_ResourceNotFound, 400 NoBackingApplicationObject) are retried.
+   */
+  newObject?: boolean
+}
+
+export interface GraphResult<T = unknown> {
+  status: number
+  body: T
+  headers: Headers
+}
+
+/** A Graph error answer, with the pieces a user or a retry decision needs. */
+export class GraphRequestError extends Error {
+  override readonly name = 'GraphRequestError'
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly code: string,
+    readonly graphMessage: string,
+    readonly requestId?: string
+  ) {
+    super(`Microsoft Graph answered ${status} ${code} to ${method} ${path}: ${graphMessage}`)
+  }
+}
+
+export interface GraphOptions {
+  transientBudget?: RetryBudget
+  replicationBudget?: RetryBudget
+  /** Called after every HTTP exchange (including retries): for counting and logs. */
+  onExchange?: (event: { method: string; url: string; status: number | 'network-error'; retry: boolean }) => void
+}
+
+/** Counts of what a run did, for the log and the benchmarks. */
+export interface GraphStats {
+  reads: number
+  writes: number
+  retries: number
+}
+
+export class Graph {
+  readonly stats: GraphStats = { reads: 0, writes: 0, retries: 0 }
+
+  private constructor(
+    private readonly client: Client,
+    private readonly options: GraphOptions
+  ) {}
+
+  static create(credential: TokenCredential, cloud: Cloud, options: GraphOptions = {}): Graph {
+    const auth = new AuthenticationHandler(
+      new TokenCredentialAuthenticationProvider(credential, { scopes: [defaultScope(cloud.graphResource)] })
+    )
+    let graph: Graph | undefined
+    const retry = new TransientRetryMiddleware(options.transientBudget ?? TRANSIENT_BUDGET, (event) => {
+      if (graph !== undefined) {
+        if (event.retry) graph.stats.retries++
+        options.onExchange?.(event)
+      }
+    })
+    auth.setNext(retry)
+    retry.setNext(new HTTPMessageHandler())
+    const endpoint = new URL(cloud.graphEndpoint)
+    const client = Client.initWithMiddleware({
+      middleware: auth,
+      baseUrl: `${cloud.graphEndpoint}/`,
+      defaultVersion: 'v1.0',
+      // The auth middleware only attaches tokens to known Graph hosts or these.
+      customHosts: new Set([endpoint.hostname])
+    })
+    graph = new Graph(client, options)
+    return graph
+  }
+
+  /** Sends one request; retries as retry.ts says; throws GraphRequestError on an error answer. */
+  async call<T = unknown>(call: GraphCall): Promise<GraphResult<T>> {
+    const clock = new RetryClock(this.options.replicationBudget ?? REPLICATION_BUDGET)
+    for (;;) {
+      const response = await this.send(call)
+      if (response.ok) return { status: response.status, body: (await readBody(response)) as T, headers: response.headers }
+      const error = await toGraphError(call, response)
+      const failure = classifyFailure({ status: error.status, code: error.code, message: error.graphMessage }, call.newObject ?? false)
+      if (failure.kind === 'replication-lag' && (await clock.waitBeforeRetry())) {
+        this.stats.retries++
+        continue
+      }
+      throw error
+    }
+  }
+
+  /**
+   * Sends up to 20 calls in one `$batch` round trip. Each answer is its own: a throttled
+   * sub-request is sent again (in a smaller batch) as the retry policy says; other
+   * failures come back as GraphRequestError values, not thrown.
+   */
+  async batch(calls: (GraphCall & { id: string; dependsOn?: string[] })[]): Promise<Map<string, GraphResult | GraphRequestError>> {
+    if (calls.length > 20) throw new Error('A Graph $batch takes at most 20 requests')
+    const results = new Map<string, GraphResult | GraphRequestError>()
+    let pending = calls
+    const clock = new RetryClock(this.options.transientBudget ?? TRANSIENT_BUDGET)
+    const lagClock = new RetryClock(this.options.replicationBudget ?? REPLICATION_BUDGET)
+    while (pending.length > 0) {
+      const answer = await this.call<{ responses: BatchAnswer[] }>({
+        method: 'POST',
+        path: '/$batch',
+        body: {
+          requests: pending.map(c => ({
+            id: c.id,
+            method: c.method,
+            url: c.path,
+            ...(c.dependsOn && c.dependsOn.length > 0 ? { dependsOn: c.dependsOn.filter(d => pending.some(p => p.id === d)) } : {}),
+            ...(c.body === undefined ? {} : { body: c.body, headers: { 'Content-Type': 'application/json', ...c.headers } }),
+            ...(c.body === undefined && c.headers ? { headers: c.headers } : {})
+          }))
+        }
+      })
+      this.stats.reads += pending.filter(c => c.method === 'GET').length
+      this.stats.writes += pending.filter(c => c.method !== 'GET').length
+      const again: typeof pending = []
+      let retryAfterMs: number | undefined
+      let lagOnly = true
+      for (const sub of answer.body.responses) {
+        const call = pending.find(c => c.id === sub.id)
+        if (call === undefined) continue
+        if (sub.status < 400) {
+          results.set(sub.id, { status: sub.status, body: sub.body, headers: new Headers(sub.headers ?? {}) })
+          continue
+        }
+        const error = batchError(call, sub)
+        const failure = classifyFailure(
+          { status: sub.status, code: error.code, message: error.graphMessage, retryAfter: sub.headers?.['Retry-After'] ?? sub.headers?.['retry-after'] },
+          call.newObject ?? false
+        )
+        // 424: a request it depended on failed; it runs again with that one.
+        if (failure.kind !== 'fatal' || (sub.status === 424 && again.length >= 0)) {
+          again.push(call)
+          if (failure.kind !== 'replication-lag' && sub.status !== 424) lagOnly = false
+          if ((failure.kind === 'throttled' || failure.kind === 'unavailable') && failure.retryAfterMs !== undefined) {
+            retryAfterMs = Math.max(retryAfterMs ?? 0, failure.retryAfterMs)
+          }
+          results.set(sub.id, error)
+          continue
+        }
+        results.set(sub.id, error)
+      }
+      // Only retry 424s whose dependency is being retried too.
+      pending = again.filter(c => {
+        const sub = results.get(c.id)
+        if (!(sub instanceof GraphRequestError) || sub.status !== 424) return true
+        return (c.dependsOn ?? []).some(d => again.some(a => a.id === d && (results.get(a.id) as GraphRequestError).status !== 424))
+      })
+      if (pending.length === 0) break
+      const waited = lagOnly ? await lagClock.waitBeforeRetry() : await clock.waitBeforeRetry(retryAfterMs)
+      if (!waited) break
+      this.stats.retries += pending.length
+    }
+    return results
+  }
+
+  private async send(call: GraphCall): Promise<Response> {
+    if (call.method === 'GET') this.stats.reads++
+    else this.stats.writes++
+    let request = this.client.api(call.path).responseType(ResponseType.RAW)
+    if (call.headers !== undefined) request = request.headers(call.headers)
+    switch (call.method) {
+      case 'GET':
+        return (await request.get()) as Response
+      case 'POST':
+        return (await request.post(call.body ?? {})) as Response
+      case 'PATCH':
+        return (await request.patch(call.body ?? {})) as Response
+      case 'DELETE':
+        return (await request.delete()) as Response
+    }
+  }
+}
+
+interface BatchAnswer {
+  id: string
+  status: number
+  headers?: Record<string, string>
+  body?: unknown
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  if (response.status === 204) return undefined
+  const text = await response.text()
+  if (text === '') return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
+}
+
+async function toGraphError(call: GraphCall, response: Response): Promise<GraphRequestError> {
+  const body = (await readBody(response)) as GraphErrorBody | string | undefined
+  return errorFrom(call, response.status, body, response.headers.get('request-id') ?? undefined)
+}
+
+function batchError(call: GraphCall, sub: BatchAnswer): GraphRequestError {
+  return errorFrom(call, sub.status, sub.body as GraphErrorBody | undefined, sub.headers?.['request-id'])
+}
+
+interface GraphErrorBody {
+  error?: { code?: string; message?: string; innerError?: { 'request-id'?: string } }
+}
+
+function errorFrom(call: GraphCall, status: number, body: GraphErrorBody | string | undefined, requestId?: string): GraphRequestError {
+  const error = typeof body === 'object' && body !== null ? body.error : undefined
+  return new GraphRequestError(
+    call.method,
+    call.path.split('?')[0],
+    status,
+    error?.code ?? `HTTP${status}`,
+    error?.message ?? (typeof body === 'string' ? body.slice(0, 300) : ''),
+    requestId ?? error?.innerError?.['request-id']
+  )
+}
+
+/**
+ * Retries throttled (429) and unavailable (503/504, dropped connection) exchanges,
+ * honouring Retry-After, within the transient budget.
+ */
+class TransientRetryMiddleware implements Middleware {
+  private next?: Middleware
+
+  constructor(
+    private readonly budget: RetryBudget,
+    private readonly onExchange: (event: { method: string; url: string; status: number | 'network-error'; retry: boolean }) => void
+  ) {}
+
+  setNext(next: Middleware): void {
+    this.next = next
+  }
+
+  async execute(context: Context): Promise<void> {
+    if (this.next === undefined) throw new Error('TransientRetryMiddleware needs a next middleware')
+    const clock = new RetryClock(this.budget)
+    const method = context.options?.method ?? 'GET'
+    const url = typeof context.request === 'string' ? context.request : context.request.url
+    for (let retry = false; ; retry = true) {
+      try {
+        await this.next.execute(context)
+      } catch (error) {
+        this.onExchange({ method, url, status: 'network-error', retry })
+        const failure = classifyFailure({ networkError: true }, false)
+        if (failure.kind === 'unavailable' && (await clock.waitBeforeRetry())) continue
+        throw new Error(`Could not reach Microsoft Graph at ${new URL(url).origin} (${(error as Error).message}) after ${clock.attempts + 1} attempts. Check the runner's network and proxy settings.`, { cause: error })
+      }
+      const response = context.response
+      const status = response?.status ?? 0
+      this.onExchange({ method, url, status, retry })
+      const failure = classifyFailure({ status, retryAfter: response?.headers.get('retry-after') }, false)
+      if (failure.kind === 'throttled' || failure.kind === 'unavailable') {
+        if (await clock.waitBeforeRetry(failure.retryAfterMs)) {
+          // Drain the body so the connection can be reused.
+          await response?.arrayBuffer().catch(() => undefined)
+          continue
+        }
+      }
+      return
+    }
+  }
+}

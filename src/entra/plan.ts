@@ -1,0 +1,404 @@
+/**
+ * Provision mode's planner: desired state vs. the tenant's actual state → the ordered
+ * changes that close the gap, Terraform-style. Pure and deterministic: no I/O, the clock
+ * is an argument, and the plan is plain JSON-safe data, so the same object prints the
+ * dry run, drives apply and fills the job summary.
+ */
+import { createHash } from 'node:crypto'
+import { UserError } from '../errors.js'
+import type { HeldCertificate } from '../certificate/types.js'
+import type { Settings } from '../settings.js'
+import { isActionMadeKeyCredential, keyCredentialHasThumbprint } from './key-credentials.js'
+import type {
+  AppState,
+  ExchangeOnlineServicePrincipal,
+  RequiredResourceAccess,
+  TenantState
+} from './tenant-state.js'
+import {
+  EXCHANGE_MANAGE_AS_APP,
+  EXCHANGE_MANAGE_AS_APP_ROLE_ID,
+  EXCHANGE_ONLINE_APP_ID,
+  type DirectoryRole
+} from './well-known.js'
+
+export {
+  actionKeyDisplayName,
+  keyCredentialsWithNew,
+  keyCredentialsWithout,
+  mergeKeyCredentials
+} from './key-credentials.js'
+
+/** The whole directory: the only scope at which a role counts for Exchange Online app-only. */
+export const WHOLE_DIRECTORY_SCOPE = '/'
+
+/** Apps are created single-tenant: personal-account audiences get much lower write limits. */
+export const SIGN_IN_AUDIENCE = 'AzureADMyOrg'
+
+export interface DesiredState {
+  app: {
+    /** `app-id`: adopt this existing app; it is never created. */
+    id?: string
+    /** `app-name`: the display name; the uniqueName is derived from it. */
+    name: string
+  }
+  /** Empty for `roles: none`: no role is assigned and existing assignments are left alone. */
+  roles: readonly DirectoryRole[]
+  certificate: {
+    rotateBeforeDays: number
+    /** The certificate this run holds (`pfx-base64`), or absent. */
+    held?: Pick<HeldCertificate, 'thumbprint' | 'notAfter' | 'derBase64'>
+  }
+}
+
+export type CertificateReason = 'none-held' | 'held-not-on-app' | 'held-expiring' | 'held-valid'
+
+/** The certificate this run holds, as the plan reports it. */
+export interface HeldCertificateSummary {
+  thumbprint: string
+  /** ISO 8601. */
+  notAfter: string
+  /** Whole days until it expires (negative once expired). */
+  daysLeft: number
+  onApp: boolean
+}
+
+/**
+ * `add-new`: make a certificate and add it beside the existing ones (the previous one
+ * stays until it expires); `keep-held`: go on using the certificate the run holds.
+ */
+export type CertificatePlan =
+  | { decision: 'add-new'; reason: 'none-held'; rotateBeforeDays: number }
+  | { decision: 'add-new'; reason: 'held-not-on-app' | 'held-expiring'; rotateBeforeDays: number; held: HeldCertificateSummary }
+  | { decision: 'keep-held'; reason: 'held-valid'; rotateBeforeDays: number; held: HeldCertificateSummary }
+
+export interface CreateApp {
+  kind: 'create-app'
+  /** Upsert key: `PATCH /applications(uniqueName='…')` with `Prefer: create-if-missing`. */
+  uniqueName: string
+  displayName: string
+  signInAudience: typeof SIGN_IN_AUDIENCE
+  /** Sent in the creation body, so no separate update is needed. */
+  requiredResourceAccess: RequiredResourceAccess[]
+}
+
+export interface SetRequiredResourceAccess {
+  kind: 'set-required-resource-access'
+  appObjectId: string
+  /** The WHOLE collection to PATCH: every entry the app had, plus Exchange.ManageAsApp. */
+  requiredResourceAccess: RequiredResourceAccess[]
+}
+
+export interface CreateServicePrincipal {
+  kind: 'create-service-principal'
+  /** Absent when the app is created in this run; apply uses the new app's appId. */
+  appId?: string
+}
+
+export interface GrantExchangeManageAsApp {
+  kind: 'grant-exchange-manage-as-app'
+  /** Exchange Online's service principal object id in this tenant. */
+  resourceId: string
+  appRoleId: string
+  /** Absent when the service principal is created in this run. */
+  principalId?: string
+}
+
+export interface AssignDirectoryRole {
+  kind: 'assign-directory-role'
+  role: { displayName: string; templateId: string }
+  directoryScopeId: typeof WHOLE_DIRECTORY_SCOPE
+  /** Absent when the service principal is created in this run. */
+  principalId?: string
+}
+
+export interface AddCertificate {
+  kind: 'add-certificate'
+  reason: Exclude<CertificateReason, 'held-valid'>
+  /** Absent when the app is created in this run. */
+  appObjectId?: string
+}
+
+export interface ExpiredCertificate {
+  keyId: string
+  displayName: string
+  /** ISO 8601. */
+  endDateTime: string
+}
+
+export interface RemoveExpiredCertificates {
+  kind: 'remove-expired-certificates'
+  appObjectId: string
+  keyIds: string[]
+  certificates: ExpiredCertificate[]
+}
+
+export type Change =
+  | CreateApp
+  | SetRequiredResourceAccess
+  | CreateServicePrincipal
+  | GrantExchangeManageAsApp
+  | AssignDirectoryRole
+  | AddCertificate
+  | RemoveExpiredCertificates
+
+export interface Plan {
+  /** Every change, in apply order (phases, then prune). Empty when everything is in place. */
+  changes: Change[]
+  /**
+   * What apply runs, phase after phase; changes within one phase are independent and may
+   * run in parallel (the grant and the roles). Phases with nothing to do are left out.
+   */
+  phases: Change[][]
+  /** Runs last, after verification and the secrets are written (issue 5), never before. */
+  prune?: RemoveExpiredCertificates
+  certificate: CertificatePlan
+  /** The state before, for the dry-run log and the job summary. */
+  app: {
+    displayName: string
+    uniqueName?: string
+    objectId?: string
+    appId?: string
+    existed: boolean
+    foundBy?: AppState['foundBy']
+  }
+  servicePrincipal: { id?: string; existed: boolean }
+  exchangeManageAsApp: { requestedBefore: boolean; grantedBefore: boolean }
+  roles: Array<{ displayName: string; templateId: string; assignedBefore: boolean }>
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000
+const UNIQUE_NAME_PREFIX = 'exo-cba-'
+const UNIQUE_NAME_SLUG_MAX = 47
+
+/**
+ * The uniqueName (Graph's client-chosen alternate key of an application) for an app name:
+ * `exo-cba-<slug>-<hash>`, e.g. `exo-cba-exo-background-process-1b2c3d4e`.
+ *
+ * Graph documents uniqueName only as immutable and settable at creation, not its
+ * alphabet, so we stay inside what is safe everywhere: lower-case ASCII letters, digits
+ * and `-` (nothing to escape in `(uniqueName='…')`), at most 64 characters. The slug keeps
+ * it readable; the hash (of the trimmed, lower-cased name, so case changes keep the same
+ * app) keeps names that slug alike ("EXO: Prod" and "EXO Prod") apart.
+ */
+export function uniqueNameFor(appName: string): string {
+  const normalized = appName.trim().toLowerCase()
+  if (normalized === '') throw new UserError('app-name is empty: give the display name of the app to ensure.', { input: 'app-name' })
+  const slug = normalized
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, UNIQUE_NAME_SLUG_MAX)
+    .replace(/^-+|-+$/g, '')
+  const hash = createHash('sha256').update(normalized, 'utf8').digest('hex').slice(0, 8)
+  return `${UNIQUE_NAME_PREFIX}${slug === '' ? '' : `${slug}-`}${hash}`
+}
+
+/** The desired state for provision mode, from the validated settings. */
+export function desiredStateFromSettings(settings: Settings): DesiredState {
+  return {
+    app: settings.app.id === undefined ? { name: settings.app.name } : { id: settings.app.id, name: settings.app.name },
+    roles: settings.roles,
+    certificate: settings.held === undefined
+      ? { rotateBeforeDays: settings.rotateBeforeDays }
+      : { rotateBeforeDays: settings.rotateBeforeDays, held: settings.held }
+  }
+}
+
+/** The tenant's Exchange Online service principal, or an error the user can act on. */
+export function requireExchangeOnline(actual: TenantState): ExchangeOnlineServicePrincipal {
+  const exchange = actual.exchangeOnline
+  if (exchange === undefined) {
+    throw new UserError(
+      `This tenant has no service principal for Office 365 Exchange Online (appId ${EXCHANGE_ONLINE_APP_ID}), ` +
+        `so ${EXCHANGE_MANAGE_AS_APP} cannot be granted. The tenant has no Exchange Online: assign an ` +
+        'Exchange Online license (any Microsoft 365 plan that includes it) and run again, or check that ' +
+        'tenant-id names the right tenant.',
+      { input: 'tenant-id' }
+    )
+  }
+  if (!exchange.appRoles.some(role => sameId(role.id, EXCHANGE_MANAGE_AS_APP_ROLE_ID))) {
+    throw new UserError(
+      `The Office 365 Exchange Online service principal (${exchange.id}) in this tenant does not offer the ` +
+        `${EXCHANGE_MANAGE_AS_APP} application permission (${EXCHANGE_MANAGE_AS_APP_ROLE_ID}). ` +
+        'Check that tenant-id and cloud match the tenant where Exchange Online is licensed.',
+      { input: 'tenant-id' }
+    )
+  }
+  return exchange
+}
+
+/** Desired vs. actual → the plan. Throws a UserError when the tenant cannot be brought there. */
+export function planProvisioning(desired: DesiredState, actual: TenantState, now: Date): Plan {
+  const exchange = requireExchangeOnline(actual)
+  const app = actual.app
+  if (app === undefined && desired.app.id !== undefined) {
+    throw new UserError(
+      `No application with app-id ${desired.app.id} was found in this tenant. Check app-id (the ` +
+        "application's client id), or leave it empty to find or create the app by app-name.",
+      { input: 'app-id' }
+    )
+  }
+  const uniqueName = app === undefined ? uniqueNameFor(desired.app.name) : (app.uniqueName ?? undefined)
+
+  const appPhase: Change[] = []
+  const wantedAccess = withExchangeManageAsApp(app?.requiredResourceAccess ?? [])
+  const requestedBefore = app !== undefined && wantedAccess === app.requiredResourceAccess
+  if (app === undefined) {
+    appPhase.push({
+      kind: 'create-app',
+      uniqueName: uniqueNameFor(desired.app.name),
+      displayName: desired.app.name,
+      signInAudience: SIGN_IN_AUDIENCE,
+      requiredResourceAccess: wantedAccess
+    })
+  } else if (!requestedBefore) {
+    appPhase.push({ kind: 'set-required-resource-access', appObjectId: app.objectId, requiredResourceAccess: wantedAccess })
+  }
+
+  const servicePrincipal = app === undefined ? undefined : actual.servicePrincipal
+  const principalId = servicePrincipal?.id
+  const servicePrincipalPhase: Change[] =
+    servicePrincipal === undefined ? [{ kind: 'create-service-principal', ...(app === undefined ? {} : { appId: app.appId }) }] : []
+
+  // A new service principal has no grants or roles, whatever the read returned.
+  const appRoleAssignments = servicePrincipal === undefined ? [] : actual.appRoleAssignments
+  const roleAssignments = servicePrincipal === undefined ? [] : actual.directoryRoleAssignments
+  const withPrincipal = principalId === undefined ? {} : { principalId }
+
+  const grantedBefore = appRoleAssignments.some(
+    assignment => sameId(assignment.resourceId, exchange.id) && sameId(assignment.appRoleId, EXCHANGE_MANAGE_AS_APP_ROLE_ID)
+  )
+  const accessPhase: Change[] = []
+  if (!grantedBefore) {
+    accessPhase.push({
+      kind: 'grant-exchange-manage-as-app',
+      resourceId: exchange.id,
+      appRoleId: EXCHANGE_MANAGE_AS_APP_ROLE_ID,
+      ...withPrincipal
+    })
+  }
+  const roles = distinctRoles(desired.roles).map(role => ({
+    displayName: role.displayName,
+    templateId: role.templateId,
+    // Only an assignment over the whole directory counts: Exchange ignores narrower scopes.
+    assignedBefore: roleAssignments.some(
+      assignment =>
+        sameId(assignment.roleDefinitionId, role.templateId) && assignment.directoryScopeId === WHOLE_DIRECTORY_SCOPE
+    )
+  }))
+  for (const role of roles) {
+    if (role.assignedBefore) continue
+    accessPhase.push({
+      kind: 'assign-directory-role',
+      role: { displayName: role.displayName, templateId: role.templateId },
+      directoryScopeId: WHOLE_DIRECTORY_SCOPE,
+      ...withPrincipal
+    })
+  }
+
+  const certificate = planCertificate(desired.certificate, app, now)
+  const certificatePhase: Change[] =
+    certificate.decision === 'add-new'
+      ? [{ kind: 'add-certificate', reason: certificate.reason, ...(app === undefined ? {} : { appObjectId: app.objectId }) }]
+      : []
+
+  const prune = app === undefined ? undefined : planPrune(app, desired.certificate.held?.thumbprint, now)
+  const phases = [appPhase, servicePrincipalPhase, accessPhase, certificatePhase].filter(phase => phase.length > 0)
+
+  return {
+    changes: [...phases.flat(), ...(prune === undefined ? [] : [prune])],
+    phases,
+    ...(prune === undefined ? {} : { prune }),
+    certificate,
+    app: {
+      displayName: app?.displayName ?? desired.app.name,
+      ...(uniqueName === undefined ? {} : { uniqueName }),
+      ...(app === undefined ? {} : { objectId: app.objectId, appId: app.appId }),
+      existed: app !== undefined,
+      ...(app?.foundBy === undefined ? {} : { foundBy: app.foundBy })
+    },
+    servicePrincipal: principalId === undefined ? { existed: false } : { id: principalId, existed: true },
+    exchangeManageAsApp: { requestedBefore, grantedBefore },
+    roles
+  }
+}
+
+/**
+ * The app's requiredResourceAccess with Exchange.ManageAsApp requested. Every other
+ * resource and permission is kept as it is. Returns the SAME array when nothing is
+ * missing, so callers can tell "no change" by identity.
+ */
+export function withExchangeManageAsApp(existing: RequiredResourceAccess[]): RequiredResourceAccess[] {
+  const manageAsApp = { id: EXCHANGE_MANAGE_AS_APP_ROLE_ID, type: 'Role' }
+  const index = existing.findIndex(entry => sameId(entry.resourceAppId, EXCHANGE_ONLINE_APP_ID))
+  if (index === -1) {
+    return [...existing, { resourceAppId: EXCHANGE_ONLINE_APP_ID, resourceAccess: [manageAsApp] }]
+  }
+  const entry = existing[index]
+  if (entry.resourceAccess.some(access => sameId(access.id, manageAsApp.id) && access.type === 'Role')) return existing
+  const merged = [...existing]
+  merged[index] = { ...entry, resourceAccess: [...entry.resourceAccess, manageAsApp] }
+  return merged
+}
+
+/**
+ * Add a new certificate when the run holds none, when the held one is not on the app,
+ * or when it expires within `rotateBeforeDays`; otherwise keep using the held one.
+ */
+export function planCertificate(
+  policy: DesiredState['certificate'],
+  app: Pick<AppState, 'keyCredentials'> | undefined,
+  now: Date
+): CertificatePlan {
+  const { held, rotateBeforeDays } = policy
+  if (held === undefined) return { decision: 'add-new', reason: 'none-held', rotateBeforeDays }
+  const onApp = app?.keyCredentials.some(credential => keyCredentialHasThumbprint(credential, held.thumbprint)) ?? false
+  const msLeft = held.notAfter.getTime() - now.getTime()
+  const summary = {
+    thumbprint: held.thumbprint.toUpperCase(),
+    notAfter: held.notAfter.toISOString(),
+    daysLeft: Math.floor(msLeft / DAY_MS),
+    onApp
+  }
+  if (!onApp) return { decision: 'add-new', reason: 'held-not-on-app', rotateBeforeDays, held: summary }
+  if (msLeft <= rotateBeforeDays * DAY_MS) return { decision: 'add-new', reason: 'held-expiring', rotateBeforeDays, held: summary }
+  return { decision: 'keep-held', reason: 'held-valid', rotateBeforeDays, held: summary }
+}
+
+/**
+ * Expired certificates this action made (marked by displayName), never a foreign one and
+ * never the one this run holds. An unreadable end date is kept: when unsure, keep.
+ */
+function planPrune(app: AppState, heldThumbprint: string | undefined, now: Date): RemoveExpiredCertificates | undefined {
+  const expired = app.keyCredentials.filter(
+    credential =>
+      isActionMadeKeyCredential(credential) &&
+      Date.parse(credential.endDateTime) < now.getTime() &&
+      !(heldThumbprint !== undefined && keyCredentialHasThumbprint(credential, heldThumbprint))
+  )
+  if (expired.length === 0) return undefined
+  return {
+    kind: 'remove-expired-certificates',
+    appObjectId: app.objectId,
+    keyIds: expired.map(credential => credential.keyId),
+    certificates: expired.map(credential => ({
+      keyId: credential.keyId,
+      displayName: credential.displayName ?? '',
+      endDateTime: credential.endDateTime
+    }))
+  }
+}
+
+function distinctRoles(roles: readonly DirectoryRole[]): DirectoryRole[] {
+  const seen = new Set<string>()
+  return roles.filter(role => {
+    const id = role.templateId.toLowerCase()
+    if (seen.has(id)) return false
+    seen.add(id)
+    return true
+  })
+}
+
+function sameId(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase()
+}

@@ -1,0 +1,109 @@
+/**
+ * Turns GitHub's answers to the secrets API into errors a user can act on: which token,
+ * which permission, which repository, environment or organization. Messages carry
+ * GitHub's text and secret NAMES, never a secret value (GitHub never echoes values back).
+ */
+import { UserError } from '../errors.js'
+import { gitHubMessage, isHttpFailure, rateLimitWaitSeconds } from './retry.js'
+import type { SecretTarget } from './secrets.js'
+
+export function describeTarget(target: SecretTarget): string {
+  switch (target.kind) {
+    case 'repository':
+      return `repository ${target.owner}/${target.repo}`
+    case 'environment':
+      return `environment '${target.environment}' of repository ${target.owner}/${target.repo}`
+    case 'organization':
+      return `organization ${target.org}`
+  }
+}
+
+const APP_TOKEN_HINT =
+  'or a GitHub App installation token (actions/create-github-app-token) for an app granted that permission'
+
+/** The fine-grained permissions writing secrets to this target needs, in GitHub's words. */
+export function requiredPermissions(target: SecretTarget): string {
+  switch (target.kind) {
+    case 'repository':
+      return 'Repository permissions → Secrets: Read and write'
+    case 'environment':
+      return 'Repository permissions → Secrets: Read and write, and Environments: Read'
+    case 'organization':
+      return 'Organization permissions → Secrets: Read and write'
+  }
+}
+
+export interface FailureContext {
+  target: SecretTarget
+  /** What the action was doing, e.g. "read the public key of" or "write secret EXO_APP_ID to". */
+  action: string
+  /**
+   * For a 404: what was not found, when the caller has worked it out (e.g. the environment
+   * exists not, but its repository does). Defaults to the target.
+   */
+  notFound?: string
+}
+
+/** Maps a failed GitHub call to a UserError; anything that is not an HTTP failure is returned as-is. */
+export function secretFailure(error: unknown, context: FailureContext): unknown {
+  if (!isHttpFailure(error)) return error
+  const { target, action } = context
+  const where = describeTarget(target)
+  const said = gitHubMessage(error)
+  const tokenFix = `Use a fine-grained personal access token with "${requiredPermissions(target)}" on the ${
+    target.kind === 'organization' ? 'organization' : 'repository'
+  }, ${APP_TOKEN_HINT}.`
+
+  switch (error.status) {
+    case 401:
+      return new UserError(
+        `GitHub rejected github-token (401 ${said}) when trying to ${action} ${where}: the token is wrong, expired or revoked. ${tokenFix}`,
+        { input: 'github-token', cause: error }
+      )
+    case 403: {
+      if (rateLimitWaitSeconds(error) !== undefined) {
+        return new UserError(
+          `GitHub rate-limited the requests to ${action} ${where} (403 ${said}) and the retries ran out. Run the job again later; avoid starting many runs at once (use a concurrency group).`,
+          { cause: error }
+        )
+      }
+      if (/by integration/i.test(said)) {
+        return new UserError(
+          `github-token may not ${action} ${where} (403 ${said}). The workflow's GITHUB_TOKEN can never write Actions secrets, whatever its 'permissions:' say; if this is a GitHub App token, the app lacks the permission. ${tokenFix}`,
+          { input: 'github-token', cause: error }
+        )
+      }
+      return new UserError(
+        `github-token may not ${action} ${where} (403 ${said}). Give the token "${requiredPermissions(target)}"${
+          target.kind === 'organization' ? ' (a classic token needs the admin:org scope)' : ''
+        }, or use ${APP_TOKEN_HINT.replace(/^or /, '')}.`,
+        { input: 'github-token', cause: error }
+      )
+    }
+    case 404: {
+      const missing = context.notFound ?? where
+      const input =
+        target.kind === 'organization'
+          ? undefined
+          : target.kind === 'environment' && context.notFound
+            ? 'secret-environment'
+            : 'repository'
+      return new UserError(
+        `GitHub could not find the ${missing} (404) when trying to ${action} ${where}: it does not exist, or github-token cannot see it. Check the name, and that the token's resource owner and repository access include it.`,
+        { input, cause: error }
+      )
+    }
+    case 422:
+      return new UserError(`GitHub refused to ${action} ${where} (422): ${said}`, { cause: error })
+    case 429:
+      return new UserError(
+        `GitHub rate-limited the requests to ${action} ${where} (429) and the retries ran out. Run the job again later.`,
+        { cause: error }
+      )
+    default:
+      return new UserError(
+        `GitHub failed to ${action} ${where} (${error.status} ${said}) after retries. Check https://www.githubstatus.com and run the job again.`,
+        { cause: error }
+      )
+  }
+}

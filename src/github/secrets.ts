@@ -1,0 +1,245 @@
+/**
+ * The one place that writes GitHub Actions secrets: repository, environment or
+ * organization secrets, through Octokit against GITHUB_API_URL (so GHES works).
+ *
+ * GitHub cannot hand a secret back, so each value is sealed with the target's public key
+ * (fetched once per call) and PUT; all PUTs of a call run in parallel. GitHub answers 201
+ * for a new secret and 204 for a replaced one, which the result reports by name.
+ */
+import { getOctokit } from '@actions/github'
+import { UserError } from '../errors.js'
+import { sealSecretValue } from './sealed-box.js'
+import { describeTarget, secretFailure } from './secret-errors.js'
+import { validateSecretName } from './secret-names.js'
+import { DEFAULT_RETRY_POLICY, isHttpFailure, withGitHubRetries, type RetryPolicy } from './retry.js'
+
+export type OrganizationSecretVisibility = 'private' | 'all' | 'selected'
+
+export type SecretTarget =
+  | { kind: 'repository'; owner: string; repo: string }
+  | { kind: 'environment'; owner: string; repo: string; environment: string }
+  | {
+      kind: 'organization'
+      org: string
+      /** `private` (private and internal repositories), `all`, or `selected` repositories. */
+      visibility: OrganizationSecretVisibility
+      /** With `selected`: repository ids that may use the secrets. */
+      selectedRepositoryIds?: number[]
+      /** With `selected`: repositories by `name` (in the organization) or `owner/name`; resolved to ids. */
+      selectedRepositories?: string[]
+    }
+
+export interface WriteSecretsOptions {
+  /** A token allowed to write Actions secrets (fine-grained PAT or GitHub App token). */
+  token: string
+  /** GITHUB_API_URL, e.g. `https://api.github.com` or `https://ghes.example.com/api/v3`. */
+  apiUrl: string
+  retry?: Partial<RetryPolicy>
+}
+
+export interface SecretWriteResult {
+  /** e.g. "repository contoso/exo-automation" */
+  target: string
+  /** Names (upper-case, as GitHub stores them) that did not exist before (201). */
+  created: string[]
+  /** Names whose value was replaced (204). */
+  updated: string[]
+}
+
+/**
+ * Some PUTs failed. `created`/`updated` list what was written anyway, so the caller can
+ * restore or retry; `failed` lists the names that were not written.
+ */
+export class SecretWriteError extends UserError {
+  readonly created: string[]
+  readonly updated: string[]
+  readonly failed: string[]
+
+  constructor(message: string, written: { created: string[]; updated: string[]; failed: string[] }, cause: unknown) {
+    super(message, { input: cause instanceof UserError ? cause.input : undefined, cause })
+    this.created = written.created
+    this.updated = written.updated
+    this.failed = written.failed
+  }
+}
+
+/** GitHub's documented size limit for one secret value. */
+export const MAX_SECRET_VALUE_BYTES = 48 * 1024
+
+type GitHubClient = ReturnType<typeof getOctokit>
+
+/** Writes every entry of `secrets` to `target`; names are case-insensitive and stored upper-case. */
+export async function writeSecrets(
+  target: SecretTarget,
+  secrets: Record<string, string>,
+  options: WriteSecretsOptions
+): Promise<SecretWriteResult> {
+  const where = describeTarget(target)
+  const names = checkSecrets(secrets, where)
+  if (!options.token) {
+    throw new UserError(`github-token is required to write Actions secrets to the ${where}.`, { input: 'github-token' })
+  }
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry }
+  const octokit = getOctokit(options.token, { baseUrl: options.apiUrl.replace(/\/+$/, '') })
+  const call = <T>(request: () => Promise<T>): Promise<T> => withGitHubRetries(request, policy)
+
+  const key = await publicKey(octokit, target, call)
+  const extra = target.kind === 'organization' ? await organizationAccess(octokit, target, call) : undefined
+
+  const outcomes = await Promise.allSettled(
+    names.map(async (name) => {
+      const encrypted_value = await sealSecretValue(secrets[name], key.key)
+      const body = { secret_name: name, encrypted_value, key_id: key.key_id }
+      try {
+        const response = await call(() => put(octokit, target, body, extra))
+        return { name: name.toUpperCase(), created: response.status === 201 }
+      } catch (error) {
+        throw secretFailure(error, { target, action: `write secret ${name.toUpperCase()} to` })
+      }
+    })
+  )
+
+  const result: SecretWriteResult = { target: where, created: [], updated: [] }
+  const failed: string[] = []
+  let firstFailure: unknown
+  outcomes.forEach((outcome, index) => {
+    if (outcome.status === 'fulfilled') {
+      ;(outcome.value.created ? result.created : result.updated).push(outcome.value.name)
+    } else {
+      failed.push(names[index].toUpperCase())
+      firstFailure ??= outcome.reason
+    }
+  })
+  if (failed.length > 0) {
+    const reason = firstFailure instanceof Error ? firstFailure.message : String(firstFailure)
+    const written = [...result.created, ...result.updated]
+    throw new SecretWriteError(
+      `${reason}\nNot written: ${failed.join(', ')}.${written.length > 0 ? ` Written before the failure: ${written.join(', ')}.` : ''}`,
+      { ...result, failed },
+      firstFailure
+    )
+  }
+  return result
+}
+
+/** Checks names and sizes before anything is sent; returns the names in a stable order. */
+function checkSecrets(secrets: Record<string, string>, where: string): string[] {
+  const names = Object.keys(secrets).sort()
+  const seen = new Map<string, string>()
+  for (const name of names) {
+    const problem = validateSecretName(name)
+    if (problem) throw new UserError(`Cannot write to the ${where}: ${problem}`, { input: 'secret-prefix' })
+    const twin = seen.get(name.toUpperCase())
+    if (twin) throw new UserError(`Cannot write to the ${where}: secret names ${twin} and ${name} are the same to GitHub (names ignore case).`)
+    seen.set(name.toUpperCase(), name)
+    const bytes = Buffer.byteLength(secrets[name], 'utf8')
+    if (bytes > MAX_SECRET_VALUE_BYTES) {
+      throw new UserError(
+        `Cannot write secret ${name.toUpperCase()} to the ${where}: its value is ${bytes} bytes and GitHub allows at most 48 KB per secret.`
+      )
+    }
+  }
+  return names
+}
+
+interface PublicKey {
+  key_id: string
+  key: string
+}
+
+async function publicKey(
+  octokit: GitHubClient,
+  target: SecretTarget,
+  call: <T>(request: () => Promise<T>) => Promise<T>
+): Promise<PublicKey> {
+  const action = 'read the Actions secrets public key of'
+  try {
+    const response = await call(() => {
+      switch (target.kind) {
+        case 'repository':
+          return octokit.rest.actions.getRepoPublicKey({ owner: target.owner, repo: target.repo })
+        case 'environment':
+          return octokit.rest.actions.getEnvironmentPublicKey({
+            owner: target.owner,
+            repo: target.repo,
+            environment_name: target.environment
+          })
+        case 'organization':
+          return octokit.rest.actions.getOrgPublicKey({ org: target.org })
+      }
+    })
+    return { key_id: response.data.key_id, key: response.data.key }
+  } catch (error) {
+    if (target.kind === 'environment' && isHttpFailure(error) && error.status === 404) {
+      // The same 404 means "no such environment" or "no such (visible) repository": find out which.
+      const repositoryVisible = await call(() => octokit.rest.repos.get({ owner: target.owner, repo: target.repo })).then(
+        () => true,
+        () => false
+      )
+      if (repositoryVisible) {
+        throw secretFailure(error, {
+          target,
+          action,
+          notFound: `environment '${target.environment}' (create it under the repository's Settings → Environments, or fix secret-environment)`
+        })
+      }
+      throw secretFailure(error, { target, action, notFound: `repository ${target.owner}/${target.repo}` })
+    }
+    throw secretFailure(error, { target, action })
+  }
+}
+
+interface OrganizationAccess {
+  visibility: OrganizationSecretVisibility
+  selected_repository_ids?: number[]
+}
+
+/** Visibility of organization secrets; selected repositories given by name are resolved to ids. */
+async function organizationAccess(
+  octokit: GitHubClient,
+  target: Extract<SecretTarget, { kind: 'organization' }>,
+  call: <T>(request: () => Promise<T>) => Promise<T>
+): Promise<OrganizationAccess> {
+  if (target.visibility !== 'selected') return { visibility: target.visibility }
+  const ids = [...(target.selectedRepositoryIds ?? [])]
+  for (const entry of target.selectedRepositories ?? []) {
+    const [owner, repo] = entry.includes('/') ? entry.split('/', 2) : [target.org, entry]
+    try {
+      const response = await call(() => octokit.rest.repos.get({ owner, repo }))
+      ids.push(response.data.id)
+    } catch (error) {
+      throw secretFailure(error, {
+        target,
+        action: `look up the selected repository ${owner}/${repo} for`,
+        notFound: `repository ${owner}/${repo}`
+      })
+    }
+  }
+  if (ids.length === 0) {
+    throw new UserError(
+      `Organization secrets of ${target.org} with visibility 'selected' need at least one selected repository.`
+    )
+  }
+  return { visibility: 'selected', selected_repository_ids: [...new Set(ids)] }
+}
+
+async function put(
+  octokit: GitHubClient,
+  target: SecretTarget,
+  body: { secret_name: string; encrypted_value: string; key_id: string },
+  access: OrganizationAccess | undefined
+): Promise<{ status: number }> {
+  switch (target.kind) {
+    case 'repository':
+      return octokit.rest.actions.createOrUpdateRepoSecret({ owner: target.owner, repo: target.repo, ...body })
+    case 'environment':
+      return octokit.rest.actions.createOrUpdateEnvironmentSecret({
+        owner: target.owner,
+        repo: target.repo,
+        environment_name: target.environment,
+        ...body
+      })
+    case 'organization':
+      return octokit.rest.actions.createOrUpdateOrgSecret({ org: target.org, ...body, ...access! })
+  }
+}

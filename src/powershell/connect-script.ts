@@ -1,0 +1,268 @@
+/**
+ * The one place that writes PowerShell: the connect script later steps dot-source
+ * (`. $env:RUNNER_TEMP/exo-cba/Connect-ExoCba.ps1`) to sign in to Exchange Online
+ * (and optionally Security & Compliance) PowerShell with the app's certificate.
+ *
+ * The script carries no secret. It reads the PFX password at run time from a 0600 file
+ * the action writes next to the PFX (removed by the post step), or from
+ * `$env:EXO_CBA_PFX_PASSWORD`. Every value from the outside world enters the script as
+ * a PowerShell single-quoted literal built by {@link psSingleQuoted}.
+ */
+import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { CloudName } from '../cloud.js'
+
+export type ExchangeEnvironmentName = 'O365Default' | 'O365USGovGCCHigh' | 'O365USGovDoD' | 'O365China'
+
+export interface ConnectScriptOptions {
+  /** Application (client) id of the Exchange app. */
+  appId: string
+  /** The tenant's primary `*.onmicrosoft.com` domain, for `-Organization`. */
+  organization: string
+  /** Absolute path of the PFX file on the runner. */
+  pfxPath: string
+  /** Absolute path of the file holding the PFX password (mode 0600, removed by the post step). */
+  pfxPasswordPath: string
+  /** `-ExchangeEnvironmentName`; must be the one of `cloud`. */
+  exchangeEnvironmentName: ExchangeEnvironmentName
+  /** Also connect Security & Compliance PowerShell (`Connect-IPPSSession`). */
+  connectIppsSession: boolean
+  cloud: CloudName
+  /** SHA-1 thumbprint of the certificate in the PFX (hex); the script refuses any other. */
+  thumbprint: string
+  notAfter: Date
+  /** Oldest ExchangeOnlineManagement the script accepts; default `3.0.0` (certificate sign-in for Connect-IPPSSession). */
+  minimumModuleVersion?: string
+}
+
+/** Default minimum module: 3.0.0 is the first where Connect-IPPSSession takes a certificate (FACTS.md). */
+export const DEFAULT_MINIMUM_MODULE_VERSION = '3.0.0'
+
+/** The environment name each cloud's Exchange Online answers to (`-ExchangeEnvironmentName`). */
+const ENVIRONMENT_OF_CLOUD: Record<CloudName, ExchangeEnvironmentName> = {
+  global: 'O365Default',
+  usgov: 'O365USGovGCCHigh',
+  dod: 'O365USGovDoD',
+  china: 'O365China'
+}
+
+/**
+ * Where Connect-IPPSSession must go outside the global cloud. Values from Microsoft's
+ * "Connect to Security & Compliance PowerShell" (MicrosoftDocs/office-docs-powershell,
+ * exchange/docs-conceptual/connect-to-scc-powershell.md, ms.date 05/07/2025): in Microsoft
+ * 365 and GCC both parameters default to the right values and are left out.
+ */
+const IPPS_ENDPOINTS: Record<Exclude<CloudName, 'global'>, { connectionUri: string; authorizationEndpointUri: string }> = {
+  usgov: {
+    connectionUri: 'https://ps.compliance.protection.office365.us/powershell-liveid/',
+    authorizationEndpointUri: 'https://login.microsoftonline.us/common'
+  },
+  dod: {
+    connectionUri: 'https://l5.ps.compliance.protection.office365.us/powershell-liveid/',
+    authorizationEndpointUri: 'https://login.microsoftonline.us/common'
+  },
+  china: {
+    connectionUri: 'https://ps.compliance.protection.partner.outlook.cn/powershell-liveid',
+    authorizationEndpointUri: 'https://login.chinacloudapi.cn/common'
+  }
+}
+
+/**
+ * PowerShell's tokenizer treats the typographic quotes U+2018..U+201B exactly like `'`:
+ * any of them ends a single-quoted string, and any of them doubled stands for itself.
+ */
+const SINGLE_QUOTE_CHARACTERS = /['\u2018\u2019\u201A\u201B]/g
+
+/**
+ * Characters that have no business in an app id, domain, path or thumbprint and that could
+ * change how the script reads: NUL (truncates native strings), the C0/C1 controls including
+ * CR/LF, and the Unicode line and paragraph separators.
+ */
+const FORBIDDEN_CHARACTERS = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]/
+
+/**
+ * `value` as a PowerShell single-quoted string literal, e.g. `O'Brien` → `'O''Brien'`.
+ * Inside single quotes PowerShell expands nothing (`$`, backtick and `"` are plain text);
+ * the only way out is a quote character, so each one (ASCII or typographic) is doubled.
+ * Control characters and line breaks are refused rather than escaped: no legitimate value
+ * needs them, and a literal that spans lines would make the script hard to audit.
+ */
+export function psSingleQuoted(value: string): string {
+  if (typeof value !== 'string') {
+    throw new TypeError(`psSingleQuoted expects a string, got ${typeof value}`)
+  }
+  const forbidden = FORBIDDEN_CHARACTERS.exec(value)
+  if (forbidden) {
+    const code = forbidden[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')
+    throw new Error(
+      `A value for the PowerShell connect script contains the control character U+${code} ` +
+        `at position ${forbidden.index}; line breaks and control characters are not allowed.`
+    )
+  }
+  return `'${value.replace(SINGLE_QUOTE_CHARACTERS, (quote) => quote + quote)}'`
+}
+
+/** The connect script's text. Pure: no I/O, same options → same text. */
+export function renderConnectScript(o: ConnectScriptOptions): string {
+  const minimumModuleVersion = o.minimumModuleVersion ?? DEFAULT_MINIMUM_MODULE_VERSION
+  if (!/^\d+(\.\d+){1,3}$/.test(minimumModuleVersion)) {
+    throw new Error(`minimumModuleVersion must look like 3.0.0, got ${JSON.stringify(minimumModuleVersion)}`)
+  }
+  if (ENVIRONMENT_OF_CLOUD[o.cloud] !== o.exchangeEnvironmentName) {
+    throw new Error(
+      `exchangeEnvironmentName ${o.exchangeEnvironmentName} does not belong to cloud ${o.cloud} ` +
+        `(expected ${ENVIRONMENT_OF_CLOUD[o.cloud]})`
+    )
+  }
+  if (!/^[0-9A-Fa-f]{40}$/.test(o.thumbprint)) {
+    throw new Error(`thumbprint must be 40 hex digits (SHA-1), got ${JSON.stringify(o.thumbprint)}`)
+  }
+  if (Number.isNaN(o.notAfter.getTime())) {
+    throw new Error('notAfter is not a valid date')
+  }
+  const thumbprint = o.thumbprint.toUpperCase()
+  const notAfter = o.notAfter.toISOString()
+  const services = o.connectIppsSession
+    ? 'Exchange Online PowerShell and Security & Compliance PowerShell'
+    : 'Exchange Online PowerShell'
+
+  const connectExchange = [
+    'Connect-ExchangeOnline -Certificate $certificate -AppId $appId -Organization $organization -ShowBanner:$false',
+    o.cloud === 'global' ? '' : ` -ExchangeEnvironmentName ${psSingleQuoted(o.exchangeEnvironmentName)}`
+  ].join('')
+
+  const ipps = o.cloud === 'global' ? undefined : IPPS_ENDPOINTS[o.cloud]
+  const connectIpps = !o.connectIppsSession
+    ? []
+    : [
+        '',
+        '  # Security & Compliance PowerShell, with the same certificate.',
+        [
+          '  Connect-IPPSSession -Certificate $certificate -AppId $appId -Organization $organization',
+          ipps
+            ? ` -ConnectionUri ${psSingleQuoted(ipps.connectionUri)}` +
+              ` -AzureADAuthorizationEndpointUri ${psSingleQuoted(ipps.authorizationEndpointUri)}`
+            : ''
+        ].join('')
+      ]
+
+  // Comments hold only validated values (hex thumbprint, ISO date): a comment cannot be
+  // escaped from without a line break, but there is no reason to put free text in one.
+  const lines = [
+    '# Connect-ExoCba.ps1, written by exo-cba-action. Dot-source it in a later step of the same job:',
+    '#   . $env:RUNNER_TEMP/exo-cba/Connect-ExoCba.ps1   (or the path in the action output `connect-script`)',
+    `# It connects ${services}`,
+    `# as an app with certificate ${thumbprint} (expires ${notAfter}).`,
+    '#',
+    '# The PFX password is not in this file. The script reads it from the password file named below,',
+    "# which the action wrote (mode 0600) and its post step deletes at the end of the job. To supply",
+    '# the password another way (e.g. from a secret), set $env:EXO_CBA_PFX_PASSWORD; it wins over the file.',
+    '#',
+    '# Afterwards $global:ExoCba describes the connection: AppId, Organization, CertificateThumbprint,',
+    '# CertificateNotAfter (UTC), ExchangeEnvironmentName, SecurityAndCompliance and the Certificate',
+    '# itself (e.g. for Connect-MgGraph -Certificate).',
+    '',
+    "$ErrorActionPreference = 'Stop'",
+    '',
+    '# Everything runs in a child scope: the script is dot-sourced, and its working variables',
+    '# (above all the password) must not be left behind in the caller\'s scope.',
+    '& {',
+    `  $appId = ${psSingleQuoted(o.appId)}`,
+    `  $organization = ${psSingleQuoted(o.organization)}`,
+    `  $pfxPath = ${psSingleQuoted(o.pfxPath)}`,
+    `  $pfxPasswordPath = ${psSingleQuoted(o.pfxPasswordPath)}`,
+    `  $expectedThumbprint = ${psSingleQuoted(thumbprint)}`,
+    `  $exchangeEnvironmentName = ${psSingleQuoted(o.exchangeEnvironmentName)}`,
+    `  $minimumModuleVersion = ${psSingleQuoted(minimumModuleVersion)}`,
+    '',
+    '  # The module: use an installed one that is new enough, else install it for this user.',
+    '  $installed = Get-Module -ListAvailable -Name ExchangeOnlineManagement |',
+    '    Where-Object { $_.Version -ge [version]$minimumModuleVersion }',
+    '  if (-not $installed) {',
+    '    Write-Host "ExchangeOnlineManagement $minimumModuleVersion or later is not installed; installing it from the PowerShell Gallery for the current user."',
+    '    try {',
+    '      # -Force also answers the "untrusted repository" and NuGet-provider prompts, which a',
+    '      # non-interactive runner could not; it does not change the repository\'s trust setting.',
+    '      Install-Module -Name ExchangeOnlineManagement -MinimumVersion $minimumModuleVersion -Scope CurrentUser -Force -AllowClobber',
+    '    } catch {',
+    '      throw "Could not install ExchangeOnlineManagement $minimumModuleVersion or later from the PowerShell Gallery: $($_.Exception.Message) Install it on the runner beforehand (Install-Module ExchangeOnlineManagement -MinimumVersion $minimumModuleVersion -Scope CurrentUser), or allow access to www.powershellgallery.com."',
+    '    }',
+    '  }',
+    '  Import-Module -Name ExchangeOnlineManagement -MinimumVersion $minimumModuleVersion',
+    '',
+    '  # The password: $env:EXO_CBA_PFX_PASSWORD, else the password file (without its final line break).',
+    '  if ($env:EXO_CBA_PFX_PASSWORD) {',
+    '    $pfxPassword = $env:EXO_CBA_PFX_PASSWORD',
+    "    $passwordSource = '$env:EXO_CBA_PFX_PASSWORD'",
+    '  } elseif (Test-Path -LiteralPath $pfxPasswordPath -PathType Leaf) {',
+    "    $pfxPassword = [string](Get-Content -LiteralPath $pfxPasswordPath -Raw -Encoding UTF8) -replace '\\r?\\n\\z', ''",
+    '    $passwordSource = "the file \'$pfxPasswordPath\'"',
+    '  } else {',
+    '    throw "The PFX password file \'$pfxPasswordPath\' does not exist. The action\'s post step deletes it when the job ends: dot-source this script in a later step of the same job, or set `$env:EXO_CBA_PFX_PASSWORD."',
+    '  }',
+    '  if (-not (Test-Path -LiteralPath $pfxPath -PathType Leaf)) {',
+    '    throw "The certificate file \'$pfxPath\' does not exist. The action\'s post step deletes it when the job ends: dot-source this script in a later step of the same job."',
+    '  }',
+    '  $pfxFullPath = (Resolve-Path -LiteralPath $pfxPath).ProviderPath',
+    '',
+    '  # Key storage flags, chosen to work on every runner OS:',
+    '  # - not EphemeralKeySet: .NET does not support it on macOS, and on Windows an ephemeral key',
+    '  #   is always a CNG key, which Exchange Online PowerShell rejects (it needs a CSP key).',
+    "  # - not PersistKeySet / MachineKeySet: nothing is left in the runner's key stores, and no",
+    '  #   administrator rights are needed. UserKeySet keeps the key with the current user on',
+    '  #   Windows, where the key then goes to the CSP the PFX names (our PFX names one); Linux and',
+    '  #   macOS ignore it.',
+    '  # - Exportable: harmless everywhere (Linux keys are always exportable) and lets sign-in code',
+    '  #   that re-imports the key into a SHA-256 capable CSP on Windows do so.',
+    '  $keyStorageFlags = [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]::Exportable -bor',
+    '    [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]::UserKeySet',
+    '  try {',
+    '    $certificate = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2 -ArgumentList $pfxFullPath, $pfxPassword, $keyStorageFlags',
+    '  } catch {',
+    '    throw "Could not open the certificate file \'$pfxPath\' with its password (from $passwordSource): $($_.Exception.GetBaseException().Message) Check that the password belongs to this PFX (the secrets pfx-base64 and pfx-password must come from the same run)."',
+    '  } finally {',
+    '    Remove-Variable -Name pfxPassword -ErrorAction SilentlyContinue',
+    '  }',
+    '  if (-not $certificate.HasPrivateKey) {',
+    '    throw "The certificate file \'$pfxPath\' holds no private key; Exchange Online certificate sign-in needs the PFX with its key."',
+    '  }',
+    '  if ($certificate.Thumbprint -ne $expectedThumbprint) {',
+    '    throw "The certificate file \'$pfxPath\' holds certificate $($certificate.Thumbprint), but this script was written for $expectedThumbprint. Use the script and the PFX from the same run of the action."',
+    '  }',
+    '  $notAfterUtc = $certificate.NotAfter.ToUniversalTime()',
+    '  if ($notAfterUtc -lt [datetime]::UtcNow) {',
+    '    throw "The certificate $expectedThumbprint expired on $($notAfterUtc.ToString(\'u\')). Run exo-cba-action in provision mode to rotate it."',
+    '  }',
+    '',
+    '  # Exchange Online PowerShell. -Certificate (not -CertificateThumbprint, which only reads the',
+    '  # Windows certificate store) works on Linux, macOS and Windows.',
+    `  ${connectExchange}`,
+    ...connectIpps,
+    '',
+    '  $global:ExoCba = [pscustomobject]@{',
+    '    AppId                   = $appId',
+    '    Organization            = $organization',
+    '    CertificateThumbprint   = $certificate.Thumbprint',
+    '    CertificateNotAfter     = $notAfterUtc',
+    '    ExchangeEnvironmentName = $exchangeEnvironmentName',
+    `    SecurityAndCompliance   = $${o.connectIppsSession ? 'true' : 'false'}`,
+    '    Certificate             = $certificate',
+    '  }',
+    `  Write-Host ("Connected to ${services} as app {0} in {1} with certificate {2} (expires {3})." -f $appId, $organization, $certificate.Thumbprint, $notAfterUtc.ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture))`,
+    '}',
+    ''
+  ]
+  return lines.join('\n')
+}
+
+/**
+ * Writes the script for later steps: parent folder created 0700 when missing, the file
+ * 0600 (it names where the PFX and its password are). chmod again because `writeFile`'s
+ * mode only applies when it creates the file. A UTF-8 byte order mark makes Windows
+ * PowerShell 5.1 read non-ASCII values as UTF-8 rather than the ANSI code page.
+ */
+export async function writeConnectScript(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+  await writeFile(path, `\uFEFF${text}`, { encoding: 'utf8', mode: 0o600 })
+  await chmod(path, 0o600)
+}

@@ -1,0 +1,108 @@
+/**
+ * The job summary: what the run found and did, in a form a person scans in seconds.
+ * `renderSummary` is pure (tested); `writeSummary` appends it to GITHUB_STEP_SUMMARY.
+ * Only public facts go here: ids, thumbprints, dates, names of secrets, never values.
+ */
+import * as core from '@actions/core'
+
+export interface ResourceRow {
+  resource: string
+  before: string
+  after: string
+  detail?: string
+}
+
+export interface SummaryReport {
+  title: string
+  app: { id?: string; name?: string; objectId?: string; servicePrincipalId?: string }
+  tenantId?: string
+  organization?: string
+  certificate?: {
+    thumbprint: string
+    notAfter: Date
+    daysLeft: number
+    previous?: { thumbprint: string; notAfter: Date }
+  }
+  resources?: ResourceRow[]
+  secrets?: { where: string; written: string[]; unchanged: string[] }
+  connectScript?: string
+  notes?: string[]
+}
+
+export function renderSummary(report: SummaryReport): string {
+  const lines: string[] = [`## ${report.title}`, '']
+  const facts: [string, string | undefined][] = [
+    ['Application (client) ID', report.app.id],
+    ['App name', report.app.name],
+    ['App object ID', report.app.objectId],
+    ['Service principal ID', report.app.servicePrincipalId],
+    ['Tenant', report.tenantId],
+    ['Organization (-Organization)', report.organization]
+  ]
+  const shownFacts = facts.filter((fact): fact is [string, string] => fact[1] !== undefined && fact[1] !== '')
+  if (shownFacts.length > 0) {
+    lines.push('| | |', '|---|---|', ...shownFacts.map(([name, value]) => `| ${name} | \`${cell(value)}\` |`), '')
+  }
+  if (report.resources !== undefined && report.resources.length > 0) {
+    lines.push('### Resources', '', '| Resource | Before | After | Detail |', '|---|---|---|---|')
+    for (const row of report.resources) {
+      lines.push(`| ${cell(row.resource)} | ${cell(row.before)} | ${cell(row.after)} | ${cell(row.detail ?? '')} |`)
+    }
+    lines.push('')
+  }
+  if (report.certificate !== undefined) {
+    const c = report.certificate
+    lines.push('### Certificate', '')
+    if (c.previous !== undefined) {
+      lines.push(
+        `Rotated: \`${c.previous.thumbprint}\` (expires ${day(c.previous.notAfter)}) → \`${c.thumbprint}\` (expires ${day(c.notAfter)}).`,
+        'The previous certificate stays on the app until it expires, so jobs that already loaded it keep working.',
+        ''
+      )
+    }
+    lines.push(
+      '| Thumbprint (SHA-1) | Expires | Days left |',
+      '|---|---|---|',
+      `| \`${c.thumbprint}\` | ${day(c.notAfter)} | ${c.daysLeft}${c.daysLeft <= 30 ? ' ⚠️' : ''} |`,
+      ''
+    )
+  }
+  if (report.secrets !== undefined) {
+    const s = report.secrets
+    lines.push(`### Secrets (${cell(s.where)})`, '')
+    if (s.written.length > 0) lines.push(`Written: ${s.written.map(n => `\`${n}\``).join(', ')}`)
+    if (s.unchanged.length > 0) lines.push(`Unchanged: ${s.unchanged.map(n => `\`${n}\``).join(', ')}`)
+    lines.push('')
+  }
+  if (report.connectScript !== undefined) {
+    lines.push(
+      '### Connect in a later step',
+      '',
+      '```yaml',
+      '- shell: pwsh',
+      '  run: |',
+      `    . '${report.connectScript.replace(/'/g, "''")}'`,
+      '    Get-Mailbox -ResultSize 5',
+      '```',
+      ''
+    )
+  }
+  if (report.notes !== undefined && report.notes.length > 0) {
+    lines.push('### Notes', '', ...report.notes.map(note => `- ${note}`), '')
+  }
+  return lines.join('\n')
+}
+
+export async function writeSummary(report: SummaryReport): Promise<void> {
+  // Outside a runner (no GITHUB_STEP_SUMMARY) there is nowhere to write it.
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  await core.summary.addRaw(renderSummary(report), true).write()
+}
+
+function cell(value: string): string {
+  return value.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+}
+
+function day(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC')
+}

@@ -1,0 +1,24 @@
+/**
+ * What the main step tells the post step. The runner passes saved state to the post
+ * step as STATE_<name> variables.
+ */
+import * as core from '@actions/core'
+
+const CLEANUP_PATHS = 'cleanup-paths'
+const remembered: string[] = []
+
+/** Records a file or directory for the post step to remove. */
+export function rememberForCleanup(path: string): void {
+  if (remembered.includes(path)) return
+  remembered.push(path)
+  // Each save appends to GITHUB_STATE; the runner keeps the last value of a name.
+  core.saveState(CLEANUP_PATHS, JSON.stringify(remembered))
+}
+
+/** The paths the main step recorded, read in the post step. */
+export function pathsToCleanUp(): string[] {
+  const saved = core.getState(CLEANUP_PATHS)
+  if (saved === '') return []
+  const parsed: unknown = JSON.parse(saved)
+  return Array.isArray(parsed) ? parsed.filter((p): p is string => typeof p === 'string') : []
+}
