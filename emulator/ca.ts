@@ -130,3 +130,33 @@ function serialNumber(): string {
   bytes[0] = bytes[0] & 0x7f
   return bytes.toString('hex')
 }
+
+/**
+ * The server certificate, cached next to the CA (signing with node-forge is slow and every
+ * test file starts its own emulator). Reissued when it expires within a day or was
+ * signed by another CA.
+ */
+export function ensureServerCertificate(ca: CertificateAuthority): ServerCertificate {
+  const dir = dirname(ca.certPath)
+  const certPath = join(dir, 'server.pem')
+  const keyPath = join(dir, 'server-key.pem')
+  if (existsSync(certPath) && existsSync(keyPath)) {
+    try {
+      const certPem = readFileSync(certPath, 'utf8')
+      const keyPem = readFileSync(keyPath, 'utf8')
+      const cert = forge.pki.certificateFromPem(certPem)
+      const caCert = forge.pki.certificateFromPem(ca.certPem)
+      if (cert.validity.notAfter.getTime() - Date.now() > 24 * 3600 * 1000 && caCert.verify(cert)) return { certPem, keyPem }
+    } catch {
+      // Unreadable or from another CA: issue a new one below.
+    }
+  }
+  const fresh = issueServerCertificate(ca)
+  const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`
+  // Key first, then certificate, each renamed into place whole.
+  writeFileSync(`${keyPath}.${suffix}`, fresh.keyPem, { mode: 0o600 })
+  writeFileSync(`${certPath}.${suffix}`, fresh.certPem, { mode: 0o600 })
+  renameSync(`${keyPath}.${suffix}`, keyPath)
+  renameSync(`${certPath}.${suffix}`, certPath)
+  return fresh
+}

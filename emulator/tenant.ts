@@ -87,6 +87,8 @@ export interface ApplicationRecord extends Replicated {
   owners: string[]
   createdDateTime: string
   publisherDomain: string
+  /** Other writable properties (web, api, info, …) kept as sent. */
+  extra: Record<string, unknown>
 }
 
 export interface AppRole {
@@ -111,6 +113,8 @@ export interface ServicePrincipalRecord extends Replicated {
   tags: string[]
   owners: string[]
   createdDateTime: string
+  /** Other writable properties (notes, loginUrl, …) kept as sent. */
+  extra: Record<string, unknown>
 }
 
 export interface AppRoleAssignmentRecord extends Replicated {
@@ -381,6 +385,7 @@ export class Tenant {
       owners: [...(input.owners ?? [])],
       createdDateTime: isoSeconds(new Date()),
       publisherDomain: this.verifiedDomains.find(d => d.isDefault)!.name,
+      extra: {},
       visibleAt: input.visibleAt ?? this.visibleFrom('applications')
     }
     this.applications.set(app.id, app)
@@ -400,6 +405,7 @@ export class Tenant {
       tags: [],
       owners: [...owners],
       createdDateTime: isoSeconds(new Date()),
+      extra: {},
       visibleAt: visibleAt ?? this.visibleFrom('servicePrincipals')
     }
     this.servicePrincipals.set(sp.id, sp)
@@ -517,6 +523,7 @@ export class Tenant {
       tags: [],
       owners: [],
       createdDateTime: isoSeconds(new Date(Date.now() - 365 * 24 * 3600 * 1000)),
+      extra: {},
       visibleAt: 0
     }
     this.servicePrincipals.set(sp.id, sp)

@@ -18,7 +18,7 @@ export interface Cloud {
   /** The Exchange Online resource tokens are issued for (never overridden). */
   exchangeResource: string
   /** `-ExchangeEnvironmentName` of Connect-ExchangeOnline. */
-  exchangeEnvironmentName: string
+  exchangeEnvironmentName: 'O365Default' | 'O365USGovGCCHigh' | 'O365USGovDoD' | 'O365China'
   /** The tenant's initial domain ends with this, e.g. `.onmicrosoft.com`. */
   initialDomainSuffix: string
 }

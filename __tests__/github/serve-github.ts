@@ -18,10 +18,13 @@ export interface ServedGitHub {
   close(): Promise<void>
 }
 
+// Signing a server certificate with node-forge takes about a second: one per test file.
+let certificate: ReturnType<typeof issueServerCertificate> | undefined
+
 export async function serveGitHub(options?: GitHubEmulatorOptions): Promise<ServedGitHub> {
   const github = new GitHubEmulator(options)
   const requests: ServedGitHub['requests'] = []
-  const certificate = issueServerCertificate(ensureCa())
+  certificate ??= issueServerCertificate(ensureCa())
   const server = createServer({ cert: certificate.certPem, key: certificate.keyPem }, (incoming, outgoing) => {
     const chunks: Buffer[] = []
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk))

@@ -50,10 +50,19 @@ export class MalformedError extends Error {
   override readonly name = 'MalformedError'
 }
 
-/** Parses BER/DER (PKCS#12 files from Windows and Java use indefinite lengths). */
+// forge also takes an options object; its typings only know the boolean `strict` form.
+const parse = asn1.fromDer as unknown as (
+  bytes: string,
+  options: { strict: boolean; parseAllBytes: boolean; decodeBitStrings: boolean }
+) => Asn1
+
+/**
+ * Parses BER as well as DER: PKCS#12 files from Windows and Java use indefinite lengths
+ * and chunked octet strings. BIT STRINGs are left alone (keys and signatures, not ASN.1).
+ */
 export function fromDer(bytes: Buffer): Asn1 {
   try {
-    return asn1.fromDer(binary(bytes), { strict: false, decodeBitStrings: false } as never)
+    return parse(binary(bytes), { strict: false, parseAllBytes: true, decodeBitStrings: false })
   } catch {
     throw new MalformedError('not ASN.1')
   }

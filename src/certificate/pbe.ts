@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes } from 'node:crypto'
+import { type Decipher, createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes } from 'node:crypto'
 import forge from 'node-forge'
 import {
   type Asn1,
@@ -141,11 +141,16 @@ function pkcs12PbeDecrypt(
 }
 
 function decipher(name: string, key: Buffer, iv: Buffer, ciphertext: Buffer): Buffer {
+  let d: Decipher
   try {
-    const d = createDecipheriv(name, key, iv)
+    d = createDecipheriv(name, key, iv)
+  } catch {
+    throw new MalformedError(`bad ${name} parameters`)
+  }
+  try {
     return Buffer.concat([d.update(ciphertext), d.final()])
-  } catch (error) {
-    if (error instanceof Error && /iv length|invalid iv/i.test(error.message)) throw new MalformedError(error.message)
+  } catch {
+    // A padding failure: with PKCS#12 this is how a wrong password shows.
     throw new DecryptError('bad decrypt')
   }
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHash, createHmac } from 'node:crypto'
 import type { Hash } from './oids.js'
 
 /** What the derived bytes are for (RFC 7292 appendix B.3). */
@@ -55,4 +55,11 @@ export function pkcs12Kdf(
     }
   }
   return Buffer.concat(out).subarray(0, length)
+}
+
+/** The PFX integrity MAC: HMAC over the AuthenticatedSafe, keyed by the PKCS#12 KDF. */
+export function computeMac(content: Buffer, password: string, salt: Buffer, iterations: number, hash: Hash): Buffer {
+  const keyLength = createHash(hash).digest().length
+  const key = pkcs12Kdf(password, salt, KDF_PURPOSE.mac, iterations, keyLength, hash)
+  return createHmac(hash, key).update(content).digest()
 }

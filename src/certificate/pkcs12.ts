@@ -1,4 +1,4 @@
-import { createHash, createHmac, createPrivateKey, randomBytes, X509Certificate } from 'node:crypto'
+import { createHash, createPrivateKey, randomBytes, X509Certificate } from 'node:crypto'
 import {
   type Asn1,
   asn1Null,
@@ -14,7 +14,7 @@ import {
 } from './asn1.js'
 import { OID, type Hash } from './oids.js'
 import { type PbeProfile, pbeEncrypt } from './pbe.js'
-import { KDF_PURPOSE, pkcs12Kdf } from './pkcs12-kdf.js'
+import { computeMac } from './pkcs12-kdf.js'
 import type { PfxEncryption } from './types.js'
 
 export interface PfxOptions {
@@ -128,10 +128,4 @@ function macData(authenticatedSafe: Buffer, password: string, profile: Profile):
     octetString(salt),
     integer(profile.macIterations)
   )
-}
-
-export function computeMac(content: Buffer, password: string, salt: Buffer, iterations: number, hash: Hash): Buffer {
-  const keyLength = createHash(hash).digest().length
-  const key = pkcs12Kdf(password, salt, KDF_PURPOSE.mac, iterations, keyLength, hash)
-  return createHmac(hash, key).update(content).digest()
 }

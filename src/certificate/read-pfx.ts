@@ -3,7 +3,7 @@ import { type Asn1, MalformedError, children, explicitOf, fromDer, integerOf, is
 import { describeHeldCertificate } from './held.js'
 import { HASH_BY_OID, OID } from './oids.js'
 import { DecryptError, UnsupportedAlgorithmError, pbeDecrypt } from './pbe.js'
-import { computeMac } from './pkcs12.js'
+import { computeMac } from './pkcs12-kdf.js'
 import { type HeldCertificate, PfxError } from './types.js'
 
 /**

@@ -55,7 +55,7 @@ export function describeChange(change: Change, plan: Plan): string[] {
     case 'assign-directory-role':
       return [`+ assign directory role ${change.role.displayName} (${change.role.templateId}) over the whole directory`]
     case 'add-certificate':
-      return [`+ add a new certificate to app ${app}, beside the existing ones: ${certificateSentence(plan.certificate)}`]
+      return [`+ add a new certificate to app ${app}, beside the existing ones`]
     case 'remove-expired-certificates':
       return change.certificates.map(
         certificate =>

@@ -1,0 +1,242 @@
+# Test double of Microsoft's ExchangeOnlineManagement module (tests only; never shipped).
+#
+# Its Connect-ExchangeOnline and Connect-IPPSSession declare the real cmdlets' certificate
+# parameters with the real types, so a connect script that binds here binds against the
+# real module too, and they reject what the real ones reject for app-only sign-in
+# (-AppId without -Organization, no certificate, a certificate without its private key,
+# -CertificateThumbprint outside Windows, a wrong -CertificatePassword).
+#
+# Environment (set by the tests):
+#   EXO_CBA_SHIM_RECORD     file to append one JSON line per call to: the command and its
+#                           bound parameters (a certificate as type/thumbprint/HasPrivateKey,
+#                           a SecureString as its type only: never a secret).
+#   EXO_CBA_TEST_AUTHORITY  when set, sign in for real: an MSAL.NET confidential client with
+#                           the certificate gets an app-only token from this authority host
+#                           (the emulator), like the real module does from login.microsoftonline.com.
+#   EXO_CBA_MSAL_DIR        folder with Microsoft.Identity.Client.dll (scripts/restore-msal.sh).
+#   EXO_CBA_TEST_CA_FILE    PEM file of the CA that issued the authority's TLS certificate.
+
+Set-StrictMode -Version 3.0
+
+$script:Connections = [System.Collections.Generic.List[object]]::new()
+
+$script:EnvironmentResources = @{
+  O365Default      = 'https://outlook.office365.com'
+  O365USGovGCCHigh = 'https://outlook.office365.us'
+  O365USGovDoD     = 'https://webmail.apps.mil'
+  O365China        = 'https://partner.outlook.cn'
+}
+
+function Write-ShimRecord {
+  param([string]$Command, [System.Collections.IDictionary]$BoundParameters, [hashtable]$Extra = @{})
+  if (-not $env:EXO_CBA_SHIM_RECORD) { return }
+  $parameters = [ordered]@{}
+  foreach ($name in $BoundParameters.Keys) {
+    $value = $BoundParameters[$name]
+    $parameters[$name] = switch ($value) {
+      { $_ -is [System.Security.Cryptography.X509Certificates.X509Certificate2] } {
+        [ordered]@{ type = $_.GetType().FullName; thumbprint = $_.Thumbprint; hasPrivateKey = $_.HasPrivateKey }
+        break
+      }
+      { $_ -is [System.Security.SecureString] } { [ordered]@{ type = 'System.Security.SecureString' }; break }
+      { $_ -is [System.Management.Automation.SwitchParameter] } { $_.IsPresent; break }
+      default { $_ }
+    }
+  }
+  $record = [ordered]@{ command = $Command; parameters = $parameters }
+  foreach ($key in $Extra.Keys) { $record[$key] = $Extra[$key] }
+  $line = ($record | ConvertTo-Json -Compress -Depth 6) + [Environment]::NewLine
+  [System.IO.File]::AppendAllText($env:EXO_CBA_SHIM_RECORD, $line, [System.Text.UTF8Encoding]::new($false))
+}
+
+# The certificate the caller meant, by whichever of the three ways it was given.
+function Resolve-ShimCertificate {
+  param($Certificate, [string]$CertificateFilePath, [securestring]$CertificatePassword, [string]$CertificateThumbprint)
+  if ($Certificate) {
+    $resolved = $Certificate
+  } elseif ($CertificateFilePath) {
+    $password = if ($CertificatePassword) { [System.Net.NetworkCredential]::new('', $CertificatePassword).Password } else { '' }
+    $resolved = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new(
+      $CertificateFilePath, $password, [System.Security.Cryptography.X509Certificates.X509KeyStorageFlags]::Exportable)
+  } elseif ($CertificateThumbprint) {
+    if (-not $IsWindows) {
+      throw 'CertificateThumbprint is supported only on Windows (it reads the certificate store); use -Certificate or -CertificateFilePath.'
+    }
+    $resolved = Get-Item -LiteralPath "Cert:\CurrentUser\My\$CertificateThumbprint"
+  } else {
+    throw 'App-only sign-in needs a certificate: -Certificate, -CertificateFilePath or -CertificateThumbprint.'
+  }
+  if (-not $resolved.HasPrivateKey) {
+    throw "The certificate $($resolved.Thumbprint) has no private key; app-only sign-in needs it."
+  }
+  $resolved
+}
+
+# MSAL.NET from scripts/restore-msal.sh, and an HTTP client that trusts the emulator's CA.
+# The CA check lives here, in a test fixture, on purpose: production code trusts the system store.
+function Initialize-ShimMsal {
+  if ('ExoCbaShim.EmulatorHttpClientFactory' -as [type]) { return }
+  $dir = $env:EXO_CBA_MSAL_DIR
+  if (-not $dir -or -not (Test-Path -LiteralPath (Join-Path $dir 'Microsoft.Identity.Client.dll'))) {
+    throw "EXO_CBA_MSAL_DIR must name the folder with Microsoft.Identity.Client.dll; run scripts/restore-msal.sh."
+  }
+  Add-Type -Path (Join-Path $dir 'Microsoft.IdentityModel.Abstractions.dll')
+  Add-Type -Path (Join-Path $dir 'Microsoft.Identity.Client.dll')
+  $references = @(
+    (Join-Path $dir 'Microsoft.Identity.Client.dll'),
+    (Join-Path $dir 'Microsoft.IdentityModel.Abstractions.dll'),
+    'System.Net.Http', 'System.Net.Primitives', 'System.Net.Security',
+    'System.Security.Cryptography', 'System.Security.Cryptography.X509Certificates', 'System.Runtime'
+  )
+  Add-Type -ReferencedAssemblies $references -TypeDefinition @'
+using System.Net.Http;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+
+namespace ExoCbaShim {
+  // Trusts exactly one extra root, the emulator's CA, and still checks the host name.
+  public sealed class EmulatorHttpClientFactory : Microsoft.Identity.Client.IMsalHttpClientFactory {
+    private readonly HttpClient client;
+
+    public EmulatorHttpClientFactory(string caPemFile) {
+      X509Certificate2 ca = X509Certificate2.CreateFromPem(System.IO.File.ReadAllText(caPemFile));
+      var handler = new HttpClientHandler();
+      handler.ServerCertificateCustomValidationCallback = (message, certificate, chain, errors) => {
+        if (errors == SslPolicyErrors.None) return true;
+        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate == null) return false;
+        using (var custom = new X509Chain()) {
+          custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+          custom.ChainPolicy.CustomTrustStore.Add(ca);
+          custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+          return custom.Build(certificate);
+        }
+      };
+      client = new HttpClient(handler);
+    }
+
+    public HttpClient GetHttpClient() { return client; }
+  }
+}
+'@
+}
+
+# The claims of a JWT, for the record (the token itself is never written anywhere).
+function ConvertFrom-ShimJwt {
+  param([string]$Token)
+  $payload = $Token.Split('.')[1].Replace('-', '+').Replace('_', '/')
+  switch ($payload.Length % 4) { 2 { $payload += '==' } 3 { $payload += '=' } }
+  [System.Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($payload)) | ConvertFrom-Json
+}
+
+# What the real module does for app-only sign-in: MSAL confidential client, certificate
+# credential, authority {login host}/{organization}, scope {Exchange resource}/.default.
+function Get-ShimAppOnlyToken {
+  param([System.Security.Cryptography.X509Certificates.X509Certificate2]$Certificate, [string]$AppId, [string]$Organization, [string]$Resource)
+  Initialize-ShimMsal
+  $authority = $env:EXO_CBA_TEST_AUTHORITY.TrimEnd('/') + '/' + $Organization
+  $builder = [Microsoft.Identity.Client.ConfidentialClientApplicationBuilder]::Create($AppId).
+    WithCertificate($Certificate).
+    WithAuthority($authority, $false).
+    WithInstanceDiscovery($false)
+  if ($env:EXO_CBA_TEST_CA_FILE) {
+    $builder = $builder.WithHttpClientFactory([ExoCbaShim.EmulatorHttpClientFactory]::new($env:EXO_CBA_TEST_CA_FILE))
+  }
+  $application = $builder.Build()
+  $scopes = [string[]]@("$Resource/.default")
+  try {
+    $application.AcquireTokenForClient($scopes).ExecuteAsync().GetAwaiter().GetResult()
+  } catch {
+    throw "Sign-in as app $AppId to $authority failed: $($_.Exception.GetBaseException().Message)"
+  }
+}
+
+function Connect-ShimService {
+  param([string]$Command, [System.Collections.IDictionary]$BoundParameters, [string]$Resource, [string]$ConnectionUri)
+  $p = $BoundParameters
+  if ($p.ContainsKey('AppId') -and -not $p.ContainsKey('Organization')) {
+    throw 'The Organization parameter is required when AppId is used (app-only sign-in).'
+  }
+  $certificate = Resolve-ShimCertificate -Certificate $p['Certificate'] -CertificateFilePath $p['CertificateFilePath'] `
+    -CertificatePassword $p['CertificatePassword'] -CertificateThumbprint $p['CertificateThumbprint']
+  $extra = @{}
+  $tokenExpiry = $null
+  if ($env:EXO_CBA_TEST_AUTHORITY) {
+    $result = Get-ShimAppOnlyToken -Certificate $certificate -AppId $p['AppId'] -Organization $p['Organization'] -Resource $Resource
+    $claims = ConvertFrom-ShimJwt $result.AccessToken
+    $extra.token = [ordered]@{ scope = "$Resource/.default"; claims = $claims }
+    $tokenExpiry = $result.ExpiresOn.UtcDateTime
+  }
+  Write-ShimRecord -Command $Command -BoundParameters $p -Extra $extra
+  $script:Connections.Add([pscustomobject]@{
+      State                     = 'Connected'
+      Name                      = "ExchangeOnline_$($script:Connections.Count + 1)"
+      ConnectionUri             = $ConnectionUri
+      IsEopSession              = $Command -eq 'Connect-IPPSSession'
+      CertificateAuthentication = $true
+      AppId                     = $p['AppId']
+      Organization              = $p['Organization']
+      TokenExpiryTimeUTC        = $tokenExpiry
+      TokenStatus               = if ($tokenExpiry) { 'Active' } else { 'NotSignedIn' }
+    })
+}
+
+function Connect-ExchangeOnline {
+  [CmdletBinding()]
+  param(
+    [string]$ConnectionUri,
+    [string]$AzureADAuthorizationEndpointUri,
+    [ValidateSet('O365Default', 'O365USGovGCCHigh', 'O365USGovDoD', 'O365GermanyCloud', 'O365China')]
+    [string]$ExchangeEnvironmentName = 'O365Default',
+    [string]$DelegatedOrganization,
+    [string]$Prefix,
+    [string[]]$CommandName,
+    [string]$AppId,
+    [System.Security.Cryptography.X509Certificates.X509Certificate2]$Certificate,
+    [string]$CertificateFilePath,
+    [securestring]$CertificatePassword,
+    [string]$CertificateThumbprint,
+    [string]$Organization,
+    [switch]$ShowBanner = $true,
+    [switch]$ShowProgress,
+    [switch]$SkipLoadingFormatData
+  )
+  $uri = if ($ConnectionUri) { $ConnectionUri } else { $script:EnvironmentResources[$ExchangeEnvironmentName] }
+  Connect-ShimService -Command $MyInvocation.MyCommand.Name -BoundParameters $PSBoundParameters `
+    -Resource $script:EnvironmentResources[$ExchangeEnvironmentName] -ConnectionUri $uri
+  if ($ShowBanner) { Write-Host 'Exchange Online PowerShell (test double) connected.' }
+}
+
+function Connect-IPPSSession {
+  [CmdletBinding()]
+  param(
+    [string]$ConnectionUri = 'https://ps.compliance.protection.outlook.com/powershell-liveid/',
+    [string]$AzureADAuthorizationEndpointUri = 'https://login.microsoftonline.com/organizations',
+    [string]$DelegatedOrganization,
+    [string]$Prefix,
+    [string[]]$CommandName,
+    [string]$AppId,
+    [System.Security.Cryptography.X509Certificates.X509Certificate2]$Certificate,
+    [string]$CertificateFilePath,
+    [securestring]$CertificatePassword,
+    [string]$CertificateThumbprint,
+    [string]$Organization
+  )
+  # The compliance endpoint's own resource, e.g. https://ps.compliance.protection.outlook.com.
+  $resource = ([uri]$ConnectionUri).GetLeftPart([System.UriPartial]::Authority)
+  Connect-ShimService -Command $MyInvocation.MyCommand.Name -BoundParameters $PSBoundParameters `
+    -Resource $resource -ConnectionUri $ConnectionUri
+}
+
+function Get-ConnectionInformation {
+  [CmdletBinding()]
+  param()
+  $script:Connections.ToArray()
+}
+
+function Disconnect-ExchangeOnline {
+  [CmdletBinding(SupportsShouldProcess)]
+  param()
+  $script:Connections.Clear()
+}
+
+Export-ModuleMember -Function Connect-ExchangeOnline, Connect-IPPSSession, Get-ConnectionInformation, Disconnect-ExchangeOnline

@@ -1,0 +1,149 @@
+import { describe, expect, it } from '@jest/globals'
+import { describePlan, describePlanLines, describePlanRows, type ResourceRow } from '../../src/entra/describe-plan.js'
+import { planProvisioning, uniqueNameFor } from '../../src/entra/plan.js'
+import {
+  APP_ID,
+  certificate,
+  completeTenant,
+  credential,
+  daysFromNow,
+  desired,
+  EXCHANGE_ADMIN,
+  freshTenant,
+  GLOBAL_READER,
+  NOW,
+  SP_ID
+} from './plan-fixtures.js'
+
+const outcomes = (rows: ResourceRow[]) => Object.fromEntries(rows.map(row => [row.resource, row.after]))
+
+describe('describePlan: a fresh tenant', () => {
+  const plan = planProvisioning(desired({ roles: [EXCHANGE_ADMIN, GLOBAL_READER] }), freshTenant(), NOW)
+  const { lines, rows } = describePlan(plan)
+
+  it('lists each change in apply order, then the certificate', () => {
+    expect(lines).toEqual([
+      'Plan: 6 changes.',
+      `+ create app "EXO Background Process" (uniqueName ${uniqueNameFor('EXO Background Process')}, single tenant, requesting Exchange.ManageAsApp)`,
+      '+ create the service principal of app "EXO Background Process"',
+      '+ grant Exchange.ManageAsApp of Office 365 Exchange Online (admin consent)',
+      `+ assign directory role Exchange Administrator (${EXCHANGE_ADMIN.templateId}) over the whole directory`,
+      `+ assign directory role Global Reader (${GLOBAL_READER.templateId}) over the whole directory`,
+      '+ add a new certificate to app "EXO Background Process", beside the existing ones',
+      'Certificate: this run holds no certificate (pfx-base64 is empty), so a new one is made.'
+    ])
+  })
+
+  it('has a row per resource, each created', () => {
+    expect(outcomes(rows)).toEqual({
+      'App registration': 'created',
+      'Service principal': 'created',
+      'Exchange.ManageAsApp permission + consent': 'created',
+      'Directory role: Exchange Administrator': 'created',
+      'Directory role: Global Reader': 'created',
+      Certificate: 'created'
+    })
+    expect(rows.map(row => row.before)).toEqual([
+      'absent',
+      'absent',
+      'not requested, not consented',
+      'not assigned over the whole directory',
+      'not assigned over the whole directory',
+      'none held'
+    ])
+  })
+})
+
+describe('describePlan: everything in place', () => {
+  const held = certificate('held', daysFromNow(200))
+  const plan = planProvisioning(desired({ held }), completeTenant([credential(held, { keyId: 'k', actionMade: true })]), NOW)
+
+  it('says there is nothing to do and which certificate stays in use', () => {
+    expect(describePlanLines(plan)).toEqual([
+      'No changes: the app, its service principal, Exchange.ManageAsApp and the roles are in place.',
+      `Certificate: keeping the held certificate ${held.thumbprint}, which expires on ${held.notAfter.toISOString().slice(0, 10)} (200 days left).`
+    ])
+  })
+
+  it('shows every resource as present, with its ids', () => {
+    const rows = describePlanRows(plan)
+    expect(new Set(rows.map(row => row.after))).toEqual(new Set(['present']))
+    expect(rows.find(row => row.resource === 'App registration')?.detail).toContain(`appId ${APP_ID}`)
+    expect(rows.find(row => row.resource === 'Service principal')?.detail).toBe(`id ${SP_ID}`)
+    expect(rows.find(row => row.resource === 'Certificate')?.before).toBe(`held ${held.thumbprint}, expires ${held.notAfter.toISOString().slice(0, 10)}`)
+  })
+
+  it('has no role rows with roles: none', () => {
+    const none = planProvisioning(desired({ held, roles: [] }), completeTenant([credential(held, { keyId: 'k', actionMade: true })]), NOW)
+    expect(describePlanRows(none).map(row => row.resource)).toEqual([
+      'App registration',
+      'Service principal',
+      'Exchange.ManageAsApp permission + consent',
+      'Certificate'
+    ])
+  })
+})
+
+describe('describePlan: partial states', () => {
+  it('calls a requested but not consented permission updated', () => {
+    const held = certificate('held', daysFromNow(200))
+    const actual = completeTenant([credential(held, { keyId: 'k', actionMade: true })])
+    actual.appRoleAssignments = []
+    const row = describePlanRows(planProvisioning(desired({ held }), actual, NOW)).find(r => r.resource.startsWith('Exchange.ManageAsApp'))
+    expect(row).toMatchObject({ before: 'requested, not consented', after: 'updated' })
+  })
+
+  it('calls a consented permission that the app does not request updated, and says the other permissions stay', () => {
+    const held = certificate('held', daysFromNow(200))
+    const actual = completeTenant([credential(held, { keyId: 'k', actionMade: true })])
+    actual.app!.requiredResourceAccess = []
+    const plan = planProvisioning(desired({ held }), actual, NOW)
+    expect(describePlanLines(plan)[1]).toBe('~ request Exchange.ManageAsApp on app "EXO Background Process" (its other API permissions are kept)')
+    expect(outcomes(describePlanRows(plan))['Exchange.ManageAsApp permission + consent']).toBe('updated')
+  })
+
+  it('explains a rotation and the certificates pruned afterwards', () => {
+    const soon = certificate('soon', daysFromNow(10))
+    const old = certificate('old', new Date('2026-05-20T00:00:00Z'))
+    const plan = planProvisioning(
+      desired({ held: soon }),
+      completeTenant([credential(soon, { keyId: 'k-soon', actionMade: true }), credential(old, { keyId: 'k-old', actionMade: true })]),
+      NOW
+    )
+    const { lines, rows } = describePlan(plan)
+    expect(lines).toContain(
+      `Certificate: the held certificate ${soon.thumbprint} expires on ${soon.notAfter.toISOString().slice(0, 10)} (10 days left), within rotate-before-days (30), so a new one is made; the old one stays on the app until it expires.`
+    )
+    expect(lines).toContain('- remove expired certificate "exo-cba-action ' + old.thumbprint + '" (keyId k-old, expired 2026-05-20), after the new state is verified and stored')
+    expect(rows.find(row => row.resource === 'Expired certificates made by this action')).toEqual({
+      resource: 'Expired certificates made by this action',
+      before: '1 expired certificate on the app',
+      after: 'removed',
+      detail: 'keyId k-old (expired 2026-05-20)'
+    })
+  })
+
+  it('says when the held certificate has already expired, or is not on the app', () => {
+    const expired = certificate('expired', daysFromNow(-3))
+    const expiredPlan = planProvisioning(desired({ held: expired }), completeTenant([credential(expired, { keyId: 'k', actionMade: true })]), NOW)
+    expect(describePlanLines(expiredPlan).at(-1)).toContain('expired on ' + expired.notAfter.toISOString().slice(0, 10) + ' (3 days ago)')
+    expect(describePlanRows(expiredPlan).find(row => row.resource === 'Certificate')?.before).toMatch(/^held [0-9A-F]{40}, expired /)
+
+    const missing = certificate('missing', daysFromNow(100))
+    const missingPlan = planProvisioning(desired({ held: missing }), completeTenant([]), NOW)
+    expect(describePlanLines(missingPlan).at(-1)).toBe(`Certificate: the held certificate ${missing.thumbprint} is not on the app, so a new one is made.`)
+    expect(describePlanRows(missingPlan).find(row => row.resource === 'Certificate')?.before).toContain('not on the app')
+  })
+
+  it('notes an app adopted by display name', () => {
+    const actual = completeTenant([])
+    actual.app!.foundBy = 'display-name'
+    expect(describePlanRows(planProvisioning(desired(), actual, NOW))[0].before).toBe('present (found by display name)')
+  })
+
+  it('never prints a certificate body', () => {
+    const held = certificate('held', daysFromNow(3))
+    const plan = planProvisioning(desired({ held }), completeTenant([credential(held, { keyId: 'k', actionMade: true })]), NOW)
+    expect(JSON.stringify(describePlan(plan))).not.toContain(held.derBase64)
+  })
+})

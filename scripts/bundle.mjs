@@ -1,0 +1,37 @@
+// Bundles the action with @vercel/ncc: dist/index.js (main step) and dist/cleanup.js
+// (post step), as action.yml names them. `--out DIR` bundles elsewhere (check-dist).
+import { execFileSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+const root = resolve(import.meta.dirname, '..')
+const outIndex = process.argv.indexOf('--out')
+const out = outIndex > 0 ? resolve(process.argv[outIndex + 1]) : join(root, 'dist')
+const ncc = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js')
+
+const entries = [
+  { source: 'src/index.ts', target: 'index.js' },
+  { source: 'src/cleanup.ts', target: 'cleanup.js' }
+]
+
+rmSync(out, { recursive: true, force: true })
+mkdirSync(out, { recursive: true })
+for (const { source, target } of entries) {
+  const work = mkdtempSync(join(tmpdir(), 'exo-cba-ncc-'))
+  execFileSync(process.execPath, [ncc, 'build', join(root, source), '-o', work, '--license', 'licenses.txt', '--quiet'], {
+    cwd: root,
+    stdio: 'inherit'
+  })
+  const produced = readdirSync(work)
+  const unexpected = produced.filter(name => !['index.js', 'licenses.txt', 'package.json'].includes(name))
+  if (unexpected.length > 0) {
+    throw new Error(`ncc produced extra files for ${source} (${unexpected.join(', ')}); bundle them or ship them explicitly.`)
+  }
+  copyFileSync(join(work, 'index.js'), join(out, target))
+  if (target === 'index.js') copyFileSync(join(work, 'licenses.txt'), join(out, 'licenses.txt'))
+  rmSync(work, { recursive: true, force: true })
+}
+// The bundles are ES modules; this tells Node so even without the root package.json.
+writeFileSync(join(out, 'package.json'), '{\n  "type": "module"\n}\n')
+console.log(`Bundled ${entries.map(e => e.target).join(', ')} into ${out}`)

@@ -1,0 +1,256 @@
+/**
+ * Carries out a plan against Graph, phase after phase (the grant and the roles of one
+ * phase in parallel). Each write is idempotent: an upsert, or a create whose "already
+ * exists" answer counts as success, so a rerun after a crash or a concurrent run ends
+ * in the same place. Objects created in this run are marked `newObject`, so the retry
+ * policy waits out their replication lag.
+ */
+import { generateCertificate } from '../certificate/index.js'
+import type { HeldCertificate } from '../certificate/types.js'
+import { UserError } from '../errors.js'
+import type { Settings } from '../settings.js'
+import { GraphRequestError, type Graph } from './graph.js'
+import { explainGraphError } from './graph-errors.js'
+import {
+  keyCredentialsConfirmed,
+  keyCredentialsWithNew,
+  keyCredentialsWithout,
+  keyCredentialHasThumbprint,
+  mergeKeyCredentials,
+  newKeyCredential,
+  type KeyCredentialWrite
+} from './key-credentials.js'
+import type { Change, Plan } from './plan.js'
+import { APP_SELECT, readKeyCredentials } from './read-tenant.js'
+import type { TenantState } from './tenant-state.js'
+
+export interface ApplyContext {
+  graph: Graph
+  settings: Settings
+  now: Date
+  log: (line: string) => void
+  /** Registers a secret with the runner before anything could print it. */
+  mask: (value: string) => void
+}
+
+/** Where the tenant stands after apply. */
+export interface AppliedState {
+  app: { objectId: string; appId: string; displayName: string }
+  servicePrincipalId: string
+  /** The certificate made in this run, when the plan added one. */
+  newCertificate?: HeldCertificate
+  createdApp: boolean
+  createdServicePrincipal: boolean
+  /** The changes carried out, in order (same shape as the plan's). */
+  applied: Change[]
+}
+
+export async function applyPlan(plan: Plan, actual: TenantState, ctx: ApplyContext): Promise<AppliedState> {
+  const state: Partial<AppliedState> & { applied: Change[]; createdApp: boolean; createdServicePrincipal: boolean } = {
+    applied: [],
+    createdApp: false,
+    createdServicePrincipal: false
+  }
+  if (actual.app !== undefined) {
+    state.app = { objectId: actual.app.objectId, appId: actual.app.appId, displayName: actual.app.displayName }
+  }
+  if (actual.app !== undefined && actual.servicePrincipal !== undefined) state.servicePrincipalId = actual.servicePrincipal.id
+
+  for (const phase of plan.phases) {
+    await Promise.all(phase.map(change => applyChange(change, state, ctx)))
+    state.applied.push(...phase)
+  }
+  if (state.app === undefined || state.servicePrincipalId === undefined) {
+    throw new Error('apply ended without an app and a service principal; the plan missed a step')
+  }
+  return state as AppliedState
+}
+
+async function applyChange(change: Change, state: Partial<AppliedState> & { createdApp: boolean; createdServicePrincipal: boolean }, ctx: ApplyContext): Promise<void> {
+  const { graph } = ctx
+  try {
+    switch (change.kind) {
+      case 'create-app': {
+        ctx.log(`Creating app "${change.displayName}" (uniqueName ${change.uniqueName})`)
+        const created = await graph.call<GraphApp | undefined>({
+          method: 'PATCH',
+          path: `/applications(uniqueName='${change.uniqueName}')`,
+          headers: { Prefer: 'create-if-missing' },
+          body: {
+            displayName: change.displayName,
+            signInAudience: change.signInAudience,
+            requiredResourceAccess: change.requiredResourceAccess
+          }
+        })
+        // 204: a concurrent run created it between our read and this write; read it back.
+        const app =
+          created.status === 201 && created.body !== undefined
+            ? created.body
+            : (await graph.call<GraphApp>({ method: 'GET', path: `/applications(uniqueName='${change.uniqueName}')?${APP_SELECT}`, newObject: true })).body
+        state.app = { objectId: app.id, appId: app.appId, displayName: app.displayName }
+        state.createdApp = created.status === 201
+        return
+      }
+      case 'set-required-resource-access': {
+        ctx.log('Requesting Exchange.ManageAsApp on the app (other API permissions kept)')
+        await graph.call({
+          method: 'PATCH',
+          path: `/applications/${change.appObjectId}`,
+          body: { requiredResourceAccess: change.requiredResourceAccess }
+        })
+        return
+      }
+      case 'create-service-principal': {
+        const appId = change.appId ?? state.app?.appId
+        if (appId === undefined) throw new Error('create-service-principal before the app exists')
+        ctx.log(`Creating the service principal of app ${appId}`)
+        const created = await graph.call<{ id: string } | undefined>({
+          method: 'PATCH',
+          path: `/servicePrincipals(appId='${appId}')`,
+          headers: { Prefer: 'create-if-missing' },
+          body: {},
+          // Right after the app is created, Graph may not see it yet (NoBackingApplicationObject).
+          newObject: true
+        })
+        const id =
+          created.status === 201 && created.body !== undefined
+            ? created.body.id
+            : (await graph.call<{ id: string }>({ method: 'GET', path: `/servicePrincipals(appId='${appId}')?$select=id`, newObject: true })).body.id
+        state.servicePrincipalId = id
+        state.createdServicePrincipal = created.status === 201
+        return
+      }
+      case 'grant-exchange-manage-as-app': {
+        const principalId = change.principalId ?? state.servicePrincipalId
+        ctx.log('Granting Exchange.ManageAsApp (admin consent)')
+        await createIgnoringDuplicate(() =>
+          graph.call({
+            method: 'POST',
+            path: `/servicePrincipals/${change.resourceId}/appRoleAssignedTo`,
+            body: { principalId, resourceId: change.resourceId, appRoleId: change.appRoleId },
+            newObject: state.createdServicePrincipal
+          })
+        )
+        return
+      }
+      case 'assign-directory-role': {
+        const principalId = change.principalId ?? state.servicePrincipalId
+        ctx.log(`Assigning directory role ${change.role.displayName}`)
+        await createIgnoringDuplicate(() =>
+          graph.call({
+            method: 'POST',
+            path: '/roleManagement/directory/roleAssignments',
+            body: { principalId, roleDefinitionId: change.role.templateId, directoryScopeId: change.directoryScopeId },
+            newObject: state.createdServicePrincipal
+          })
+        )
+        return
+      }
+      case 'add-certificate': {
+        const appObjectId = change.appObjectId ?? state.app?.objectId
+        if (appObjectId === undefined) throw new Error('add-certificate before the app exists')
+        const certificate = newCertificate(ctx)
+        ctx.log(`Adding certificate ${certificate.thumbprint} (expires ${certificate.notAfter.toISOString()}) beside the existing ones`)
+        await addKeyCredential(graph, appObjectId, newKeyCredential(certificate), state.createdApp)
+        state.newCertificate = certificate
+        return
+      }
+      case 'remove-expired-certificates':
+        // Pruning runs after verification and the secrets (provision.ts), never inside apply.
+        return
+    }
+  } catch (error) {
+    if (error instanceof GraphRequestError) throw explainGraphError(error)
+    throw error
+  }
+}
+
+/** Generates the certificate and registers its secrets with the runner at once. */
+function newCertificate(ctx: ApplyContext): HeldCertificate {
+  const { settings } = ctx
+  const certificate = generateCertificate({
+    subject: settings.newCertificate.subject,
+    keySize: settings.newCertificate.keySize,
+    validityDays: settings.newCertificate.validityDays,
+    encryption: settings.newCertificate.encryption,
+    friendlyName: settings.app.name,
+    now: ctx.now
+  })
+  ctx.mask(certificate.pfxBase64)
+  ctx.mask(certificate.pfxPassword)
+  ctx.mask(certificate.privateKeyPem)
+  return certificate
+}
+
+/**
+ * Adds one key credential. keyCredentials PATCH replaces the whole collection, so the
+ * current collection is read (with its certificates) and sent again with the new one;
+ * then re-read to confirm. If a concurrent writer replaced it in between, merge and
+ * write again (bounded), so no one's certificate is lost.
+ */
+export async function addKeyCredential(graph: Graph, appObjectId: string, added: KeyCredentialWrite, newObject = false): Promise<void> {
+  const current = await readKeyCredentials(graph, appObjectId, newObject)
+  await writeKeyCredentialsConfirmed(graph, appObjectId, keyCredentialsWithNew(current, added), [], newObject)
+}
+
+/** Removes key credentials by keyId (prune and rollback), keeping everything else. */
+export async function removeKeyCredentials(graph: Graph, appObjectId: string, keyIds: string[]): Promise<void> {
+  const current = await readKeyCredentials(graph, appObjectId)
+  if (!current.some(credential => keyIds.some(id => id.toLowerCase() === credential.keyId.toLowerCase()))) return
+  const intended = keyCredentialsWithout(current, keyIds)
+  await writeKeyCredentialsConfirmed(graph, appObjectId, intended, keyIds, false)
+}
+
+/** Removes the credential holding this certificate (rollback after a failed secret write). */
+export async function removeCertificate(graph: Graph, appObjectId: string, thumbprint: string): Promise<void> {
+  const current = await readKeyCredentials(graph, appObjectId)
+  const keyIds = current.filter(credential => keyCredentialHasThumbprint(credential, thumbprint)).map(c => c.keyId)
+  if (keyIds.length > 0) await removeKeyCredentials(graph, appObjectId, keyIds)
+}
+
+const MAX_KEY_WRITE_ATTEMPTS = 5
+
+async function writeKeyCredentialsConfirmed(
+  graph: Graph,
+  appObjectId: string,
+  intended: KeyCredentialWrite[],
+  removeKeyIds: string[],
+  newObject: boolean
+): Promise<void> {
+  let toWrite = intended
+  for (let attempt = 1; attempt <= MAX_KEY_WRITE_ATTEMPTS; attempt++) {
+    await graph.call({ method: 'PATCH', path: `/applications/${appObjectId}`, body: { keyCredentials: toWrite }, newObject })
+    const after = await readKeyCredentials(graph, appObjectId, newObject)
+    if (keyCredentialsConfirmed(toWrite, after, removeKeyIds)) return
+    // Someone else wrote in between: keep their credentials and ours, drop only ours to remove.
+    toWrite = mergeKeyCredentials(toWrite, after, removeKeyIds)
+  }
+  throw new UserError(
+    `The certificates of app ${appObjectId} kept changing under this run (another run or person is writing them at the same time). Nothing was lost; run the workflow again, and use a 'concurrency:' group so runs for one tenant do not overlap.`
+  )
+}
+
+/** A create whose duplicate answer means "already there" (e.g. a concurrent run made it). */
+async function createIgnoringDuplicate(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create()
+  } catch (error) {
+    if (error instanceof GraphRequestError && isDuplicate(error)) return
+    throw error
+  }
+}
+
+/** Graph's answers to creating an assignment that exists (not all documented; seen in the field). */
+export function isDuplicate(error: GraphRequestError): boolean {
+  if (error.status === 409) return true
+  return (
+    error.status === 400 &&
+    /already exists|conflicting object/i.test(error.graphMessage)
+  )
+}
+
+interface GraphApp {
+  id: string
+  appId: string
+  displayName: string
+}

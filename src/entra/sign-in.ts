@@ -1,0 +1,140 @@
+/**
+ * Sign-in of the provisioning identity with @azure/identity: a client secret, a client
+ * certificate, or (the default, no stored secret at all) GitHub's OIDC token exchanged
+ * through a federated identity credential. Failures become sentences that say what to fix.
+ */
+import * as core from '@actions/core'
+import {
+  ClientAssertionCredential,
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  type AccessToken,
+  type GetTokenOptions,
+  type TokenCredential
+} from '@azure/identity'
+import type { Cloud } from '../cloud.js'
+import { UserError } from '../errors.js'
+import type { Settings } from '../settings.js'
+
+const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com'
+
+/** The provisioning identity's credential, with errors translated for the user. */
+export function provisioningCredential(settings: Settings): TokenCredential {
+  const { signIn, cloud } = settings
+  const tenantId = settings.tenantId
+  const clientId = signIn.clientId
+  if (tenantId === undefined || clientId === undefined) {
+    throw new UserError("Provision mode needs 'tenant-id' and 'client-id'.")
+  }
+  const options = credentialOptions(cloud)
+  let lastOidcSubject: string | undefined
+  let credential: TokenCredential
+  switch (signIn.method) {
+    case 'client-secret':
+      credential = new ClientSecretCredential(tenantId, clientId, signIn.clientSecret ?? '', options)
+      break
+    case 'client-certificate':
+      credential = new ClientCertificateCredential(tenantId, clientId, { certificate: signIn.clientCertificatePem ?? '' }, options)
+      break
+    case 'github-oidc':
+      credential = new ClientAssertionCredential(
+        tenantId,
+        clientId,
+        // Called for every token request: GitHub's token lives about 10 minutes, so a
+        // long run (replication waits) gets a fresh one instead of a stale assertion.
+        async () => {
+          const token = await githubIdToken(signIn.audience)
+          lastOidcSubject = jwtClaim(token, 'sub')
+          return token
+        },
+        options
+      )
+      break
+  }
+  return new ExplainedCredential(credential, error =>
+    explainSignInError(error, { settings, oidcSubject: lastOidcSubject })
+  )
+}
+
+/** Options shared by every credential this action builds (provisioning and verify). */
+export function credentialOptions(cloud: Cloud): { authorityHost: string; disableInstanceDiscovery: boolean } {
+  // With an authority host that is not one of Microsoft's, msal-node only accepts it as
+  // a known authority when instance discovery is off (FACTS.md "Tokens"). Microsoft's own
+  // hosts work the same way with it off, so production and the emulator share one path.
+  return { authorityHost: cloud.authorityHost, disableInstanceDiscovery: true }
+}
+
+async function githubIdToken(audience: string): Promise<string> {
+  if (!process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+    throw new UserError(
+      "No sign-in for the provisioning identity: 'client-secret' and 'client-certificate' are empty, so the action uses GitHub OIDC, but this job cannot request an OIDC token. Add `permissions: id-token: write` (and `contents: read`) to the job or workflow, or pass a client-secret or client-certificate."
+    )
+  }
+  try {
+    return await core.getIDToken(audience)
+  } catch (error) {
+    throw new UserError(
+      `GitHub did not issue an OIDC token for audience '${audience}': ${(error as Error).message.replace(/\s+/g, ' ').trim()}. Check that the job has \`permissions: id-token: write\`.`,
+      { cause: error }
+    )
+  }
+}
+
+/** Turns msal/identity errors into what the user should do. */
+export function explainSignInError(error: unknown, context: { settings: Settings; oidcSubject?: string }): Error {
+  if (error instanceof UserError) return error
+  const message = (error as Error)?.message ?? String(error)
+  const { settings } = context
+  const who = `the provisioning identity (client-id ${settings.signIn.clientId}) in tenant ${settings.tenantId}`
+  const code = /AADSTS(\d+)/.exec(message)?.[1]
+  switch (code) {
+    case '70021':
+    case '700213':
+    case '700211':
+    case '700212': {
+      const subject = context.oidcSubject ?? '(unknown)'
+      return new UserError(
+        `Entra ID found no federated credential of ${who} matching this workflow's GitHub token (AADSTS${code}). The token says: issuer ${GITHUB_ISSUER}, subject '${subject}', audience '${settings.signIn.audience}'. Add a federated credential with exactly these values: Entra admin center → App registrations → the provisioning app → Certificates & secrets → Federated credentials → Add → "GitHub Actions deploying Azure resources" (or \`az ad app federated-credential create --id ${settings.signIn.clientId} --parameters '{"name":"github","issuer":"${GITHUB_ISSUER}","subject":"${subject}","audiences":["${settings.signIn.audience}"]}'\`). A credential used right after it is created can take a minute to work.`,
+        { cause: error }
+      )
+    }
+    case '7000215':
+      return new UserError(`The client-secret of ${who} is wrong or expired (AADSTS7000215). Create a new secret for the app and update the workflow secret.`, { cause: error })
+    case '700027':
+    case '700024':
+      return new UserError(`Entra ID rejected the client-certificate of ${who} (AADSTS${code}): the certificate is not on the app, or has expired. Upload its public certificate to the app (Certificates & secrets).`, { cause: error })
+    case '700016':
+      return new UserError(`No app with client-id ${settings.signIn.clientId} exists in tenant ${settings.tenantId} (AADSTS700016). Check 'client-id' and 'tenant-id'.`, { cause: error })
+    case '90002':
+    case '900023':
+      return new UserError(`Tenant '${settings.tenantId}' was not found (AADSTS${code}). Check 'tenant-id' and 'cloud'.`, { cause: error })
+  }
+  return new UserError(`Sign-in of ${who} failed: ${message}`, { cause: error })
+}
+
+/** Wraps a credential so its failures are explained once, where they happen. */
+class ExplainedCredential implements TokenCredential {
+  constructor(
+    private readonly inner: TokenCredential,
+    private readonly explain: (error: unknown) => Error
+  ) {}
+
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+    try {
+      return await this.inner.getToken(scopes, options)
+    } catch (error) {
+      throw this.explain(error)
+    }
+  }
+}
+
+/** Reads one claim of a JWT without verifying it (for messages only). */
+export function jwtClaim(token: string, claim: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>
+    const value = payload[claim]
+    return typeof value === 'string' ? value : undefined
+  } catch {
+    return undefined
+  }
+}

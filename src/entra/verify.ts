@@ -1,0 +1,96 @@
+/**
+ * Proves the result the way Exchange Online will see it: sign in as the app with the
+ * certificate this run holds, get a token for Exchange Online, and check that it carries
+ * Exchange.ManageAsApp in `roles` and every requested directory role in `wids`. Entra
+ * replicates slowly, so it waits with backoff up to `verify-timeout-seconds`.
+ */
+import { ClientCertificateCredential } from '@azure/identity'
+import type { HeldCertificate } from '../certificate/types.js'
+import { defaultScope } from '../cloud.js'
+import type { Settings } from '../settings.js'
+import { RetryClock } from './retry.js'
+import { credentialOptions } from './sign-in.js'
+import { EXCHANGE_MANAGE_AS_APP, type DirectoryRole } from './well-known.js'
+
+export interface VerifyResult {
+  /** The app signed in with the certificate at least once. */
+  signedIn: boolean
+  /** Everything requested is in the token. */
+  ok: boolean
+  /** What the last token lacked, in words (empty when ok). */
+  missing: string[]
+  /** The last sign-in error, when it never signed in. */
+  signInError?: string
+  attempts: number
+  waitedMs: number
+}
+
+export interface VerifyTarget {
+  tenantId: string
+  appId: string
+  certificate: Pick<HeldCertificate, 'certificatePem' | 'privateKeyPem'>
+  roles: readonly DirectoryRole[]
+}
+
+export async function verifyExchangeAccess(
+  settings: Settings,
+  target: VerifyTarget,
+  sleep?: (ms: number) => Promise<void>
+): Promise<VerifyResult> {
+  const clock = new RetryClock(
+    { maxTotalWaitMs: settings.verify.timeoutSeconds * 1000, baseDelayMs: 1000, maxDelayMs: 15_000 },
+    sleep
+  )
+  const scope = defaultScope(settings.cloud.exchangeResource)
+  let signedIn = false
+  let missing: string[] = []
+  let signInError: string | undefined
+  for (;;) {
+    // A new credential each time: msal caches tokens, and a cached token keeps stale claims.
+    const credential = new ClientCertificateCredential(
+      target.tenantId,
+      target.appId,
+      { certificate: `${target.certificate.privateKeyPem.trim()}\n${target.certificate.certificatePem.trim()}\n` },
+      credentialOptions(settings.cloud)
+    )
+    try {
+      const token = await credential.getToken(scope)
+      signedIn = true
+      signInError = undefined
+      missing = missingClaims(token?.token ?? '', target.roles)
+      if (missing.length === 0) return { signedIn, ok: true, missing, attempts: clock.attempts + 1, waitedMs: clock.totalWaitMs }
+    } catch (error) {
+      // A new certificate or app is not usable for sign-in until it has replicated.
+      signInError = ((error as Error).message ?? String(error)).split('\n')[0]
+      missing = ['a successful sign-in with the certificate']
+    }
+    if (!(await clock.waitBeforeRetry())) {
+      return { signedIn, ok: false, missing, signInError, attempts: clock.attempts + 1, waitedMs: clock.totalWaitMs }
+    }
+  }
+}
+
+/** What the Exchange Online token lacks: the app role and each directory role's template id. */
+export function missingClaims(token: string, roles: readonly DirectoryRole[]): string[] {
+  const claims = decodeClaims(token)
+  const missing: string[] = []
+  if (!claims.roles.includes(EXCHANGE_MANAGE_AS_APP)) missing.push(`${EXCHANGE_MANAGE_AS_APP} in 'roles' (admin consent)`)
+  for (const role of roles) {
+    if (!claims.wids.some(id => id.toLowerCase() === role.templateId)) missing.push(`${role.displayName} (${role.templateId}) in 'wids'`)
+  }
+  return missing
+}
+
+function decodeClaims(token: string): { roles: string[]; wids: string[] } {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+      roles?: unknown
+      wids?: unknown
+    }
+    const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [])
+    return { roles: strings(payload.roles), wids: strings(payload.wids) }
+  } catch {
+    return { roles: [], wids: [] }
+  }
+}
+

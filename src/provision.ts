@@ -1,0 +1,233 @@
+/**
+ * Provision mode: sign in as the provisioning identity, read the tenant, plan, apply,
+ * verify, store the secrets, prune, emit the connect script. The order protects the
+ * everyday jobs: a new certificate is added beside the old one, proven, stored, and only
+ * then are expired certificates of this action removed. If storing fails, the new
+ * certificate is taken off the app again, so the app and the secrets never disagree.
+ */
+import * as core from '@actions/core'
+import { daysUntil } from './certificate/index.js'
+import type { HeldCertificate } from './certificate/types.js'
+import { emitConnectFiles } from './connect-files.js'
+import { applyPlan, removeCertificate, removeKeyCredentials, type AppliedState } from './entra/apply.js'
+import { describePlanLines, describePlanRows } from './entra/describe-plan.js'
+import { Graph, GraphRequestError } from './entra/graph.js'
+import { explainGraphError } from './entra/graph-errors.js'
+import { desiredStateFromSettings, planProvisioning, type Plan } from './entra/plan.js'
+import { readTenant } from './entra/read-tenant.js'
+import { provisioningCredential } from './entra/sign-in.js'
+import { verifyExchangeAccess, type VerifyResult } from './entra/verify.js'
+import { UserError } from './errors.js'
+import { writeSecrets, SecretWriteError } from './github/secrets.js'
+import { givenValues, secretChanges, secretTarget } from './github/stored-secrets.js'
+import { setActionOutputs } from './report/outputs.js'
+import { writeSummary, type SummaryReport } from './report/summary.js'
+import { maskSecret, type Settings } from './settings.js'
+
+const masker = { mask: (value: string) => core.setSecret(value) }
+
+export async function runProvision(settings: Settings, now: Date): Promise<void> {
+  const tenantId = settings.tenantId ?? ''
+  const graph = Graph.create(provisioningCredential(settings), settings.cloud)
+
+  const actual = await core.group('Reading the tenant', () =>
+    withGraphErrors(() =>
+      readTenant(graph, { appId: settings.app.id, appName: settings.app.name, needInitialDomain: settings.organization === undefined })
+    )
+  )
+  const organization = settings.organization ?? actual.initialDomain ?? ''
+  const plan = planProvisioning(desiredStateFromSettings(settings), actual, now)
+  core.startGroup(settings.dryRun ? 'Plan (dry run: nothing will be written)' : 'Plan')
+  for (const line of describePlanLines(plan)) core.info(line)
+  core.endGroup()
+
+  if (settings.dryRun) {
+    await reportDryRun(settings, plan, organization)
+    return
+  }
+
+  const applied = await core.group('Applying', () =>
+    applyPlan(plan, actual, { graph, settings, now, log: line => core.info(line), mask: value => maskSecret(masker, value) })
+  )
+  const certificate: HeldCertificate | undefined = applied.newCertificate ?? settings.held
+  if (certificate === undefined) throw new Error('No certificate after apply: the plan neither kept nor added one')
+
+  const verification = await verifyIfChanged(settings, plan, applied, certificate, tenantId)
+  if (applied.newCertificate !== undefined && verification !== undefined && !verification.signedIn) {
+    await rollBackNewCertificate(graph, applied)
+    throw new UserError(
+      `The new certificate ${applied.newCertificate.thumbprint} could not sign in as app ${applied.app.appId} within ${settings.verify.timeoutSeconds} s (${verification.signInError ?? 'no answer'}). It was removed again and the previous certificate and secrets were left as they were. Run again later, or raise 'verify-timeout-seconds' if Entra replication is slow in this tenant.`
+    )
+  }
+
+  const secretsReport = await storeSecrets(settings, graph, applied, certificate, organization)
+
+  if (plan.prune !== undefined) {
+    const prune = plan.prune
+    await core.group('Removing expired certificates this action made', async () => {
+      for (const expired of prune.certificates) core.info(`- ${expired.displayName} (expired ${expired.endDateTime})`)
+      await withGraphErrors(() => removeKeyCredentials(graph, prune.appObjectId, prune.keyIds))
+    })
+  }
+
+  const files = await emitConnectFiles(settings, certificate, { appId: applied.app.appId, organization })
+  const rotated = applied.newCertificate !== undefined
+  setActionOutputs({
+    appId: applied.app.appId,
+    appObjectId: applied.app.objectId,
+    servicePrincipalId: applied.servicePrincipalId,
+    tenantId,
+    organization,
+    certificate,
+    pfx: { base64: certificate.pfxBase64, password: certificate.pfxPassword, path: files.pfxPath },
+    connectScript: files.scriptPath,
+    rotated,
+    changes: plan.changes
+  })
+  core.info(`Graph requests: ${graph.stats.reads} reads, ${graph.stats.writes} writes, ${graph.stats.retries} retries.`)
+  await writeSummary({
+    title: plan.changes.length === 0 ? 'Exchange Online app: everything in place' : 'Exchange Online app: provisioned',
+    app: { id: applied.app.appId, name: applied.app.displayName, objectId: applied.app.objectId, servicePrincipalId: applied.servicePrincipalId },
+    tenantId,
+    organization,
+    resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
+    certificate: {
+      thumbprint: certificate.thumbprint,
+      notAfter: certificate.notAfter,
+      daysLeft: daysUntil(certificate.notAfter, now),
+      ...(rotated && settings.held !== undefined ? { previous: { thumbprint: settings.held.thumbprint, notAfter: settings.held.notAfter } } : {})
+    },
+    secrets: secretsReport,
+    connectScript: files.scriptPath,
+    notes: nextSteps(settings, verification, secretsReport !== undefined)
+  })
+}
+
+async function verifyIfChanged(
+  settings: Settings,
+  plan: Plan,
+  applied: AppliedState,
+  certificate: HeldCertificate,
+  tenantId: string
+): Promise<VerifyResult | undefined> {
+  if (!settings.verify.enabled || plan.changes.filter(c => c.kind !== 'remove-expired-certificates').length === 0) return undefined
+  return core.group('Verifying sign-in to Exchange Online with the certificate', async () => {
+    const result = await verifyExchangeAccess(settings, { tenantId, appId: applied.app.appId, certificate, roles: settings.roles })
+    if (result.ok) {
+      core.info(`Verified: the token for Exchange Online carries Exchange.ManageAsApp${settings.roles.length > 0 ? ` and ${settings.roles.map(r => r.displayName).join(', ')}` : ''} (after ${Math.round(result.waitedMs / 1000)} s).`)
+    } else if (result.signedIn) {
+      core.warning(
+        `After ${settings.verify.timeoutSeconds} s the Exchange Online token still lacks: ${result.missing.join('; ')}. Entra can take up to 15 minutes to apply consent and role changes; everything was written, so jobs will work once it has replicated. Rerun this workflow later to confirm.`,
+        { title: 'Exchange Online access not yet in effect' }
+      )
+    }
+    return result
+  })
+}
+
+async function storeSecrets(
+  settings: Settings,
+  graph: Graph,
+  applied: AppliedState,
+  certificate: HeldCertificate,
+  organization: string
+): Promise<SummaryReport['secrets']> {
+  const target = secretTarget(settings)
+  if (target === undefined) return undefined
+  const changes = secretChanges(
+    settings.secrets.prefix,
+    { appId: applied.app.appId, tenantId: settings.tenantId ?? '', organization, certificate },
+    givenValues(settings)
+  )
+  const names = Object.keys(changes.changed)
+  if (names.length === 0) {
+    core.info('Secrets: nothing changed, nothing written.')
+    return { where: target.kind, written: [], unchanged: changes.unchanged }
+  }
+  return core.group(`Writing ${names.length} secret(s)`, async () => {
+    try {
+      const result = await writeSecrets(target, changes.changed, { token: settings.secrets.githubToken ?? '', apiUrl: settings.secrets.apiUrl })
+      core.info(`Wrote ${[...result.created, ...result.updated].join(', ')} to the ${result.target}.`)
+      return { where: result.target, written: [...result.created, ...result.updated], unchanged: changes.unchanged }
+    } catch (error) {
+      if (applied.newCertificate !== undefined) {
+        await rollBackNewCertificate(graph, applied)
+        await restoreSecrets(settings, error)
+      }
+      throw error
+    }
+  })
+}
+
+/** Takes the certificate made in this run off the app again; the previous one stays. */
+async function rollBackNewCertificate(graph: Graph, applied: AppliedState): Promise<void> {
+  if (applied.newCertificate === undefined) return
+  core.warning(`Removing the new certificate ${applied.newCertificate.thumbprint} from the app again, so the app and the stored secrets agree.`)
+  await withGraphErrors(() => removeCertificate(graph, applied.app.objectId, applied.newCertificate?.thumbprint ?? ''))
+}
+
+/**
+ * Some secrets may have been written before the failure: put the certificate the run was
+ * given back into them, so the secrets match each other and the app again.
+ */
+async function restoreSecrets(settings: Settings, failure: unknown): Promise<void> {
+  const target = secretTarget(settings)
+  const held = settings.held
+  if (!(failure instanceof SecretWriteError) || target === undefined || held === undefined) return
+  const written = [...failure.created, ...failure.updated]
+  if (written.length === 0) return
+  const previous = secretChanges(
+    settings.secrets.prefix,
+    { appId: settings.app.id ?? '', tenantId: settings.tenantId ?? '', organization: settings.organization ?? '', certificate: held },
+    {}
+  ).changed
+  const restore = Object.fromEntries(written.filter(name => previous[name] !== undefined && previous[name] !== '').map(name => [name, previous[name]]))
+  if (Object.keys(restore).length === 0) return
+  try {
+    await writeSecrets(target, restore, { token: settings.secrets.githubToken ?? '', apiUrl: settings.secrets.apiUrl })
+    core.warning(`Restored ${Object.keys(restore).join(', ')} to the previous certificate.`)
+  } catch (error) {
+    core.error(
+      `Could not restore ${Object.keys(restore).join(', ')} to the previous certificate (${(error as Error).message}). Rerun this workflow: it will create and store a new certificate.`
+    )
+  }
+}
+
+async function reportDryRun(settings: Settings, plan: Plan, organization: string): Promise<void> {
+  core.setOutput('changes', JSON.stringify(plan.changes))
+  core.setOutput('rotated', 'false')
+  if (plan.app.appId !== undefined) core.setOutput('app-id', plan.app.appId)
+  if (organization !== '') core.setOutput('organization', organization)
+  if (settings.tenantId !== undefined) core.setOutput('tenant-id', settings.tenantId)
+  await writeSummary({
+    title: `Exchange Online app: plan (dry run, ${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'})`,
+    app: { id: plan.app.appId, name: plan.app.displayName, objectId: plan.app.objectId },
+    tenantId: settings.tenantId,
+    organization,
+    resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
+    notes: ['Dry run: nothing was written to the tenant, to GitHub or to disk. Run again with dry-run: false to apply.']
+  })
+}
+
+function nextSteps(settings: Settings, verification: VerifyResult | undefined, stored: boolean): string[] {
+  const notes: string[] = []
+  if (verification !== undefined && !verification.ok) {
+    notes.push(`Exchange Online access not yet confirmed: the token lacks ${verification.missing.join('; ')}. Entra can take up to 15 minutes; rerun to confirm.`)
+  }
+  if (!stored) {
+    notes.push(
+      "The certificate is only in this job's outputs. To use it in other jobs and workflows, set `secret-target: repository` (or environment/organization) with a `github-token` that may write secrets."
+    )
+  }
+  notes.push('Schedule this action weekly in provision mode with the stored secrets as inputs, so the certificate is renewed before it expires.')
+  return notes
+}
+
+async function withGraphErrors<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation()
+  } catch (error) {
+    if (error instanceof GraphRequestError) throw explainGraphError(error)
+    throw error
+  }
+}
