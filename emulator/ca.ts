@@ -137,13 +137,14 @@ function serialNumber(): string {
  * signed by another CA.
  */
 export function ensureServerCertificate(ca: CertificateAuthority): ServerCertificate {
-  const dir = dirname(ca.certPath)
-  const certPath = join(dir, 'server.pem')
-  const keyPath = join(dir, 'server-key.pem')
-  if (existsSync(certPath) && existsSync(keyPath)) {
+  // Key and certificate share one file, renamed into place whole, so concurrent test
+  // processes can never pair one's key with another's certificate.
+  const path = join(dirname(ca.certPath), 'server-key-and-cert.pem')
+  if (existsSync(path)) {
     try {
-      const certPem = readFileSync(certPath, 'utf8')
-      const keyPem = readFileSync(keyPath, 'utf8')
+      const pem = readFileSync(path, 'utf8')
+      const certPem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\r?\n?/.exec(pem)![0]
+      const keyPem = /-----BEGIN RSA PRIVATE KEY-----[\s\S]+?-----END RSA PRIVATE KEY-----\r?\n?/.exec(pem)![0]
       const cert = forge.pki.certificateFromPem(certPem)
       const caCert = forge.pki.certificateFromPem(ca.certPem)
       if (cert.validity.notAfter.getTime() - Date.now() > 24 * 3600 * 1000 && caCert.verify(cert)) return { certPem, keyPem }
@@ -152,11 +153,8 @@ export function ensureServerCertificate(ca: CertificateAuthority): ServerCertifi
     }
   }
   const fresh = issueServerCertificate(ca)
-  const suffix = `${process.pid}-${randomBytes(4).toString('hex')}`
-  // Key first, then certificate, each renamed into place whole.
-  writeFileSync(`${keyPath}.${suffix}`, fresh.keyPem, { mode: 0o600 })
-  writeFileSync(`${certPath}.${suffix}`, fresh.certPem, { mode: 0o600 })
-  renameSync(`${keyPath}.${suffix}`, keyPath)
-  renameSync(`${certPath}.${suffix}`, certPath)
+  const staging = `${path}.${process.pid}-${randomBytes(4).toString('hex')}`
+  writeFileSync(staging, fresh.keyPem + fresh.certPem, { mode: 0o600 })
+  renameSync(staging, path)
   return fresh
 }

@@ -2,7 +2,7 @@
  * Compact JWS (JWT) signing and verification with node:crypto: RS256 and PS256, the two
  * algorithms msal-node uses for certificate assertions (PS256 with `x5t#S256`).
  */
-import { createHash, createPublicKey, generateKeyPairSync, sign, verify, constants, type KeyObject } from 'node:crypto'
+import { createHash, generateKeyPairSync, sign, verify, constants, type KeyObject } from 'node:crypto'
 
 export type JwtHeader = Record<string, unknown> & { alg?: string; kid?: string; x5t?: string; 'x5t#S256'?: string }
 export type JwtClaims = Record<string, unknown>
@@ -75,7 +75,7 @@ export class SigningKey {
 
   /** The JWKS entry (RFC 7517) of this key. */
   jwk(): Record<string, unknown> {
-    const jwk = createPublicKey(this.publicKey).export({ format: 'jwk' })
+    const jwk = this.publicKey.export({ format: 'jwk' })
     return { kty: 'RSA', use: 'sig', alg: 'RS256', kid: this.kid, x5t: this.kid, n: jwk.n, e: jwk.e }
   }
 }

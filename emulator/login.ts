@@ -142,7 +142,9 @@ export class LoginService implements EmulatedService {
       this.checkSecret(app, form.client_secret ?? basicAuthSecret(req)!)
       appidacr = '1'
     } else if (assertion) {
-      if (assertion.header['x5t'] !== undefined || assertion.header['x5t#S256'] !== undefined) {
+      // A certificate assertion is self-issued (iss = sub = client id); anything else is
+      // a token from an external issuer, to be matched against federated credentials.
+      if (assertion.claims.iss === clientId || assertion.claims.iss === app.appId) {
         this.checkCertificateAssertion(app, assertion, req, segment)
       } else {
         this.checkFederatedAssertion(app, assertion)

@@ -1,7 +1,7 @@
 // Bundles the action with @vercel/ncc: dist/index.js (main step) and dist/cleanup.js
 // (post step), as action.yml names them. `--out DIR` bundles elsewhere (check-dist).
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
@@ -23,13 +23,16 @@ for (const { source, target } of entries) {
     cwd: root,
     stdio: 'inherit'
   })
-  const produced = readdirSync(work)
-  const unexpected = produced.filter(name => !['index.js', 'licenses.txt', 'package.json'].includes(name))
-  if (unexpected.length > 0) {
-    throw new Error(`ncc produced extra files for ${source} (${unexpected.join(', ')}); bundle them or ship them explicitly.`)
+  const produced = readdirSync(work).filter(name => name !== 'package.json')
+  if (target === 'index.js') {
+    // The main bundle may come with lazily loaded chunks (e.g. 958.index.js) and assets.
+    for (const name of produced) cpSync(join(work, name), join(out, name), { recursive: true })
+  } else {
+    // The post step must be one self-contained file: chunks of two bundles could collide.
+    const unexpected = produced.filter(name => !['index.js', 'licenses.txt'].includes(name))
+    if (unexpected.length > 0) throw new Error(`ncc produced extra files for ${source} (${unexpected.join(', ')}); keep the post step free of lazy imports.`)
+    copyFileSync(join(work, 'index.js'), join(out, target))
   }
-  copyFileSync(join(work, 'index.js'), join(out, target))
-  if (target === 'index.js') copyFileSync(join(work, 'licenses.txt'), join(out, 'licenses.txt'))
   rmSync(work, { recursive: true, force: true })
 }
 // The bundles are ES modules; this tells Node so even without the root package.json.

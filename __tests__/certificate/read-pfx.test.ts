@@ -131,9 +131,16 @@ describe('PFX problems', () => {
     expect(problemOf(() => readPfx(derOf(cert.cert), PASSWORD))).toBe('not-pkcs12')
   })
 
+  it('not-pkcs12: an iteration count so high that reading would hang, named in the message', () => {
+    const pfxBase64 = exportPfx('slow.pfx', '-in', cert.cert, '-inkey', cert.key, '-iter', '1000001')
+    expect(problemOf(() => readPfx(pfxBase64, PASSWORD))).toBe('not-pkcs12')
+    expect(() => readPfx(pfxBase64, PASSWORD)).toThrow(/iteration count of 1000001/)
+  })
+
   it('wrong-password: the MAC does not verify', () => {
     const pfxBase64 = exportPfx('wrong.pfx', '-in', cert.cert, '-inkey', cert.key)
     expect(problemOf(() => readPfx(pfxBase64, 'Passwörd-1 with spaces'))).toBe('wrong-password')
+    expect(() => readPfx(pfxBase64, 'Passwörd-1 with spaces')).toThrow(/integrity check \(MAC\) failed/)
   })
 
   it('wrong-password: a PFX without a MAC does not decrypt', () => {

@@ -1,12 +1,13 @@
 import { describe, it, expect, beforeEach, afterEach } from '@jest/globals'
+import { createServer, type AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import sodium from 'libsodium-wrappers'
-import { GITHUB_SEED } from '../../emulator/github.js'
+import { GITHUB_SEED, type GitHubEmulator } from '../../emulator/github.js'
+import { startEmulator, type Emulator } from '../../emulator/server.js'
 import { UserError } from '../../src/errors.js'
 import { sealSecretValue } from '../../src/github/sealed-box.js'
 import { secretNames } from '../../src/github/secret-names.js'
 import { SecretWriteError, writeSecrets, type SecretTarget, type WriteSecretsOptions } from '../../src/github/secrets.js'
-import { serveGitHub, type ServedGitHub } from './serve-github.js'
 
 const { owner, repo, environment, org, adminToken, repositoryToken, workflowToken } = GITHUB_SEED
 const repositoryTarget: SecretTarget = { kind: 'repository', owner, repo }
@@ -25,16 +26,23 @@ function sixSecrets(prefix = 'EXO_'): Record<string, string> {
   }
 }
 
-let served: ServedGitHub
+let emulator: Emulator
+let github: GitHubEmulator
 let options: WriteSecretsOptions
 beforeEach(async () => {
-  served = await serveGitHub()
+  emulator = await startEmulator()
+  github = emulator.github
   // Tiny backoff so retries do not slow the tests; the policy itself is unchanged.
-  options = { token: adminToken, apiUrl: served.url, retry: { baseDelayMs: 1 } }
+  options = { token: adminToken, apiUrl: emulator.urls.github, retry: { baseDelayMs: 1 } }
 })
 afterEach(async () => {
-  await served.close()
+  await emulator.close()
 })
+
+/** What reached the emulated GitHub, in order. */
+function requests(): Array<{ method: string; path: string; status: number }> {
+  return emulator.log.list({ service: 'github' }).map(({ method, path, status }) => ({ method, path, status }))
+}
 
 /** Runs `write`, expecting a UserError whose text and dump carry neither a secret value nor the token. */
 async function failure(write: () => Promise<unknown>, values: Record<string, string>, token: string): Promise<UserError> {
@@ -70,17 +78,17 @@ describe('writeSecrets', () => {
     expect(result.target).toBe(`repository ${owner}/${repo}`)
     expect(result.created).toEqual(Object.keys(secrets).sort())
     expect(result.updated).toEqual([])
-    for (const [name, value] of Object.entries(secrets)) expect(served.github.secretValue(repositoryTarget, name)).toBe(value)
+    for (const [name, value] of Object.entries(secrets)) expect(github.secretValue(repositoryTarget, name)).toBe(value)
     // One public key for the whole call.
-    expect(served.requests.filter((r) => r.path.endsWith('/public-key'))).toHaveLength(1)
+    expect(requests().filter((r) => r.path.endsWith('/public-key'))).toHaveLength(1)
   })
 
   it('writes environment secrets', async () => {
     const secrets = sixSecrets('PROD_')
     const result = await writeSecrets(environmentTarget, secrets, options)
     expect(result.created).toHaveLength(6)
-    for (const [name, value] of Object.entries(secrets)) expect(served.github.secretValue(environmentTarget, name)).toBe(value)
-    expect(served.github.secretNames(repositoryTarget)).toEqual([])
+    for (const [name, value] of Object.entries(secrets)) expect(github.secretValue(environmentTarget, name)).toBe(value)
+    expect(github.secretNames(repositoryTarget)).toEqual([])
   })
 
   it('writes organization secrets visible to repositories selected by name and by id', async () => {
@@ -94,8 +102,8 @@ describe('writeSecrets', () => {
     }
     await writeSecrets(target, secrets, options)
     for (const [name, value] of Object.entries(secrets)) {
-      expect(served.github.secretValue(target, name)).toBe(value)
-      const stored = served.github.secret(target, name)
+      expect(github.secretValue(target, name)).toBe(value)
+      const stored = github.secret(target, name)
       expect(stored?.visibility).toBe('selected')
       expect(stored?.selectedRepositoryIds?.sort()).toEqual([GITHUB_SEED.repositoryId, GITHUB_SEED.otherRepositoryId].sort())
     }
@@ -104,37 +112,37 @@ describe('writeSecrets', () => {
   it('writes private organization secrets', async () => {
     const target: SecretTarget = { kind: 'organization', org, visibility: 'private' }
     await writeSecrets(target, { EXO_APP_ID: 'app' }, options)
-    expect(served.github.secret(target, 'EXO_APP_ID')).toMatchObject({ visibility: 'private' })
-    expect(served.github.secret(target, 'EXO_APP_ID')?.selectedRepositoryIds).toBeUndefined()
+    expect(github.secret(target, 'EXO_APP_ID')).toMatchObject({ visibility: 'private' })
+    expect(github.secret(target, 'EXO_APP_ID')?.selectedRepositoryIds).toBeUndefined()
   })
 
   it('reports which secrets were created and which were updated', async () => {
-    served.github.seedSecret(repositoryTarget, 'EXO_APP_ID', 'old app id')
-    served.github.seedSecret(repositoryTarget, 'EXO_CERT_PASSWORD', 'old password')
+    github.seedSecret(repositoryTarget, 'EXO_APP_ID', 'old app id')
+    github.seedSecret(repositoryTarget, 'EXO_CERT_PASSWORD', 'old password')
     const secrets = sixSecrets()
     const result = await writeSecrets(repositoryTarget, secrets, options)
     expect(result.updated).toEqual(['EXO_APP_ID', 'EXO_CERT_PASSWORD'])
     expect(result.created).toEqual(['EXO_CERT_PFX_BASE64', 'EXO_CERT_THUMBPRINT', 'EXO_ORGANIZATION', 'EXO_TENANT_ID'])
-    expect(served.github.secretValue(repositoryTarget, 'EXO_APP_ID')).toBe(secrets.EXO_APP_ID)
+    expect(github.secretValue(repositoryTarget, 'EXO_APP_ID')).toBe(secrets.EXO_APP_ID)
   })
 
   it('stores names upper-case, as GitHub does', async () => {
     const result = await writeSecrets(repositoryTarget, { exo_app_id: 'lower' }, options)
     expect(result.created).toEqual(['EXO_APP_ID'])
-    expect(served.github.secretNames(repositoryTarget)).toEqual(['EXO_APP_ID'])
+    expect(github.secretNames(repositoryTarget)).toEqual(['EXO_APP_ID'])
   })
 
   it('has all six writes in flight at the same time', async () => {
     // The emulator answers none of them until all six have arrived: sequential writes would hang.
-    served.github.holdSecretWritesUntilConcurrent(6)
+    github.holdSecretWritesUntilConcurrent(6)
     const result = await writeSecrets(repositoryTarget, sixSecrets(), options)
     expect(result.created).toHaveLength(6)
   }, 15000)
 
   it('works against a GHES-style API root with a path prefix', async () => {
-    await writeSecrets(repositoryTarget, { EXO_APP_ID: 'on ghes' }, { ...options, apiUrl: `${served.url}/api/v3/` })
-    expect(served.github.secretValue(repositoryTarget, 'EXO_APP_ID')).toBe('on ghes')
-    expect(served.requests.every((r) => r.path.startsWith('/api/v3/repos/'))).toBe(true)
+    await writeSecrets(repositoryTarget, { EXO_APP_ID: 'on ghes' }, { ...options, apiUrl: `${emulator.urls.github}/api/v3/` })
+    expect(github.secretValue(repositoryTarget, 'EXO_APP_ID')).toBe('on ghes')
+    expect(requests().every((r) => r.path.startsWith('/api/v3/repos/'))).toBe(true)
   })
 })
 
@@ -173,8 +181,8 @@ describe('writeSecrets: errors a user can act on', () => {
     const secrets = sixSecrets()
     const target: SecretTarget = { kind: 'repository', owner, repo: 'no-such-repo' }
     const error = await failure(() => writeSecrets(target, secrets, options), secrets, adminToken)
-    expect(error.message).toMatch(new RegExp(`could not find the repository ${owner}/no-such-repo`))
-    expect(error.message).toMatch(/cannot see it/)
+    expect(error.message).toContain(`the repository ${owner}/no-such-repo does not exist, or github-token cannot see it`)
+    expect(error.message).toMatch(/Repository access/)
     expect(error.input).toBe('repository')
   })
 
@@ -190,10 +198,11 @@ describe('writeSecrets: errors a user can act on', () => {
       secrets,
       adminToken
     )
-    expect(missingEnvironment.message).toMatch(/could not find the environment 'staging'/)
+    expect(missingEnvironment.message).toContain(`the repository ${owner}/${repo} has no environment 'staging'`)
     expect(missingEnvironment.message).toMatch(/Settings → Environments/)
     expect(missingEnvironment.input).toBe('secret-environment')
-    expect(missingRepository.message).toMatch(new RegExp(`could not find the repository ${owner}/gone`))
+    expect(missingRepository.message).toContain(`the repository ${owner}/gone does not exist, or github-token cannot see it`)
+    expect(missingRepository.input).toBe('repository')
   })
 
   it('404: names the organization, and a selected repository that does not exist', async () => {
@@ -208,16 +217,19 @@ describe('writeSecrets: errors a user can act on', () => {
       secrets,
       adminToken
     )
-    expect(missingOrg.message).toMatch(/could not find the organization fabrikam/)
-    expect(missingRepo.message).toMatch(new RegExp(`could not find the repository ${org}/ghost`))
-    expect(served.github.secretWrites).toEqual([])
+    expect(missingOrg.message).toContain('the organization fabrikam does not exist, or github-token cannot see it')
+    expect(missingOrg.message).toMatch(/Resource owner must be fabrikam/)
+    expect(missingRepo.message).toContain(`the repository ${org}/ghost does not exist, or github-token cannot see it. Correct secret-repositories`)
+    expect(missingRepo.input).toBe('secret-repositories')
+    expect(missingOrg.input).toBe('repository')
+    expect(github.secretWrites).toEqual([])
   })
 
   it('refuses an invalid name before sending anything', async () => {
     const secrets = { GITHUB_EXO_APP_ID: 'value-that-must-not-leak' }
     const error = await failure(() => writeSecrets(repositoryTarget, secrets, options), secrets, adminToken)
     expect(error.message).toMatch(/must not start with GITHUB_/)
-    expect(served.requests).toEqual([])
+    expect(requests()).toEqual([])
   })
 
   it('refuses a value over 48 KB before sending anything, without printing it', async () => {
@@ -225,11 +237,11 @@ describe('writeSecrets: errors a user can act on', () => {
     const error = await failure(() => writeSecrets(repositoryTarget, secrets, options), secrets, adminToken)
     expect(error.message).toMatch(/EXO_CERT_PFX_BASE64/)
     expect(error.message).toMatch(/49153 bytes.*48 KB/)
-    expect(served.requests).toEqual([])
+    expect(requests()).toEqual([])
   })
 
   it('passes on the message of a 422 from GitHub', async () => {
-    served.github.failSecretWrites(422, 1)
+    github.failSecretWrites(422, 1)
     const error = await failure(() => writeSecrets(repositoryTarget, { EXO_APP_ID: 'v-422' }, options), { v: 'v-422' }, adminToken)
     expect(error.message).toMatch(/GitHub refused to write secret EXO_APP_ID to repository .* \(422\): Server Error/)
   })
@@ -237,30 +249,37 @@ describe('writeSecrets: errors a user can act on', () => {
 
 describe('writeSecrets: retries and partial failures', () => {
   it('retries a GitHub 5xx and succeeds', async () => {
-    served.github.failSecretWrites(503, 2)
+    github.failSecretWrites(503, 2)
     const result = await writeSecrets(repositoryTarget, { EXO_APP_ID: 'after retry' }, options)
     expect(result.created).toEqual(['EXO_APP_ID'])
-    expect(served.requests.filter((r) => r.method === 'PUT').map((r) => r.status)).toEqual([503, 503, 201])
+    expect(requests().filter((r) => r.method === 'PUT').map((r) => r.status)).toEqual([503, 503, 201])
+  })
+
+  it('retries a connection reset', async () => {
+    emulator.faults.add({ service: 'github', path: /public-key$/, first: 1, action: { kind: 'reset' } })
+    const result = await writeSecrets(repositoryTarget, { EXO_APP_ID: 'after reset' }, options)
+    expect(result.created).toEqual(['EXO_APP_ID'])
+    expect(requests().filter((r) => r.path.endsWith('/public-key')).map((r) => r.status)).toEqual([0, 200])
   })
 
   it('waits out a secondary rate limit as GitHub asks (retry-after) and succeeds', async () => {
-    served.github.failSecretWrites(403, 1, { retryAfterSeconds: 0 })
+    github.failSecretWrites(403, 1, { retryAfterSeconds: 0 })
     const result = await writeSecrets(repositoryTarget, { EXO_APP_ID: 'after rate limit' }, options)
     expect(result.created).toEqual(['EXO_APP_ID'])
-    expect(served.github.secretValue(repositoryTarget, 'EXO_APP_ID')).toBe('after rate limit')
+    expect(github.secretValue(repositoryTarget, 'EXO_APP_ID')).toBe('after rate limit')
   })
 
   it('does not block a job on a rate limit that asks for a long wait', async () => {
-    served.github.failSecretWrites(429, 1, { retryAfterSeconds: 3600 })
+    github.failSecretWrites(429, 1, { retryAfterSeconds: 3600 })
     const error = await failure(() => writeSecrets(repositoryTarget, { EXO_APP_ID: 'v-rl' }, options), { v: 'v-rl' }, adminToken)
     expect(error.message).toMatch(/rate-limited/)
-    expect(served.requests.filter((r) => r.method === 'PUT')).toHaveLength(1)
+    expect(requests().filter((r) => r.method === 'PUT')).toHaveLength(1)
   })
 
   it('gives up after a bounded number of retries and says which secrets were and were not written', async () => {
     const secrets = sixSecrets()
     // Retries off: exactly three of the six parallel PUTs fail.
-    served.github.failSecretWrites(500, 3)
+    github.failSecretWrites(500, 3)
     const error = await failure(() => writeSecrets(repositoryTarget, secrets, { ...options, retry: { retries: 0 } }), secrets, adminToken)
     expect(error).toBeInstanceOf(SecretWriteError)
     const partial = error as SecretWriteError
@@ -268,15 +287,26 @@ describe('writeSecrets: retries and partial failures', () => {
     expect([...partial.created, ...partial.failed].sort()).toEqual(Object.keys(secrets).sort())
     expect(partial.message).toMatch(/\(500 Server Error\)/)
     expect(partial.message).toContain(`Not written: ${partial.failed.join(', ')}`)
-    expect(served.github.secretNames(repositoryTarget)).toEqual([...partial.created].sort())
+    expect(github.secretNames(repositoryTarget)).toEqual([...partial.created].sort())
+  })
+
+  it('says GitHub could not be reached when nothing answers at GITHUB_API_URL', async () => {
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const { port } = closed.address() as AddressInfo
+    await new Promise<void>((resolve) => closed.close(() => resolve()))
+    const apiUrl = `https://127.0.0.1:${port}`
+    const error = await failure(() => writeSecrets(repositoryTarget, { EXO_APP_ID: 'v-net' }, { ...options, apiUrl }), { v: 'v-net' }, adminToken)
+    expect(error.message).toContain(`Could not reach GitHub at ${apiUrl} to read the Actions secrets public key of repository`)
+    expect(error.message).toMatch(/GITHUB_API_URL/)
   })
 
   it('stops retrying a permanent outage', async () => {
-    served.github.failSecretWrites(502)
+    github.failSecretWrites(502)
     const error = await failure(() => writeSecrets(repositoryTarget, { EXO_APP_ID: 'v-502' }, options), { v: 'v-502' }, adminToken)
     expect(error.message).toMatch(/502/)
     expect(error.message).toMatch(/githubstatus\.com/)
     // First attempt plus the default two retries.
-    expect(served.requests.filter((r) => r.method === 'PUT')).toHaveLength(3)
+    expect(requests().filter((r) => r.method === 'PUT')).toHaveLength(3)
   })
 })

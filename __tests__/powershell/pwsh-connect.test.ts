@@ -106,7 +106,8 @@ describeIfPwsh('the connect script dot-sourced in PowerShell 7', (pwsh) => {
         ? [
             'function Install-Module {',
             '  param([string]$Name, [string]$MinimumVersion, [string]$Scope, [switch]$Force, [switch]$AllowClobber)',
-            "  $call = [ordered]@{ command = 'Install-Module'; parameters = $PSBoundParameters }",
+            "  $parameters = [ordered]@{ Name = $Name; MinimumVersion = $MinimumVersion; Scope = $Scope; Force = $Force.IsPresent; AllowClobber = $AllowClobber.IsPresent }",
+            "  $call = [ordered]@{ command = 'Install-Module'; parameters = $parameters }",
             '  [System.IO.File]::AppendAllText($env:EXO_CBA_SHIM_RECORD, (($call | ConvertTo-Json -Compress) + "`n"))',
             `  $env:PSModulePath = ${psSingleQuoted(SHIM_MODULES_DIR)} + [System.IO.Path]::PathSeparator + $env:PSModulePath`,
             '}'
@@ -183,7 +184,8 @@ describeIfPwsh('the connect script dot-sourced in PowerShell 7', (pwsh) => {
     const run = await dotSource(optionsFor(aes, await passwordFile(PASSWORD), { appId, organization }))
     expect(run.code).toBe(0)
     expect(run.records[0].parameters).toMatchObject({ AppId: appId, Organization: organization })
-    expect(run.stdout).not.toContain('pwned')
+    // Had a value escaped its quotes, `Write-Host pwned` would have printed this line.
+    expect(run.stdout.split('\n').map((line) => line.trim())).not.toContain('pwned')
     expect(run.after).toEqual({
       exoCba: {
         AppId: appId,

@@ -1,4 +1,4 @@
-import { type Decipher, createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes } from 'node:crypto'
+import { type Decipheriv, createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes } from 'node:crypto'
 import forge from 'node-forge'
 import {
   type Asn1,
@@ -13,8 +13,9 @@ import {
   oidOf,
   sequence
 } from './asn1.js'
+import { DecryptError, UnsupportedAlgorithmError } from './errors.js'
 import { HMAC_BY_OID, OID } from './oids.js'
-import { KDF_PURPOSE, pkcs12Kdf } from './pkcs12-kdf.js'
+import { KDF_PURPOSE, checkedIterations, pkcs12Kdf } from './pkcs12-kdf.js'
 import type { PfxEncryption } from './types.js'
 
 /**
@@ -22,15 +23,6 @@ import type { PfxEncryption } from './types.js'
  * and the algorithms real PFX files use when it reads them.
  */
 
-/** Decryption produced garbage or failed its padding check: the password is wrong. */
-export class DecryptError extends Error {
-  override readonly name = 'DecryptError'
-}
-
-/** The file uses an algorithm this module does not implement; the message names its OID. */
-export class UnsupportedAlgorithmError extends Error {
-  override readonly name = 'UnsupportedAlgorithmError'
-}
 
 export interface PbeProfile {
   encryption: PfxEncryption
@@ -100,26 +92,26 @@ export function pbeDecrypt(algorithm: Asn1, ciphertext: Buffer, password: string
       // OpenSSL's "-legacy" profile encrypts the certificates this way.
       return pkcs12PbeDecrypt(params, ciphertext, password, 'rc2', 5)
     default:
-      throw new UnsupportedAlgorithmError(`encryption algorithm ${id}`)
+      throw new UnsupportedAlgorithmError(`the encryption algorithm ${id}`)
   }
 }
 
 function pbes2Decrypt(params: Asn1 | undefined, ciphertext: Buffer, password: string): Buffer {
   const [kdf, scheme] = children(params, 'PBES2-params')
   const [kdfOid, kdfParams] = children(kdf, 'keyDerivationFunc')
-  if (oidOf(kdfOid) !== OID.pbkdf2) throw new UnsupportedAlgorithmError(`key derivation ${oidOf(kdfOid)}`)
+  if (oidOf(kdfOid) !== OID.pbkdf2) throw new UnsupportedAlgorithmError(`the key derivation ${oidOf(kdfOid)}`)
   const [saltNode, countNode, ...rest] = children(kdfParams, 'PBKDF2-params')
   const salt = octetsOf(saltNode)
-  const iterations = integerOf(countNode)
+  const iterations = checkedIterations(integerOf(countNode))
   // Optional keyLength INTEGER, then optional prf AlgorithmIdentifier (default HMAC-SHA1).
   const prfNode = rest.find((node) => node.constructed)
   const prfOid = prfNode === undefined ? OID.hmacWithSha1 : oidOf(children(prfNode, 'prf')[0])
   const prf = HMAC_BY_OID[prfOid]
-  if (prf === undefined) throw new UnsupportedAlgorithmError(`PBKDF2 PRF ${prfOid}`)
+  if (prf === undefined) throw new UnsupportedAlgorithmError(`the PBKDF2 hash ${prfOid}`)
 
   const [cipherOid, ivNode] = children(scheme, 'encryptionScheme')
   const cipher = PBES2_CIPHERS[oidOf(cipherOid)]
-  if (cipher === undefined) throw new UnsupportedAlgorithmError(`cipher ${oidOf(cipherOid)}`)
+  if (cipher === undefined) throw new UnsupportedAlgorithmError(`the cipher ${oidOf(cipherOid)}`)
   const key = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, cipher.keyBytes, prf)
   return decipher(cipher.name, key, octetsOf(ivNode), ciphertext)
 }
@@ -133,7 +125,7 @@ function pkcs12PbeDecrypt(
 ): Buffer {
   const [saltNode, countNode] = children(params, 'pkcs-12PbeParams')
   const salt = octetsOf(saltNode)
-  const iterations = integerOf(countNode)
+  const iterations = checkedIterations(integerOf(countNode))
   const key = pkcs12Kdf(password, salt, KDF_PURPOSE.key, iterations, keyBytes, 'sha1')
   const iv = pkcs12Kdf(password, salt, KDF_PURPOSE.iv, iterations, 8, 'sha1')
   if (cipherName === 'rc2') return rc2Decrypt(key, iv, ciphertext)
@@ -141,7 +133,7 @@ function pkcs12PbeDecrypt(
 }
 
 function decipher(name: string, key: Buffer, iv: Buffer, ciphertext: Buffer): Buffer {
-  let d: Decipher
+  let d: Decipheriv
   try {
     d = createDecipheriv(name, key, iv)
   } catch {

@@ -1,5 +1,19 @@
 import { createHash, createHmac } from 'node:crypto'
 import type { Hash } from './oids.js'
+import { UnsupportedAlgorithmError } from './errors.js'
+
+/**
+ * A PFX names its own iteration counts; a hostile or broken file could make reading it
+ * hang. .NET refuses more than 600 000; real files use 2 000 to 100 000.
+ */
+const MAX_ITERATIONS = 1_000_000
+
+export function checkedIterations(iterations: number): number {
+  if (!Number.isInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS) {
+    throw new UnsupportedAlgorithmError(`an iteration count of ${iterations} (at most ${MAX_ITERATIONS} is accepted)`)
+  }
+  return iterations
+}
 
 /** What the derived bytes are for (RFC 7292 appendix B.3). */
 export const KDF_PURPOSE = { key: 1, iv: 2, mac: 3 } as const

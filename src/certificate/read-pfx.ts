@@ -2,8 +2,9 @@ import { type KeyObject, X509Certificate, createPrivateKey, timingSafeEqual } fr
 import { type Asn1, MalformedError, children, explicitOf, fromDer, integerOf, isContextTag, octetsOf, oidOf, toDer } from './asn1.js'
 import { describeHeldCertificate } from './held.js'
 import { HASH_BY_OID, OID } from './oids.js'
-import { DecryptError, UnsupportedAlgorithmError, pbeDecrypt } from './pbe.js'
-import { computeMac } from './pkcs12-kdf.js'
+import { DecryptError, UnsupportedAlgorithmError } from './errors.js'
+import { pbeDecrypt } from './pbe.js'
+import { checkedIterations, computeMac } from './pkcs12-kdf.js'
 import { type HeldCertificate, PfxError } from './types.js'
 
 /**
@@ -86,7 +87,6 @@ interface Context {
 }
 
 function openPfx(der: Buffer, password: string): PfxContents {
-  let macVerified = false
   try {
     const [versionNode, authSafe, macData] = children(fromDer(der), 'PFX')
     if (integerOf(versionNode) !== 3) throw new MalformedError('PFX version is not 3')
@@ -98,14 +98,11 @@ function openPfx(der: Buffer, password: string): PfxContents {
       )
     }
     const authenticatedSafe = octetsOf(explicitOf(content, 0))
-    if (macData !== undefined) {
-      if (!macMatches(macData, authenticatedSafe, password)) {
-        throw new PfxError('wrong-password', 'The PFX password is wrong: the PFX integrity check (MAC) failed.')
-      }
-      macVerified = true
+    if (macData !== undefined && !macMatches(macData, authenticatedSafe, password)) {
+      throw new PfxError('wrong-password', 'The PFX password is wrong: the PFX integrity check (MAC) failed.')
     }
     const out: PfxContents = { certificates: [], keys: [] }
-    const context: Context = { password, macVerified }
+    const context: Context = { password, macVerified: macData !== undefined }
     for (const contentInfo of children(fromDer(authenticatedSafe), 'AuthenticatedSafe')) {
       readContentInfo(contentInfo, context, out)
     }
@@ -118,7 +115,7 @@ function openPfx(der: Buffer, password: string): PfxContents {
     if (error instanceof UnsupportedAlgorithmError) {
       throw new PfxError(
         'not-pkcs12',
-        `The PFX uses an ${error.message} that this action cannot read. Re-export it with AES-256 (e.g. \`openssl pkcs12 -export\` with OpenSSL 3) or TripleDES-SHA1.`
+        `The PFX uses ${error.message}, which this action cannot read. Export it again with AES-256 (\`openssl pkcs12 -export\` with OpenSSL 3 defaults) or TripleDES-SHA1.`
       )
     }
     if (error instanceof MalformedError) {
@@ -133,8 +130,8 @@ function macMatches(macData: Asn1, authenticatedSafe: Buffer, password: string):
   const [algorithm, digestNode] = children(digestInfo, 'DigestInfo')
   const algorithmOid = oidOf(children(algorithm, 'AlgorithmIdentifier')[0])
   const hash = HASH_BY_OID[algorithmOid]
-  if (hash === undefined) throw new UnsupportedAlgorithmError(`integrity (MAC) algorithm ${algorithmOid}`)
-  const iterations = iterationsNode === undefined ? 1 : integerOf(iterationsNode)
+  if (hash === undefined) throw new UnsupportedAlgorithmError(`the integrity (MAC) algorithm ${algorithmOid}`)
+  const iterations = iterationsNode === undefined ? 1 : checkedIterations(integerOf(iterationsNode))
   const expected = octetsOf(digestNode)
   const actual = computeMac(authenticatedSafe, password, octetsOf(saltNode), iterations, hash)
   return expected.length === actual.length && timingSafeEqual(expected, actual)

@@ -38,10 +38,13 @@ export interface FailureContext {
   /** What the action was doing, e.g. "read the public key of" or "write secret EXO_APP_ID to". */
   action: string
   /**
-   * For a 404: what was not found, when the caller has worked it out (e.g. the environment
-   * exists not, but its repository does). Defaults to the target.
+   * For a 404, when the caller has worked out what is missing (e.g. the repository is
+   * there but the environment is not): the sentence to say and the input to fix.
+   * Defaults to "the target does not exist or the token cannot see it".
    */
-  notFound?: string
+  notFound?: { explanation: string; input: string }
+  /** GITHUB_API_URL, named when GitHub could not be reached at all. */
+  apiUrl?: string
 }
 
 /** Maps a failed GitHub call to a UserError; anything that is not an HTTP failure is returned as-is. */
@@ -53,6 +56,14 @@ export function secretFailure(error: unknown, context: FailureContext): unknown 
   const tokenFix = `Use a fine-grained personal access token with "${requiredPermissions(target)}" on the ${
     target.kind === 'organization' ? 'organization' : 'repository'
   }, ${APP_TOKEN_HINT}.`
+
+  if (error.response === undefined) {
+    // Octokit reports "no answer" (refused, reset, timeout, TLS) as status 500 without a response.
+    return new UserError(
+      `Could not reach GitHub${context.apiUrl ? ` at ${context.apiUrl}` : ''} to ${action} ${where}: ${said}. Check GITHUB_API_URL, the runner's network and proxy settings, and (for GHES with a private CA) NODE_EXTRA_CA_CERTS.`,
+      { cause: error }
+    )
+  }
 
   switch (error.status) {
     case 401:
@@ -81,17 +92,11 @@ export function secretFailure(error: unknown, context: FailureContext): unknown 
       )
     }
     case 404: {
-      const missing = context.notFound ?? where
-      const input =
-        target.kind === 'organization'
-          ? undefined
-          : target.kind === 'environment' && context.notFound
-            ? 'secret-environment'
-            : 'repository'
-      return new UserError(
-        `GitHub could not find the ${missing} (404) when trying to ${action} ${where}: it does not exist, or github-token cannot see it. Check the name, and that the token's resource owner and repository access include it.`,
-        { input, cause: error }
-      )
+      const notFound = context.notFound ?? defaultNotFound(target)
+      return new UserError(`GitHub answered 404 when trying to ${action} ${where}: ${notFound.explanation}`, {
+        input: notFound.input,
+        cause: error
+      })
     }
     case 422:
       return new UserError(`GitHub refused to ${action} ${where} (422): ${said}`, { cause: error })
@@ -105,5 +110,22 @@ export function secretFailure(error: unknown, context: FailureContext): unknown 
         `GitHub failed to ${action} ${where} (${error.status} ${said}) after retries. Check https://www.githubstatus.com and run the job again.`,
         { cause: error }
       )
+  }
+}
+
+function defaultNotFound(target: SecretTarget): { explanation: string; input: string } {
+  switch (target.kind) {
+    case 'repository':
+    case 'environment':
+      return {
+        explanation: `the repository ${target.owner}/${target.repo} does not exist, or github-token cannot see it. Check the repository input, and that the token can reach it (a fine-grained token lists it under Repository access; a GitHub App must be installed on it).`,
+        input: 'repository'
+      }
+    case 'organization':
+      return {
+        // The organization is the owner of the `repository` input.
+        explanation: `the organization ${target.org} does not exist, or github-token cannot see it. Check the owner in the repository input, and that the token belongs to it (a fine-grained token's Resource owner must be ${target.org}; a GitHub App must be installed there).`,
+        input: 'repository'
+      }
   }
 }

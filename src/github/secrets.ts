@@ -9,7 +9,7 @@
 import { getOctokit } from '@actions/github'
 import { UserError } from '../errors.js'
 import { sealSecretValue } from './sealed-box.js'
-import { describeTarget, secretFailure } from './secret-errors.js'
+import { describeTarget, secretFailure, type FailureContext } from './secret-errors.js'
 import { validateSecretName } from './secret-names.js'
 import { DEFAULT_RETRY_POLICY, isHttpFailure, withGitHubRetries, type RetryPolicy } from './retry.js'
 
@@ -68,6 +68,13 @@ export const MAX_SECRET_VALUE_BYTES = 48 * 1024
 
 type GitHubClient = ReturnType<typeof getOctokit>
 
+/** The client, GitHub's retry rules, and the error mapping for this call's target. */
+interface GitHub {
+  octokit: GitHubClient
+  call<T>(request: () => Promise<T>): Promise<T>
+  fail(error: unknown, context: Omit<FailureContext, 'target' | 'apiUrl'>): unknown
+}
+
 /** Writes every entry of `secrets` to `target`; names are case-insensitive and stored upper-case. */
 export async function writeSecrets(
   target: SecretTarget,
@@ -80,21 +87,26 @@ export async function writeSecrets(
     throw new UserError(`github-token is required to write Actions secrets to the ${where}.`, { input: 'github-token' })
   }
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry }
-  const octokit = getOctokit(options.token, { baseUrl: options.apiUrl.replace(/\/+$/, '') })
-  const call = <T>(request: () => Promise<T>): Promise<T> => withGitHubRetries(request, policy)
+  const apiUrl = options.apiUrl.replace(/\/+$/, '')
+  const octokit = getOctokit(options.token, { baseUrl: apiUrl })
+  const github: GitHub = {
+    octokit,
+    call: (request) => withGitHubRetries(request, policy),
+    fail: (error, context) => secretFailure(error, { target, apiUrl, ...context })
+  }
 
-  const key = await publicKey(octokit, target, call)
-  const extra = target.kind === 'organization' ? await organizationAccess(octokit, target, call) : undefined
+  const key = await publicKey(github, target)
+  const access = target.kind === 'organization' ? await organizationAccess(github, target) : undefined
 
   const outcomes = await Promise.allSettled(
     names.map(async (name) => {
       const encrypted_value = await sealSecretValue(secrets[name], key.key)
       const body = { secret_name: name, encrypted_value, key_id: key.key_id }
       try {
-        const response = await call(() => put(octokit, target, body, extra))
+        const response = await github.call(() => put(octokit, target, body, access))
         return { name: name.toUpperCase(), created: response.status === 201 }
       } catch (error) {
-        throw secretFailure(error, { target, action: `write secret ${name.toUpperCase()} to` })
+        throw github.fail(error, { action: `write secret ${name.toUpperCase()} to` })
       }
     })
   )
@@ -147,11 +159,7 @@ interface PublicKey {
   key: string
 }
 
-async function publicKey(
-  octokit: GitHubClient,
-  target: SecretTarget,
-  call: <T>(request: () => Promise<T>) => Promise<T>
-): Promise<PublicKey> {
+async function publicKey({ octokit, call, fail }: GitHub, target: SecretTarget): Promise<PublicKey> {
   const action = 'read the Actions secrets public key of'
   try {
     const response = await call(() => {
@@ -177,15 +185,17 @@ async function publicKey(
         () => false
       )
       if (repositoryVisible) {
-        throw secretFailure(error, {
-          target,
+        throw fail(error, {
           action,
-          notFound: `environment '${target.environment}' (create it under the repository's Settings → Environments, or fix secret-environment)`
+          notFound: {
+            explanation: `the repository ${target.owner}/${target.repo} has no environment '${target.environment}'. Create it under the repository's Settings → Environments, or correct secret-environment.`,
+            input: 'secret-environment'
+          }
         })
       }
-      throw secretFailure(error, { target, action, notFound: `repository ${target.owner}/${target.repo}` })
+      throw fail(error, { action })
     }
-    throw secretFailure(error, { target, action })
+    throw fail(error, { action })
   }
 }
 
@@ -196,9 +206,8 @@ interface OrganizationAccess {
 
 /** Visibility of organization secrets; selected repositories given by name are resolved to ids. */
 async function organizationAccess(
-  octokit: GitHubClient,
-  target: Extract<SecretTarget, { kind: 'organization' }>,
-  call: <T>(request: () => Promise<T>) => Promise<T>
+  { octokit, call, fail }: GitHub,
+  target: Extract<SecretTarget, { kind: 'organization' }>
 ): Promise<OrganizationAccess> {
   if (target.visibility !== 'selected') return { visibility: target.visibility }
   const ids = [...(target.selectedRepositoryIds ?? [])]
@@ -208,10 +217,12 @@ async function organizationAccess(
       const response = await call(() => octokit.rest.repos.get({ owner, repo }))
       ids.push(response.data.id)
     } catch (error) {
-      throw secretFailure(error, {
-        target,
+      throw fail(error, {
         action: `look up the selected repository ${owner}/${repo} for`,
-        notFound: `repository ${owner}/${repo}`
+        notFound: {
+          explanation: `the repository ${owner}/${repo} does not exist, or github-token cannot see it. Correct secret-repositories (names of repositories in ${target.org}).`,
+          input: 'secret-repositories'
+        }
       })
     }
   }

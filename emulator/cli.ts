@@ -1,0 +1,27 @@
+/**
+ * Runs the emulator as a child process: prints one JSON line
+ * `{"urls":{...},"caPath":...,"tenantId":...,"provisioning":{...},"oidc":{...}}` on stdout
+ * once it listens, and stops on SIGTERM or SIGINT. Options come as JSON in the first
+ * argument or EXO_CBA_EMULATOR_OPTIONS (see EmulatorOptions).
+ * The line carries the provisioning identity's client secret and the OIDC request token:
+ * it is meant for the parent process, never for a log.
+ */
+import { startEmulator, type EmulatorOptions } from './server.js'
+
+const raw = process.argv[2] ?? process.env.EXO_CBA_EMULATOR_OPTIONS
+const options = raw ? (JSON.parse(raw) as EmulatorOptions) : {}
+const emulator = await startEmulator(options)
+process.stdout.write(`${JSON.stringify({
+  urls: emulator.urls,
+  caPath: emulator.caPath,
+  tenantId: emulator.tenant.tenantId,
+  organization: emulator.tenant.initialDomain,
+  provisioning: emulator.provisioning,
+  oidc: emulator.oidc.actionsEnv()
+})}\n`)
+
+const stop = () => {
+  void emulator.close().then(() => process.exit(0))
+}
+process.on('SIGTERM', stop)
+process.on('SIGINT', stop)

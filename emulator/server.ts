@@ -1,0 +1,290 @@
+/**
+ * Starts the emulator: one HTTPS server per service on 127.0.0.1 (ephemeral ports), so
+ * each service's URL root is exactly like production's (`{login}/{tenant}/oauth2/v2.0/token`,
+ * `{graph}/v1.0/...`, `{github}/repos/...`). Works in-process (tests) and as a child
+ * process (`tsx emulator/cli.ts`).
+ */
+import { createServer, type Server } from 'node:https'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { ensureCa, ensureServerCertificate, type CertificateAuthority } from './ca.js'
+import { Faults, type FaultRule, type ServiceName } from './faults.js'
+import { GitHubEmulator, type GitHubEmulatorOptions } from './github.js'
+import { GraphService } from './graph/service.js'
+import { graphErrorResponse, graphFaultError } from './graph/errors.js'
+import type { EmulatedService, EmulatorRequest, EmulatorResponse } from './http.js'
+import { SigningKey } from './jwt.js'
+import { RequestLog } from './log.js'
+import { LoginService, loginFaultResponse } from './login.js'
+import { OidcIssuer } from './oidc.js'
+import {
+  DEFAULT_FEDERATED_SUBJECT,
+  Tenant,
+  type KeyCredentialRecord,
+  type ProvisioningIdentity,
+  type ProvisioningOptions,
+  type SeedApplication,
+  type TenantDump,
+  type TenantOptions
+} from './tenant.js'
+
+export interface EmulatorOptions {
+  tenant?: TenantOptions
+  /** The provisioning identity: its Graph permissions, secret, federated subject, certificates. */
+  provisioning?: ProvisioningOptions
+  /** More apps that exist before the run (e.g. one made by hand in the portal). */
+  apps?: SeedApplication[]
+  /** Subject and extra claims of the GitHub OIDC tokens (subject defaults to the provisioning identity's federated subject). */
+  oidc?: { subject?: string; claims?: Record<string, unknown> }
+  github?: GitHubEmulatorOptions
+  /** Where the CA is cached (default node_modules/.cache/exo-cba-emulator). */
+  caDir?: string
+}
+
+export interface EmulatorUrls {
+  /** Entra ID: use as `authorityHost` (with disableInstanceDiscovery). */
+  login: string
+  /** Microsoft Graph root, without /v1.0: use as the Graph endpoint. */
+  graph: string
+  /** GitHub REST root: use as GITHUB_API_URL. */
+  github: string
+  /** GitHub Actions OIDC issuer (`iss` of its tokens). */
+  oidc: string
+}
+
+export interface EmulatorDump {
+  tenant: TenantDump
+  faults: Array<{ id: number; rule: FaultRule; seen: number; hits: number }>
+}
+
+export interface Emulator {
+  urls: EmulatorUrls
+  /** The CA certificate clients must trust (NODE_EXTRA_CA_CERTS). */
+  caPath: string
+  /** The directory: read and change state directly. */
+  tenant: Tenant
+  /** Shortcut to tenant.provisioning: how to sign in as the provisioning identity. */
+  provisioning: ProvisioningIdentity
+  github: GitHubEmulator
+  oidc: OidcIssuer
+  faults: Faults
+  log: RequestLog
+  /** Moves a key credential's end date (app: appId or object id; key: keyId or SHA-1 thumbprint). */
+  setKeyCredentialEndDate(app: string, key: string, endDateTime: Date): KeyCredentialRecord
+  /** Directory and fault state as JSON (no secrets). */
+  dump(): EmulatorDump
+  close(): Promise<void>
+}
+
+const SERVICES: readonly ServiceName[] = ['login', 'graph', 'github', 'oidc']
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const ca = ensureCa(options.caDir)
+  const tls = ensureServerCertificate(ca)
+  const faults = new Faults()
+  const log = new RequestLog()
+  const services = new Map<ServiceName, EmulatedService>()
+  const control = { handle: (_req: EmulatorRequest): EmulatorResponse | undefined => undefined }
+
+  const listening = await Promise.all(SERVICES.map(name => listen(tls, (incoming, outgoing) => {
+    void serve(name, incoming, outgoing, { services, faults, log, control })
+  })))
+  const servers = new Map(SERVICES.map((name, i) => [name, listening[i]] as const))
+  const urls = Object.fromEntries(SERVICES.map(name => [name, servers.get(name)!.url])) as unknown as EmulatorUrls
+
+  const tokenKey = new SigningKey()
+  const oidc = new OidcIssuer(() => urls.oidc, {
+    subject: options.oidc?.subject ?? options.provisioning?.federatedSubject ?? DEFAULT_FEDERATED_SUBJECT,
+    claims: options.oidc?.claims
+  })
+  const tenant = new Tenant(
+    { tenant: options.tenant, provisioning: options.provisioning, apps: options.apps, oidcIssuer: urls.oidc },
+    kind => faults.lagFor(kind)
+  )
+  const github = new GitHubEmulator(options.github)
+  services.set('login', new LoginService({ tenant: () => tenant, tokenKey, oidcIssuer: { url: urls.oidc, key: oidc.key }, origin: () => urls.login }))
+  services.set('graph', new GraphService({ tenant: () => tenant, tokenPublicKey: tokenKey.publicKey, origin: () => urls.graph, faults, log }))
+  services.set('github', github)
+  services.set('oidc', oidc)
+
+  const emulator: Emulator = {
+    urls,
+    caPath: ca.certPath,
+    tenant,
+    provisioning: tenant.provisioning,
+    github,
+    oidc,
+    faults,
+    log,
+    setKeyCredentialEndDate: (app, key, end) => tenant.setKeyCredentialEndDate(app, key, end),
+    dump: () => ({ tenant: tenant.dump(), faults: faults.list().map(({ id, rule, seen, hits }) => ({ id, rule, seen, hits })) }),
+    close: async () => {
+      await Promise.all([...servers.values()].map(({ server }) => new Promise<void>(resolve => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })))
+    }
+  }
+  control.handle = req => controlRoute(emulator, req)
+  return emulator
+}
+
+function listen(tls: { certPem: string; keyPem: string }, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ server: Server; url: string }> {
+  const server = createServer({ cert: tls.certPem, key: tls.keyPem }, handler)
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      resolve({ server, url: `https://127.0.0.1:${port}` })
+    })
+  })
+}
+
+interface ServeContext {
+  services: Map<ServiceName, EmulatedService>
+  faults: Faults
+  log: RequestLog
+  control: { handle(req: EmulatorRequest): EmulatorResponse | undefined }
+}
+
+async function serve(name: ServiceName, incoming: IncomingMessage, outgoing: ServerResponse, ctx: ServeContext): Promise<void> {
+  const started = Date.now()
+  const rawBody = await readBody(incoming)
+  const url = new URL(incoming.url ?? '/', `https://${incoming.headers.host ?? '127.0.0.1'}`)
+  const method = (incoming.method ?? 'GET').toUpperCase()
+  const req: EmulatorRequest = { method, url, headers: incoming.headers, rawBody, body: parseBody(incoming, rawBody) }
+  const pathAndQuery = url.pathname + url.search
+
+  // The control routes are not part of any emulated service: no faults, no log.
+  if (name === 'graph' && url.pathname.startsWith('/_emulator/')) {
+    const res = ctx.control.handle(req) ?? { status: 404, json: { error: `No control route ${method} ${url.pathname}` } }
+    write(outgoing, res)
+    return
+  }
+
+  const service = ctx.services.get(name)!
+  const decision = ctx.faults.decide(name, method, pathAndQuery)
+  if (decision.latencyMs > 0) await sleep(decision.latencyMs)
+  const kind: 'read' | 'write' = method === 'GET' || method === 'HEAD' || (name === 'login' && url.pathname.endsWith('/token')) ? 'read' : 'write'
+  const record = (status: number, fault?: string) => ctx.log.record({
+    timestamp: new Date(started).toISOString(), service: name, method, path: pathAndQuery, status, kind, ms: Date.now() - started, fault
+  })
+
+  if (decision.reset) {
+    record(0, 'reset')
+    incoming.socket.destroy()
+    return
+  }
+  let res: EmulatorResponse
+  let fault: string | undefined
+  if (decision.status) {
+    fault = `status:${decision.status.status}`
+    res = faultResponse(name, decision.status.status, decision.status.retryAfterSeconds, req)
+  } else {
+    try {
+      res = (await service.handle(req)) ?? service.notFound(req)
+    } catch (err) {
+      // A bug in the emulator, not an emulated failure: say so loudly.
+      console.error(`emulator ${name} ${method} ${url.pathname} failed:`, err)
+      res = { status: 500, json: { error: { code: 'EmulatorBug', message: err instanceof Error ? err.message : String(err) } } }
+    }
+  }
+  write(outgoing, res)
+  record(res.status, fault)
+}
+
+function faultResponse(name: ServiceName, status: number, retryAfterSeconds: number | undefined, req: EmulatorRequest): EmulatorResponse {
+  const retryAfter: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) }
+  switch (name) {
+    case 'graph':
+      return graphErrorResponse(graphFaultError(status, retryAfterSeconds), req)
+    case 'login': {
+      const res = loginFaultResponse(status, req)
+      return { ...res, headers: { ...res.headers, ...retryAfter } }
+    }
+    default:
+      return {
+        status,
+        headers: retryAfter,
+        json: { message: status === 429 ? 'API rate limit exceeded' : 'Server Error', documentation_url: 'https://docs.github.com/rest', status: String(status) }
+      }
+  }
+}
+
+function write(outgoing: ServerResponse, res: EmulatorResponse): void {
+  const headers: Record<string, string> = { ...(res.headers ?? {}) }
+  const hasType = Object.keys(headers).some(h => h.toLowerCase() === 'content-type')
+  let body: string | undefined
+  if (res.status === 204 || res.status === 304) {
+    for (const h of Object.keys(headers)) if (h.toLowerCase() === 'content-type') delete headers[h]
+  } else if (res.json !== undefined) {
+    if (!hasType) headers['content-type'] = 'application/json; charset=utf-8'
+    body = JSON.stringify(res.json)
+  } else if (res.text !== undefined) {
+    if (!hasType) headers['content-type'] = 'text/plain; charset=utf-8'
+    body = res.text
+  }
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body))
+  outgoing.writeHead(res.status, headers)
+  outgoing.end(body)
+}
+
+function readBody(incoming: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk))
+    incoming.on('end', () => resolve(Buffer.concat(chunks)))
+    incoming.on('error', reject)
+  })
+}
+
+function parseBody(incoming: IncomingMessage, raw: Buffer): unknown {
+  if (raw.length === 0) return undefined
+  const type = String(incoming.headers['content-type'] ?? '').toLowerCase()
+  const text = raw.toString('utf8')
+  if (type.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text))
+  if (type.includes('json')) {
+    try {
+      return JSON.parse(text)
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms))
+}
+
+/**
+ * `/_emulator/...` on the Graph port, for a test driving an emulator in another process:
+ * GET state | GET log | DELETE faults | POST faults {rule; path as a regex string} |
+ * POST replication-lag (number or per-kind object) | POST key-credential-end-date {app, key, endDateTime}.
+ */
+function controlRoute(emulator: Emulator, req: EmulatorRequest): EmulatorResponse | undefined {
+  const route = `${req.method} ${req.url.pathname}`
+  const body = (req.body ?? {}) as Record<string, unknown>
+  try {
+    switch (route) {
+      case 'GET /_emulator/state': return { status: 200, json: emulator.dump() }
+      case 'GET /_emulator/log': return { status: 200, json: emulator.log.list() }
+      case 'DELETE /_emulator/log': emulator.log.clear(); return { status: 204 }
+      case 'DELETE /_emulator/faults': emulator.faults.clear(); return { status: 204 }
+      case 'POST /_emulator/faults': {
+        const fault = emulator.faults.add(body as unknown as FaultRule)
+        return { status: 201, json: { id: fault.id } }
+      }
+      case 'POST /_emulator/replication-lag':
+        emulator.faults.replicationLag(typeof req.body === 'number' ? req.body : body as Record<string, number>)
+        return { status: 204 }
+      case 'POST /_emulator/key-credential-end-date': {
+        const record = emulator.setKeyCredentialEndDate(String(body.app), String(body.key), new Date(String(body.endDateTime)))
+        return { status: 200, json: { keyId: record.keyId, endDateTime: record.endDateTime } }
+      }
+      default: return undefined
+    }
+  } catch (err) {
+    return { status: 400, json: { error: err instanceof Error ? err.message : String(err) } }
+  }
+}
