@@ -65,6 +65,14 @@ export interface SecretWrite {
   outcome: 'created' | 'updated'
 }
 
+export interface GitHubDump {
+  repositories: Array<{ fullName: string; id: number; environments: string[] }>
+  organizations: string[]
+  /** Secret metadata per scope label (`repos/o/r`, `repos/o/r/environments/e`, `orgs/o`). */
+  secrets: Record<string, StoredSecret[]>
+  writes: SecretWrite[]
+}
+
 /** The seed every emulator starts with unless options replace it. */
 export const GITHUB_SEED = {
   owner: 'contoso',
@@ -202,6 +210,25 @@ export class GitHubEmulator implements EmulatedService {
   /** Names of the secrets stored in a scope, sorted. */
   secretNames(scope: GitHubSecretScope): string[] {
     return [...(this.scopes.get(this.scopeKey(scope))?.secrets.keys() ?? [])].sort()
+  }
+
+  /** Repositories, environments, organizations and secret metadata as JSON; never a value or a key. */
+  dump(): GitHubDump {
+    return {
+      repositories: [...this.repositories.values()].map((repository) => ({
+        fullName: `${repository.owner}/${repository.name}`,
+        id: repository.id,
+        environments: [...repository.environments.values()]
+      })),
+      organizations: [...this.organizations.values()],
+      secrets: Object.fromEntries(
+        [...this.scopes.values()].map((scope) => [
+          scope.label,
+          [...scope.secrets.values()].map(({ value: _value, ...metadata }) => metadata)
+        ])
+      ),
+      writes: this.writes.slice()
+    }
   }
 
   /** Stores a secret as if an earlier run had written it (not recorded in `secretWrites`). */

@@ -37,13 +37,13 @@ export class LoginService implements EmulatedService {
   constructor(private readonly ctx: LoginServiceContext) {}
 
   handle(req: EmulatorRequest): EmulatorResponse | undefined {
-    const segments = req.url.pathname.split('/').filter(Boolean).map(decodeURIComponent)
+    const segments = req.url.pathname.split('/').filter(Boolean).map(s => { try { return decodeURIComponent(s) } catch { return s } })
     const [tenantSegment, ...rest] = segments
     const route = rest.join('/')
     if (!tenantSegment) return undefined
     try {
       if (req.method === 'GET' && (route === 'v2.0/.well-known/openid-configuration' || route === '.well-known/openid-configuration')) {
-        return { status: 200, json: this.openIdConfiguration(req, tenantSegment, route.startsWith('v2.0')) }
+        return { status: 200, json: this.openIdConfiguration(tenantSegment, route.startsWith('v2.0')) }
       }
       if (req.method === 'GET' && (route === 'discovery/v2.0/keys' || route === 'discovery/keys')) {
         this.requireTenant(tenantSegment)
@@ -74,13 +74,12 @@ export class LoginService implements EmulatedService {
     return tenant
   }
 
-  private openIdConfiguration(req: EmulatorRequest, segment: string, v2: boolean): Record<string, unknown> {
+  private openIdConfiguration(segment: string, v2: boolean): Record<string, unknown> {
     const tenant = this.requireTenant(segment)
     const origin = this.ctx.origin()
     const tid = tenant.tenantId
     // As in Entra, every endpoint names the tenant by id, whatever the client asked with.
     const base = `${origin}/${tid}`
-    void req
     return {
       token_endpoint: v2 ? `${base}/oauth2/v2.0/token` : `${base}/oauth2/token`,
       token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
@@ -145,7 +144,7 @@ export class LoginService implements EmulatedService {
       // A certificate assertion is self-issued (iss = sub = client id); anything else is
       // a token from an external issuer, to be matched against federated credentials.
       if (assertion.claims.iss === clientId || assertion.claims.iss === app.appId) {
-        this.checkCertificateAssertion(app, assertion, req, segment)
+        this.checkCertificateAssertion(app, assertion)
       } else {
         this.checkFederatedAssertion(app, assertion)
       }
@@ -157,6 +156,9 @@ export class LoginService implements EmulatedService {
     const sp = tenant.servicePrincipalByAppId(app.appId)
     if (!sp) {
       throw new AadError(7000229, 'invalid_client', `The client application ${app.appId} is missing service principal in the tenant ${tenant.tenantId}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119`)
+    }
+    if (!sp.accountEnabled) {
+      throw new AadError(7000112, 'unauthorized_client', `Application '${app.appId}'(${app.displayName}) is disabled.`)
     }
     const resource = tenant.resourceServicePrincipal(resourceUri)
     if (!resource) {
@@ -203,7 +205,7 @@ export class LoginService implements EmulatedService {
     }
   }
 
-  private checkCertificateAssertion(app: ApplicationRecord, jwt: DecodedJwt, req: EmulatorRequest, segment: string): void {
+  private checkCertificateAssertion(app: ApplicationRecord, jwt: DecodedJwt): void {
     const x5t = jwt.header['x5t#S256'] ?? jwt.header.x5t
     const bySha256 = jwt.header['x5t#S256'] !== undefined
     const thumbprintHex = typeof x5t === 'string' ? Buffer.from(x5t, 'base64url').toString('hex').toUpperCase() : ''
@@ -230,15 +232,14 @@ export class LoginService implements EmulatedService {
       throw new AadError(5002741, 'invalid_client', `Number of audience values in the provided client credential exceed maximum allowed. ${claims.aud.length} audience values provided, maximum allowed is 1.`)
     }
     const aud = Array.isArray(claims.aud) ? claims.aud[0] : claims.aud
-    if (typeof aud !== 'string' || !this.isTokenEndpointAudience(aud, segment)) {
+    if (typeof aud !== 'string' || !this.isTokenEndpointAudience(aud)) {
       throw new AadError(50012, 'invalid_client', `Client assertion audience claim does not match Realm issuer. Presented audience: '${String(aud)}'; expected this tenant's token endpoint, e.g. '${this.ctx.origin()}/${this.ctx.tenant().tenantId}/oauth2/v2.0/token'.`)
     }
-    void req
     checkLifetime(claims)
   }
 
   /** The audiences Entra accepts in a certificate assertion: this tenant's token endpoints and issuer. */
-  private isTokenEndpointAudience(aud: string, segment: string): boolean {
+  private isTokenEndpointAudience(aud: string): boolean {
     const tenant = this.ctx.tenant()
     let url: URL
     try {
@@ -249,7 +250,6 @@ export class LoginService implements EmulatedService {
     if (url.origin !== this.ctx.origin()) return false
     const parts = url.pathname.split('/').filter(Boolean)
     if (parts.length < 2 || !tenant.isThisTenant(decodeURIComponent(parts[0]))) return false
-    void segment
     const rest = parts.slice(1).join('/')
     return rest === 'oauth2/v2.0/token' || rest === 'oauth2/token' || rest === 'v2.0'
   }
@@ -289,12 +289,19 @@ export class LoginService implements EmulatedService {
 
 function checkLifetime(claims: Record<string, unknown>): void {
   const now = nowSeconds()
-  const exp = typeof claims.exp === 'number' ? claims.exp : undefined
-  const nbf = typeof claims.nbf === 'number' ? claims.nbf : undefined
+  const exp = numericDate(claims.exp)
+  const nbf = numericDate(claims.nbf)
   if (exp === undefined) throw new AadError(50027, 'invalid_request', "JWT token is invalid or malformed. The 'exp' claim is missing.")
   if (exp + SKEW_SECONDS < now || (nbf !== undefined && nbf - SKEW_SECONDS > now)) {
     throw new AadError(700024, 'invalid_client', `Client assertion is not within its valid time range. Current time: ${new Date(now * 1000).toISOString()}, assertion valid from ${nbf === undefined ? 'unspecified' : new Date(nbf * 1000).toISOString()}, expiry time of assertion ${new Date(exp * 1000).toISOString()}. Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .`)
   }
+}
+
+/** A JWT NumericDate; MSAL.NET sends them as JSON strings, which Entra accepts too. */
+function numericDate(value: unknown): number | undefined {
+  if (typeof value === 'number') return value
+  if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value)
+  return undefined
 }
 
 /** `https://graph.microsoft.com/.default` → `https://graph.microsoft.com` (client credentials need /.default). */

@@ -87,7 +87,9 @@ export class OidcIssuer implements EmulatedService {
       if (req.headers.authorization !== `Bearer ${this.requestToken}`) {
         return { status: 401, json: { message: 'Bad credentials' } }
       }
-      const audience = req.url.searchParams.get('audience') ?? undefined
+      // Without an audience GitHub uses the repository owner's URL.
+      const owner = /^repo:([^/:]+)\//.exec(this.subject)?.[1] ?? 'octo'
+      const audience = req.url.searchParams.get('audience') ?? `https://github.com/${owner}`
       return { status: 200, json: { count: 1, value: this.issueToken({ audience }) } }
     }
     return undefined

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { ensureCa, ensureServerCertificate, type CertificateAuthority } from './ca.js'
-import { Faults, type FaultRule, type ServiceName } from './faults.js'
+import { Faults, type FaultRule, type LagSettings, type ServiceName } from './faults.js'
 import { GitHubEmulator, type GitHubEmulatorOptions } from './github.js'
 import { GraphService } from './graph/service.js'
 import { graphErrorResponse, graphFaultError } from './graph/errors.js'
@@ -39,6 +39,8 @@ export interface EmulatorOptions {
   github?: GitHubEmulatorOptions
   /** Where the CA is cached (default node_modules/.cache/exo-cba-emulator). */
   caDir?: string
+  /** Replication lag from the start (same as calling faults.replicationLag); seeded objects never lag. */
+  replicationLag?: number | LagSettings
 }
 
 export interface EmulatorUrls {
@@ -82,6 +84,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const ca = ensureCa(options.caDir)
   const tls = ensureServerCertificate(ca)
   const faults = new Faults()
+  if (options.replicationLag !== undefined) faults.replicationLag(options.replicationLag)
   const log = new RequestLog()
   const services = new Map<ServiceName, EmulatedService>()
   const control = { handle: (_req: EmulatorRequest): EmulatorResponse | undefined => undefined }

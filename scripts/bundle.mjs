@@ -1,13 +1,13 @@
 // Bundles the action with @vercel/ncc: dist/index.js (main step) and dist/cleanup.js
 // (post step), as action.yml names them. `--out DIR` bundles elsewhere (check-dist).
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const root = resolve(import.meta.dirname, '..')
 const outIndex = process.argv.indexOf('--out')
-const out = outIndex > 0 ? resolve(process.argv[outIndex + 1]) : join(root, 'dist')
+const outArg = outIndex > 0 ? resolve(process.argv[outIndex + 1]) : join(root, 'dist')
 const ncc = join(root, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js')
 
 const entries = [
@@ -15,8 +15,13 @@ const entries = [
   { source: 'src/cleanup.ts', target: 'cleanup.js' }
 ]
 
-rmSync(out, { recursive: true, force: true })
-mkdirSync(out, { recursive: true })
+// Build beside the target and swap it in at the end, so a reader (a test running the
+// action) never sees a half-written dist/.
+const finalOut = outArg
+const building = `${finalOut}.building-${process.pid}`
+rmSync(building, { recursive: true, force: true })
+mkdirSync(building, { recursive: true })
+const out = building
 for (const { source, target } of entries) {
   const work = mkdtempSync(join(tmpdir(), 'exo-cba-ncc-'))
   execFileSync(process.execPath, [ncc, 'build', join(root, source), '-o', work, '--license', 'licenses.txt', '--quiet'], {
@@ -37,4 +42,6 @@ for (const { source, target } of entries) {
 }
 // The bundles are ES modules; this tells Node so even without the root package.json.
 writeFileSync(join(out, 'package.json'), '{\n  "type": "module"\n}\n')
-console.log(`Bundled ${entries.map(e => e.target).join(', ')} into ${out}`)
+rmSync(finalOut, { recursive: true, force: true })
+renameSync(building, finalOut)
+console.log(`Bundled ${entries.map(e => e.target).join(', ')} into ${finalOut}`)

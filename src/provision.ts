@@ -18,6 +18,7 @@ import { readTenant } from './entra/read-tenant.js'
 import { provisioningCredential } from './entra/sign-in.js'
 import { verifyExchangeAccess, type VerifyResult } from './entra/verify.js'
 import { UserError } from './errors.js'
+import { describeTarget } from './github/secret-errors.js'
 import { writeSecrets, SecretWriteError } from './github/secrets.js'
 import { givenValues, secretChanges, secretTarget } from './github/stored-secrets.js'
 import { setActionOutputs } from './report/outputs.js'
@@ -46,7 +47,7 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
     return
   }
 
-  const applied = await core.group('Applying', () =>
+  const applied = await core.group(plan.phases.length === 0 ? 'Applying (nothing to change)' : 'Applying', () =>
     applyPlan(plan, actual, { graph, settings, now, log: line => core.info(line), mask: value => maskSecret(masker, value) })
   )
   const certificate: HeldCertificate | undefined = applied.newCertificate ?? settings.held
@@ -142,7 +143,7 @@ async function storeSecrets(
   const names = Object.keys(changes.changed)
   if (names.length === 0) {
     core.info('Secrets: nothing changed, nothing written.')
-    return { where: target.kind, written: [], unchanged: changes.unchanged }
+    return { where: describeTarget(target), written: [], unchanged: changes.unchanged }
   }
   return core.group(`Writing ${names.length} secret(s)`, async () => {
     try {

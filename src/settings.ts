@@ -1,9 +1,10 @@
 import { tmpdir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
-import { readPfx } from './certificate/index.js'
+import { parseSubject, readPfx } from './certificate/index.js'
 import { PfxError, type HeldCertificate, type KeySize, type PfxEncryption, type PfxProblem } from './certificate/types.js'
 import { CLOUD_NAMES, resolveCloud, type Cloud } from './cloud.js'
 import { UserError } from './errors.js'
+import { validateSecretPrefix } from './github/secret-names.js'
 import { findDirectoryRole, SUPPORTED_DIRECTORY_ROLES, type DirectoryRole } from './entra/well-known.js'
 import {
   isDomain,
@@ -281,16 +282,24 @@ function readRoles(value: string): DirectoryRole[] {
 }
 
 function readSubject(value: string): string {
-  // A distinguished name of RDNs like CN=…, O=…; the certificate engine builds it.
-  const rdn = /^\s*(CN|O|OU|L|ST|C|E|DC)\s*=\s*[^,=]+$/i
-  const parts = value.split(',')
-  if (value.length > 200 || !parts.every(part => rdn.test(part)) || !/(^|,)\s*CN\s*=/i.test(value)) {
+  // The certificate engine parses distinguished names; this only turns its complaint into
+  // a sentence about the input. A CN is required: Entra and Windows show certificates by it.
+  let attributes: ReturnType<typeof parseSubject>
+  try {
+    attributes = parseSubject(value)
+  } catch (error) {
     throw new UserError(
-      `Input 'cert-subject' must be a distinguished name with a CN, such as 'CN=EXO Background Process' or 'CN=exo-jobs, O=Contoso'; got ${shown(value)}.`,
+      `Input 'cert-subject' must be a distinguished name with a CN, such as 'CN=EXO Background Process' or 'CN=exo-jobs, O=Contoso' (${(error as Error).message}); got ${shown(value)}.`,
       { input: 'cert-subject' }
     )
   }
-  return parts.map(part => part.trim()).join(', ')
+  if (value.length > 200 || !attributes.some(attribute => attribute.shortName.toUpperCase() === 'CN')) {
+    throw new UserError(
+      `Input 'cert-subject' must be a distinguished name of at most 200 characters with a CN, such as 'CN=EXO Background Process'; got ${shown(value)}.`,
+      { input: 'cert-subject' }
+    )
+  }
+  return value.trim()
 }
 
 function readSignIn(source: InputSource, mode: Mode): Settings['signIn'] {
@@ -379,7 +388,9 @@ function openPfx(value: string, password: string, input: string, passwordInput: 
     return readPfx(value, password)
   } catch (error) {
     if (!(error instanceof PfxError)) throw error
-    throw new UserError(pfxProblemSentence(error.problem, input, passwordInput), { input, cause: error })
+    // For an unreadable file the engine's own message names the algorithm or limit at fault.
+    const detail = error.problem === 'not-pkcs12' ? ` (${error.message})` : ''
+    throw new UserError(`${pfxProblemSentence(error.problem, input, passwordInput)}${detail}`, { input, cause: error })
   }
 }
 
@@ -406,11 +417,9 @@ function readSecrets(source: InputSource, env: NodeJS.ProcessEnv): Settings['sec
   const input = (name: string): string => source.get(name).trim()
   const target = parseChoice('secret-target', input('secret-target') || 'none', SECRET_TARGETS)
   const prefix = input('secret-prefix') || 'EXO_'
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(prefix) || prefix.toUpperCase().startsWith('GITHUB_')) {
-    throw new UserError(
-      `Input 'secret-prefix' must start a valid GitHub secret name: letters, digits and '_' only, not starting with a digit or 'GITHUB_' (e.g. EXO_ or CONTOSO_EXO_); got ${shown(prefix)}.`,
-      { input: 'secret-prefix' }
-    )
+  const prefixProblem = validateSecretPrefix(prefix)
+  if (prefixProblem !== undefined) {
+    throw new UserError(`Input ${prefixProblem} For example EXO_ or CONTOSO_EXO_.`, { input: 'secret-prefix' })
   }
   const environment = input('secret-environment') || undefined
   const githubToken = input('github-token') || undefined

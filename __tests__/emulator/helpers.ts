@@ -100,3 +100,12 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise(resolve => setTimeout(resolve, 50))
   }
 }
+
+/** A token for any app with a client secret (seeded apps with `clientSecret`). */
+export async function tokenFor(emulator: Emulator, appId: string, secret: string, scope = GRAPH_SCOPE): Promise<string> {
+  const credential = new ClientSecretCredential(emulator.tenant.tenantId, appId, secret, {
+    authorityHost: emulator.urls.login,
+    disableInstanceDiscovery: true
+  })
+  return (await credential.getToken(scope)).token
+}

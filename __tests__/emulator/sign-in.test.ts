@@ -146,6 +146,20 @@ describe('emulated Entra ID sign-in', () => {
     expect((await postAssertion(emulator.provisioning.appId, expired)).json.error_codes).toEqual([700024])
   })
 
+  it('serves @actions/core getIDToken from the job environment', async () => {
+    const core = await import('@actions/core')
+    const saved = { ...process.env }
+    Object.assign(process.env, emulator.oidc.actionsEnv())
+    try {
+      const idToken = await core.getIDToken('api://AzureADTokenExchange')
+      expect(claimsOf(idToken)).toMatchObject({ aud: 'api://AzureADTokenExchange', sub: emulator.provisioning.federatedSubject })
+    } finally {
+      delete process.env.ACTIONS_ID_TOKEN_REQUEST_URL
+      delete process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
+      Object.assign(process.env, saved)
+    }
+  })
+
   it('answers the GitHub OIDC token request only with the job request token', async () => {
     const { ACTIONS_ID_TOKEN_REQUEST_URL } = emulator.oidc.actionsEnv()
     const res = await fetch(`${ACTIONS_ID_TOKEN_REQUEST_URL}&audience=x`, { headers: { authorization: 'Bearer wrong' } })

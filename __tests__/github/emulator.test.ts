@@ -81,6 +81,14 @@ describe('GitHub emulator: writing secrets', () => {
     expect((await call('GET', `${REPO}/ONE`)).status).toBe(404)
   })
 
+  it('dumps its state without values', async () => {
+    await call('PUT', `${REPO}/DUMPED`, { body: await seal(REPO, 'dump-me-not') })
+    const dump = github.dump()
+    expect(dump.secrets[`repos/${owner}/${repo}`].map((secret) => secret.name)).toEqual(['DUMPED'])
+    expect(dump.writes).toEqual([{ scope: `repos/${owner}/${repo}`, name: 'DUMPED', outcome: 'created' }])
+    expect(JSON.stringify(dump)).not.toContain('dump-me-not')
+  })
+
   it('writes environment secrets separately from repository secrets', async () => {
     expect((await call('PUT', `${ENV}/EXO_APP_ID`, { body: await seal(ENV, 'env value') })).status).toBe(201)
     expect(github.secretValue({ kind: 'environment', owner, repo, environment }, 'EXO_APP_ID')).toBe('env value')

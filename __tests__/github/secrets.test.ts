@@ -126,6 +126,12 @@ describe('writeSecrets', () => {
     expect(github.secretValue(repositoryTarget, 'EXO_APP_ID')).toBe(secrets.EXO_APP_ID)
   })
 
+  it('asks GitHub nothing when there is nothing to write', async () => {
+    const result = await writeSecrets(repositoryTarget, {}, options)
+    expect(result).toEqual({ target: `repository ${owner}/${repo}`, created: [], updated: [] })
+    expect(requests()).toEqual([])
+  })
+
   it('stores names upper-case, as GitHub does', async () => {
     const result = await writeSecrets(repositoryTarget, { exo_app_id: 'lower' }, options)
     expect(result.created).toEqual(['EXO_APP_ID'])
@@ -286,7 +292,7 @@ describe('writeSecrets: retries and partial failures', () => {
     expect(partial.failed).toHaveLength(3)
     expect([...partial.created, ...partial.failed].sort()).toEqual(Object.keys(secrets).sort())
     expect(partial.message).toMatch(/\(500 Server Error\)/)
-    expect(partial.message).toContain(`Not written: ${partial.failed.join(', ')}`)
+    expect(partial.message).toContain(`Not written: ${partial.failed.join(', ')}. Written: ${partial.created.join(', ')}.`)
     expect(github.secretNames(repositoryTarget)).toEqual([...partial.created].sort())
   })
 

@@ -26,7 +26,7 @@ function isExecutableFile(path: string): boolean {
 }
 
 /** The pwsh executable to use, or undefined when there is none. */
-export function findPwsh(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function findPwsh(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): string | undefined {
   if (env.PWSH) {
     // An explicit choice that does not work is an error, not a reason to look elsewhere.
     if (!isExecutableFile(env.PWSH)) throw new Error(`PWSH=${env.PWSH} is not an executable file`)
@@ -39,7 +39,7 @@ export function findPwsh(env: NodeJS.ProcessEnv = process.env): string | undefin
     }
   }
   for (const name of EXECUTABLE_NAMES) {
-    const candidate = join(homedir(), '.dotnet', 'tools', name)
+    const candidate = join(home, '.dotnet', 'tools', name)
     if (isExecutableFile(candidate)) return candidate
   }
   return undefined
@@ -51,28 +51,43 @@ export function pwshRequired(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 export const PWSH_MISSING_REASON = 'skipped: pwsh not found — run scripts/install-pwsh.sh'
+export const MSAL_MISSING_REASON = 'skipped: MSAL.NET not restored — run scripts/restore-msal.sh'
 
 const pwshPath = findPwsh()
 
+export interface PwshSuiteNeeds {
+  /** The suite also needs MSAL.NET (scripts/restore-msal.sh), for the signing-in test double. */
+  msal?: boolean
+}
+
 /**
- * `describe` for suites that need pwsh. Without pwsh: skipped with the reason in the suite
- * name and a warning, or, when pwsh is required, a suite with one failing test saying why.
+ * `describe` for suites that need pwsh (and optionally MSAL.NET). When something is missing:
+ * skipped with the reason in the suite name and a warning, or, when these tests are
+ * required (CI), a suite with one failing test saying what to run.
  */
-export function describeIfPwsh(name: string, body: (pwsh: string) => void): void {
-  if (pwshPath) {
-    describe(name, () => body(pwshPath))
+export function describeIfPwsh(name: string, body: (pwsh: string) => void, needs: PwshSuiteNeeds = {}): void {
+  const missing: Array<{ what: string; reason: string; fix: string }> = []
+  if (!pwshPath) {
+    missing.push({ what: 'PowerShell 7 (pwsh: PWSH, PATH, ~/.dotnet/tools/pwsh)', reason: PWSH_MISSING_REASON, fix: 'scripts/install-pwsh.sh' })
+  }
+  if (needs.msal && !msalRestored()) {
+    missing.push({ what: `MSAL.NET (${msalDir()})`, reason: MSAL_MISSING_REASON, fix: 'scripts/restore-msal.sh' })
+  }
+  if (missing.length === 0) {
+    describe(name, () => body(pwshPath!))
   } else if (pwshRequired()) {
     describe(name, () => {
-      it('needs PowerShell 7 (pwsh)', () => {
+      it(`needs ${missing.map((m) => m.what).join(' and ')}`, () => {
         throw new Error(
-          'pwsh was not found (PWSH, PATH, ~/.dotnet/tools/pwsh) and these tests are mandatory here ' +
-            '(CI=true or EXO_CBA_REQUIRE_PWSH=1). Run scripts/install-pwsh.sh.'
+          `${missing.map((m) => m.what).join(' and ')} not found, and these tests are mandatory here ` +
+            `(CI=true or EXO_CBA_REQUIRE_PWSH=1). Run ${missing.map((m) => m.fix).join(' and ')}.`
         )
       })
     })
   } else {
-    console.warn(`${name}: ${PWSH_MISSING_REASON}`)
-    describe.skip(`${name} (${PWSH_MISSING_REASON})`, () => body('pwsh'))
+    const reason = missing.map((m) => m.reason).join('; ')
+    console.warn(`${name}: ${reason}`)
+    describe.skip(`${name} (${reason})`, () => body(pwshPath ?? 'pwsh'))
   }
 }
 

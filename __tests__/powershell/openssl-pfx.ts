@@ -13,6 +13,8 @@ const run = promisify(execFile)
 export interface OpensslPfx {
   path: string
   password: string
+  /** The certificate alone, PEM (what an app registration's keyCredential holds). */
+  certPem: string
   /** SHA-1 of the DER certificate, upper-case hex. */
   thumbprint: string
   notAfter: Date
@@ -47,10 +49,12 @@ export async function makeOpensslPfx(dir: string, o: OpensslPfxOptions): Promise
     ['pkcs12', '-export', ...(o.withoutKey ? ['-nokeys'] : ['-inkey', keyPath]), '-in', certPath, '-out', pfxPath, '-passout', 'env:EXO_CBA_TEST_PFX_PASSWORD', ...encryption],
     { env: { ...process.env, EXO_CBA_TEST_PFX_PASSWORD: o.password } }
   )
-  const certificate = new X509Certificate(await readFile(certPath))
+  const certPem = await readFile(certPath, 'utf8')
+  const certificate = new X509Certificate(certPem)
   return {
     path: pfxPath,
     password: o.password,
+    certPem,
     thumbprint: certificate.fingerprint.replaceAll(':', '').toUpperCase(),
     notAfter: new Date(certificate.validTo)
   }

@@ -6,46 +6,23 @@
  * install-the-module branch, and that the password shows up nowhere.
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals'
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
-import { psSingleQuoted, renderConnectScript, type ConnectScriptOptions } from '../../src/powershell/connect-script.js'
-import { describeIfPwsh, runPwshFile, SHIM_MODULES_DIR, type PwshResult } from '../helpers/pwsh.js'
+import { join } from 'node:path'
+import type { ConnectScriptOptions } from '../../src/powershell/connect-script.js'
+import { describeIfPwsh } from '../helpers/pwsh.js'
+import { dotSourceConnectScript, type DotSourceOptions, type DotSourceRun } from './dot-source.js'
 import { makeOpensslPfx, type OpensslPfx } from './openssl-pfx.js'
 
 /** A password that breaks any naive quoting: quotes of every kind, `$`, backtick, space, non-ASCII. */
 const PASSWORD = "p@ss'w$rd `x` \"q\" \u2019ü 1"
-
-interface Recorded {
-  command: string
-  parameters: Record<string, unknown>
-}
-
-interface Run extends PwshResult {
-  records: Recorded[]
-  transcript: string
-  /** What the wrapper printed about the caller's scope after dot-sourcing (JSON), when it got there. */
-  after?: {
-    exoCba: Record<string, unknown> | null
-    leftovers: string[]
-    errorActionPreference: string
-  }
-}
-
-interface RunOptions {
-  /** Put the test double on PSModulePath (default true). */
-  moduleInstalled?: boolean
-  /** Define Install-Module in the session to record the call and "install" the test double. */
-  shimInstallModule?: boolean
-  env?: Record<string, string>
-}
 
 describeIfPwsh('the connect script dot-sourced in PowerShell 7', (pwsh) => {
   let dir: string
   let aes: OpensslPfx
   let tripleDes: OpensslPfx
   let keyless: OpensslPfx
-  let runCount = 0
+  let passwordFiles = 0
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'exo-cba-pwsh-'))
@@ -61,7 +38,7 @@ describeIfPwsh('the connect script dot-sourced in PowerShell 7', (pwsh) => {
   })
 
   async function passwordFile(content: string): Promise<string> {
-    const path = join(dir, `password-${++runCount}.txt`)
+    const path = join(dir, `password-${++passwordFiles}.txt`)
     await writeFile(path, content, { mode: 0o600 })
     return path
   }
@@ -81,70 +58,9 @@ describeIfPwsh('the connect script dot-sourced in PowerShell 7', (pwsh) => {
     }
   }
 
-  /**
-   * Writes the script, then runs a wrapper that sets PSModulePath, starts a transcript,
-   * dot-sources the script, and prints the caller's scope afterwards as one JSON line.
-   */
-  async function dotSource(options: ConnectScriptOptions, run: RunOptions = {}): Promise<Run> {
-    const n = ++runCount
-    const work = join(dir, `run-${n}`)
-    const home = join(work, 'home')
-    await mkdir(home, { recursive: true })
-    const scriptPath = join(work, 'Connect-ExoCba.ps1')
-    const recordPath = join(work, 'calls.jsonl')
-    const transcriptPath = join(work, 'transcript.txt')
-    await writeFile(scriptPath, renderConnectScript(options), 'utf8')
-    await writeFile(recordPath, '')
+  const dotSource = (options: ConnectScriptOptions, run: DotSourceOptions = {}) => dotSourceConnectScript(pwsh, dir, options, run)
 
-    const moduleDirs = [...(run.moduleInstalled === false ? [] : [SHIM_MODULES_DIR])]
-    const wrapper = [
-      // Only the test double and PowerShell's own modules: a real ExchangeOnlineManagement
-      // installed on this machine must not take part.
-      `$env:PSModulePath = (@(${moduleDirs.map(psSingleQuoted).join(', ')}) + @(Join-Path $PSHOME 'Modules')) -join [System.IO.Path]::PathSeparator`,
-      `Start-Transcript -LiteralPath ${psSingleQuoted(transcriptPath)} | Out-Null`,
-      ...(run.shimInstallModule
-        ? [
-            'function Install-Module {',
-            '  param([string]$Name, [string]$MinimumVersion, [string]$Scope, [switch]$Force, [switch]$AllowClobber)',
-            "  $parameters = [ordered]@{ Name = $Name; MinimumVersion = $MinimumVersion; Scope = $Scope; Force = $Force.IsPresent; AllowClobber = $AllowClobber.IsPresent }",
-            "  $call = [ordered]@{ command = 'Install-Module'; parameters = $parameters }",
-            '  [System.IO.File]::AppendAllText($env:EXO_CBA_SHIM_RECORD, (($call | ConvertTo-Json -Compress) + "`n"))',
-            `  $env:PSModulePath = ${psSingleQuoted(SHIM_MODULES_DIR)} + [System.IO.Path]::PathSeparator + $env:PSModulePath`,
-            '}'
-          ]
-        : []),
-      'try {',
-      `  . ${psSingleQuoted(scriptPath)}`,
-      '  $leftovers = @(Get-Variable -Scope 0 | Where-Object { $_.Name -in @(' +
-        "'pfxPassword', 'certificate', 'pfxPath', 'pfxPasswordPath', 'appId', 'organization', 'keyStorageFlags', 'passwordSource') } | ForEach-Object Name)",
-      // (-File runs the wrapper in the global scope: a variable named like ExoCba would replace it.)
-      '  $snapshot = if ($global:ExoCba) { $global:ExoCba | Select-Object -Property * -ExcludeProperty Certificate } else { $null }',
-      "  Write-Output ('AFTER ' + (ConvertTo-Json -Compress -Depth 3 -InputObject ([ordered]@{ exoCba = $snapshot; leftovers = $leftovers; errorActionPreference = [string]$ErrorActionPreference; certificateType = $global:ExoCba.Certificate.GetType().FullName })))",
-      '} catch {',
-      // One plain line per failure, so tests can match the message without colours or wrapping.
-      "  [Console]::Error.WriteLine('ERROR: ' + $_.Exception.Message)",
-      '  exit 1',
-      '} finally {',
-      '  Stop-Transcript | Out-Null',
-      '}'
-    ].join('\n')
-    const wrapperPath = join(work, 'wrapper.ps1')
-    await writeFile(wrapperPath, wrapper, 'utf8')
-
-    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, EXO_CBA_SHIM_RECORD: recordPath, ...run.env }
-    delete env.EXO_CBA_TEST_AUTHORITY
-    if (!run.env?.EXO_CBA_PFX_PASSWORD) delete env.EXO_CBA_PFX_PASSWORD
-    const result = await runPwshFile(pwsh, wrapperPath, [], { env })
-    const records = (await readFile(recordPath, 'utf8'))
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Recorded)
-    const transcript = await readFile(transcriptPath, 'utf8').catch(() => '')
-    const afterLine = result.stdout.split('\n').find((line) => line.startsWith('AFTER '))
-    return { ...result, records, transcript, after: afterLine ? JSON.parse(afterLine.slice(6)) : undefined }
-  }
-
-  function expectNoPassword(run: Run, password = PASSWORD): void {
+  function expectNoPassword(run: DotSourceRun, password = PASSWORD): void {
     for (const text of [run.stdout, run.stderr, run.transcript]) {
       expect(text).not.toContain(password)
     }
@@ -295,12 +211,9 @@ describeIfPwsh('the connect script dot-sourced in PowerShell 7', (pwsh) => {
   })
 
   it('reports a failed installation with what to do', async () => {
-    const work = join(dir, 'failing-install')
-    await mkdir(work, { recursive: true })
     const run = await dotSource(optionsFor(aes, await passwordFile(PASSWORD)), {
       moduleInstalled: false,
-      // No Install-Module shim and no network: use a PSModulePath without PowerShellGet is not
-      // portable, so make the gallery unreachable instead.
+      // The real Install-Module, with the PowerShell Gallery made unreachable.
       env: { HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9' }
     })
     expect(run.code).not.toBe(0)
@@ -308,7 +221,7 @@ describeIfPwsh('the connect script dot-sourced in PowerShell 7', (pwsh) => {
     expect(run.stderr).toContain('Install-Module ExchangeOnlineManagement -MinimumVersion 3.0.0 -Scope CurrentUser')
   }, 120_000)
 
-  it('keeps the password out of a transcript even when the module prints verbosely', async () => {
+  it('keeps the password out of the transcript, stdout and stderr when both services connect', async () => {
     const run = await dotSource(optionsFor(tripleDes, await passwordFile(PASSWORD), { connectIppsSession: true }), {
       env: { EXO_CBA_PFX_PASSWORD: PASSWORD }
     })
@@ -323,9 +236,5 @@ describeIfPwsh('the connect script dot-sourced in PowerShell 7', (pwsh) => {
     const run = await dotSource(optionsFor(aes, path))
     expect(run.stderr).toBe('')
     expect(run.records).toHaveLength(1)
-  })
-
-  it('the module path it uses is ours alone', () => {
-    expect(SHIM_MODULES_DIR.split(delimiter)).toHaveLength(1)
   })
 })

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import type { EmulatorResponse } from '../http.js'
 import type { Tenant } from '../tenant.js'
 import type { Caller } from './auth.js'
+import { badRequest } from './errors.js'
 import { applySelect, page, parseSelect } from './odata.js'
 
 export interface GraphContext {
@@ -46,7 +47,12 @@ export function collection(
   const body: Record<string, unknown> = {
     '@odata.context': `${ctx.root}/$metadata#${entitySet}${select ? `(${select.join(',')})` : ''}`
   }
-  if (req.query.get('$count') === 'true') body['@odata.count'] = items.length
+  if (req.query.get('$count') === 'true') {
+    // Counting directory objects is an advanced query: Graph wants ConsistencyLevel: eventual.
+    const consistency = String(req.headers['consistencylevel'] ?? '').toLowerCase()
+    if (consistency !== 'eventual') throw badRequest('$count is not currently supported without the ConsistencyLevel: eventual header.')
+    body['@odata.count'] = items.length
+  }
   if (nextLink) body['@odata.nextLink'] = nextLink
   body.value = pageItems.map(item => applySelect(item, select, typeName))
   return ok(body)

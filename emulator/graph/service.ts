@@ -106,7 +106,7 @@ export class GraphService implements EmulatedService {
         json: {
           responses: steps.map(step => {
             const r = results.get(step.id)!
-            const out: Record<string, unknown> = { id: step.id, status: r.status, headers: stepHeaders(r.headers) }
+            const out: Record<string, unknown> = { id: step.id, status: r.status, headers: r.json === undefined ? {} : stepHeaders(r.headers) }
             if (r.json !== undefined) out.body = r.json
             return out
           })

@@ -166,11 +166,19 @@ function unescapeCommandData(value: string): string {
   return value.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
 }
 
-/** The log as GitHub would show it: masked values replaced by ***. */
+/**
+ * The log as GitHub would show it: masked values replaced by ***, debug lines hidden
+ * (as without ACTIONS_STEP_DEBUG), groups and annotations rendered.
+ */
 export function maskedLog(text: string, masks: string[]): string {
   let shownText = text
     .split(/\r?\n/)
-    .filter(line => !line.startsWith('::add-mask::'))
+    .filter(line => !line.startsWith('::add-mask::') && !line.startsWith('::debug::') && line !== '::endgroup::')
+    .map(line =>
+      line
+        .replace(/^::group::(.*)$/, '▸ $1')
+        .replace(/^::(warning|error|notice)(?: [^:]*)?::(.*)$/, (_m, level: string, message: string) => `${level[0].toUpperCase()}${level.slice(1)}: ${message}`)
+    )
     .join('\n')
   for (const mask of [...masks].sort((a, b) => b.length - a.length)) {
     if (mask.length > 0) shownText = shownText.split(mask).join('***')

@@ -23,7 +23,6 @@ import type { PfxEncryption } from './types.js'
  * and the algorithms real PFX files use when it reads them.
  */
 
-
 export interface PbeProfile {
   encryption: PfxEncryption
   iterations: number

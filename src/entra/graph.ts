@@ -191,8 +191,11 @@ export class Graph {
   }
 
   private async send(call: GraphCall): Promise<Response> {
-    if (call.method === 'GET') this.stats.reads++
-    else this.stats.writes++
+    // A $batch envelope is neither: its sub-requests are counted by batch().
+    if (call.path !== '/$batch') {
+      if (call.method === 'GET') this.stats.reads++
+      else this.stats.writes++
+    }
     let request = this.client.api(call.path).responseType(ResponseType.RAW)
     if (call.headers !== undefined) request = request.headers(call.headers)
     switch (call.method) {

@@ -28,6 +28,7 @@ export function provisioningCredential(settings: Settings): TokenCredential {
   }
   const options = credentialOptions(cloud)
   let lastOidcSubject: string | undefined
+  const oidcToken = reusableToken(() => githubIdToken(signIn.audience))
   let credential: TokenCredential
   switch (signIn.method) {
     case 'client-secret':
@@ -40,10 +41,11 @@ export function provisioningCredential(settings: Settings): TokenCredential {
       credential = new ClientAssertionCredential(
         tenantId,
         clientId,
-        // Called for every token request: GitHub's token lives about 10 minutes, so a
-        // long run (replication waits) gets a fresh one instead of a stale assertion.
+        // Called for every token request. GitHub's token lives about 10 minutes: reuse it
+        // while it has minutes left (one GitHub round trip, not one per Graph call), and
+        // fetch a fresh one after that, so long replication waits never use a stale one.
         async () => {
-          const token = await githubIdToken(signIn.audience)
+          const token = await oidcToken()
           lastOidcSubject = jwtClaim(token, 'sub')
           return token
         },
@@ -128,13 +130,31 @@ class ExplainedCredential implements TokenCredential {
   }
 }
 
-/** Reads one claim of a JWT without verifying it (for messages only). */
-export function jwtClaim(token: string, claim: string): string | undefined {
+/** Seconds of life a reused GitHub token must still have. */
+const OIDC_REUSE_MARGIN_SECONDS = 120
+
+/** Wraps a JWT source so a token is reused until it is within the margin of its `exp`. */
+export function reusableToken(fetchToken: () => Promise<string>, now: () => number = Date.now): () => Promise<string> {
+  let cached: { token: string; expiresAt: number } | undefined
+  return async () => {
+    if (cached !== undefined && cached.expiresAt - OIDC_REUSE_MARGIN_SECONDS * 1000 > now()) return cached.token
+    const token = await fetchToken()
+    const exp = Number(jwtClaimValue(token, 'exp'))
+    cached = Number.isFinite(exp) && exp > 0 ? { token, expiresAt: exp * 1000 } : undefined
+    return token
+  }
+}
+
+function jwtClaimValue(token: string, claim: string): unknown {
   try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>
-    const value = payload[claim]
-    return typeof value === 'string' ? value : undefined
+    return (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>)[claim]
   } catch {
     return undefined
   }
+}
+
+/** Reads one claim of a JWT without verifying it (for messages only). */
+export function jwtClaim(token: string, claim: string): string | undefined {
+  const value = jwtClaimValue(token, claim)
+  return typeof value === 'string' ? value : undefined
 }

@@ -74,7 +74,7 @@ export function secretFailure(error: unknown, context: FailureContext): unknown 
     case 403: {
       if (rateLimitWaitSeconds(error) !== undefined) {
         return new UserError(
-          `GitHub rate-limited the requests to ${action} ${where} (403 ${said}) and the retries ran out. Run the job again later; avoid starting many runs at once (use a concurrency group).`,
+          `GitHub rate-limited the requests to ${action} ${where} (403 ${said}) and retrying within the job did not get through. Run the job again later, and avoid starting many runs at once (use a concurrency group).`,
           { cause: error }
         )
       }
@@ -84,10 +84,16 @@ export function secretFailure(error: unknown, context: FailureContext): unknown 
           { input: 'github-token', cause: error }
         )
       }
+      if (/SAML|SSO/.test(said)) {
+        return new UserError(
+          `github-token may not ${action} ${where} (403 ${said}): the organization enforces SAML single sign-on. Authorize the token for the organization (Settings → Developer settings → the token → Configure SSO), or use ${APP_TOKEN_HINT.replace(/^or /, '')}.`,
+          { input: 'github-token', cause: error }
+        )
+      }
       return new UserError(
-        `github-token may not ${action} ${where} (403 ${said}). Give the token "${requiredPermissions(target)}"${
-          target.kind === 'organization' ? ' (a classic token needs the admin:org scope)' : ''
-        }, or use ${APP_TOKEN_HINT.replace(/^or /, '')}.`,
+        `github-token may not ${action} ${where} (403 ${said}). Give the token "${requiredPermissions(target)}" (a classic token needs the ${
+          target.kind === 'organization' ? 'admin:org' : 'repo'
+        } scope), or use ${APP_TOKEN_HINT.replace(/^or /, '')}.`,
         { input: 'github-token', cause: error }
       )
     }
@@ -102,7 +108,7 @@ export function secretFailure(error: unknown, context: FailureContext): unknown 
       return new UserError(`GitHub refused to ${action} ${where} (422): ${said}`, { cause: error })
     case 429:
       return new UserError(
-        `GitHub rate-limited the requests to ${action} ${where} (429) and the retries ran out. Run the job again later.`,
+        `GitHub rate-limited the requests to ${action} ${where} (429 ${said}) and retrying within the job did not get through. Run the job again later, and avoid starting many runs at once (use a concurrency group).`,
         { cause: error }
       )
     default:

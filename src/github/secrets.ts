@@ -83,6 +83,7 @@ export async function writeSecrets(
 ): Promise<SecretWriteResult> {
   const where = describeTarget(target)
   const names = checkSecrets(secrets, where)
+  if (names.length === 0) return { target: where, created: [], updated: [] }
   if (!options.token) {
     throw new UserError(`github-token is required to write Actions secrets to the ${where}.`, { input: 'github-token' })
   }
@@ -126,7 +127,7 @@ export async function writeSecrets(
     const reason = firstFailure instanceof Error ? firstFailure.message : String(firstFailure)
     const written = [...result.created, ...result.updated]
     throw new SecretWriteError(
-      `${reason}\nNot written: ${failed.join(', ')}.${written.length > 0 ? ` Written before the failure: ${written.join(', ')}.` : ''}`,
+      `${reason}\nNot written: ${failed.join(', ')}.${written.length > 0 ? ` Written: ${written.join(', ')}.` : ''}`,
       { ...result, failed },
       firstFailure
     )

@@ -1,7 +1,9 @@
 /**
  * Which of the six secrets (INTERFACE.md) this run must write. GitHub never returns a
  * secret's value, so "changed" is decided against the inputs the run was given — the
- * rotation workflow passes the stored secrets back in as inputs.
+ * rotation workflow passes the stored secrets back in as inputs. When the certificate
+ * itself is new, all six are written: they are read together, and an input given
+ * literally (say tenant-id) says nothing about whether its secret exists yet.
  */
 import type { HeldCertificate } from '../certificate/types.js'
 import type { Settings } from '../settings.js'
@@ -31,9 +33,10 @@ export function secretChanges(prefix: string, values: StoredValues, given: Parti
     [names.certPfxBase64, values.certificate.pfxBase64, given.certificate?.pfxBase64],
     [names.certPassword, values.certificate.pfxPassword, given.certificate?.pfxPassword]
   ]
+  const certificateIsNew = given.certificate?.thumbprint !== values.certificate.thumbprint
   const changes: SecretChanges = { changed: {}, unchanged: [] }
   for (const [name, value, known] of pairs) {
-    if (known !== undefined && known === value) changes.unchanged.push(name)
+    if (!certificateIsNew && known !== undefined && known === value) changes.unchanged.push(name)
     else changes.changed[name] = value
   }
   return changes

@@ -86,9 +86,10 @@ function Initialize-ShimMsal {
     (Join-Path $dir 'Microsoft.Identity.Client.dll'),
     (Join-Path $dir 'Microsoft.IdentityModel.Abstractions.dll'),
     'System.Net.Http', 'System.Net.Primitives', 'System.Net.Security',
-    'System.Security.Cryptography', 'System.Security.Cryptography.X509Certificates', 'System.Runtime'
+    'System.Security.Cryptography', 'System.Security.Cryptography.X509Certificates', 'System.Runtime', 'System.Collections.NonGeneric'
   )
-  Add-Type -ReferencedAssemblies $references -TypeDefinition @'
+  # -IgnoreWarnings: MSAL is built against .NET 8 and pwsh runs .NET 10 (CS1701, harmless).
+  Add-Type -ReferencedAssemblies $references -IgnoreWarnings -WarningAction SilentlyContinue -TypeDefinition @'
 using System.Net.Http;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
@@ -98,8 +99,7 @@ namespace ExoCbaShim {
   public sealed class EmulatorHttpClientFactory : Microsoft.Identity.Client.IMsalHttpClientFactory {
     private readonly HttpClient client;
 
-    public EmulatorHttpClientFactory(string caPemFile) {
-      X509Certificate2 ca = X509Certificate2.CreateFromPem(System.IO.File.ReadAllText(caPemFile));
+    public EmulatorHttpClientFactory(X509Certificate2 ca) {
       var handler = new HttpClientHandler();
       handler.ServerCertificateCustomValidationCallback = (message, certificate, chain, errors) => {
         if (errors == SslPolicyErrors.None) return true;
@@ -139,7 +139,8 @@ function Get-ShimAppOnlyToken {
     WithAuthority($authority, $false).
     WithInstanceDiscovery($false)
   if ($env:EXO_CBA_TEST_CA_FILE) {
-    $builder = $builder.WithHttpClientFactory([ExoCbaShim.EmulatorHttpClientFactory]::new($env:EXO_CBA_TEST_CA_FILE))
+    $ca = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem((Get-Content -LiteralPath $env:EXO_CBA_TEST_CA_FILE -Raw))
+    $builder = $builder.WithHttpClientFactory([ExoCbaShim.EmulatorHttpClientFactory]::new($ca))
   }
   $application = $builder.Build()
   $scopes = [string[]]@("$Resource/.default")
@@ -147,6 +148,35 @@ function Get-ShimAppOnlyToken {
     $application.AcquireTokenForClient($scopes).ExecuteAsync().GetAwaiter().GetResult()
   } catch {
     throw "Sign-in as app $AppId to $authority failed: $($_.Exception.GetBaseException().Message)"
+  }
+}
+
+# Directory roles Exchange Online accepts for app-only sign-in, and those Security &
+# Compliance accepts (template ids; FACTS.md, from Microsoft's app-only authentication article).
+$script:ExchangeRoleIds = @(
+  '62e90394-69f5-4237-9190-012177145e10', '29232cdf-9323-42fd-ade2-1d097af3e4de', '31392ffb-586c-42d1-9346-e59415a2cc4e',
+  'f2ef992c-3afb-46b9-b7cf-a126ee74c451', '729827e3-9c14-49f7-bb1b-9608f156bbb8', '194ae4cb-b126-40b2-bd5b-6091b380977d',
+  '5d6b6bb7-de71-4623-b4af-96380a352509', '17315797-102d-40b4-93e0-432062caca18')
+$script:ComplianceRoleIds = @(
+  '17315797-102d-40b4-93e0-432062caca18', '62e90394-69f5-4237-9190-012177145e10', 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
+  '194ae4cb-b126-40b2-bd5b-6091b380977d', '5d6b6bb7-de71-4623-b4af-96380a352509')
+
+function Get-ShimClaim {
+  param($Claims, [string]$Name)
+  $property = $Claims.PSObject.Properties[$Name]
+  if ($property) { @($property.Value) } else { @() }
+}
+
+# What the service answers the first call after sign-in with, when the app lacks the
+# Exchange.ManageAsApp permission or a supported directory role.
+function Assert-ShimAuthorized {
+  param([string]$Command, [string]$AppId, $Claims)
+  if ((Get-ShimClaim $Claims 'roles') -notcontains 'Exchange.ManageAsApp') {
+    throw "UnAuthorized: the access token for app $AppId does not carry the Exchange.ManageAsApp application permission."
+  }
+  $supported = if ($Command -eq 'Connect-IPPSSession') { $script:ComplianceRoleIds } else { $script:ExchangeRoleIds }
+  if (-not (Get-ShimClaim $Claims 'wids' | Where-Object { $supported -contains $_ })) {
+    throw "The role assigned to application $AppId isn't supported in this scenario. Please check online documentation for assigning correct Directory Roles to Azure AD Application for EXO App-Only Authentication."
   }
 }
 
@@ -163,6 +193,7 @@ function Connect-ShimService {
   if ($env:EXO_CBA_TEST_AUTHORITY) {
     $result = Get-ShimAppOnlyToken -Certificate $certificate -AppId $p['AppId'] -Organization $p['Organization'] -Resource $Resource
     $claims = ConvertFrom-ShimJwt $result.AccessToken
+    Assert-ShimAuthorized -Command $Command -AppId $p['AppId'] -Claims $claims
     $extra.token = [ordered]@{ scope = "$Resource/.default"; claims = $claims }
     $tokenExpiry = $result.ExpiresOn.UtcDateTime
   }

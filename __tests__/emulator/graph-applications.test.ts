@@ -1,0 +1,166 @@
+/**
+ * Graph v1.0 applications as the action uses them: the real Graph SDK client works
+ * against the emulator; upsert by uniqueName follows 201/204/404; keyCredentials replace
+ * the collection and `key` shows only under $select; addKey needs a proof signed by a
+ * current certificate; OwnedBy reaches only owned apps.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { randomUUID } from 'node:crypto'
+import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { signJwt } from '../../emulator/jwt.js'
+import { graph, graphClient, makeCertificate, provisioningToken, tokenFor } from './helpers.js'
+
+describe('emulated Graph applications', () => {
+  let emulator: Emulator
+  let token: string
+  const ownedByAppId = randomUUID()
+  const ownedBySecret = 'owned-by-secret'
+  const portalCert = makeCertificate({ subject: 'portal' })
+  const portalAppId = randomUUID()
+
+  beforeAll(async () => {
+    emulator = await startEmulator({
+      apps: [
+        { displayName: 'Only OwnedBy', appId: ownedByAppId, clientSecret: ownedBySecret, graphPermissions: ['Application.ReadWrite.OwnedBy'] },
+        { displayName: 'Made in the portal', appId: portalAppId, certificates: [portalCert.certPem] }
+      ]
+    })
+    token = await provisioningToken(emulator)
+  })
+  afterAll(async () => { await emulator?.close() })
+
+  it('works with the Graph SDK client: list with $filter and $select, get by alternate key', async () => {
+    const client = graphClient(emulator, token)
+    const list = await client.api('/applications').filter(`appId eq '${portalAppId}'`).select('id,appId,displayName').get()
+    expect(list.value).toEqual([{ id: expect.any(String), appId: portalAppId, displayName: 'Made in the portal' }])
+    const byAppId = await client.api(`/applications(appId='${portalAppId}')`).get()
+    expect(byAppId.id).toBe(list.value[0].id)
+    expect(byAppId.uniqueName).toBeNull()
+    const started = await client.api('/applications').filter("startswith(displayName,'made in')").get()
+    expect(started.value.map((a: { appId: string }) => a.appId)).toEqual([portalAppId])
+  })
+
+  it('upserts by uniqueName: 201 with the object, then 204; without Prefer a missing app is 404', async () => {
+    const path = `/applications(uniqueName='exo-cba-upsert')`
+    const missing = await graph(emulator, token, 'PATCH', path, { displayName: 'EXO upsert' })
+    expect(missing.status).toBe(404)
+    expect(missing.json.error.code).toBe('Request_ResourceNotFound')
+    expect(missing.json.error.innerError).toEqual({ date: expect.any(String), 'request-id': expect.any(String), 'client-request-id': expect.any(String) })
+
+    const prefer = { prefer: 'create-if-missing' }
+    const created = await graph(emulator, token, 'PATCH', path, { displayName: 'EXO upsert', signInAudience: 'AzureADMyOrg' }, prefer)
+    expect(created.status).toBe(201)
+    expect(created.json).toMatchObject({ uniqueName: 'exo-cba-upsert', displayName: 'EXO upsert', signInAudience: 'AzureADMyOrg' })
+    const again = await graph(emulator, token, 'PATCH', path, { displayName: 'EXO upsert renamed' }, prefer)
+    expect(again.status).toBe(204)
+    const read = await graph(emulator, token, 'GET', path)
+    expect(read.json).toMatchObject({ id: created.json.id, displayName: 'EXO upsert renamed' })
+  })
+
+  it('refuses an upsert that would create an app without displayName, and a changed uniqueName', async () => {
+    const res = await graph(emulator, token, 'PATCH', `/applications(uniqueName='no-name')`, { signInAudience: 'AzureADMyOrg' }, { prefer: 'create-if-missing' })
+    expect(res.status).toBe(400)
+    expect(res.json.error.code).toBe('Request_BadRequest')
+    const created = await graph(emulator, token, 'POST', '/applications', { displayName: 'fixed name', uniqueName: 'fixed-name' })
+    const change = await graph(emulator, token, 'PATCH', `/applications/${created.json.id}`, { uniqueName: 'other-name' })
+    expect(change.status).toBe(400)
+  })
+
+  it('replaces keyCredentials, dates them from the certificate, and returns key only under $select', async () => {
+    const app = (await graph(emulator, token, 'POST', '/applications', { displayName: 'keys' })).json
+    const first = makeCertificate()
+    const second = makeCertificate()
+    const credential = (c: typeof first) => ({ type: 'AsymmetricX509Cert', usage: 'Verify', key: c.base64Der, displayName: 'exo-cba-action test' })
+    expect((await graph(emulator, token, 'PATCH', `/applications/${app.id}`, { keyCredentials: [credential(first)] })).status).toBe(204)
+    expect((await graph(emulator, token, 'PATCH', `/applications/${app.id}`, { keyCredentials: [credential(second)] })).status).toBe(204)
+
+    const plain = (await graph(emulator, token, 'GET', `/applications/${app.id}`)).json
+    expect(plain.keyCredentials).toHaveLength(1)
+    expect(plain.keyCredentials[0]).toMatchObject({ key: null, customKeyIdentifier: second.thumbprint, type: 'AsymmetricX509Cert', usage: 'Verify', keyId: expect.stringMatching(/^[0-9a-f-]{36}$/) })
+    expect(Date.parse(plain.keyCredentials[0].endDateTime)).toBeGreaterThan(Date.now() + 300 * 86400_000)
+
+    const selected = (await graph(emulator, token, 'GET', `/applications/${app.id}?$select=id,keyCredentials`)).json
+    expect(Object.keys(selected).filter(k => !k.startsWith('@'))).toEqual(['id', 'keyCredentials'])
+    expect(selected.keyCredentials[0].key).toBe(second.base64Der)
+
+    // Sending back what a GET without $select returned (key: null) is refused, not a silent delete.
+    const echo = await graph(emulator, token, 'PATCH', `/applications/${app.id}`, { keyCredentials: plain.keyCredentials })
+    expect(echo.status).toBe(400)
+    const garbage = await graph(emulator, token, 'PATCH', `/applications/${app.id}`, { keyCredentials: [{ ...credential(first), key: Buffer.from('not a cert').toString('base64') }] })
+    expect(garbage.status).toBe(400)
+    expect(garbage.json.error.message).toMatch(/invalid certificate/i)
+  })
+
+  it('adds a key with addKey and a proof signed by a current certificate, needing no Graph permission', async () => {
+    const portal = (await graph(emulator, token, 'GET', `/applications(appId='${portalAppId}')`)).json
+    // The portal app signs in with its own certificate: it has no Graph permission at all.
+    const { ClientCertificateCredential } = await import('@azure/identity')
+    const own = await new ClientCertificateCredential(emulator.tenant.tenantId, portalAppId, { certificate: portalCert.pem }, {
+      authorityHost: emulator.urls.login, disableInstanceDiscovery: true
+    }).getToken('https://graph.microsoft.com/.default')
+    const next = makeCertificate({ subject: 'next' })
+    const now = Math.floor(Date.now() / 1000)
+    const proof = (claims: Record<string, unknown>, key = portalCert.privateKey) =>
+      signJwt({ alg: 'RS256' }, { aud: '00000002-0000-0000-c000-000000000000', iss: portal.id, nbf: now, exp: now + 600, ...claims }, key)
+    const body = (p: string) => ({ keyCredential: { type: 'AsymmetricX509Cert', usage: 'Verify', key: next.base64Der }, passwordCredential: null, proof: p })
+
+    const tooLong = await graph(emulator, own.token, 'POST', `/applications/${portal.id}/addKey`, body(proof({ exp: now + 3600 })))
+    expect(tooLong.status).toBe(400)
+    const wrongIssuer = await graph(emulator, own.token, 'POST', `/applications/${portal.id}/addKey`, body(proof({ iss: portalAppId })))
+    expect(wrongIssuer.status).toBe(400)
+    const wrongKey = await graph(emulator, own.token, 'POST', `/applications/${portal.id}/addKey`, body(proof({}, makeCertificate().privateKey)))
+    expect(wrongKey.status).toBe(400)
+
+    const added = await graph(emulator, own.token, 'POST', `/applications/${portal.id}/addKey`, body(proof({})))
+    expect(added.status).toBe(200)
+    expect(added.json).toMatchObject({ type: 'AsymmetricX509Cert', usage: 'Verify', key: null, customKeyIdentifier: next.thumbprint })
+    const after = (await graph(emulator, token, 'GET', `/applications/${portal.id}`)).json
+    expect(after.keyCredentials.map((k: { customKeyIdentifier: string }) => k.customKeyIdentifier)).toEqual([portalCert.thumbprint, next.thumbprint])
+  })
+
+  it('lets Application.ReadWrite.OwnedBy change only apps the caller owns, and owns what it creates', async () => {
+    const ownedByToken = await tokenFor(emulator, ownedByAppId, ownedBySecret)
+    const portal = (await graph(emulator, ownedByToken, 'GET', `/applications(appId='${portalAppId}')`)).json
+    const denied = await graph(emulator, ownedByToken, 'PATCH', `/applications/${portal.id}`, { notes: 'mine now' })
+    expect(denied.status).toBe(403)
+    expect(denied.json.error).toMatchObject({ code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' })
+
+    const created = await graph(emulator, ownedByToken, 'PATCH', `/applications(uniqueName='owned-by-made')`, { displayName: 'Owned' }, { prefer: 'create-if-missing' })
+    expect(created.status).toBe(201)
+    const owners = (await graph(emulator, ownedByToken, 'GET', `/applications/${created.json.id}/owners`)).json
+    const callerSp = emulator.tenant.servicePrincipalByAppId(ownedByAppId)!
+    expect(owners.value).toEqual([expect.objectContaining({ '@odata.type': '#microsoft.graph.servicePrincipal', id: callerSp.id })])
+    expect((await graph(emulator, ownedByToken, 'PATCH', `/applications/${created.json.id}`, { notes: 'ok' })).status).toBe(204)
+  })
+
+  it('answers 401 without a valid token and 404 for unknown ids, in Graph error shape', async () => {
+    const none = await graph(emulator, undefined, 'GET', '/applications')
+    expect(none.status).toBe(401)
+    expect(none.json.error.code).toBe('InvalidAuthenticationToken')
+    const exchangeToken = await tokenFor(emulator, emulator.provisioning.appId, emulator.provisioning.clientSecret, 'https://outlook.office365.com/.default')
+    expect((await graph(emulator, exchangeToken, 'GET', '/applications')).status).toBe(401)
+    const unknown = await graph(emulator, token, 'GET', `/applications/${randomUUID()}`)
+    expect(unknown.status).toBe(404)
+    expect(unknown.json.error.code).toBe('Request_ResourceNotFound')
+  })
+
+  it('pages with $top and @odata.nextLink, and refuses unknown $select properties', async () => {
+    for (let i = 0; i < 3; i++) await graph(emulator, token, 'POST', '/applications', { displayName: `paged ${i}` })
+    const first = (await graph(emulator, token, 'GET', `/applications?$filter=${encodeURIComponent("startswith(displayName,'paged')")}&$top=2`)).json
+    expect(first.value).toHaveLength(2)
+    const nextPath = new URL(first['@odata.nextLink']).pathname.replace('/v1.0', '') + new URL(first['@odata.nextLink']).search
+    const second = (await graph(emulator, token, 'GET', nextPath)).json
+    expect(second.value).toHaveLength(1)
+    expect(second['@odata.nextLink']).toBeUndefined()
+    expect((await graph(emulator, token, 'GET', '/applications?$select=nonsense')).status).toBe(400)
+  })
+
+  it('reads the organization and its verified domains', async () => {
+    const org = await graphClient(emulator, token).api('/organization').select('id,verifiedDomains').get()
+    expect(org.value[0].id).toBe(emulator.tenant.tenantId)
+    expect(org.value[0].verifiedDomains).toEqual(expect.arrayContaining([
+      expect.objectContaining({ name: 'contoso.onmicrosoft.com', isInitial: true, isDefault: false }),
+      expect.objectContaining({ name: 'contoso.com', isInitial: false, isDefault: true })
+    ]))
+  })
+})

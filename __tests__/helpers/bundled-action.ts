@@ -1,0 +1,56 @@
+/**
+ * The bundled action (dist/) as the end-to-end tests run it. Other engineers rebundle
+ * dist/ while tests run (the bundler empties the folder first), so each test file runs a
+ * private copy taken once: the same bytes, without the race.
+ */
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { projectRoot, runAction, type ActionRun, type RunOptions } from '../../scripts/lib/local-runner.js'
+
+export class BundledAction {
+  private readonly dir = mkdtempSync(join(tmpdir(), 'exo-cba-dist-'))
+
+  constructor() {
+    const dist = join(projectRoot, 'dist')
+    for (const entry of ['index.js', 'cleanup.js', 'package.json']) {
+      if (!existsSync(join(dist, entry))) {
+        throw new Error(`dist/${entry} is missing: bundle the action first (node scripts/bundle.mjs).`)
+      }
+    }
+    cpSync(dist, this.dir, { recursive: true })
+  }
+
+  /** runAction on the copy: main step, then (unless skipPost) the post step. */
+  run(options: RunOptions = {}): Promise<ActionRun> {
+    return runAction({ entry: join(this.dir, 'index.js'), postEntry: join(this.dir, 'cleanup.js'), ...options })
+  }
+
+  cleanup(): void {
+    rmSync(this.dir, { recursive: true, force: true })
+  }
+}
+
+/** stdout lines of a step. */
+export function lines(stdout: string): string[] {
+  return stdout.split(/\r?\n/)
+}
+
+/**
+ * Checks that `secret` is registered with ::add-mask:: before any other line of the step's
+ * stdout: the runner masks only lines printed after the registration.
+ * Returns a description of the problem, or undefined.
+ */
+export function maskedTooLate(stdout: string, secret: string): string | undefined {
+  const all = lines(stdout)
+  const maskAt = all.indexOf(`::add-mask::${escapeCommandData(secret)}`)
+  if (maskAt < 0) return 'never registered with ::add-mask::'
+  const firstOther = all.findIndex(line => line !== '' && !line.startsWith('::add-mask::'))
+  if (firstOther >= 0 && firstOther < maskAt) return `registered on line ${maskAt + 1}, after ${JSON.stringify(all[firstOther].slice(0, 60))}`
+  return undefined
+}
+
+/** How @actions/core escapes command data (the runner reverses it). */
+export function escapeCommandData(value: string): string {
+  return value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
+}
