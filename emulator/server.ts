@@ -263,7 +263,8 @@ function sleep(ms: number): Promise<void> {
 /**
  * `/_emulator/...` on the Graph port, for a test driving an emulator in another process:
  * GET state | GET log | DELETE faults | POST faults {rule; path as a regex string} |
- * POST replication-lag (number or per-kind object) | POST key-credential-end-date {app, key, endDateTime}.
+ * POST replication-lag (number or per-kind object) | POST applications (a SeedApplication) |
+ * POST key-credential-end-date {app, key, endDateTime}.
  */
 function controlRoute(emulator: Emulator, req: EmulatorRequest): EmulatorResponse | undefined {
   const route = `${req.method} ${req.url.pathname}`
@@ -281,6 +282,10 @@ function controlRoute(emulator: Emulator, req: EmulatorRequest): EmulatorRespons
       case 'POST /_emulator/replication-lag':
         emulator.faults.replicationLag(typeof req.body === 'number' ? req.body : body as Record<string, number>)
         return { status: 204 }
+      case 'POST /_emulator/applications': {
+        const { app, sp } = emulator.tenant.seedApplication(body as unknown as SeedApplication, emulator.urls.oidc)
+        return { status: 201, json: { id: app.id, appId: app.appId, servicePrincipalId: sp?.id ?? null } }
+      }
       case 'POST /_emulator/key-credential-end-date': {
         const record = emulator.setKeyCredentialEndDate(String(body.app), String(body.key), new Date(String(body.endDateTime)))
         return { status: 200, json: { keyId: record.keyId, endDateTime: record.endDateTime } }

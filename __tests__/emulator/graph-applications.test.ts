@@ -155,6 +155,16 @@ describe('emulated Graph applications', () => {
     expect((await graph(emulator, token, 'GET', '/applications?$select=nonsense')).status).toBe(400)
   })
 
+  it('counts only with ConsistencyLevel: eventual, and refuses malformed object ids', async () => {
+    expect((await graph(emulator, token, 'GET', '/applications?$count=true')).status).toBe(400)
+    const counted = await graph(emulator, token, 'GET', '/applications?$count=true&$top=1', undefined, { ConsistencyLevel: 'eventual' })
+    expect(counted.json['@odata.count']).toBe(emulator.tenant.applications.size)
+    expect(counted.json.value).toHaveLength(1)
+    const malformed = await graph(emulator, token, 'GET', '/applications/not-a-guid')
+    expect(malformed.status).toBe(400)
+    expect(malformed.json.error.message).toBe("Invalid object identifier 'not-a-guid'.")
+  })
+
   it('reads the organization and its verified domains', async () => {
     const org = await graphClient(emulator, token).api('/organization').select('id,verifiedDomains').get()
     expect(org.value[0].id).toBe(emulator.tenant.tenantId)

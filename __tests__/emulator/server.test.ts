@@ -60,6 +60,10 @@ describe('emulator server', () => {
     expect(state.tenant.tenantId).toBe(emulator.tenant.tenantId)
     const log = (await (await control('GET', 'log')).json()) as Array<{ status: number }>
     expect(log.some(e => e.status === 503)).toBe(true)
+    const seeded = await control('POST', 'applications', { displayName: 'Seeded over HTTP', graphPermissions: ['Application.Read.All'] })
+    expect(seeded.status).toBe(201)
+    const { appId } = (await seeded.json()) as { appId: string }
+    expect((await graph(emulator, token, 'GET', `/servicePrincipals(appId='${appId}')`)).json.displayName).toBe('Seeded over HTTP')
   })
 
   it('runs as a child process: prints its URLs as one JSON line and stops on SIGTERM', async () => {

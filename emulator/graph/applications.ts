@@ -71,7 +71,9 @@ export function handleApplications(ctx: GraphContext, req: GraphRequest, key: { 
 
 function findApplication(tenant: Tenant, key: { name: string; value: string }): ApplicationRecord | undefined {
   switch (key.name) {
-    case 'id': return tenant.applicationById(key.value)
+    case 'id':
+      if (!isGuid(key.value)) throw badRequest(`Invalid object identifier '${key.value}'.`)
+      return tenant.applicationById(key.value)
     case 'appId': return tenant.applicationByAppId(key.value)
     case 'uniqueName': return tenant.applicationByUniqueName(key.value)
     default: throw badRequest(`'${key.name}' is not an alternate key of application; use id, appId or uniqueName.`)
@@ -280,7 +282,9 @@ function addKey(tenant: Tenant, app: ApplicationRecord, body: Record<string, unk
   if (!current.some(k => verifyJwtSignature(proof, parseCertificate(k.key)!.publicKey))) {
     throw badRequest('The proof of possession token signature could not be verified with any current certificate of the application.')
   }
-  const { aud, iss, nbf, exp } = proof.claims
+  const { aud, iss } = proof.claims
+  const nbf = typeof proof.claims.nbf === 'string' && /^\d+$/.test(proof.claims.nbf) ? Number(proof.claims.nbf) : proof.claims.nbf
+  const exp = typeof proof.claims.exp === 'string' && /^\d+$/.test(proof.claims.exp) ? Number(proof.claims.exp) : proof.claims.exp
   if (aud !== PROOF_AUDIENCE) throw badRequest(`The proof of possession token audience '${String(aud)}' is invalid; it must be '${PROOF_AUDIENCE}'.`)
   if (iss !== app.id) throw badRequest(`The proof of possession token issuer '${String(iss)}' is invalid; it must be the application object id '${app.id}'.`)
   if (typeof nbf !== 'number' || typeof exp !== 'number') throw badRequest('The proof of possession token must have nbf and exp claims.')

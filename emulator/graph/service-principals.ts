@@ -47,6 +47,7 @@ export function handleServicePrincipals(ctx: GraphContext, req: GraphRequest, ke
     return created(ctx, createServicePrincipal(ctx, req, key.value, bodyObject(req)))
   }
 
+  if (key.name === 'id' && !isGuid(key.value)) throw badRequest(`Invalid object identifier '${key.value}'.`)
   const sp = key.name === 'id' ? tenant.servicePrincipalById(key.value) : tenant.servicePrincipalByAppId(key.value)
   if (!sp) throw notFound(key.value)
 
