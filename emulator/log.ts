@@ -23,14 +23,38 @@ export interface LoggedRequest {
   fault?: string
 }
 
+export type RecordListener = (entry: LoggedRequest) => void
+
 export class RequestLog {
   private entries: LoggedRequest[] = []
   private seq = 0
+  private readonly listeners = new Set<RecordListener>()
 
   record(entry: Omit<LoggedRequest, 'seq'>): LoggedRequest {
     const logged = { seq: ++this.seq, ...entry }
     this.entries.push(logged)
+    for (const listener of this.listeners) {
+      // A listener's bug must not turn into an answer the client sees.
+      try {
+        listener(logged)
+      } catch (error) {
+        console.error('emulator log listener failed:', error)
+      }
+    }
     return logged
+  }
+
+  /**
+   * Calls `listener` synchronously with each entry as it is recorded: right after the
+   * answer was handed to the socket (a $batch step: right after the step was carried
+   * out). Crash tests use it to kill a client right after a given write. Returns a
+   * function that removes the listener.
+   */
+  onRecord(listener: RecordListener): () => void {
+    this.listeners.add(listener)
+    return () => {
+      this.listeners.delete(listener)
+    }
   }
 
   /** All entries, or those matching a filter. */

@@ -3,7 +3,9 @@
  * 0600 files under RUNNER_TEMP, and the connect script that loads them. Both modes end
  * with this. The post step removes all of it.
  */
+import { readFile } from 'node:fs/promises'
 import type { HeldCertificate } from './certificate/types.js'
+import { UserError } from './errors.js'
 import { renderConnectScript, writeConnectScript } from './powershell/connect-script.js'
 import { writeCertificateFiles, type CertificateFiles } from './runner/secret-files.js'
 import { rememberForCleanup } from './runner/state.js'
@@ -33,4 +35,30 @@ export async function emitConnectFiles(
   rememberForCleanup(settings.connectScriptPath)
   await writeConnectScript(settings.connectScriptPath, script)
   return { ...files, scriptPath: settings.connectScriptPath }
+}
+
+/** The first line of every script this action writes: how it recognises its own file. */
+const SCRIPT_MARK = 'written by exo-cba-action'
+
+/**
+ * Refuses a `connect-script-path` that names someone else's file: the action would
+ * overwrite it and the post step would delete it. Checked before anything is written.
+ */
+export async function checkConnectScriptPath(path: string): Promise<void> {
+  let existing: string
+  try {
+    existing = await readFile(path, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw new UserError(`Input 'connect-script-path' (${path}) cannot be used: ${(error as Error).message}.`, {
+      input: 'connect-script-path',
+      cause: error
+    })
+  }
+  if (!existing.split('\n', 1)[0].includes(SCRIPT_MARK)) {
+    throw new UserError(
+      `Input 'connect-script-path' names an existing file that this action did not write (${path}); it would be overwritten and then deleted by the post step. Choose a new path, e.g. under $RUNNER_TEMP.`,
+      { input: 'connect-script-path' }
+    )
+  }
 }

@@ -5,6 +5,7 @@
  */
 import * as core from '@actions/core'
 import { runConnect } from './connect.js'
+import { checkConnectScriptPath } from './connect-files.js'
 import { UserError } from './errors.js'
 import { runProvision } from './provision.js'
 import { readSettings, type InputSource } from './settings.js'
@@ -20,6 +21,7 @@ export async function run(source: InputSource = actionInputs, env: NodeJS.Proces
     const now = new Date()
     const { settings, warnings } = readSettings(source, env, now)
     for (const warning of warnings) core.warning(warning)
+    if (!settings.dryRun) await checkConnectScriptPath(settings.connectScriptPath)
     if (settings.mode === 'connect') {
       await runConnect(settings, now)
     } else {

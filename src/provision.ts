@@ -12,7 +12,7 @@ import { emitConnectFiles } from './connect-files.js'
 import { applyPlan, removeCertificate, removeKeyCredentials, type AppliedState } from './entra/apply.js'
 import { describePlanLines, describePlanRows } from './entra/describe-plan.js'
 import { Graph, GraphRequestError } from './entra/graph.js'
-import { explainGraphError } from './entra/graph-errors.js'
+import { explainGraphError, type GraphErrorContext } from './entra/graph-errors.js'
 import { desiredStateFromSettings, planProvisioning, type Plan } from './entra/plan.js'
 import { readTenant } from './entra/read-tenant.js'
 import { provisioningCredential } from './entra/sign-in.js'
@@ -32,8 +32,9 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   const graph = Graph.create(provisioningCredential(settings), settings.cloud)
 
   const actual = await core.group('Reading the tenant', () =>
-    withGraphErrors(() =>
-      readTenant(graph, { appId: settings.app.id, appName: settings.app.name, needInitialDomain: settings.organization === undefined })
+    withGraphErrors(
+      () => readTenant(graph, { appId: settings.app.id, appName: settings.app.name, needInitialDomain: settings.organization === undefined }),
+      { clientId: settings.signIn.clientId }
     )
   )
   const organization = settings.organization ?? actual.initialDomain ?? ''
@@ -67,7 +68,7 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
     const prune = plan.prune
     await core.group('Removing expired certificates this action made', async () => {
       for (const expired of prune.certificates) core.info(`- ${expired.displayName} (expired ${expired.endDateTime})`)
-      await withGraphErrors(() => removeKeyCredentials(graph, prune.appObjectId, prune.keyIds))
+      await withGraphErrors(() => removeKeyCredentials(graph, prune.appObjectId, prune.keyIds), { clientId: settings.signIn.clientId })
     })
   }
 
@@ -96,7 +97,10 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
       thumbprint: certificate.thumbprint,
       notAfter: certificate.notAfter,
       daysLeft: daysUntil(certificate.notAfter, now),
-      ...(rotated && settings.held !== undefined ? { previous: { thumbprint: settings.held.thumbprint, notAfter: settings.held.notAfter } } : {})
+      // The previous certificate's expiry as Entra enforces it (the app-side end date when earlier).
+      ...(rotated && plan.certificate.decision === 'add-new' && plan.certificate.reason !== 'none-held'
+        ? { previous: { thumbprint: plan.certificate.held.thumbprint, notAfter: new Date(plan.certificate.held.notAfter) } }
+        : {})
     },
     secrets: secretsReport,
     connectScript: files.scriptPath,
@@ -224,11 +228,12 @@ function nextSteps(settings: Settings, verification: VerifyResult | undefined, s
   return notes
 }
 
-async function withGraphErrors<T>(operation: () => Promise<T>): Promise<T> {
+/** Runs Graph work, turning a Graph error answer into what the user should do. */
+async function withGraphErrors<T>(operation: () => Promise<T>, context: GraphErrorContext = {}): Promise<T> {
   try {
     return await operation()
   } catch (error) {
-    if (error instanceof GraphRequestError) throw explainGraphError(error)
+    if (error instanceof GraphRequestError) throw explainGraphError(error, context)
     throw error
   }
 }

@@ -104,6 +104,9 @@ export const SECRET_INPUTS = [
   'github-token'
 ] as const
 
+/** A certificate made moments ago on a machine whose clock runs ahead is still accepted. */
+const CLOCK_SKEW_MS = 5 * 60 * 1000
+
 /** Validity above this often exceeds what tenant app-management policies allow. */
 const LONG_VALIDITY_DAYS = 730
 
@@ -324,13 +327,13 @@ function readSignIn(source: InputSource, mode: Mode): Settings['signIn'] {
   }
   if (clientSecret !== undefined) return { method: 'client-secret', clientId, clientSecret, audience }
   if (certificateValue !== '') {
-    const clientCertificatePem = readClientCertificate(certificateValue, source.get('client-certificate-password'))
+    const clientCertificatePem = readClientCertificate(source, certificateValue, source.get('client-certificate-password'))
     return { method: 'client-certificate', clientId, clientCertificatePem, audience }
   }
   return { method: 'github-oidc', clientId, audience }
 }
 
-function readClientCertificate(value: string, password: string): string {
+function readClientCertificate(source: InputSource, value: string, password: string): string {
   if (value.includes('-----BEGIN')) {
     if (!/-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.test(value) || !value.includes('-----BEGIN CERTIFICATE-----')) {
       throw new UserError(
@@ -340,7 +343,7 @@ function readClientCertificate(value: string, password: string): string {
     }
     return value
   }
-  const held = openPfx(value, password, 'client-certificate', 'client-certificate-password')
+  const held = openPfx(source, value, password, 'client-certificate', 'client-certificate-password')
   return `${held.privateKeyPem.trim()}\n${held.certificatePem.trim()}\n`
 }
 
@@ -362,11 +365,11 @@ function readHeldCertificate(
     if (password !== '') warnings.push("pfx-password is set but pfx-base64 is empty: is the EXO_CERT_PFX_BASE64 secret missing?")
     return undefined
   }
-  const held = openPfx(pfxBase64, password, 'pfx-base64', 'pfx-password')
+  const held = openPfx(source, pfxBase64, password, 'pfx-base64', 'pfx-password')
   const problem =
     held.notAfter.getTime() <= now.getTime()
       ? `expired on ${held.notAfter.toISOString()}`
-      : held.notBefore.getTime() > now.getTime()
+      : held.notBefore.getTime() > now.getTime() + CLOCK_SKEW_MS
         ? `is not valid before ${held.notBefore.toISOString()}`
         : undefined
   if (problem !== undefined) {
@@ -383,9 +386,18 @@ function readHeldCertificate(
   return held
 }
 
-function openPfx(value: string, password: string, input: string, passwordInput: string): HeldCertificate {
+function openPfx(
+  masker: Pick<InputSource, 'mask'>,
+  value: string,
+  password: string,
+  input: string,
+  passwordInput: string
+): HeldCertificate {
   try {
-    return readPfx(value, password)
+    const held = readPfx(value, password)
+    // The key taken out of the PFX is as secret as the PFX: mask it before anything logs.
+    maskSecret(masker, held.privateKeyPem)
+    return held
   } catch (error) {
     if (!(error instanceof PfxError)) throw error
     // For an unreadable file the engine's own message names the algorithm or limit at fault.
@@ -419,7 +431,10 @@ function readSecrets(source: InputSource, env: NodeJS.ProcessEnv): Settings['sec
   const prefix = input('secret-prefix') || 'EXO_'
   const prefixProblem = validateSecretPrefix(prefix)
   if (prefixProblem !== undefined) {
-    throw new UserError(`Input ${prefixProblem} For example EXO_ or CONTOSO_EXO_.`, { input: 'secret-prefix' })
+    throw new UserError(
+      `Input 'secret-prefix' must start valid GitHub secret names, such as EXO_ or CONTOSO_EXO_; got ${shown(prefix)}. ${prefixProblem}`,
+      { input: 'secret-prefix' }
+    )
   }
   const environment = input('secret-environment') || undefined
   const githubToken = input('github-token') || undefined

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { X509Certificate } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { findLeaks, type ActionRun } from '../../scripts/lib/local-runner.js'
 import { BundledAction, lines, maskedTooLate } from '../helpers/bundled-action.js'
@@ -160,6 +161,20 @@ describe('connect mode with a valid certificate', () => {
   })
 })
 
+describe('connect mode with pfx-base64 wrapped at 76 columns (plain `base64 cert.pfx`)', () => {
+  it('reads it, and masks every line before printing anything', async () => {
+    const wrapped = `${held.base64.replace(/(.{76})/g, '$1\n')}\n`
+    const run = await action.run({ inputs: connectInputs(held, { 'pfx-base64': wrapped }) })
+    expect(run.main.exitCode).toBe(0)
+    expect(run.outputs['certificate-thumbprint']).toBe(held.opensslThumbprint)
+    // A last line of a few characters reveals nothing; maskSecret skips lines under 8.
+    const wrappedLines = wrapped.split('\n').filter(line => line.length >= 8)
+    expect(wrappedLines.length).toBeGreaterThan(10)
+    for (const line of wrappedLines) expect(maskedTooLate(run.main.stdout, line)).toBeUndefined()
+    expect(findLeaks(run, [...wrappedLines, PASSWORD])).toEqual([])
+  })
+})
+
 describe('connect mode warns before the certificate expires', () => {
   it('annotates a certificate that expires within rotate-before-days, and still succeeds', async () => {
     const run = await action.run({ inputs: connectInputs(expiresSoon) })
@@ -249,5 +264,33 @@ describe('the post step', () => {
     expect(run.main.exitCode).toBe(1)
     expect(run.post?.exitCode).toBe(0)
     expect(run.post?.stdout.trim()).toBe('')
+  })
+})
+
+describe('connect-script-path that names a file of the user', () => {
+  it('refuses it before writing anything, and the file survives the post step', async () => {
+    const jobDir = mkdtempSync(join(tmpdir(), 'exo-cba-own-file-'))
+    const workspace = join(jobDir, 'workspace')
+    mkdirSync(workspace, { recursive: true })
+    const own = join(workspace, 'Deploy.ps1')
+    writeFileSync(own, "Write-Host 'my own deployment script'\n")
+    try {
+      const run = await action.run({ jobDir, inputs: connectInputs(held, { 'connect-script-path': 'Deploy.ps1' }) })
+      expect(run.main.exitCode).toBe(1)
+      expect(commands(run, 'error').join('\n')).toMatch(/connect-script-path/)
+      expect(readFileSync(own, 'utf8')).toBe("Write-Host 'my own deployment script'\n")
+      expect(existsSync(join(run.runnerTemp, 'exo-cba'))).toBe(false)
+    } finally {
+      rmSync(jobDir, { recursive: true, force: true })
+    }
+  })
+
+  it('accepts a script it wrote itself on an earlier run of the same job', async () => {
+    const first = await action.run({ inputs: connectInputs(held, { 'connect-script-path': 'ci/Connect-Exo.ps1' }), skipPost: true })
+    expect(first.main.exitCode).toBe(0)
+    const jobDir = dirname(first.workspace)
+    const second = await action.run({ jobDir, inputs: connectInputs(held, { 'connect-script-path': 'ci/Connect-Exo.ps1' }) })
+    expect(second.main.exitCode).toBe(0)
+    rmSync(jobDir, { recursive: true, force: true })
   })
 })

@@ -3,9 +3,9 @@
  * (authorityHost + disableInstanceDiscovery), and forged or mismatched assertions are
  * refused with Entra's AADSTS codes.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
 import { ClientAssertionCredential, ClientCertificateCredential, ClientSecretCredential } from '@azure/identity'
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { startEmulator, DEFAULT_APP_WID, type Emulator } from '../../emulator/index.js'
 import { signJwt } from '../../emulator/jwt.js'
 import { claimsOf, GRAPH_SCOPE, makeCertificate, type TestCertificate } from './helpers.js'
@@ -96,6 +96,18 @@ describe('emulated Entra ID sign-in', () => {
     expect(claimsOf(token.json.access_token).appid).toBe(portalAppId)
   })
 
+  it('signs in with a certificate assertion signed PS256 with x5t#S256', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const x5tS256 = createHash('sha256').update(Buffer.from(portalCert.base64Der, 'base64')).digest('base64url')
+    const assertion = signJwt({ alg: 'PS256', 'x5t#S256': x5tS256 }, { aud: tokenEndpoint(), iss: portalAppId, sub: portalAppId, jti: randomUUID(), nbf: now, exp: now + 600 }, portalCert.privateKey)
+    const res = await postAssertion(portalAppId, assertion)
+    expect(res.status).toBe(200)
+    // The same signature presented as RS256 does not verify.
+    const [header, payload, signature] = assertion.split('.')
+    const relabelled = `${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(header, 'base64url').toString()), alg: 'RS256' })).toString('base64url')}.${payload}.${signature}`
+    expect((await postAssertion(portalAppId, relabelled)).json.error_codes).toEqual([700027])
+  })
+
   it('refuses an assertion signed with a key that is not the registered certificate (AADSTS700027)', async () => {
     const impostor = makeCertificate()
     const assertion = certificateAssertion({ ...impostor, thumbprint: portalCert.thumbprint }, portalAppId, tokenEndpoint(), 'RS256')
@@ -150,10 +162,15 @@ describe('emulated Entra ID sign-in', () => {
     const core = await import('@actions/core')
     const saved = { ...process.env }
     Object.assign(process.env, emulator.oidc.actionsEnv())
+    // getIDToken registers the token as a secret (`::add-mask::<token>` on stdout): keep it out of the test output.
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true)
     try {
       const idToken = await core.getIDToken('api://AzureADTokenExchange')
+      expect(stdout).toHaveBeenCalledWith(expect.stringContaining('::add-mask::'))
+      stdout.mockRestore()
       expect(claimsOf(idToken)).toMatchObject({ aud: 'api://AzureADTokenExchange', sub: emulator.provisioning.federatedSubject })
     } finally {
+      stdout.mockRestore()
       delete process.env.ACTIONS_ID_TOKEN_REQUEST_URL
       delete process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
       Object.assign(process.env, saved)

@@ -403,6 +403,67 @@ describe('planCertificate', () => {
     })
   })
 
+  describe("the key credential's end date on the app (what Entra enforces)", () => {
+    const longLived = certificate('long-lived', daysFromNow(300))
+    const withAppEnd = (end: Date | string, keyId = 'k') => ({
+      ...credential(longLived, { keyId, actionMade: true }),
+      endDateTime: typeof end === 'string' ? end : end.toISOString()
+    })
+
+    it('rotates when the app ends the certificate within rotate-before-days, though the certificate itself runs on', () => {
+      const plan = planCertificate({ rotateBeforeDays: 30, held: longLived }, { keyCredentials: [withAppEnd(daysFromNow(10))] }, NOW)
+      expect(plan).toEqual({
+        decision: 'add-new',
+        reason: 'held-expiring',
+        rotateBeforeDays: 30,
+        held: {
+          thumbprint: longLived.thumbprint,
+          notAfter: daysFromNow(10).toISOString(),
+          daysLeft: 10,
+          onApp: true,
+          appEndDateTime: daysFromNow(10).toISOString()
+        }
+      })
+    })
+
+    it('keeps the certificate when the app-side end date is beyond rotate-before-days', () => {
+      const plan = planCertificate({ rotateBeforeDays: 30, held: longLived }, { keyCredentials: [withAppEnd(daysFromNow(45))] }, NOW)
+      expect(plan).toMatchObject({ decision: 'keep-held', held: { daysLeft: 45, appEndDateTime: daysFromNow(45).toISOString() } })
+    })
+
+    it("uses the certificate's own notAfter when the app allows it longer", () => {
+      const soon = certificate('short', daysFromNow(5))
+      const credentials = [{ ...credential(soon, { keyId: 'k', actionMade: true }), endDateTime: daysFromNow(400).toISOString() }]
+      const plan = planCertificate({ rotateBeforeDays: 30, held: soon }, { keyCredentials: credentials }, NOW)
+      expect(plan).toEqual({
+        decision: 'add-new',
+        reason: 'held-expiring',
+        rotateBeforeDays: 30,
+        held: { thumbprint: soon.thumbprint, notAfter: soon.notAfter.toISOString(), daysLeft: 5, onApp: true }
+      })
+    })
+
+    it('takes the later end date when the same certificate is on the app twice', () => {
+      const plan = planCertificate(
+        { rotateBeforeDays: 30, held: longLived },
+        { keyCredentials: [withAppEnd(daysFromNow(3), 'k1'), withAppEnd(daysFromNow(100), 'k2')] },
+        NOW
+      )
+      expect(plan).toMatchObject({ decision: 'keep-held', held: { daysLeft: 100 } })
+    })
+
+    it('rotates a certificate the app has already expired', () => {
+      const plan = planCertificate({ rotateBeforeDays: 0, held: longLived }, { keyCredentials: [withAppEnd(daysFromNow(-1))] }, NOW)
+      expect(plan).toMatchObject({ decision: 'add-new', reason: 'held-expiring', held: { daysLeft: -1 } })
+    })
+
+    it("falls back to the certificate's notAfter when the app-side end date cannot be read", () => {
+      const plan = planCertificate({ rotateBeforeDays: 30, held: longLived }, { keyCredentials: [withAppEnd('not a date')] }, NOW)
+      expect(plan).toMatchObject({ decision: 'keep-held', held: { daysLeft: 300, notAfter: longLived.notAfter.toISOString() } })
+      expect(plan.decision === 'keep-held' ? Object.keys(plan.held) : []).not.toContain('appEndDateTime')
+    })
+  })
+
   it('has no app to be on when the app is not created yet', () => {
     expect(planCertificate({ rotateBeforeDays: 30, held }, undefined, NOW)).toMatchObject({ decision: 'add-new', reason: 'held-not-on-app' })
   })

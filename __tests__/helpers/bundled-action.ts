@@ -1,7 +1,9 @@
 /**
  * The bundled action (dist/) as the end-to-end tests run it. Other engineers rebundle
  * dist/ while tests run (the bundler empties the folder first), so each test file runs a
- * private copy taken once: the same bytes, without the race.
+ * private copy taken once: the same bytes, without the race. Each run's job folder
+ * (RUNNER_TEMP, the file commands with the outputs) lives under the same private folder,
+ * so `cleanup()` leaves no PFX or password behind in /tmp.
  */
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,7 +11,8 @@ import { join } from 'node:path'
 import { projectRoot, runAction, type ActionRun, type RunOptions } from '../../scripts/lib/local-runner.js'
 
 export class BundledAction {
-  private readonly dir = mkdtempSync(join(tmpdir(), 'exo-cba-dist-'))
+  private readonly root = mkdtempSync(join(tmpdir(), 'exo-cba-e2e-'))
+  private readonly dir = join(this.root, 'dist')
 
   constructor() {
     const dist = join(projectRoot, 'dist')
@@ -23,11 +26,16 @@ export class BundledAction {
 
   /** runAction on the copy: main step, then (unless skipPost) the post step. */
   run(options: RunOptions = {}): Promise<ActionRun> {
-    return runAction({ entry: join(this.dir, 'index.js'), postEntry: join(this.dir, 'cleanup.js'), ...options })
+    return runAction({
+      entry: join(this.dir, 'index.js'),
+      postEntry: join(this.dir, 'cleanup.js'),
+      jobDir: mkdtempSync(join(this.root, 'job-')),
+      ...options
+    })
   }
 
   cleanup(): void {
-    rmSync(this.dir, { recursive: true, force: true })
+    rmSync(this.root, { recursive: true, force: true })
   }
 }
 

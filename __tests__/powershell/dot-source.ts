@@ -36,6 +36,8 @@ export interface DotSourceOptions {
   shimInstallModule?: boolean
   /** Added to the child's environment (EXO_CBA_* from this process are dropped first). */
   env?: Record<string, string>
+  /** PowerShell lines the caller runs before dot-sourcing (e.g. Set-StrictMode). */
+  prelude?: string[]
 }
 
 /** The variables the script works with; none may be left in the caller's scope. */
@@ -88,6 +90,7 @@ export async function dotSourceConnectScript(
           '}'
         ]
       : []),
+    ...(options.prelude ?? []),
     'try {',
     `  . ${psSingleQuoted(scriptPath)}`,
     `  $leftovers = @(Get-Variable -Scope 0 | Where-Object { $_.Name -in @(${WORKING_VARIABLES.map(psSingleQuoted).join(', ')}) } | ForEach-Object Name)`,

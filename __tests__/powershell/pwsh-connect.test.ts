@@ -139,6 +139,14 @@ describeIfPwsh('the connect script dot-sourced in PowerShell 7', (pwsh) => {
     expect(run.after?.exoCba).toMatchObject({ SecurityAndCompliance: true, ExchangeEnvironmentName: environment })
   })
 
+  it('works for a caller that runs under Set-StrictMode -Version Latest', async () => {
+    const run = await dotSource(optionsFor(aes, await passwordFile(PASSWORD), { connectIppsSession: true }), {
+      prelude: ['Set-StrictMode -Version Latest']
+    })
+    expect(run.stderr).toBe('')
+    expect(run.records.map((r) => r.command)).toEqual(['Connect-ExchangeOnline', 'Connect-IPPSSession'])
+  })
+
   it('prefers $env:EXO_CBA_PFX_PASSWORD over the password file, which then need not exist', async () => {
     const run = await dotSource(optionsFor(aes, join(dir, 'no-such-password-file')), {
       env: { EXO_CBA_PFX_PASSWORD: PASSWORD }

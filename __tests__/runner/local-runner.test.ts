@@ -19,6 +19,7 @@ import {
   runAction,
   type ActionRun
 } from '../../scripts/lib/local-runner.js'
+import { maskedTooLate } from '../helpers/bundled-action.js'
 
 const scratch = mkdtempSync(join(tmpdir(), 'exo-cba-harness-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
@@ -147,7 +148,7 @@ describe('runAction imitates the runner', () => {
       `
     )
     writeFileSync(post, `console.log(JSON.stringify({ state: process.env.STATE_token, input: process.env['INPUT_ORGANIZATION'] }))`)
-    const result = await runAction({ inputs: { organization: 'contoso.onmicrosoft.com' }, entry: main, postEntry: post })
+    const result = await runAction({ inputs: { organization: 'contoso.onmicrosoft.com' }, entry: main, postEntry: post, jobDir: join(scratch, 'job-1') })
     expect(result.main.exitCode).toBe(3)
     expect(JSON.parse(result.main.stdout)).toEqual({
       mode: 'provision',
@@ -166,8 +167,19 @@ describe('runAction imitates the runner', () => {
   it('skips the post step on request', async () => {
     const main = join(scratch, 'noop.mjs')
     writeFileSync(main, '')
-    const result = await runAction({ entry: main, postEntry: join(scratch, 'missing.mjs'), skipPost: true })
+    const result = await runAction({ entry: main, postEntry: join(scratch, 'missing.mjs'), skipPost: true, jobDir: join(scratch, 'job-2') })
     expect(result.main.exitCode).toBe(0)
     expect(result.post).toBeUndefined()
+  })
+})
+
+describe('maskedTooLate (the e2e tests’ check that masks come first)', () => {
+  it('accepts a secret registered before any other line', () => {
+    expect(maskedTooLate('::add-mask::s3cret%25\nCertificate ready\n', 's3cret%')).toBeUndefined()
+  })
+
+  it('reports a secret registered after a log line, or never', () => {
+    expect(maskedTooLate('Reading inputs\n::add-mask::s3cret\n', 's3cret')).toBe('registered on line 2, after "Reading inputs"')
+    expect(maskedTooLate('Reading inputs\n', 's3cret')).toBe('never registered with ::add-mask::')
   })
 })

@@ -86,6 +86,8 @@ export function integerOf(node: Asn1 | undefined): number {
   if (node === undefined || node.type !== T.INTEGER || typeof node.value !== 'string') {
     throw new MalformedError('expected an INTEGER')
   }
+  // forge reads 1 to 4 bytes and throws a bare Error otherwise; versions and counts fit.
+  if (node.value.length < 1 || node.value.length > 4) throw new MalformedError('INTEGER of an unsupported size')
   return asn1.derToInteger(node.value)
 }
 

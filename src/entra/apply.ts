@@ -160,7 +160,7 @@ async function applyChange(change: Change, state: Partial<AppliedState> & { crea
         return
     }
   } catch (error) {
-    if (error instanceof GraphRequestError) throw explainGraphError(error)
+    if (error instanceof GraphRequestError) throw explainGraphError(error, { clientId: ctx.settings.signIn.clientId })
     throw error
   }
 }

@@ -5,43 +5,71 @@
 import { UserError } from '../errors.js'
 import type { GraphRequestError } from './graph.js'
 
+const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000'
+
+/** The Graph application permissions (app roles) this action can need; the ids are the same in every tenant. */
+export const GRAPH_PERMISSION_IDS = {
+  'Application.ReadWrite.OwnedBy': '18a4783c-866b-4cc7-a460-3d5e5662c884',
+  'Application.ReadWrite.All': '1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9',
+  'AppRoleAssignment.ReadWrite.All': '06b708a9-e830-4db3-a914-8e69da51d44f',
+  'RoleManagement.ReadWrite.Directory': '9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8',
+  'Organization.Read.All': '498476ce-e0fe-48b0-b801-37ba7e2685c6'
+} as const
+
+export type GraphPermission = keyof typeof GRAPH_PERMISSION_IDS
+
 interface PermissionNeed {
+  /** In words, e.g. `Application.ReadWrite.OwnedBy (apps it owns) or Application.ReadWrite.All`. */
   permission: string
+  /** The one to grant (least privilege). */
+  grant: GraphPermission
   why: string
 }
 
 /** Which Graph application permission a request needs (least privilege first). */
 export function permissionFor(method: string, path: string): PermissionNeed {
   if (/^\/organization/i.test(path)) {
-    return { permission: 'Organization.Read.All', why: "to discover the tenant's initial domain (or pass 'organization')" }
+    return { permission: 'Organization.Read.All', grant: 'Organization.Read.All', why: "to discover the tenant's initial domain (or pass 'organization')" }
   }
   if (/\/appRoleAssignedTo|\/appRoleAssignments/i.test(path)) {
     return {
       permission: 'AppRoleAssignment.ReadWrite.All',
+      grant: 'AppRoleAssignment.ReadWrite.All',
       why: 'to grant Exchange.ManageAsApp (admin consent) to the app'
     }
   }
   if (/^\/roleManagement\//i.test(path)) {
-    return { permission: 'RoleManagement.ReadWrite.Directory', why: 'to assign the directory role (e.g. Exchange Administrator) to the app' }
+    return {
+      permission: 'RoleManagement.ReadWrite.Directory',
+      grant: 'RoleManagement.ReadWrite.Directory',
+      why: 'to assign the directory role (e.g. Exchange Administrator) to the app'
+    }
   }
-  if (/^\/servicePrincipals/i.test(path) && method === 'GET') {
-    return { permission: 'Application.Read.All (or Application.ReadWrite.OwnedBy)', why: 'to read service principals' }
-  }
+  // Reading apps and service principals needs an Application.* permission too; name the one
+  // the run needs anyway, so a single grant fixes both the read and the writes after it.
   return {
     permission: 'Application.ReadWrite.OwnedBy (apps it owns) or Application.ReadWrite.All',
-    why: 'to create and update the app registration and its certificates'
+    grant: 'Application.ReadWrite.OwnedBy',
+    why: method === 'GET' ? 'to find, create and update the app registration and its certificates' : 'to create and update the app registration and its certificates'
   }
 }
 
-export function explainGraphError(error: GraphRequestError): UserError {
+/** Who is asking: the provisioning identity's client id makes the az commands copy-pasteable. */
+export interface GraphErrorContext {
+  clientId?: string
+}
+
+export function explainGraphError(error: GraphRequestError, context: GraphErrorContext = {}): UserError {
   if (error.status === 403) {
     const need = permissionFor(error.method, error.path)
     const ownedBy =
-      /OwnedBy/.test(need.permission) && /^\/applications|^\/servicePrincipals/i.test(error.path) && error.method !== 'GET'
-        ? ' With Application.ReadWrite.OwnedBy the provisioning identity can only change apps it owns: add it as an owner of an existing app, or let it create the app.'
+      need.grant === 'Application.ReadWrite.OwnedBy' && error.method !== 'GET'
+        ? ' With Application.ReadWrite.OwnedBy the provisioning identity can only change apps it owns: add it as an owner of an existing app, grant Application.ReadWrite.All instead, or let it create the app.'
         : ''
+    const clientId = context.clientId ?? '<client-id>'
+    const id = GRAPH_PERMISSION_IDS[need.grant]
     return new UserError(
-      `Microsoft Graph refused ${error.method} ${error.path} (403 ${error.code}): the provisioning identity lacks the application permission ${need.permission}, needed ${need.why}.${ownedBy} Grant it: Entra admin center → App registrations → the provisioning app → API permissions → Add a permission → Microsoft Graph → Application permissions → ${need.permission.split(' ')[0]} → Grant admin consent (or: az ad app permission add --id <client-id> --api 00000003-0000-0000-c000-000000000000 --api-permissions <id>=Role && az ad app permission admin-consent --id <client-id>).`,
+      `Microsoft Graph refused ${error.method} ${error.path} (403 ${error.code}): the provisioning identity lacks the application permission ${need.permission}, needed ${need.why}.${ownedBy} Grant it: Entra admin center → App registrations → the provisioning app → API permissions → Add a permission → Microsoft Graph → Application permissions → ${need.grant} → Grant admin consent (or: az ad app permission add --id ${clientId} --api ${MICROSOFT_GRAPH_APP_ID} --api-permissions ${id}=Role && az ad app permission admin-consent --id ${clientId}).`,
       { cause: error }
     )
   }

@@ -77,12 +77,27 @@ export class Graph {
 
   private constructor(
     private readonly client: Client,
-    private readonly options: GraphOptions
+    private readonly options: GraphOptions,
+    private readonly signIn: { lastError?: unknown }
   ) {}
 
   static create(credential: TokenCredential, cloud: Cloud, options: GraphOptions = {}): Graph {
+    // The Graph client wraps a credential's failure in its own error type, which would
+    // hide the sign-in explanation (a UserError) behind "unexpected error". Keep the last
+    // one and rethrow it as it was.
+    const signIn: { lastError?: unknown } = {}
+    const trackedCredential: TokenCredential = {
+      getToken: async (scopes, tokenOptions) => {
+        try {
+          return await credential.getToken(scopes, tokenOptions)
+        } catch (error) {
+          signIn.lastError = error
+          throw error
+        }
+      }
+    }
     const auth = new AuthenticationHandler(
-      new TokenCredentialAuthenticationProvider(credential, { scopes: [defaultScope(cloud.graphResource)] })
+      new TokenCredentialAuthenticationProvider(trackedCredential, { scopes: [defaultScope(cloud.graphResource)] })
     )
     let graph: Graph | undefined
     const retry = new TransientRetryMiddleware(options.transientBudget ?? TRANSIENT_BUDGET, (event) => {
@@ -101,7 +116,7 @@ export class Graph {
       // The auth middleware only attaches tokens to known Graph hosts or these.
       customHosts: new Set([endpoint.hostname])
     })
-    graph = new Graph(client, options)
+    graph = new Graph(client, options, signIn)
     return graph
   }
 
@@ -198,15 +213,21 @@ export class Graph {
     }
     let request = this.client.api(call.path).responseType(ResponseType.RAW)
     if (call.headers !== undefined) request = request.headers(call.headers)
-    switch (call.method) {
-      case 'GET':
-        return (await request.get()) as Response
-      case 'POST':
-        return (await request.post(call.body ?? {})) as Response
-      case 'PATCH':
-        return (await request.patch(call.body ?? {})) as Response
-      case 'DELETE':
-        return (await request.delete()) as Response
+    try {
+      switch (call.method) {
+        case 'GET':
+          return (await request.get()) as Response
+        case 'POST':
+          return (await request.post(call.body ?? {})) as Response
+        case 'PATCH':
+          return (await request.patch(call.body ?? {})) as Response
+        case 'DELETE':
+          return (await request.delete()) as Response
+      }
+    } catch (error) {
+      const signInError = this.signIn.lastError
+      this.signIn.lastError = undefined
+      throw signInError ?? error
     }
   }
 }

@@ -61,6 +61,11 @@ export interface HeldCertificateSummary {
   /** Whole days until it expires (negative once expired). */
   daysLeft: number
   onApp: boolean
+  /**
+   * ISO 8601; set when the app's key credential for it ends before the certificate itself
+   * does. Entra stops accepting the certificate then, so `notAfter` and `daysLeft` use it.
+   */
+  appEndDateTime?: string
 }
 
 /**
@@ -344,6 +349,11 @@ export function withExchangeManageAsApp(existing: RequiredResourceAccess[]): Req
 /**
  * Add a new certificate when the run holds none, when the held one is not on the app,
  * or when it expires within `rotateBeforeDays`; otherwise keep using the held one.
+ *
+ * "Expires" is the earlier of the certificate's own notAfter and the endDateTime of its
+ * key credential on the app: Entra refuses a sign-in after the key credential's end date,
+ * whatever the certificate says, and that end date can be set shorter than the
+ * certificate (by hand, by a tenant policy).
  */
 export function planCertificate(
   policy: DesiredState['certificate'],
@@ -352,13 +362,20 @@ export function planCertificate(
 ): CertificatePlan {
   const { held, rotateBeforeDays } = policy
   if (held === undefined) return { decision: 'add-new', reason: 'none-held', rotateBeforeDays }
-  const onApp = app?.keyCredentials.some(credential => keyCredentialHasThumbprint(credential, held.thumbprint)) ?? false
-  const msLeft = held.notAfter.getTime() - now.getTime()
-  const summary = {
+  const onAppCredentials = app?.keyCredentials.filter(credential => keyCredentialHasThumbprint(credential, held.thumbprint)) ?? []
+  const onApp = onAppCredentials.length > 0
+  // The same certificate twice on the app (under two keyIds) works until the later end date.
+  const appEnds = onAppCredentials.map(credential => Date.parse(credential.endDateTime)).filter(end => !Number.isNaN(end))
+  const appEnd = appEnds.length === 0 ? undefined : Math.max(...appEnds)
+  const endsOnAppEarly = appEnd !== undefined && appEnd < held.notAfter.getTime()
+  const expires = endsOnAppEarly ? appEnd : held.notAfter.getTime()
+  const msLeft = expires - now.getTime()
+  const summary: HeldCertificateSummary = {
     thumbprint: held.thumbprint.toUpperCase(),
-    notAfter: held.notAfter.toISOString(),
+    notAfter: new Date(expires).toISOString(),
     daysLeft: Math.floor(msLeft / DAY_MS),
-    onApp
+    onApp,
+    ...(endsOnAppEarly ? { appEndDateTime: new Date(appEnd).toISOString() } : {})
   }
   if (!onApp) return { decision: 'add-new', reason: 'held-not-on-app', rotateBeforeDays, held: summary }
   if (msLeft <= rotateBeforeDays * DAY_MS) return { decision: 'add-new', reason: 'held-expiring', rotateBeforeDays, held: summary }

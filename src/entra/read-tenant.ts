@@ -6,7 +6,6 @@
  */
 import { UserError } from '../errors.js'
 import { GraphRequestError, type Graph, type GraphResult } from './graph.js'
-import { explainGraphError } from './graph-errors.js'
 import { uniqueNameFor } from './plan.js'
 import type {
   AppRoleAssignment,
@@ -147,17 +146,20 @@ function readInitialDomain(body: unknown): string {
   return initial.name.toLowerCase()
 }
 
-/** The body of a successful answer; a 404 means "not there"; anything else is an error. */
+/**
+ * The body of a successful answer; a 404 means "not there"; anything else is thrown as the
+ * GraphRequestError it is (the caller explains it, knowing who signed in).
+ */
 function optional<T>(result: GraphResult | GraphRequestError | undefined, convert: (body: unknown) => T): T | undefined {
   if (result instanceof GraphRequestError) {
     if (result.status === 404) return undefined
-    throw explainGraphError(result)
+    throw result
   }
   return result === undefined ? undefined : convert(result.body)
 }
 
 function required(result: GraphResult | GraphRequestError | undefined): unknown {
-  if (result instanceof GraphRequestError) throw explainGraphError(result)
+  if (result instanceof GraphRequestError) throw result
   if (result === undefined) throw new Error('Graph $batch answer is missing a response')
   return result.body
 }

@@ -9,6 +9,7 @@ import {
   ClientCertificateCredential,
   ClientSecretCredential,
   type AccessToken,
+  type ClientCertificateCredentialOptions,
   type GetTokenOptions,
   type TokenCredential
 } from '@azure/identity'
@@ -58,12 +59,50 @@ export function provisioningCredential(settings: Settings): TokenCredential {
   )
 }
 
+type CredentialOptions = Pick<ClientCertificateCredentialOptions, 'authorityHost' | 'disableInstanceDiscovery' | 'additionalPolicies'>
+type PipelinePolicy = NonNullable<ClientCertificateCredentialOptions['additionalPolicies']>[number]['policy']
+type PipelineResponse = Awaited<ReturnType<PipelinePolicy['sendRequest']>>
+
 /** Options shared by every credential this action builds (provisioning and verify). */
-export function credentialOptions(cloud: Cloud): { authorityHost: string; disableInstanceDiscovery: boolean } {
+export function credentialOptions(cloud: Cloud): CredentialOptions & { authorityHost: string; disableInstanceDiscovery: boolean } {
   // With an authority host that is not one of Microsoft's, msal-node only accepts it as
   // a known authority when instance discovery is off (FACTS.md "Tokens"). Microsoft's own
   // hosts work the same way with it off, so production and the emulator share one path.
-  return { authorityHost: cloud.authorityHost, disableInstanceDiscovery: true }
+  return {
+    authorityHost: cloud.authorityHost,
+    disableInstanceDiscovery: true,
+    additionalPolicies: [{ policy: openIdConfigurationCache, position: 'perCall' }]
+  }
+}
+
+/**
+ * msal-node fetches the tenant's OpenID configuration once per credential before its first
+ * token request, and every credential is a new msal client with an empty cache: the
+ * provisioning sign-in and each verify attempt would all pay that round trip again. The
+ * document does not change while the action runs, so one successful answer per URL is
+ * shared for the life of the process (concurrent requests share the one in flight).
+ */
+const openIdConfigurations = new Map<string, Promise<PipelineResponse>>()
+
+const openIdConfigurationCache: PipelinePolicy = {
+  name: 'exoCbaOpenIdConfigurationCache',
+  async sendRequest(request, next) {
+    if (request.method !== 'GET' || !/\/\.well-known\/openid-configuration$/.test(new URL(request.url).pathname)) return next(request)
+    let answer = openIdConfigurations.get(request.url)
+    if (answer === undefined) {
+      answer = next(request)
+      openIdConfigurations.set(request.url, answer)
+      // Only a good answer is kept: a failure is retried by the next credential.
+      answer.then(
+        response => {
+          if (response.status !== 200) openIdConfigurations.delete(request.url)
+        },
+        () => openIdConfigurations.delete(request.url)
+      )
+      return answer
+    }
+    return { ...(await answer), request }
+  }
 }
 
 async function githubIdToken(audience: string): Promise<string> {

@@ -1,0 +1,115 @@
+/**
+ * The provisioning identity's Microsoft Graph permissions (issue 4): each missing one stops
+ * the run with an error that names it and says how to grant it; the least-privilege set
+ * (Application.ReadWrite.OwnedBy, AppRoleAssignment.ReadWrite.All,
+ * RoleManagement.ReadWrite.Directory) is enough on a fresh tenant.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { GRAPH_PERMISSION_IDS } from '../../src/entra/graph-errors.js'
+import { BundledAction } from '../helpers/bundled-action.js'
+import { EXCHANGE_ADMINISTRATOR, MANAGE_AS_APP_ROLE_ID, errorsOf, explain, graphWrites, provision } from './provision-helpers.js'
+
+const ALL = [
+  'Application.ReadWrite.All',
+  'Application.ReadWrite.OwnedBy',
+  'AppRoleAssignment.ReadWrite.All',
+  'RoleManagement.ReadWrite.Directory',
+  'Organization.Read.All'
+]
+const without = (...missing: string[]): string[] => ALL.filter(permission => !missing.includes(permission))
+
+let action: BundledAction
+let emulator: Emulator | undefined
+
+beforeAll(() => {
+  action = new BundledAction()
+})
+afterEach(async () => {
+  await emulator?.close()
+  emulator = undefined
+})
+afterAll(() => action?.cleanup())
+
+async function runWith(graphPermissions: string[], inputs: Record<string, string> = {}) {
+  emulator = await startEmulator({ provisioning: { graphPermissions } })
+  const run = await provision(action, emulator, inputs)
+  return { run, error: errorsOf(run).join('\n') }
+}
+
+/** The "how to grant it" part every permission error carries. */
+const HOW_TO_GRANT = /API permissions → Add a permission → Microsoft Graph → Application permissions/
+
+/** The az command that grants exactly this permission to this provisioning identity. */
+function grantCommand(permission: keyof typeof GRAPH_PERMISSION_IDS): string {
+  return `az ad app permission add --id ${emulator!.provisioning.appId} --api 00000003-0000-0000-c000-000000000000 --api-permissions ${GRAPH_PERMISSION_IDS[permission]}=Role`
+}
+
+describe('a missing Microsoft Graph permission is named', () => {
+  it('no Application.ReadWrite.* (nor any app read permission)', async () => {
+    const { run, error } = await runWith(without('Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy'))
+    expect(run.main.exitCode).toBe(1)
+    expect(error).toMatch(/Application\.ReadWrite\.OwnedBy.*or Application\.ReadWrite\.All/)
+    expect(error).toMatch(HOW_TO_GRANT)
+    expect(error).toContain(grantCommand('Application.ReadWrite.OwnedBy'))
+    expect(graphWrites(emulator!)).toEqual([])
+  }, 120_000)
+
+  it('Application.Read.All only: reading works, creating the app is refused', async () => {
+    const { run, error } = await runWith([...without('Application.ReadWrite.All', 'Application.ReadWrite.OwnedBy'), 'Application.Read.All'])
+    expect(run.main.exitCode).toBe(1)
+    expect(error).toMatch(/refused PATCH \/applications/)
+    expect(error).toMatch(/Application\.ReadWrite\.OwnedBy.*or Application\.ReadWrite\.All/)
+    expect(error).toMatch(HOW_TO_GRANT)
+  }, 120_000)
+
+  it('AppRoleAssignment.ReadWrite.All', async () => {
+    const { run, error } = await runWith(without('AppRoleAssignment.ReadWrite.All'))
+    expect(run.main.exitCode).toBe(1)
+    expect(error).toMatch(/lacks the application permission AppRoleAssignment\.ReadWrite\.All/)
+    expect(error).toMatch(/Exchange\.ManageAsApp/)
+    expect(error).toMatch(HOW_TO_GRANT)
+    expect(error).toContain(grantCommand('AppRoleAssignment.ReadWrite.All'))
+  }, 120_000)
+
+  it('RoleManagement.ReadWrite.Directory', async () => {
+    const { run, error } = await runWith(without('RoleManagement.ReadWrite.Directory'))
+    expect(run.main.exitCode).toBe(1)
+    expect(error).toMatch(/lacks the application permission RoleManagement\.ReadWrite\.Directory/)
+    expect(error).toMatch(HOW_TO_GRANT)
+    expect(error).toContain(grantCommand('RoleManagement.ReadWrite.Directory'))
+  }, 120_000)
+
+  it("Organization.Read.All, when 'organization' is empty (and the way around it)", async () => {
+    const { run, error } = await runWith(without('Organization.Read.All'))
+    expect(run.main.exitCode).toBe(1)
+    expect(error).toMatch(/lacks the application permission Organization\.Read\.All/)
+    expect(error).toMatch(/'organization'/)
+    expect(error).toContain(grantCommand('Organization.Read.All'))
+    expect(graphWrites(emulator!)).toEqual([])
+  }, 120_000)
+})
+
+describe('least privilege', () => {
+  it("Organization.Read.All is not needed when 'organization' is given", async () => {
+    const { run } = await runWith(without('Organization.Read.All'), { organization: 'contoso.onmicrosoft.com' })
+    expect(run.main.exitCode === 0 ? 'exit 0' : explain(run)).toBe('exit 0')
+    expect(emulator!.log.list({ service: 'graph', path: /^\/v1\.0\/organization/ })).toEqual([])
+    expect(run.outputs.organization).toBe('contoso.onmicrosoft.com')
+  }, 120_000)
+
+  it('Application.ReadWrite.OwnedBy + AppRoleAssignment.ReadWrite.All + RoleManagement.ReadWrite.Directory provision a fresh tenant', async () => {
+    const { run } = await runWith(['Application.ReadWrite.OwnedBy', 'AppRoleAssignment.ReadWrite.All', 'RoleManagement.ReadWrite.Directory'], {
+      organization: 'contoso.onmicrosoft.com'
+    })
+    expect(run.main.exitCode === 0 ? 'exit 0' : explain(run)).toBe('exit 0')
+    const tenant = emulator!.tenant
+    const app = tenant.applicationByAppId(run.outputs['app-id'], true)
+    expect(app?.owners).toContain(tenant.provisioning.servicePrincipalId)
+    expect(app?.keyCredentials.map(k => k.key)).toEqual([run.outputs['certificate-der-base64']])
+    const sp = tenant.servicePrincipalByAppId(run.outputs['app-id'], true)
+    expect(tenant.appRoleAssignments.some(a => a.principalId === sp?.id && a.appRoleId === MANAGE_AS_APP_ROLE_ID)).toBe(true)
+    expect(tenant.roleAssignments.some(a => a.principalId === sp?.id && a.roleDefinitionId === EXCHANGE_ADMINISTRATOR)).toBe(true)
+    expect(run.main.stdout).toMatch(/Verified/)
+  }, 120_000)
+})

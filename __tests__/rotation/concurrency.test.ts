@@ -1,0 +1,112 @@
+/**
+ * Issue 5, concurrency: two and five provision runs at the same time against the same
+ * tenant and app (a fresh tenant, and a rotation) end with exactly one app, no key
+ * credential lost, and secrets that hold one certificate — PFX, password and thumbprint
+ * agreeing — that is on the app. Uneven latency on Graph's keyCredentials reads and writes
+ * and on GitHub's secret PUTs makes the runs overlap in the ways that could go wrong:
+ * a write based on a stale read, and secret PUTs of two runs interleaving.
+ */
+import { afterEach, beforeAll, afterAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { startEmulator, type Emulator } from '../../emulator/index.js'
+import type { ActionRun } from '../../scripts/lib/local-runner.js'
+import { BundledAction } from '../helpers/bundled-action.js'
+import {
+  appKeyCredentials,
+  DAY_MS,
+  describeRun,
+  expectSucceeded,
+  inputsFromSecrets,
+  leaksIn,
+  openStoredPfx,
+  provision,
+  provisionedApps,
+  REPOSITORY_TARGET,
+  secretMaterial,
+  signsIn,
+  storedSecrets
+} from '../secrets-e2e/harness.js'
+
+const target = REPOSITORY_TARGET
+
+let action: BundledAction
+beforeAll(() => {
+  action = new BundledAction()
+})
+afterAll(() => action?.cleanup())
+
+/** Uneven delays, so runs that start together drift apart and their requests interleave. */
+function makeRacesReal(emulator: Emulator): void {
+  const keyCredentials = /\/applications\/[^/?]+(\?.*keyCredentials.*)?$/
+  emulator.faults.latency(150, { service: 'graph', method: 'PATCH', path: keyCredentials, every: 2 })
+  emulator.faults.latency(60, { service: 'graph', method: 'PATCH', path: keyCredentials, every: 3 })
+  emulator.faults.latency(90, { service: 'graph', method: 'GET', path: /keyCredentials/, every: 2 })
+  emulator.faults.latency(120, { service: 'github', method: 'PUT', every: 2 })
+  emulator.faults.latency(50, { service: 'github', method: 'PUT', every: 3 })
+}
+
+/** The certificate each run said it added to the app. */
+function addedBy(run: ActionRun): string | undefined {
+  return /Adding certificate ([0-9A-F]{40})/.exec(run.main.stdout)?.[1]
+}
+
+/**
+ * The end state every concurrent scenario must reach: one app; every certificate that
+ * existed or that a successful run added still on it; the secrets holding one whole
+ * certificate that is on the app and signs in.
+ */
+async function expectConsistent(emulator: Emulator, runs: ActionRun[], existed: string[]): Promise<void> {
+  const apps = provisionedApps(emulator)
+  expect(apps).toHaveLength(1)
+  const appId = apps[0].appId
+  for (const run of runs) expect(run.outputs['app-id']).toBe(appId)
+
+  const onApp = appKeyCredentials(emulator, appId).map(credential => credential.thumbprint)
+  const added = runs.filter(run => run.main.exitCode === 0).map(addedBy)
+  for (const thumbprint of [...existed, ...added]) expect(onApp).toContain(thumbprint)
+
+  const secrets = storedSecrets(emulator, target.scope)
+  expect(secrets.APP_ID).toBe(appId)
+  // The password opens the PFX, and the thumbprint secret is that PFX's certificate.
+  const stored = openStoredPfx(secrets)
+  expect(secrets.CERT_THUMBPRINT).toBe(stored.thumbprint)
+  expect(onApp).toContain(stored.thumbprint)
+  expect(await signsIn(emulator, appId, { base64: secrets.CERT_PFX_BASE64 ?? '', password: secrets.CERT_PASSWORD ?? '' })).toBe(true)
+
+  const material = secretMaterial(runs.map(run => ({ pfxBase64: run.outputs['pfx-base64'], password: run.outputs['pfx-password'] })))
+  expect(leaksIn(runs, material)).toEqual([])
+}
+
+describe.each([2, 5])('%i provision runs at the same time', count => {
+  let emulator: Emulator
+  beforeEach(async () => {
+    emulator = await startEmulator()
+  })
+  afterEach(async () => {
+    await emulator?.close()
+  })
+
+  it('on a fresh tenant: one app, every run’s certificate kept, secrets whole and on the app', async () => {
+    makeRacesReal(emulator)
+    const runs = await Promise.all(Array.from({ length: count }, () => provision(action, emulator, target.inputs)))
+    for (const run of runs) expectSucceeded(run)
+    expect(new Set(runs.map(addedBy)).size).toBe(count)
+    await expectConsistent(emulator, runs, [])
+  })
+
+  it('rotating the same certificate: the old one and every new one kept, secrets whole and on the app', async () => {
+    const first = await provision(action, emulator, target.inputs)
+    expectSucceeded(first)
+    const oldThumbprint = first.outputs['certificate-thumbprint']
+    emulator.setKeyCredentialEndDate(first.outputs['app-id'], oldThumbprint, new Date(Date.now() + 10 * DAY_MS))
+    const inputs = { ...target.inputs, ...inputsFromSecrets(emulator, target.scope) }
+
+    makeRacesReal(emulator)
+    const runs = await Promise.all(Array.from({ length: count }, () => provision(action, emulator, inputs)))
+    for (const run of runs) {
+      expectSucceeded(run)
+      expect(run.outputs.rotated).toBe('true')
+    }
+    await expectConsistent(emulator, runs, [oldThumbprint])
+    if (runs.some(run => run.main.exitCode !== 0)) throw new Error(runs.map(describeRun).join('\n'))
+  })
+})

@@ -1,0 +1,197 @@
+/**
+ * Issue 5: when writing the secrets fails during a rotation, the run fails with the
+ * reason, the certificate it just added is taken off the app again, the old one stays on
+ * the app (still signing in) and in the secrets (put back where some PUTs went through),
+ * and the next run converges.
+ */
+import { afterEach, beforeAll, afterAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { GITHUB_SEED } from '../../emulator/github.js'
+import type { ActionRun } from '../../scripts/lib/local-runner.js'
+import { BundledAction } from '../helpers/bundled-action.js'
+import {
+  appKeyCredentials,
+  DAY_MS,
+  errorsOf,
+  expectSucceeded,
+  inputsFromSecrets,
+  leaksIn,
+  openStoredPfx,
+  provision,
+  provisionedApps,
+  REPOSITORY_TARGET,
+  secretMaterial,
+  signsIn,
+  storedSecrets
+} from '../secrets-e2e/harness.js'
+
+const target = REPOSITORY_TARGET
+
+let action: BundledAction
+beforeAll(() => {
+  action = new BundledAction()
+})
+afterAll(() => action?.cleanup())
+
+/** A provisioned app whose certificate the app ends in 10 days: the next run rotates. */
+interface DueForRotation {
+  first: ActionRun
+  appId: string
+  oldThumbprint: string
+  oldSecrets: ReturnType<typeof storedSecrets>
+  /** The inputs of the scheduled run: the stored secrets. */
+  rotationInputs: Record<string, string>
+}
+
+async function dueForRotation(emulator: Emulator): Promise<DueForRotation> {
+  const first = await provision(action, emulator, target.inputs)
+  expectSucceeded(first)
+  const appId = first.outputs['app-id']
+  const oldThumbprint = first.outputs['certificate-thumbprint']
+  emulator.setKeyCredentialEndDate(appId, oldThumbprint, new Date(Date.now() + 10 * DAY_MS))
+  emulator.github.clearSecretWrites()
+  return {
+    first,
+    appId,
+    oldThumbprint,
+    oldSecrets: storedSecrets(emulator, target.scope),
+    rotationInputs: { ...target.inputs, ...inputsFromSecrets(emulator, target.scope) }
+  }
+}
+
+/** What must hold after any failed rotation: the old certificate is the one, everywhere. */
+async function expectRolledBack(emulator: Emulator, due: DueForRotation, failed: ActionRun): Promise<void> {
+  expect(failed.main.exitCode).toBe(1)
+  expect(failed.outputs.rotated).toBeUndefined()
+  // The new certificate was made and added (the log says so), then taken off again.
+  const added = /Adding certificate ([0-9A-F]{40})/.exec(failed.main.stdout)
+  expect(added).not.toBeNull()
+  const newThumbprint = added?.[1] ?? ''
+  expect(newThumbprint).not.toBe(due.oldThumbprint)
+  expect(failed.main.stdout).toContain(`Removing the new certificate ${newThumbprint} from the app again`)
+  expect(appKeyCredentials(emulator, due.appId).map(credential => credential.thumbprint)).toEqual([due.oldThumbprint])
+  // The old certificate is still in the secrets, whole, and still signs in.
+  const secrets = storedSecrets(emulator, target.scope)
+  expect(secrets).toEqual(due.oldSecrets)
+  expect(openStoredPfx(secrets).thumbprint).toBe(due.oldThumbprint)
+  expect(await signsIn(emulator, due.appId, { base64: secrets.CERT_PFX_BASE64 ?? '', password: secrets.CERT_PASSWORD ?? '' })).toBe(true)
+  expect(leaksIn([due.first, failed], secretMaterial([{ pfxBase64: secrets.CERT_PFX_BASE64, password: secrets.CERT_PASSWORD }]))).toEqual([])
+}
+
+/** The next run, with GitHub working again, rotates and stores a certificate that is on the app. */
+async function expectConverges(emulator: Emulator, due: DueForRotation): Promise<void> {
+  const rerun = await provision(action, emulator, { ...target.inputs, ...inputsFromSecrets(emulator, target.scope) })
+  expectSucceeded(rerun)
+  expect(rerun.outputs.rotated).toBe('true')
+  const secrets = storedSecrets(emulator, target.scope)
+  expect(secrets.CERT_THUMBPRINT).toBe(rerun.outputs['certificate-thumbprint'])
+  expect(openStoredPfx(secrets).thumbprint).toBe(rerun.outputs['certificate-thumbprint'])
+  expect(appKeyCredentials(emulator, due.appId).map(credential => credential.thumbprint).sort()).toEqual(
+    [due.oldThumbprint, rerun.outputs['certificate-thumbprint']].sort()
+  )
+  expect(leaksIn([rerun], secretMaterial([{ pfxBase64: secrets.CERT_PFX_BASE64, password: secrets.CERT_PASSWORD }]))).toEqual([])
+}
+
+describe('a secret write that fails during rotation', () => {
+  let emulator: Emulator
+  beforeEach(async () => {
+    emulator = await startEmulator()
+  })
+  afterEach(async () => {
+    await emulator?.close()
+  })
+
+  it('GitHub failing every PUT (after retries): exit 1 with the reason, new certificate removed, old one kept', async () => {
+    const due = await dueForRotation(emulator)
+    emulator.github.failSecretWrites(502)
+    const failed = await provision(action, emulator, due.rotationInputs)
+    expect(errorsOf(failed)).toMatch(/GitHub failed to write secret EXO_\w+ to repository contoso\/exo-automation \(502/)
+    expect(emulator.github.secretWrites).toEqual([])
+    await expectRolledBack(emulator, due, failed)
+
+    emulator.github.stopFailingSecretWrites()
+    await expectConverges(emulator, due)
+  })
+
+  it('some PUTs going through before the failure: those secrets are put back to the old certificate', async () => {
+    const due = await dueForRotation(emulator)
+    // Two of the six PUTs are refused for good (422 is not retried); the other four land.
+    emulator.github.failSecretWrites(422, 2)
+    const failed = await provision(action, emulator, due.rotationInputs)
+    expect(errorsOf(failed)).toMatch(/GitHub refused to write secret EXO_\w+ to repository contoso\/exo-automation \(422\)/)
+    expect(errorsOf(failed)).toMatch(/Not written: EXO_\w+, EXO_\w+\./)
+    // Four went through with the new values, then four were written back with the old ones.
+    expect(emulator.github.secretWrites).toHaveLength(8)
+    expect(failed.main.stdout).toMatch(/Restored (EXO_\w+, ){3}EXO_\w+ to the previous certificate/)
+    await expectRolledBack(emulator, due, failed)
+
+    await expectConverges(emulator, due)
+  })
+})
+
+describe('a token or target GitHub refuses, during rotation', () => {
+  let emulator: Emulator
+  beforeEach(async () => {
+    emulator = await startEmulator()
+  })
+  afterEach(async () => {
+    await emulator?.close()
+  })
+
+  it.each<{ name: string; inputs: Record<string, string>; message: RegExp }>([
+    {
+      name: '401: an unknown or revoked token',
+      inputs: { 'github-token': 'github_pat_revoked_long_ago' },
+      message: /GitHub rejected github-token \(401 Bad credentials\).*fine-grained personal access token with "Repository permissions → Secrets: Read and write"/
+    },
+    {
+      name: "403: the workflow's GITHUB_TOKEN (ghs_…)",
+      inputs: { 'github-token': GITHUB_SEED.workflowToken },
+      message: /github-token may not read the Actions secrets public key of repository contoso\/exo-automation \(403 Resource not accessible by integration\)\. The workflow's GITHUB_TOKEN can never write Actions secrets/
+    },
+    {
+      name: '404: a repository that does not exist',
+      inputs: { repository: `${GITHUB_SEED.owner}/no-such-repo` },
+      message: /GitHub answered 404 .* repository contoso\/no-such-repo: the repository contoso\/no-such-repo does not exist, or github-token cannot see it/
+    },
+    {
+      name: '404: an environment the repository does not have',
+      inputs: { 'secret-target': 'environment', 'secret-environment': 'staging' },
+      message: /the repository contoso\/exo-automation has no environment 'staging'\. Create it under the repository's Settings → Environments, or correct secret-environment/
+    }
+  ])('$name → an actionable message and the rotation rolled back', async ({ inputs, message }) => {
+    const due = await dueForRotation(emulator)
+    const failed = await provision(action, emulator, { ...due.rotationInputs, ...inputs })
+    expect(errorsOf(failed)).toMatch(message)
+    expect(emulator.github.secretWrites).toEqual([])
+    await expectRolledBack(emulator, due, failed)
+    expect(leaksIn([failed], ['github_pat_revoked_long_ago', GITHUB_SEED.workflowToken])).toEqual([])
+  })
+})
+
+describe('a token GitHub refuses on the first run (nothing held yet)', () => {
+  let emulator: Emulator
+  beforeEach(async () => {
+    emulator = await startEmulator()
+  })
+  afterEach(async () => {
+    await emulator?.close()
+  })
+
+  it('leaves the app without the certificate no job could get, and the next run with a good token stores one', async () => {
+    const failed = await provision(action, emulator, { ...target.inputs, 'github-token': GITHUB_SEED.workflowToken })
+    expect(failed.main.exitCode).toBe(1)
+    expect(errorsOf(failed)).toContain("The workflow's GITHUB_TOKEN can never write Actions secrets")
+    const apps = provisionedApps(emulator)
+    expect(apps).toHaveLength(1)
+    const appId = apps[0].appId
+    expect(appKeyCredentials(emulator, appId)).toEqual([])
+    expect(storedSecrets(emulator, target.scope).CERT_PFX_BASE64).toBeUndefined()
+
+    const rerun = await provision(action, emulator, target.inputs)
+    expectSucceeded(rerun)
+    expect(rerun.outputs['app-id']).toBe(appId)
+    expect(appKeyCredentials(emulator, appId).map(credential => credential.thumbprint)).toEqual([rerun.outputs['certificate-thumbprint']])
+    expect(openStoredPfx(storedSecrets(emulator, target.scope)).thumbprint).toBe(rerun.outputs['certificate-thumbprint'])
+  })
+})

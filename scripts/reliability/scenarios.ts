@@ -1,0 +1,223 @@
+/**
+ * The crash, fault and concurrency scenarios of issue 7, each in its own emulated tenant.
+ * Each returns a ScenarioResult; none throws for a finding (only for a broken harness).
+ */
+import type { EmulatorOptions } from '../../emulator/index.js'
+import { generateCertificate, toPfx, newPfxPassword } from '../../src/certificate/index.js'
+import type { ActionUnderTest, SuiteRun } from './action-under-test.js'
+import { storedCertificate } from './end-state.js'
+import { failureMessage, Lab } from './lab.js'
+import type { ScenarioResult } from './result.js'
+
+export interface CrashOptions {
+  /** Crash a rotation (the held certificate is about to expire) instead of a fresh tenant. */
+  rotation: boolean
+  /** Kill right after this write (1-based). */
+  write: number
+}
+
+/** Sets up a tenant whose repository holds a certificate due for rotation, with a foreign certificate on the app. */
+async function rotationLab(action: ActionUnderTest, options: EmulatorOptions = {}): Promise<{ lab: Lab; previous: string }> {
+  const lab = await Lab.start(action, options)
+  const first = await lab.provision({ inputs: { 'cert-validity-days': '20', 'rotate-before-days': '10' } })
+  if (first.main.exitCode !== 0) throw new Error(`rotation set-up failed: ${failureMessage(first)}`)
+  lab.addForeignCertificate()
+  const previous = storedCertificate(lab.emulator).thumbprint
+  // The held certificate has 20 days left: default rotate-before-days (30) renews it.
+  lab.expectation.previousThumbprint = previous
+  return { lab, previous }
+}
+
+/** How many state writes an undisturbed run makes (fresh tenant or rotation). */
+export async function countWritesOfCleanRun(action: ActionUnderTest, rotation: boolean): Promise<number> {
+  const { lab } = rotation ? await rotationLab(action) : { lab: await Lab.start(action) }
+  try {
+    const { result, writes } = await lab.countWrites(() => lab.provision())
+    if (result.main.exitCode !== 0) throw new Error(`the clean ${rotation ? 'rotation' : 'fresh'} run failed: ${failureMessage(result)}`)
+    return writes
+  } finally {
+    await lab.close()
+  }
+}
+
+/** SIGKILL right after one write, then rerun: the next run must repair everything. */
+export async function crashScenario(action: ActionUnderTest, options: CrashOptions): Promise<ScenarioResult> {
+  const { lab } = options.rotation ? await rotationLab(action) : { lab: await Lab.start(action) }
+  try {
+    const crashed = await lab.provision({ killAfterWrite: options.write })
+    const killedAt = crashed.killedAfter === undefined ? 'not killed (fewer writes)' : `${crashed.killedAfter.method} ${shortPath(crashed.killedAfter.path)}`
+    const recovery = await lab.rerunUntilConverged()
+    const extraWrites = recovery.problems.length === 0 ? await lab.extraWritesAfterRecovery() : 0
+    return {
+      group: 'crash',
+      name: `${options.rotation ? 'rotation' : 'fresh tenant'}: SIGKILL after write ${options.write} (${killedAt})`,
+      runs: lab.runs,
+      faultsInjected: lab.faultsInjected,
+      converged: recovery.problems.length === 0,
+      extraWrites,
+      leaks: lab.leaks,
+      problems: [...recovery.problems, ...recovery.failures.map(f => `rerun failed: ${f}`)],
+      notes: [`reruns ${recovery.reruns}`]
+    }
+  } finally {
+    await lab.close()
+  }
+}
+
+export interface FaultScenario {
+  name: string
+  rotation?: boolean
+  /** Installs the fault before the faulted run; returns how to stop it. */
+  install(lab: Lab): () => void
+  /** Patience for Entra replication in this scenario. */
+  verifyTimeoutSeconds?: number
+}
+
+/**
+ * Runs once under the fault. The run must converge, or fail with a clear message (an
+ * `::error::` that is not "Unexpected error"); then, with the fault gone, a rerun converges.
+ */
+export async function faultScenario(action: ActionUnderTest, scenario: FaultScenario): Promise<ScenarioResult> {
+  const { lab } = scenario.rotation ? await rotationLab(action) : { lab: await Lab.start(action) }
+  try {
+    lab.verifyTimeoutSeconds = scenario.verifyTimeoutSeconds ?? lab.verifyTimeoutSeconds
+    const stop = scenario.install(lab)
+    let faulted: SuiteRun
+    const counted = await lab.countWrites(() => lab.provision())
+    faulted = counted.result
+    stop()
+    lab.faultsInjected += counted.errorAnswers
+    const problems: string[] = []
+    const notes: string[] = []
+    if (faulted.main.exitCode !== 0) {
+      const message = failureMessage(faulted)
+      notes.push(`faulted run failed: ${message}`)
+      if (/Unexpected error|without an error message/.test(message)) problems.push(`the faulted run failed without a clear message: ${message}`)
+    } else {
+      notes.push('faulted run converged by itself')
+    }
+    const recovery = faulted.main.exitCode === 0 && lab.problems().length === 0 ? { problems: [], reruns: 0, failures: [] } : await lab.rerunUntilConverged()
+    if (recovery.reruns > 0) notes.push(`reruns ${recovery.reruns}`)
+    const extraWrites = recovery.problems.length === 0 ? await lab.extraWritesAfterRecovery() : 0
+    return {
+      group: 'faults',
+      name: scenario.name,
+      runs: lab.runs,
+      faultsInjected: lab.faultsInjected,
+      converged: recovery.problems.length === 0,
+      extraWrites,
+      leaks: lab.leaks,
+      problems: [...problems, ...recovery.problems, ...recovery.failures.map(f => `rerun failed: ${f}`)],
+      notes
+    }
+  } finally {
+    await lab.close()
+  }
+}
+
+const EVERY_THIRD = { every: 3 }
+
+/** The fault matrix of issue 7. `lagMs`: replication lag for the lag scenario (60 s in the script). */
+export function faultMatrix(lagMs: number): FaultScenario[] {
+  const handles = (lab: Lab, ...faults: Array<{ remove(): void }>) => () => faults.forEach(f => f.remove())
+  return [
+    { name: 'Graph 429 storm, every 3rd request, Retry-After: 1', install: lab => handles(lab, lab.emulator.faults.throttle({ service: 'graph', ...EVERY_THIRD, retryAfterSeconds: 1 })) },
+    { name: 'Graph 429 storm, every 3rd request, no Retry-After', install: lab => handles(lab, lab.emulator.faults.throttle({ service: 'graph', ...EVERY_THIRD, retryAfterSeconds: null })) },
+    { name: 'Graph 503, every 3rd request', install: lab => handles(lab, lab.emulator.faults.fail(503, { service: 'graph', ...EVERY_THIRD })) },
+    { name: 'Graph 504, every 3rd request', install: lab => handles(lab, lab.emulator.faults.fail(504, { service: 'graph', ...EVERY_THIRD })) },
+    { name: 'Graph connection resets, every 3rd request', install: lab => handles(lab, lab.emulator.faults.reset({ service: 'graph', ...EVERY_THIRD })) },
+    { name: 'Entra sign-in 503, every 3rd request', install: lab => handles(lab, lab.emulator.faults.fail(503, { service: 'login', ...EVERY_THIRD })) },
+    { name: 'GitHub 429 (Retry-After: 1), every 3rd request', install: lab => handles(lab, lab.emulator.faults.throttle({ service: 'github', ...EVERY_THIRD, retryAfterSeconds: 1 })) },
+    { name: 'GitHub connection resets, every 3rd request', install: lab => handles(lab, lab.emulator.faults.reset({ service: 'github', ...EVERY_THIRD })) },
+    { name: 'rotation under a Graph 429 storm (every 3rd, Retry-After: 1)', rotation: true, install: lab => handles(lab, lab.emulator.faults.throttle({ service: 'graph', ...EVERY_THIRD, retryAfterSeconds: 1 })) },
+    {
+      name: `replication lag ${Math.round(lagMs / 1000)} s on every new object`,
+      verifyTimeoutSeconds: Math.ceil(lagMs / 1000) + 60,
+      install: lab => {
+        lab.emulator.faults.replicationLag(lagMs)
+        return () => lab.emulator.faults.replicationLag(0)
+      }
+    },
+    { name: 'GitHub outage during secret writes (every PUT 503)', install: lab => githubOutage(lab, 0) },
+    { name: 'rotation: GitHub outage during secret writes (every PUT 503)', rotation: true, install: lab => githubOutage(lab, 0) },
+    { name: 'rotation: GitHub outage starting after 2 secret writes', rotation: true, install: lab => githubOutage(lab, 2) }
+  ]
+}
+
+/** Every secret PUT fails with 503 once `after` PUTs have succeeded. */
+function githubOutage(lab: Lab, after: number): () => void {
+  const { github, log } = lab.emulator
+  if (after === 0) {
+    github.failSecretWrites(503)
+    return () => github.stopFailingSecretWrites()
+  }
+  let puts = 0
+  const stop = log.onRecord(entry => {
+    if (entry.service === 'github' && entry.method === 'PUT' && entry.status < 300 && ++puts === after) github.failSecretWrites(503)
+  })
+  return () => {
+    stop()
+    github.stopFailingSecretWrites()
+  }
+}
+
+/** N runs at once on one tenant (all storing to the same repository), then the end state. */
+export async function concurrencyScenario(action: ActionUnderTest, parallel: number, rotation = false): Promise<ScenarioResult> {
+  const { lab } = rotation ? await rotationLab(action) : { lab: await Lab.start(action) }
+  try {
+    const runs = await Promise.all(Array.from({ length: parallel }, () => lab.provision()))
+    const failed = runs.filter(run => run.main.exitCode !== 0).map(failureMessage)
+    const notes = [`${parallel - failed.length}/${parallel} runs succeeded`]
+    const problems = failed.filter(message => /Unexpected error|without an error message/.test(message)).map(m => `a run failed without a clear message: ${m}`)
+    const direct = lab.problems()
+    if (direct.length > 0) notes.push(`after the concurrent runs: ${direct.join('; ')}`)
+    for (const message of failed) notes.push(`failed: ${message}`)
+    const recovery = direct.length === 0 ? { problems: [], reruns: 0, failures: [] } : await lab.rerunUntilConverged()
+    if (recovery.reruns > 0) notes.push(`reruns ${recovery.reruns}`)
+    const extraWrites = recovery.problems.length === 0 ? await lab.extraWritesAfterRecovery() : 0
+    return {
+      group: 'concurrency',
+      name: `${parallel} simultaneous ${rotation ? 'rotation' : 'fresh'} runs on one tenant`,
+      runs: lab.runs,
+      faultsInjected: 0,
+      converged: recovery.problems.length === 0,
+      extraWrites,
+      leaks: lab.leaks,
+      problems: [...problems, ...recovery.problems, ...recovery.failures.map(f => `rerun failed: ${f}`)],
+      notes
+    }
+  } finally {
+    await lab.close()
+  }
+}
+
+/** PFX and script files 0600 while the job runs, gone after the post step. */
+export async function fileHygieneScenario(action: ActionUnderTest): Promise<ScenarioResult> {
+  const { fileModeProblems, filesUnder } = await import('./hygiene.js')
+  const lab = await Lab.start(action)
+  try {
+    const run = await lab.provision({ skipPost: true })
+    const problems = run.main.exitCode === 0 ? fileModeProblems(run) : [`the run failed: ${failureMessage(run)}`]
+    await action.post(run, lab.env)
+    const left = filesUnder(run.runnerTemp)
+    return {
+      group: 'hygiene',
+      name: 'PFX and connect script 0600, removed by the post step',
+      runs: lab.runs,
+      faultsInjected: 0,
+      converged: problems.length === 0,
+      extraWrites: 0,
+      leaks: [...lab.leaks.filter(l => !/left in RUNNER_TEMP/.test(l)), ...left.map(file => `${file} left in RUNNER_TEMP after the post step`)],
+      problems
+    }
+  } finally {
+    await lab.close()
+  }
+}
+
+function shortPath(path: string): string {
+  return path.replace(/\?.*$/, '').replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '{id}').replace(/^\/v1\.0/, '').replace(/^\/repos\/[^/]+\/[^/]+/, '')
+}
+
+// Used by the bad-input cases to build held certificates.
+export { generateCertificate, toPfx, newPfxPassword }
