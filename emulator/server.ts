@@ -137,7 +137,7 @@ function listen(tls: { certPem: string; keyPem: string }, handler: (req: Incomin
   // Keep idle connections like a cloud front end does. With Node's default of 5 s, a client
   // reusing a connection just as the server drops it gets ECONNRESET: a flaky emulator
   // artefact, not one of the faults tests ask for.
-  server.keepAliveTimeout = 5_000
+  server.keepAliveTimeout = 120_000
   server.headersTimeout = 125_000
   return new Promise((resolve, reject) => {
     server.once('error', reject)

@@ -23,11 +23,12 @@
  * another bundle (e.g. one built with `node scripts/bundle.mjs --out DIR`) instead of dist/.
  */
 import { spawn } from 'node:child_process'
-import { readdirSync, statSync } from 'node:fs'
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import { loadavg } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import tls from 'node:tls'
+import { pathToFileURL } from 'node:url'
 import { generateCertificate } from '../src/certificate/index.js'
 import { startEmulator, type Emulator, type LoggedRequest } from '../emulator/index.js'
 import { emulatorEnv, inputsFromStoredSecrets, provisionInputs, repositorySecretInputs } from './lib/emulated-run.js'
@@ -39,6 +40,20 @@ const TRACE = argv.includes('--trace')
 const RUNS = QUICK ? 1 : Number(process.env.BENCH_RUNS ?? 5)
 const DIST = argv.includes('--dist') ? resolve(argv[argv.indexOf('--dist') + 1]) : join(projectRoot, 'dist')
 const ENTRY = join(DIST, 'index.js')
+
+/**
+ * The measured main step runs through this wrapper, which reports the step's CPU time
+ * (user + system) on exit: unlike wall time, it hardly depends on how busy the machine is.
+ */
+const CPU_MARK = 'exo-cba-bench-cpu-us'
+const MEASURED_ENTRY = join(mkdtempSync(join(tmpdir(), 'exo-cba-bench-')), 'measured-entry.mjs')
+writeFileSync(
+  MEASURED_ENTRY,
+  `import { writeSync } from 'node:fs'
+process.on('exit', () => { const u = process.cpuUsage(); writeSync(2, '\\n${CPU_MARK} ' + (u.user + u.system) + '\\n') })
+await import(${JSON.stringify(pathToFileURL(ENTRY).href)})
+`
+)
 const LATENCIES = [0, 100]
 
 interface Scenario {
@@ -90,6 +105,8 @@ interface Figures {
   /** New TLS connections the measured run opened (all services). */
   connections: number
   wallMs: number
+  /** CPU time of the main step's process (user + system). */
+  cpuMs: number
   /** First request's arrival to the last answer: the network part of the wall time. */
   networkMs: number
   exitCode: number | null
@@ -165,7 +182,7 @@ function signInGroups(groups: LoggedRequest[][]): number {
   return count
 }
 
-function figuresFrom(entries: LoggedRequest[], connections: number, wallMs: number, stdout: string, exitCode: number | null): Figures {
+function figuresFrom(entries: LoggedRequest[], connections: number, wallMs: number, cpuMs: number, stdout: string, exitCode: number | null): Figures {
   const graph = entries.filter(e => e.service === 'graph' && !isEnvelope(e))
   const login = entries.filter(e => e.service === 'login')
   const groups = roundTripGroups(entries)
@@ -183,6 +200,7 @@ function figuresFrom(entries: LoggedRequest[], connections: number, wallMs: numb
     roundTripsAfterToken: groups.length - signInGroups(groups),
     connections,
     wallMs,
+    cpuMs,
     networkMs: requests.length === 0 ? 0 : Math.max(...requests.map(endOf)) - Math.min(...requests.map(startOf)),
     exitCode,
     actionCount: /Graph requests: ([^\n]*)\./.exec(stdout)?.[1]
@@ -213,7 +231,7 @@ async function measure(scenario: Scenario, latencyMs: number, trace: boolean): P
     connectionsByPort.clear()
     injectLatency(emulator, latencyMs)
     const started = process.hrtime.bigint()
-    const run = await runAction({ inputs, env, skipPost: true, entry: ENTRY })
+    const run = await runAction({ inputs, env, skipPost: true, entry: MEASURED_ENTRY })
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6
     const entries = emulator.log.list()
     const connections = connectionsTo(emulator)
@@ -224,7 +242,8 @@ async function measure(scenario: Scenario, latencyMs: number, trace: boolean): P
       console.log(`\n${scenario.name} @ ${latencyMs} ms, round trips:\n${describeGroups(roundTripGroups(entries))}`)
       console.log(`  TLS connections: ${Object.entries(connections).map(([s, n]) => `${s} ${n}`).join(', ')}`)
     }
-    return figuresFrom(entries, Object.values(connections).reduce((a, b) => a + b, 0), wallMs, run.main.stdout, run.main.exitCode)
+    const cpuMs = Number(new RegExp(`${CPU_MARK} (\\d+)`).exec(run.main.stderr)?.[1] ?? NaN) / 1000
+    return figuresFrom(entries, Object.values(connections).reduce((a, b) => a + b, 0), wallMs, cpuMs, run.main.stdout, run.main.exitCode)
   } finally {
     await emulator.close()
   }
@@ -251,6 +270,7 @@ function medianFigures(runs: Figures[]): Figures {
     roundTripsAfterToken: pick('roundTripsAfterToken'),
     connections: pick('connections'),
     wallMs: pick('wallMs'),
+    cpuMs: pick('cpuMs'),
     networkMs: pick('networkMs'),
     exitCode: runs.every(r => r.exitCode === 0) ? 0 : runs.find(r => r.exitCode !== 0)?.exitCode ?? null,
     actionCount: runs[0].actionCount
@@ -341,13 +361,14 @@ async function main(): Promise<void> {
         latency === 0 ? 'n/a' : `${f.roundTrips} (${f.roundTripsAfterToken})`,
         String(f.connections),
         ms(f.wallMs),
+        ms(f.cpuMs),
         ms(f.networkMs),
         f.exitCode === 0 ? 'ok' : `exit ${f.exitCode}`
       ])
     }
   }
   console.log(
-    table(['scenario', 'latency', 'Graph R / W', '$batch', 'login (token)', 'OIDC', 'GitHub', 'RT (after token)', 'TLS conns', 'wall (main step)', 'network', 'result'], rows)
+    table(['scenario', 'latency', 'Graph R / W', '$batch', 'login (token)', 'OIDC', 'GitHub', 'RT (after token)', 'TLS conns', 'wall (main step)', 'CPU', 'network', 'result'], rows)
   )
   const counts = SCENARIOS.map(s => `${s.name}: ${results.get(`${s.name}@0`)?.actionCount ?? '(no count line)'}`)
   console.log(`The action's own count (0 ms): ${counts.join('; ')}`)

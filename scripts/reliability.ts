@@ -19,6 +19,12 @@ import { inPool } from './reliability/pool.js'
 import { passed, type ScenarioResult } from './reliability/result.js'
 import { concurrencyScenario, countWritesOfCleanRun, crashScenario, faultMatrix, faultScenario, fileHygieneScenario } from './reliability/scenarios.js'
 
+/** A scenario that threw is a broken harness (or emulator), reported as a failure, not a crash of the suite. */
+function harnessFailure(error: unknown): ScenarioResult {
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error)
+  return { group: 'faults', name: `scenario could not run: ${message.split('\n')[0]}`, runs: 0, faultsInjected: 0, converged: false, extraWrites: 0, leaks: [], problems: [message] }
+}
+
 function option(name: string, fallback: number): number {
   const arg = process.argv.find(a => a.startsWith(`--${name}=`))
   return arg === undefined ? fallback : Number(arg.slice(name.length + 3))
@@ -59,7 +65,7 @@ async function main(): Promise<void> {
       for (const testCase of badInputCases(certs)) jobs.push(() => badInputScenario(action, testCase, certs))
     }
     process.stderr.write(`running ${jobs.length} scenarios, ${parallel} at a time\n`)
-    const results = await inPool(jobs, parallel, job => job(), progress)
+    const results = await inPool(jobs, parallel, job => job().catch(harnessFailure), progress)
     for (const result of results) if (!passed(result)) result.knownFailure = knownFailure(result.name)
 
     const fuzz: FuzzReport[] = []

@@ -9,7 +9,7 @@ import * as core from '@actions/core'
 import { daysUntil } from './certificate/index.js'
 import type { HeldCertificate } from './certificate/types.js'
 import { emitConnectFiles } from './connect-files.js'
-import { applyPlan, removeCertificate, removeKeyCredentials, type AppliedState } from './entra/apply.js'
+import { applyPlan, ensureCertificateOnApp, removeCertificate, removeKeyCredentials, type AppliedState } from './entra/apply.js'
 import { describePlanLines, describePlanRows } from './entra/describe-plan.js'
 import { Graph, GraphRequestError } from './entra/graph.js'
 import { explainGraphError, type GraphErrorContext } from './entra/graph-errors.js'
@@ -19,7 +19,7 @@ import { provisioningCredential } from './entra/sign-in.js'
 import { verifyExchangeAccess, type VerifyResult } from './entra/verify.js'
 import { UserError } from './errors.js'
 import { describeTarget } from './github/secret-errors.js'
-import { writeSecrets, SecretWriteError } from './github/secrets.js'
+import { writeSecrets, SecretWriteError, type SecretWriteResult } from './github/secrets.js'
 import { givenValues, secretChanges, secretTarget } from './github/stored-secrets.js'
 import { setActionOutputs } from './report/outputs.js'
 import { writeSummary, type SummaryReport } from './report/summary.js'
@@ -54,7 +54,7 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   const certificate: HeldCertificate | undefined = applied.newCertificate ?? settings.held
   if (certificate === undefined) throw new Error('No certificate after apply: the plan neither kept nor added one')
 
-  const verification = await verifyIfChanged(settings, plan, applied, certificate, tenantId)
+  const verification = await verifyKeptOnApp(graph, settings, plan, applied, certificate, tenantId)
   if (applied.newCertificate !== undefined && verification !== undefined && !verification.signedIn) {
     await rollBackNewCertificate(graph, applied)
     throw new UserError(
@@ -108,6 +108,45 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   })
 }
 
+/** A concurrent run dropping the new certificate again and again is not worth more rounds than this. */
+const MAX_VERIFY_ROUNDS = 3
+
+/**
+ * Verifies the sign-in, first making sure the new certificate is still on the app (a
+ * concurrent run's stale keyCredentials write can drop it; see ensureCertificateOnApp). If
+ * the sign-in fails because it was dropped during verification, it is put back and
+ * verified again; if it is still there, the failure stands.
+ */
+async function verifyKeptOnApp(
+  graph: Graph,
+  settings: Settings,
+  plan: Plan,
+  applied: AppliedState,
+  certificate: HeldCertificate,
+  tenantId: string
+): Promise<VerifyResult | undefined> {
+  let result: VerifyResult | undefined
+  for (let round = 1; ; round++) {
+    const putBack = await keepNewCertificateOnApp(graph, settings, applied)
+    if (round > 1 && !putBack) return result
+    result = await verifyIfChanged(settings, plan, applied, certificate, tenantId)
+    if (applied.newCertificate === undefined || result === undefined || result.signedIn || round >= MAX_VERIFY_ROUNDS) return result
+  }
+}
+
+/** ensureCertificateOnApp for this run's new certificate (none: nothing to keep); true when it had to put it back. */
+async function keepNewCertificateOnApp(graph: Graph, settings: Settings, applied: AppliedState): Promise<boolean> {
+  const added = applied.newCertificate
+  if (added === undefined) return false
+  const putBack = await withGraphErrors(() => ensureCertificateOnApp(graph, applied.app.objectId, added), { clientId: settings.signIn.clientId })
+  if (putBack) {
+    core.warning(
+      `Another run replaced the app's certificates at the same time and dropped the new certificate ${added.thumbprint}; it was added again. Use a 'concurrency:' group so provisioning runs for one tenant do not overlap.`
+    )
+  }
+  return putBack
+}
+
 async function verifyIfChanged(
   settings: Settings,
   plan: Plan,
@@ -150,10 +189,12 @@ async function storeSecrets(
     return { where: describeTarget(target), written: [], unchanged: changes.unchanged }
   }
   return core.group(`Writing ${names.length} secret(s)`, async () => {
+    let result: SecretWriteResult
     try {
-      const result = await writeSecrets(target, changes.changed, { token: settings.secrets.githubToken ?? '', apiUrl: settings.secrets.apiUrl })
-      core.info(`Wrote ${[...result.created, ...result.updated].join(', ')} to the ${result.target}.`)
-      return { where: result.target, written: [...result.created, ...result.updated], unchanged: changes.unchanged }
+      // The secrets must name a certificate that is on the app: check just before writing
+      // them, and again after (a concurrent run's stale write may land meanwhile).
+      await keepNewCertificateOnApp(graph, settings, applied)
+      result = await writeSecrets(target, changes.changed, { token: settings.secrets.githubToken ?? '', apiUrl: settings.secrets.apiUrl })
     } catch (error) {
       if (applied.newCertificate !== undefined) {
         await rollBackNewCertificate(graph, applied)
@@ -161,6 +202,10 @@ async function storeSecrets(
       }
       throw error
     }
+    core.info(`Wrote ${[...result.created, ...result.updated].join(', ')} to the ${result.target}.`)
+    // Outside the rollback: the secrets now hold the new certificate, so it must stay.
+    await keepNewCertificateOnApp(graph, settings, applied)
+    return { where: result.target, written: [...result.created, ...result.updated], unchanged: changes.unchanged }
   })
 }
 

@@ -118,7 +118,13 @@ describe('sign-in failures say what to fix', () => {
 
   it('an unknown tenant', async () => {
     const error = await signInError(settingsWith({ 'tenant-id': 'fabrikam.onmicrosoft.com', 'client-secret': 'emu~x' }))
-    expect(error.message).toMatch(/Tenant 'fabrikam\.onmicrosoft\.com' was not found/)
+    expect(error.message).toContain(`sign-in configuration of tenant 'fabrikam.onmicrosoft.com' from ${emulator.urls.login}`)
+    expect(error.message).toMatch(/Check 'tenant-id' .*'cloud' and 'authority-host'/)
+  })
+
+  it('an authority host that cannot be reached', async () => {
+    const error = await signInError(settingsWith({ 'authority-host': 'https://127.0.0.1:9', 'client-secret': 'emu~x' }))
+    expect(error.message).toMatch(/from https:\/\/127\.0\.0\.1:9: .*cannot be reached/)
   })
 })
 

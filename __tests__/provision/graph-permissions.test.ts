@@ -113,3 +113,37 @@ describe('least privilege', () => {
     expect(run.main.stdout).toMatch(/Verified/)
   }, 120_000)
 })
+
+describe('after a missing permission is granted', () => {
+  it('the rerun finishes what the first run started, without a second app', async () => {
+    const { run: first } = await runWith(without('AppRoleAssignment.ReadWrite.All'))
+    expect(first.main.exitCode).toBe(1)
+    const tenant = emulator!.tenant
+    // The admin grants the permission; the next run's token carries it.
+    const role = tenant.graphServicePrincipal.appRoles.find(r => r.value === 'AppRoleAssignment.ReadWrite.All')!
+    tenant.grantAppRole(tenant.servicePrincipalById(tenant.provisioning.servicePrincipalId)!, tenant.graphServicePrincipal, role.id, 0)
+
+    const second = await provision(action, emulator!)
+    expect(second.main.exitCode === 0 ? 'exit 0' : explain(second)).toBe('exit 0')
+    expect([...tenant.applications.values()].filter(a => a.displayName === 'EXO Background Process')).toHaveLength(1)
+    const kinds = (JSON.parse(second.outputs.changes) as Array<{ kind: string }>).map(c => c.kind)
+    expect(kinds).toEqual(['grant-exchange-manage-as-app', 'add-certificate'])
+    const sp = tenant.servicePrincipalByAppId(second.outputs['app-id'], true)
+    expect(tenant.appRoleAssignments.filter(a => a.principalId === sp?.id).map(a => a.appRoleId)).toEqual([MANAGE_AS_APP_ROLE_ID])
+    expect(tenant.roleAssignments.filter(a => a.principalId === sp?.id)).toHaveLength(1)
+  }, 120_000)
+})
+
+describe('Application.ReadWrite.OwnedBy and an app the identity does not own', () => {
+  it('says to add it as an owner or grant Application.ReadWrite.All', async () => {
+    emulator = await startEmulator({
+      provisioning: { graphPermissions: ['Application.ReadWrite.OwnedBy', 'AppRoleAssignment.ReadWrite.All', 'RoleManagement.ReadWrite.Directory'] },
+      apps: [{ displayName: 'EXO Background Process' }]
+    })
+    const run = await provision(action, emulator, { organization: 'contoso.onmicrosoft.com' })
+    expect(run.main.exitCode).toBe(1)
+    const error = errorsOf(run).join('\n')
+    expect(error).toMatch(/refused PATCH \/applications\//)
+    expect(error).toMatch(/can only change apps it owns: add it as an owner of an existing app, grant Application\.ReadWrite\.All instead/)
+  }, 120_000)
+})

@@ -18,6 +18,7 @@ import {
   keyCredentialHasThumbprint,
   mergeKeyCredentials,
   newKeyCredential,
+  type CertificateForApp,
   type KeyCredentialWrite
 } from './key-credentials.js'
 import type { Change, Plan } from './plan.js'
@@ -189,8 +190,30 @@ function newCertificate(ctx: ApplyContext): HeldCertificate {
  * write again (bounded), so no one's certificate is lost.
  */
 export async function addKeyCredential(graph: Graph, appObjectId: string, added: KeyCredentialWrite, newObject = false): Promise<void> {
+  await ensureKeyCredential(graph, appObjectId, added, newObject)
+}
+
+/**
+ * Puts the certificate this run made back on the app if it is gone; true when it had to.
+ *
+ * Graph has no compare-and-swap for keyCredentials: a concurrent run that read the
+ * collection before our write and PATCHes after our confirming read silently drops our
+ * certificate, and neither run can see it at that moment. So the run checks again at the
+ * points where it matters — before it proves the certificate, and before and after it
+ * stores it in the secrets — and re-adds it when it went missing. A check that finds it
+ * there costs one read and no write.
+ */
+export async function ensureCertificateOnApp(graph: Graph, appObjectId: string, certificate: CertificateForApp): Promise<boolean> {
+  return ensureKeyCredential(graph, appObjectId, newKeyCredential(certificate), false)
+}
+
+async function ensureKeyCredential(graph: Graph, appObjectId: string, added: KeyCredentialWrite, newObject: boolean): Promise<boolean> {
   const current = await readKeyCredentials(graph, appObjectId, newObject)
-  await writeKeyCredentialsConfirmed(graph, appObjectId, keyCredentialsWithNew(current, added), [], newObject)
+  const wanted = keyCredentialsWithNew(current, added)
+  // keyCredentialsWithNew returns the collection as it is when the certificate is already there.
+  if (wanted.length === current.length) return false
+  await writeKeyCredentialsConfirmed(graph, appObjectId, wanted, [], newObject)
+  return true
 }
 
 /** Removes key credentials by keyId (prune and rollback), keeping everything else. */

@@ -150,6 +150,14 @@ export function explainSignInError(error: unknown, context: { settings: Settings
     case '900023':
       return new UserError(`Tenant '${settings.tenantId}' was not found (AADSTS${code}). Check 'tenant-id' and 'cloud'.`, { cause: error })
   }
+  // msal reads the tenant's OpenID configuration before any token request; an unknown
+  // tenant answers it with AADSTS90002, but msal reports only this code.
+  if (/endpoints_resolution_error/.test(message)) {
+    return new UserError(
+      `Could not read the sign-in configuration of tenant '${settings.tenantId}' from ${settings.cloud.authorityHost}: the tenant does not exist in the ${settings.cloud.name} cloud, or that host cannot be reached. Check 'tenant-id' (the tenant GUID or any of its verified domains), 'cloud' and 'authority-host'.`,
+      { cause: error }
+    )
+  }
   return new UserError(`Sign-in of ${who} failed: ${message}`, { cause: error })
 }
 
