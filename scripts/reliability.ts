@@ -7,7 +7,9 @@
  * recorded known failure (scripts/reliability/known-failures.ts).
  *
  * Options: --parallel=N (scenarios at once, default 4), --lag-seconds=S (default 60),
- * --fuzz-cases=N (per target, default 3000), --seed=N (default 7), --only=group,...
+ * --fuzz-cases=N (per target, default 2000), --seed=N (default 7), --all-subsets (every
+ * one of the 64 subsets of secrets an interrupted run may have written, twice: fresh
+ * and rotation; default: 10 representative ones), --only=crash,faults,concurrency,hygiene,bad-input,fuzz
  */
 import { ensureCa } from '../emulator/ca.js'
 import { ActionUnderTest } from './reliability/action-under-test.js'
@@ -17,7 +19,17 @@ import { fuzzReadPfx, fuzzReadSettings, pfxSeeds, type FuzzReport } from './reli
 import { knownFailure } from './reliability/known-failures.js'
 import { inPool } from './reliability/pool.js'
 import { passed, type ScenarioResult } from './reliability/result.js'
-import { concurrencyScenario, countWritesOfCleanRun, crashScenario, faultMatrix, faultScenario, fileHygieneScenario } from './reliability/scenarios.js'
+import {
+  concurrencyScenario,
+  countWritesOfCleanRun,
+  crashScenario,
+  faultMatrix,
+  faultScenario,
+  fileHygieneScenario,
+  interruptedSecretWritesScenario,
+  representativeSubsets,
+  secretSubsets
+} from './reliability/scenarios.js'
 
 /** A scenario that threw is a broken harness (or emulator), reported as a failure, not a crash of the suite. */
 function harnessFailure(error: unknown): ScenarioResult {
@@ -38,7 +50,7 @@ async function main(): Promise<void> {
   const started = Date.now()
   const parallel = option('parallel', 4)
   const lagMs = option('lag-seconds', 60) * 1000
-  const fuzzCases = option('fuzz-cases', 3000)
+  const fuzzCases = option('fuzz-cases', 2000)
   const seed = option('seed', 7)
   const action = new ActionUnderTest()
   const progress = (result: ScenarioResult): void => {
@@ -55,6 +67,9 @@ async function main(): Promise<void> {
         process.stderr.write(`a clean ${rotation ? 'rotation' : 'fresh'} run makes ${writes} writes: crashing after each\n`)
         for (let write = 1; write <= writes; write++) jobs.push(() => crashScenario(action, { rotation, write }))
       }
+      // Secret PUTs go out in parallel, so a crash among them leaves any subset written.
+      const subsets = process.argv.includes('--all-subsets') ? secretSubsets() : representativeSubsets()
+      for (const rotation of [false, true]) for (const written of subsets) jobs.push(() => interruptedSecretWritesScenario(action, rotation, written))
     }
     if (wanted('concurrency')) {
       jobs.push(() => concurrencyScenario(action, 2), () => concurrencyScenario(action, 5), () => concurrencyScenario(action, 2, true), () => concurrencyScenario(action, 5, true))

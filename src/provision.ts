@@ -19,7 +19,8 @@ import { provisioningCredential } from './entra/sign-in.js'
 import { verifyExchangeAccess, type VerifyResult } from './entra/verify.js'
 import { UserError } from './errors.js'
 import { describeTarget } from './github/secret-errors.js'
-import { writeSecrets, SecretWriteError, type SecretWriteResult } from './github/secrets.js'
+import { deleteSecrets, writeSecrets, SecretWriteError, type SecretWriteResult } from './github/secrets.js'
+import { secretNames } from './github/secret-names.js'
 import { givenValues, secretChanges, secretTarget } from './github/stored-secrets.js'
 import { setActionOutputs } from './report/outputs.js'
 import { writeSummary, type SummaryReport } from './report/summary.js'
@@ -217,28 +218,55 @@ async function rollBackNewCertificate(graph: Graph, applied: AppliedState): Prom
 }
 
 /**
- * Some secrets may have been written before the failure: put the certificate the run was
- * given back into them, so the secrets match each other and the app again.
+ * Some secrets may have been written before the failure. Those the run holds an earlier
+ * value for get the certificate it was given put back; those it created (nothing was there
+ * before) are deleted again. Either way no secret is left naming the certificate just taken
+ * off the app — except a certificate secret replaced without knowing its earlier value
+ * (no pfx-base64 was given), which is reported so the user reruns.
  */
 async function restoreSecrets(settings: Settings, failure: unknown): Promise<void> {
   const target = secretTarget(settings)
-  const held = settings.held
-  if (!(failure instanceof SecretWriteError) || target === undefined || held === undefined) return
+  if (!(failure instanceof SecretWriteError) || target === undefined) return
   const written = [...failure.created, ...failure.updated]
   if (written.length === 0) return
-  const previous = secretChanges(
-    settings.secrets.prefix,
-    { appId: settings.app.id ?? '', tenantId: settings.tenantId ?? '', organization: settings.organization ?? '', certificate: held },
-    {}
-  ).changed
-  const restore = Object.fromEntries(written.filter(name => previous[name] !== undefined && previous[name] !== '').map(name => [name, previous[name]]))
-  if (Object.keys(restore).length === 0) return
-  try {
-    await writeSecrets(target, restore, { token: settings.secrets.githubToken ?? '', apiUrl: settings.secrets.apiUrl })
-    core.warning(`Restored ${Object.keys(restore).join(', ')} to the previous certificate.`)
-  } catch (error) {
+  const held = settings.held
+  const previous =
+    held === undefined
+      ? {}
+      : secretChanges(
+          settings.secrets.prefix,
+          { appId: settings.app.id ?? '', tenantId: settings.tenantId ?? '', organization: settings.organization ?? '', certificate: held },
+          {}
+        ).changed
+  const known = (name: string): string | undefined => (previous[name] !== undefined && previous[name] !== '' ? previous[name] : undefined)
+  const restore = Object.fromEntries(written.flatMap(name => (known(name) === undefined ? [] : [[name, known(name) as string]])))
+  const created = failure.created.filter(name => known(name) === undefined)
+  const names = secretNames(settings.secrets.prefix)
+  const certificateSecrets = [names.certThumbprint, names.certPfxBase64, names.certPassword]
+  const replacedUnknown = failure.updated.filter(name => known(name) === undefined && certificateSecrets.includes(name))
+  const options = { token: settings.secrets.githubToken ?? '', apiUrl: settings.secrets.apiUrl }
+
+  if (Object.keys(restore).length > 0) {
+    try {
+      await writeSecrets(target, restore, options)
+      core.warning(`Restored ${Object.keys(restore).join(', ')} to the previous certificate.`)
+    } catch (error) {
+      core.error(
+        `Could not restore ${Object.keys(restore).join(', ')} to the previous certificate (${(error as Error).message}). Rerun this workflow: it will create and store a new certificate.`
+      )
+    }
+  }
+  if (created.length > 0) {
+    try {
+      await deleteSecrets(target, created, options)
+      core.warning(`Deleted ${created.join(', ')} again: this run had created them for the certificate it removed.`)
+    } catch (error) {
+      core.error(`Could not delete ${created.join(', ')} (${(error as Error).message}). Rerun this workflow: it will create and store a new certificate.`)
+    }
+  }
+  if (replacedUnknown.length > 0) {
     core.error(
-      `Could not restore ${Object.keys(restore).join(', ')} to the previous certificate (${(error as Error).message}). Rerun this workflow: it will create and store a new certificate.`
+      `${replacedUnknown.join(', ')} now hold the certificate that was removed, and this run was not given the earlier one (pfx-base64) to put back. Rerun this workflow to store a new certificate.`
     )
   }
 }

@@ -162,8 +162,8 @@ export function readSettings(source: InputSource, env: NodeJS.ProcessEnv, now: D
     )
   }
 
-  const held = readHeldCertificate(source, mode, now, warnings)
   const secrets = readSecrets(source, env)
+  const held = readHeldCertificate(source, mode, now, warnings, secrets.target)
   if (mode === 'connect' && secrets.target !== 'none') {
     warnings.push("secret-target is ignored in connect mode: connect mode stores nothing, it only uses the certificate it is given.")
   }
@@ -351,7 +351,8 @@ function readHeldCertificate(
   source: InputSource,
   mode: Mode,
   now: Date,
-  warnings: string[]
+  warnings: string[],
+  secretTarget: SecretTarget
 ): HeldCertificate | undefined {
   const pfxBase64 = source.get('pfx-base64').trim()
   const password = source.get('pfx-password')
@@ -363,6 +364,17 @@ function readHeldCertificate(
       )
     }
     if (password !== '') warnings.push("pfx-password is set but pfx-base64 is empty: is the EXO_CERT_PFX_BASE64 secret missing?")
+    return undefined
+  }
+  if (mode === 'provision' && secretTarget !== 'none' && !passwordOpens(pfxBase64, password)) {
+    // The PFX and its password are two secrets written one after the other: a run
+    // interrupted between the two writes (a cancelled job, a GitHub outage) leaves a pair
+    // that does not match. Only provision mode storing secrets can repair that, by making
+    // a new certificate and writing all six secrets again; refusing would leave the
+    // repository stuck until someone fixes the secrets by hand.
+    warnings.push(
+      "Input 'pfx-password' does not open the PFX in 'pfx-base64': the stored secrets disagree with each other, as an interrupted earlier run leaves them. A new certificate will be created and all six secrets written again; the certificates already on the app stay until they expire."
+    )
     return undefined
   }
   const held = openPfx(source, pfxBase64, password, 'pfx-base64', 'pfx-password')
@@ -384,6 +396,16 @@ function readHeldCertificate(
     warnings.push(`${what}; a new certificate will be created.`)
   }
   return held
+}
+
+/** False only when the PFX is readable but the password is wrong (other problems are errors of their own). */
+function passwordOpens(pfxBase64: string, password: string): boolean {
+  try {
+    readPfx(pfxBase64, password)
+    return true
+  } catch (error) {
+    return !(error instanceof PfxError && error.problem === 'wrong-password')
+  }
 }
 
 function openPfx(

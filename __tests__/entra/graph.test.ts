@@ -165,6 +165,24 @@ describe('$batch', () => {
     expect(emulator.log.list({ service: 'graph', path: /^\/v1\.0\/applications\(appId=/ })).toHaveLength(1)
   })
 
+  it('a step that waited on a throttled one (424) runs again with it', async () => {
+    const fault = emulator.faults.throttle({ service: 'graph', path: ORGANIZATION_PATH, first: 1, retryAfterSeconds: 1 })
+    const { graph } = graphFor()
+    const results = await graph.batch([organization, { ...exchange, dependsOn: ['org'] }])
+    expect(fault.hits).toBe(1)
+    expect(results.get('org')).not.toBeInstanceOf(GraphRequestError)
+    expect(results.get('exchange')).not.toBeInstanceOf(GraphRequestError)
+  })
+
+  it('a step that waited on a failed one (424) is not sent again', async () => {
+    const { graph } = graphFor()
+    const missing = { id: 'missing', method: 'GET' as const, path: "/applications(appId='0d6b1a35-9f5e-4c1e-8a11-4b0f1f2c3d4e')" }
+    const results = await graph.batch([missing, { ...exchange, dependsOn: ['missing'] }])
+    expect((results.get('missing') as GraphRequestError).status).toBe(404)
+    expect((results.get('exchange') as GraphRequestError).status).toBe(424)
+    expect(emulator.log.list({ service: 'graph', path: /^\/v1\.0\/\$batch/ })).toHaveLength(1)
+  })
+
   it('takes at most 20 requests', async () => {
     const { graph } = graphFor()
     const many = Array.from({ length: 21 }, (_, i) => ({ ...organization, id: `r${i}` }))

@@ -59,6 +59,7 @@ describe('dry-run on a fresh tenant', () => {
     expect(run.summary).toMatch(/plan \(dry run, 5 changes\)/)
     expect([...resourceRows(run.summary).values()].map(row => row.after)).toEqual(['created', 'created', 'created', 'created', 'created'])
     expect(run.summary).toMatch(/nothing was written/i)
+    expect(findLeaks(run, [emulator.oidc.requestToken])).toEqual([])
   }, 120_000)
 })
 

@@ -31,12 +31,14 @@ afterEach(async () => {
 })
 afterAll(() => action?.cleanup())
 
-describe('10 s of replication lag plus throttling', () => {
+describe('10 s of replication lag plus throttling, an outage and a dropped connection', () => {
   it('converges: everything created, verified, each fault actually hit', async () => {
     emulator = await startEmulator({ replicationLag: 10_000 })
     const throttledWithRetryAfter = emulator.faults.throttle({ service: 'graph', every: 3, retryAfterSeconds: 1 })
     const throttledWithout = emulator.faults.throttle({ service: 'graph', method: 'POST', path: /roleAssignments|appRoleAssignedTo/, first: 2, retryAfterSeconds: null })
     const batchStepThrottled = emulator.faults.throttle({ service: 'graph', method: 'GET', path: /servicePrincipals\(appId='00000002/, first: 1 })
+    const unavailable = emulator.faults.fail(503, { service: 'graph', method: 'PATCH', first: 1 })
+    const dropped = emulator.faults.reset({ service: 'graph', method: 'GET', path: /keyCredentials/, first: 1 })
 
     const run = await provision(action, emulator, {}, { skipPost: true })
     expect(run.main.exitCode === 0 ? 'exit 0' : explain(run)).toBe('exit 0')
@@ -54,6 +56,8 @@ describe('10 s of replication lag plus throttling', () => {
     expect(throttledWithRetryAfter.hits).toBeGreaterThan(0)
     expect(throttledWithout.hits).toBe(2)
     expect(batchStepThrottled.hits).toBe(1)
+    expect(unavailable.hits).toBe(1)
+    expect(dropped.hits).toBe(1)
     const lagAnswers = emulator.log.list({ service: 'graph' }).filter(e => !e.fault && (e.status === 404 || e.status === 400))
     expect(lagAnswers.map(e => `${e.method} ${e.path.split('?')[0]}`)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^PATCH \/v1\.0\/servicePrincipals\(appId=/)])

@@ -52,6 +52,7 @@ describe('client-secret', () => {
     expect(run.main.exitCode).toBe(1)
     expect(errorsOf(run).join('\n')).toMatch(/client-secret .* is wrong or expired \(AADSTS7000215\)/)
     expect(emulator.log.list({ service: 'graph' })).toEqual([])
+    expect(findLeaks(run, ['emu~not-the-secret-of-this-app'])).toEqual([])
   }, 120_000)
 })
 

@@ -110,3 +110,67 @@ describe.each([2, 5])('%i provision runs at the same time', count => {
     if (runs.some(run => run.main.exitCode !== 0)) throw new Error(runs.map(describeRun).join('\n'))
   })
 })
+
+/**
+ * The lost update Graph allows, made deterministic: another writer that read the
+ * collection before this run's write replaces it afterwards, dropping the new certificate.
+ * Simulated by taking the credential off the app at a chosen moment, as that stale PATCH
+ * would.
+ */
+describe("a concurrent writer's stale keyCredentials PATCH dropping this run's new certificate", () => {
+  let emulator: Emulator
+  beforeEach(async () => {
+    emulator = await startEmulator()
+  })
+  afterEach(async () => {
+    await emulator?.close()
+  })
+
+  /** Drops every key credential not in `keep` from the app, once, when `when` first matches a logged request. */
+  function dropNewCertificateWhen(when: (entry: { service: string; method: string; path: string }) => boolean, keep: () => string[]): () => boolean {
+    let dropped = false
+    const stop = emulator.log.onRecord(entry => {
+      if (dropped || !when(entry)) return
+      for (const app of emulator.tenant.dump().applications as Array<{ appId: string }>) {
+        const record = emulator.tenant.applicationByAppId(app.appId)
+        if (record === undefined || record.appId === emulator.provisioning.appId) continue
+        const before = record.keyCredentials.length
+        record.keyCredentials = record.keyCredentials.filter(credential => keep().includes(credential.keyId))
+        dropped ||= record.keyCredentials.length < before
+      }
+      if (dropped) stop()
+    })
+    return () => dropped
+  }
+
+  it('right after the run confirmed its write: it is put back before verification, and the run succeeds', async () => {
+    let patched = false
+    const dropped = dropNewCertificateWhen(entry => {
+      if (entry.service === 'graph' && entry.method === 'PATCH' && /^\/v1\.0\/applications\/[^(]/.test(entry.path)) patched = true
+      // The confirming read after the write.
+      return patched && entry.service === 'graph' && entry.method === 'GET' && /keyCredentials/.test(entry.path)
+    }, () => [])
+    const run = await provision(action, emulator, target.inputs)
+    expect(dropped()).toBe(true)
+    expectSucceeded(run)
+    expect(run.main.stdout).toContain(`dropped the new certificate ${run.outputs['certificate-thumbprint']}; it was added again`)
+    await expectConsistent(emulator, [run], [])
+  })
+
+  it('while the secrets are being written: it is put back after them, so the secrets never name a certificate missing from the app', async () => {
+    const first = await provision(action, emulator, target.inputs)
+    expectSucceeded(first)
+    const appId = first.outputs['app-id']
+    const oldKeyId = appKeyCredentials(emulator, appId)[0].keyId
+    emulator.setKeyCredentialEndDate(appId, first.outputs['certificate-thumbprint'], new Date(Date.now() + 10 * DAY_MS))
+    const inputs = { ...target.inputs, ...inputsFromSecrets(emulator, target.scope) }
+
+    const dropped = dropNewCertificateWhen(entry => entry.service === 'github' && entry.method === 'PUT', () => [oldKeyId])
+    const rotation = await provision(action, emulator, inputs)
+    expect(dropped()).toBe(true)
+    expectSucceeded(rotation)
+    expect(rotation.outputs.rotated).toBe('true')
+    expect(rotation.main.stdout).toContain(`dropped the new certificate ${rotation.outputs['certificate-thumbprint']}; it was added again`)
+    await expectConsistent(emulator, [rotation], [first.outputs['certificate-thumbprint']])
+  })
+})

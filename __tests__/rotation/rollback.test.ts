@@ -194,4 +194,20 @@ describe('a token GitHub refuses on the first run (nothing held yet)', () => {
     expect(appKeyCredentials(emulator, appId).map(credential => credential.thumbprint)).toEqual([rerun.outputs['certificate-thumbprint']])
     expect(openStoredPfx(storedSecrets(emulator, target.scope)).thumbprint).toBe(rerun.outputs['certificate-thumbprint'])
   })
+
+  it('some PUTs going through on the first run: the secrets it created are deleted again, so none names the removed certificate', async () => {
+    emulator.github.failSecretWrites(422, 2)
+    const failed = await provision(action, emulator, target.inputs)
+    expect(failed.main.exitCode).toBe(1)
+    expect(emulator.github.secretWrites).toHaveLength(4)
+    expect(failed.main.stdout).toMatch(/Deleted (EXO_\w+, ){3}EXO_\w+ again: this run had created them for the certificate it removed/)
+    expect(emulator.github.secretNames(target.scope)).toEqual([])
+    const apps = provisionedApps(emulator)
+    expect(apps).toHaveLength(1)
+    expect(appKeyCredentials(emulator, apps[0].appId)).toEqual([])
+
+    const rerun = await provision(action, emulator, target.inputs)
+    expectSucceeded(rerun)
+    expect(openStoredPfx(storedSecrets(emulator, target.scope)).thumbprint).toBe(rerun.outputs['certificate-thumbprint'])
+  })
 })

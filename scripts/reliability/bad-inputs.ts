@@ -101,8 +101,8 @@ export function badInputCases(certs: Certificates): BadInputCase[] {
     p('pfx-base64: PEM instead of a PFX', 'pfx-base64', { 'pfx-base64': valid.certificatePem, 'pfx-password': 'x' }),
     // 120 KB: near Linux's limit for one environment variable (MAX_ARG_STRLEN, 128 KB), how the runner passes inputs.
     p('pfx-base64: 120 KB', 'pfx-base64', { 'pfx-base64': 'A'.repeat(120_000), 'pfx-password': 'x' }),
-    p('pfx-password: wrong', 'pfx-password', { ...pfx, 'pfx-password': 'not-the-password' }),
-    p('pfx-password: empty', 'pfx-password', { ...pfx, 'pfx-password': '' }),
+    p('pfx-password: wrong (no secrets stored)', 'pfx-password', { ...pfx, 'pfx-password': 'not-the-password', 'secret-target': 'none' }),
+    p('pfx-password: empty (no secrets stored)', 'pfx-password', { ...pfx, 'pfx-password': '', 'secret-target': 'none' }),
     p('secret-target: unknown', 'secret-target', { 'secret-target': 'repo' }),
     p('secret-target: environment without secret-environment', 'secret-environment', { 'secret-target': 'environment', 'secret-environment': '' }),
     p('secret-target: repository without github-token', 'github-token', { 'secret-target': 'repository', 'github-token': '' }),
@@ -128,6 +128,7 @@ export function badInputCases(certs: Certificates): BadInputCase[] {
     ok("app-name: a quote and a cmdlet (O'Brien; Remove-Mailbox)", 'app-name', { 'app-name': `O'Brien${INJECTION}` }, 'a legal display name; it must reach Graph intact and never be evaluated'),
     ok('app-name: unicode and emoji', 'app-name', { 'app-name': 'Exchange 自動化 🚀' }, 'Entra display names are Unicode'),
     ok('app-name: ${{ }} and $() look-alikes', 'app-name', { 'app-name': '${{ secrets.X }} $(whoami) `n' }, 'plain text to Graph'),
+    ok('provision storing secrets: pfx-password does not open pfx-base64', 'pfx-password', { ...pfx, 'pfx-password': 'not-the-password' }, 'the pair an interrupted run leaves behind: provision mode repairs it with a new certificate and all six secrets (with a warning)'),
     ok('provision: an expired held certificate', 'pfx-base64', { 'pfx-base64': expired.pfxBase64, 'pfx-password': expired.pfxPassword }, 'provision mode replaces an expired certificate (with a warning)'),
     ok('provision: a held certificate not yet valid', 'pfx-base64', { 'pfx-base64': notYetValid.pfxBase64, 'pfx-password': notYetValid.pfxPassword }, 'provision mode does not sign in with it; it adds a new one')
   ]

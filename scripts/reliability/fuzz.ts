@@ -243,7 +243,11 @@ export function fuzzReadSettings(seed: number, cases: number, seeds: PfxSeeds = 
     const secretNames = ['client-secret', 'client-certificate-password', 'pfx-password', 'github-token']
     // A value also given to a non-secret input may rightly be shown as that input's value.
     const plain = Object.entries(values).filter(([name]) => !secretNames.includes(name)).map(([, value]) => value)
-    const secrets = secretNames.map(n => values[n] ?? '').filter(v => v.trim().length >= 6 && !plain.some(p => p.includes(v)))
+    // Fixed vocabulary (a GUID template, 'https://') also appears in messages' examples: only unique values count.
+    const vocabulary = [...NASTY, ...Object.values(PLAUSIBLE).flat()]
+    const secrets = secretNames
+      .map(n => values[n] ?? '')
+      .filter(v => v.trim().length >= 6 && !plain.some(p => p.includes(v)) && !vocabulary.some(word => word.includes(v) || v.startsWith(word)))
     const started = Date.now()
     try {
       readSettings(source, { RUNNER_TEMP: '/tmp/runner', GITHUB_REPOSITORY: 'octo/demo', GITHUB_WORKSPACE: '/tmp/ws' }, now)

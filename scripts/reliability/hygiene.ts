@@ -60,7 +60,8 @@ export function hygieneProblems(run: ActionRun, book: SecretBook): string[] {
     .split(/\r?\n/)
     .filter(line => !line.startsWith('::add-mask::'))
     .join('\n')
-  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(readable)) problems.push('a PEM private key block appears in the log or summary')
+  // A block with key material after it (an error message may name the header as advice).
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----\s*[A-Za-z0-9+/]{16}/.test(readable)) problems.push('a PEM private key block appears in the log or summary')
   for (const [name, value] of Object.entries(run.outputs)) {
     for (const secret of secrets) {
       if (value.includes(secret) && !run.main.masks.includes(secret) && !run.main.masks.includes(value)) {

@@ -92,7 +92,7 @@ export class Lab {
    * Reruns (as the next scheduled run would) until the end state is correct, at most
    * `maxReruns` times. Returns the problems left (none: converged) and the reruns used.
    */
-  async rerunUntilConverged(maxReruns = 2): Promise<{ problems: string[]; reruns: number; failures: string[] }> {
+  async rerunUntilConverged(maxReruns = 1): Promise<{ problems: string[]; reruns: number; failures: string[] }> {
     const failures: string[] = []
     let problems = this.problems()
     let reruns = 0

@@ -5,7 +5,8 @@
 import type { EmulatorOptions } from '../../emulator/index.js'
 import { generateCertificate, toPfx, newPfxPassword } from '../../src/certificate/index.js'
 import type { ActionUnderTest, SuiteRun } from './action-under-test.js'
-import { storedCertificate } from './end-state.js'
+import { GITHUB_SEED } from '../../emulator/github.js'
+import { storedCertificate, storedSecrets } from './end-state.js'
 import { failureMessage, Lab } from './lab.js'
 import type { ScenarioResult } from './result.js'
 
@@ -46,7 +47,7 @@ export async function crashScenario(action: ActionUnderTest, options: CrashOptio
   try {
     const crashed = await lab.provision({ killAfterWrite: options.write })
     const killedAt = crashed.killedAfter === undefined ? 'not killed (fewer writes)' : `${crashed.killedAfter.method} ${shortPath(crashed.killedAfter.path)}`
-    const recovery = await lab.rerunUntilConverged()
+    const recovery = await lab.rerunUntilConverged(1)
     const extraWrites = recovery.problems.length === 0 ? await lab.extraWritesAfterRecovery() : 0
     return {
       group: 'crash',
@@ -221,3 +222,70 @@ function shortPath(path: string): string {
 
 // Used by the bad-input cases to build held certificates.
 export { generateCertificate, toPfx, newPfxPassword }
+
+/** The six secrets' suffixes, in the order the suite reports them. */
+export const SECRET_SUFFIXES = ['APP_ID', 'TENANT_ID', 'ORGANIZATION', 'CERT_THUMBPRINT', 'CERT_PFX_BASE64', 'CERT_PASSWORD'] as const
+export type SecretSuffix = (typeof SECRET_SUFFIXES)[number]
+
+/** Every subset of the six secrets (64), smallest first. */
+export function secretSubsets(): SecretSuffix[][] {
+  const subsets: SecretSuffix[][] = []
+  for (let mask = 0; mask < 1 << SECRET_SUFFIXES.length; mask++) subsets.push(SECRET_SUFFIXES.filter((_, i) => mask & (1 << i)))
+  return subsets.sort((a, b) => a.length - b.length)
+}
+
+/**
+ * The subsets that tell the cases apart: none, all, all but one (6), the PFX + password
+ * pair alone, and the first two in name order.
+ */
+export function representativeSubsets(): SecretSuffix[][] {
+  return [
+    [],
+    [...SECRET_SUFFIXES],
+    ...SECRET_SUFFIXES.map(missing => SECRET_SUFFIXES.filter(name => name !== missing)),
+    ['CERT_PFX_BASE64', 'CERT_PASSWORD'],
+    ['APP_ID', 'CERT_PASSWORD']
+  ]
+}
+
+/**
+ * A run that died while writing its six secrets (in parallel, so any subset may have
+ * landed): the app already carries the new certificate, `written` hold the new values,
+ * the others are missing (fresh tenant) or still the previous certificate's (rotation).
+ * Built directly, so every subset is covered deterministically; the SIGKILL scenarios
+ * show the same states arise from real crashes.
+ */
+export async function interruptedSecretWritesScenario(action: ActionUnderTest, rotation: boolean, written: SecretSuffix[]): Promise<ScenarioResult> {
+  const { lab } = rotation ? await rotationLab(action) : { lab: await Lab.start(action) }
+  try {
+    const scope = { kind: 'repository' as const, owner: GITHUB_SEED.owner, repo: GITHUB_SEED.repo }
+    const before = storedSecrets(lab.emulator)
+    // The interrupted run: it configured the app and made its certificate, and stored nothing yet.
+    const interrupted = await lab.provision({ inputs: { 'secret-target': 'none' } })
+    if (interrupted.main.exitCode !== 0) throw new Error(`set-up run failed: ${failureMessage(interrupted)}`)
+    const o = interrupted.outputs
+    const next: Record<SecretSuffix, string> = {
+      APP_ID: o['app-id'], TENANT_ID: o['tenant-id'], ORGANIZATION: o.organization,
+      CERT_THUMBPRINT: o['certificate-thumbprint'], CERT_PFX_BASE64: o['pfx-base64'], CERT_PASSWORD: o['pfx-password']
+    }
+    for (const suffix of written) lab.emulator.github.seedSecret(scope, `EXO_${suffix}`, next[suffix])
+    lab.faultsInjected++
+    const mixed = rotation && written.length > 0 && written.length < 6
+    const recovery = await lab.rerunUntilConverged(1)
+    const extraWrites = recovery.problems.length === 0 ? await lab.extraWritesAfterRecovery() : 0
+    const label = written.length === 0 ? 'none' : written.join(', ')
+    return {
+      group: 'crash',
+      name: `${rotation ? 'rotation' : 'fresh tenant'}: run died after writing secrets {${label}}`,
+      runs: lab.runs,
+      faultsInjected: lab.faultsInjected,
+      converged: recovery.problems.length === 0,
+      extraWrites,
+      leaks: lab.leaks,
+      problems: [...recovery.problems, ...recovery.failures.map(f => `rerun failed: ${f}`)],
+      notes: mixed ? [`the other secrets still hold the previous certificate ${before.CERT_THUMBPRINT}`] : undefined
+    }
+  } finally {
+    await lab.close()
+  }
+}

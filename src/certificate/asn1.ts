@@ -79,7 +79,12 @@ export function oidOf(node: Asn1 | undefined): string {
   if (node === undefined || node.tagClass !== UNIVERSAL || node.type !== T.OID || typeof node.value !== 'string') {
     throw new MalformedError('expected an OBJECT IDENTIFIER')
   }
-  return asn1.derToOid(node.value)
+  try {
+    return asn1.derToOid(node.value)
+  } catch {
+    // forge throws a bare Error for arcs above 2^53; no algorithm this reader knows has one.
+    throw new MalformedError('OBJECT IDENTIFIER out of range')
+  }
 }
 
 export function integerOf(node: Asn1 | undefined): number {

@@ -86,7 +86,34 @@ interface Context {
   macVerified: boolean
 }
 
+/**
+ * A PFX cut short (a secret pasted in part) still parses leniently, and would then fail
+ * its integrity check as if the password were wrong. The outer SEQUENCE says how long the
+ * file is: check that first, so the user is told the file is incomplete.
+ */
+function checkCompleteness(der: Buffer): void {
+  if (der.length < 2 || der[0] !== 0x30) return
+  const first = der[1]
+  if (first === 0x80) return // BER indefinite length: no declared size to compare.
+  let length = first
+  let header = 2
+  if (first > 0x80) {
+    const octets = first & 0x7f
+    if (octets > 4 || der.length < 2 + octets) return
+    length = 0
+    for (let i = 0; i < octets; i++) length = length * 256 + der[2 + i]
+    header = 2 + octets
+  }
+  if (header + length > der.length) {
+    throw new PfxError(
+      'not-pkcs12',
+      `The PFX is incomplete (cut off): it declares ${header + length} bytes, but only ${der.length} were given. Copy the whole base64 value again.`
+    )
+  }
+}
+
 function openPfx(der: Buffer, password: string): PfxContents {
+  checkCompleteness(der)
   try {
     const [versionNode, authSafe, macData] = children(fromDer(der), 'PFX')
     if (integerOf(versionNode) !== 3) throw new MalformedError('PFX version is not 3')

@@ -179,8 +179,8 @@ export class Graph {
           { status: sub.status, code: error.code, message: error.graphMessage, retryAfter: sub.headers?.['Retry-After'] ?? sub.headers?.['retry-after'] },
           call.newObject ?? false
         )
-        // 424: a request it depended on failed; it runs again with that one.
-        if (failure.kind !== 'fatal' || (sub.status === 424 && again.length >= 0)) {
+        // 424: a request it depended on failed; it goes again with that one (filtered below).
+        if (failure.kind !== 'fatal' || sub.status === 424) {
           again.push(call)
           if (failure.kind !== 'replication-lag' && sub.status !== 424) lagOnly = false
           if ((failure.kind === 'throttled' || failure.kind === 'unavailable') && failure.retryAfterMs !== undefined) {

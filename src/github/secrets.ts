@@ -135,6 +135,47 @@ export async function writeSecrets(
   return result
 }
 
+/**
+ * Deletes secrets from `target` (names that are already gone count as deleted). Used to
+ * take back secrets a failed run created for a certificate it then removed, so no secret
+ * names a certificate that is not on the app. Returns the names deleted, upper-case.
+ */
+export async function deleteSecrets(target: SecretTarget, names: string[], options: WriteSecretsOptions): Promise<string[]> {
+  if (names.length === 0) return []
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry }
+  const octokit = getOctokit(options.token, { baseUrl: options.apiUrl.replace(/\/+$/, '') })
+  const deleted = await Promise.all(
+    names.map(async (raw) => {
+      const name = raw.toUpperCase()
+      try {
+        await withGitHubRetries(() => remove(octokit, target, name), policy)
+      } catch (error) {
+        if (!(isHttpFailure(error) && error.status === 404)) {
+          throw secretFailure(error, { target, apiUrl: options.apiUrl, action: `delete secret ${name} from` })
+        }
+      }
+      return name
+    })
+  )
+  return deleted
+}
+
+function remove(octokit: GitHubClient, target: SecretTarget, secret_name: string): Promise<unknown> {
+  switch (target.kind) {
+    case 'repository':
+      return octokit.rest.actions.deleteRepoSecret({ owner: target.owner, repo: target.repo, secret_name })
+    case 'environment':
+      return octokit.rest.actions.deleteEnvironmentSecret({
+        owner: target.owner,
+        repo: target.repo,
+        environment_name: target.environment,
+        secret_name
+      })
+    case 'organization':
+      return octokit.rest.actions.deleteOrgSecret({ org: target.org, secret_name })
+  }
+}
+
 /** Checks names and sizes before anything is sent; returns the names in a stable order. */
 function checkSecrets(secrets: Record<string, string>, where: string): string[] {
   const names = Object.keys(secrets).sort()

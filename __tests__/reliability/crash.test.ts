@@ -1,0 +1,111 @@
+/**
+ * Crash at every step: the action is SIGKILLed right after a write, then rerun, and the
+ * rerun must reach the correct end state (one app, consent and role, no foreign
+ * certificate lost, secrets that agree with the app, the previous certificate kept).
+ * Graph writes happen one after another, so a kill after each is deterministic; the six
+ * secret PUTs go out in parallel, so a kill among them leaves any subset written: those
+ * states are built directly, one test per subset that tells the cases apart.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { ActionUnderTest } from '../../scripts/reliability/action-under-test.js'
+import { inPool } from '../../scripts/reliability/pool.js'
+import type { ScenarioResult } from '../../scripts/reliability/result.js'
+import { countWritesOfCleanRun, crashScenario, interruptedSecretWritesScenario, type SecretSuffix } from '../../scripts/reliability/scenarios.js'
+
+/** A fresh run's Graph writes: create the app, its service principal, consent, role, certificate. */
+const FRESH_GRAPH_WRITES = 5
+const SECRETS = 6
+
+const ALL: SecretSuffix[] = ['APP_ID', 'TENANT_ID', 'ORGANIZATION', 'CERT_THUMBPRINT', 'CERT_PFX_BASE64', 'CERT_PASSWORD']
+const allBut = (missing: SecretSuffix): SecretSuffix[] => ALL.filter(name => name !== missing)
+
+type Job = { key: string; run: (action: ActionUnderTest) => Promise<ScenarioResult> }
+const jobs: Job[] = [
+  ...Array.from({ length: FRESH_GRAPH_WRITES }, (_, i): Job => ({ key: `fresh-kill-${i + 1}`, run: a => crashScenario(a, { rotation: false, write: i + 1 }) })),
+  { key: 'rotation-kill-1', run: a => crashScenario(a, { rotation: true, write: 1 }) },
+  { key: 'fresh-none', run: a => interruptedSecretWritesScenario(a, false, []) },
+  { key: 'fresh-all-but-pfx', run: a => interruptedSecretWritesScenario(a, false, allBut('CERT_PFX_BASE64')) },
+  { key: 'fresh-app-id-and-password', run: a => interruptedSecretWritesScenario(a, false, ['APP_ID', 'CERT_PASSWORD']) },
+  { key: 'fresh-pfx-pair-only', run: a => interruptedSecretWritesScenario(a, false, ['CERT_PFX_BASE64', 'CERT_PASSWORD']) },
+  { key: 'rotation-all-but-pfx', run: a => interruptedSecretWritesScenario(a, true, allBut('CERT_PFX_BASE64')) },
+  { key: 'rotation-app-id-and-password', run: a => interruptedSecretWritesScenario(a, true, ['APP_ID', 'CERT_PASSWORD']) },
+  { key: 'rotation-all-but-thumbprint', run: a => interruptedSecretWritesScenario(a, true, allBut('CERT_THUMBPRINT')) }
+]
+
+let action: ActionUnderTest
+let cleanRunWrites: number
+const results = new Map<string, ScenarioResult>()
+
+beforeAll(async () => {
+  action = new ActionUnderTest()
+  cleanRunWrites = await countWritesOfCleanRun(action, false)
+  await inPool(jobs, 3, async job => results.set(job.key, await job.run(action)))
+}, 600_000)
+
+afterAll(() => action?.cleanup())
+
+/** Converged, no churn, nothing leaked: the whole contract in one readable assertion. */
+function expectRecovered(key: string): ScenarioResult {
+  const result = results.get(key)
+  expect(result).toBeDefined()
+  expect({ name: result!.name, problems: result!.problems, leaks: result!.leaks, extraWrites: result!.extraWrites }).toEqual({
+    name: result!.name, problems: [], leaks: [], extraWrites: 0
+  })
+  expect(result!.converged).toBe(true)
+  return result!
+}
+
+describe('a fresh tenant, killed right after each Graph write, is repaired by the next run', () => {
+  it('a clean fresh run makes the Graph writes below plus the six secret writes (update the crash points if this changes)', () => {
+    expect(cleanRunWrites).toBe(FRESH_GRAPH_WRITES + SECRETS)
+  })
+
+  it.each(Array.from({ length: FRESH_GRAPH_WRITES }, (_, i) => i + 1))('killed after write %i', write => {
+    const result = expectRecovered(`fresh-kill-${write}`)
+    expect(result.name).toMatch(/SIGKILL after write \d+ \((PATCH|POST) /)
+    expect(result.faultsInjected).toBe(1)
+  })
+})
+
+describe('a rotation killed right after its certificate write keeps the old certificate and a foreign one', () => {
+  it('converges with the previous certificate still on the app', () => {
+    const result = expectRecovered('rotation-kill-1')
+    expect(result.name).toContain('PATCH /applications/{id}')
+  })
+})
+
+describe('a run that died among its parallel secret writes', () => {
+  it('fresh tenant, no secret written: the rerun makes a certificate and writes all six', () => {
+    expectRecovered('fresh-none')
+  })
+
+  it('fresh tenant, all but the PFX written (the password without its PFX): the rerun starts over', () => {
+    expectRecovered('fresh-all-but-pfx')
+  })
+
+  it('fresh tenant, only the app id and the password written', () => {
+    expectRecovered('fresh-app-id-and-password')
+  })
+
+  it('rotation, all but the PFX written (new password, old PFX): the rerun repairs the mismatched pair', () => {
+    expectRecovered('rotation-all-but-pfx')
+  })
+
+  it('rotation, only the app id and the new password written (the pair a GitHub outage leaves)', () => {
+    expectRecovered('rotation-app-id-and-password')
+  })
+
+  // KNOWN FAILURE (reported to the lead, not fixed here: src/github/stored-secrets.ts is
+  // someone else's): secretChanges() treats EXO_TENANT_ID as stored because the tenant-id
+  // input has its value, and EXO_CERT_THUMBPRINT because the PFX input's thumbprint
+  // matches; with the PFX and password stored, the rerun keeps the certificate and never
+  // writes the two missing secrets. `it.failing` turns red once that is fixed: then make
+  // these plain `it`s.
+  it.failing('fresh tenant, only the PFX and its password written: the rerun writes the four missing secrets', () => {
+    expectRecovered('fresh-pfx-pair-only')
+  })
+
+  it.failing('rotation, all but the thumbprint written: the rerun replaces the stale EXO_CERT_THUMBPRINT', () => {
+    expectRecovered('rotation-all-but-thumbprint')
+  })
+})
