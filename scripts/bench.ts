@@ -33,6 +33,7 @@ import { generateCertificate } from '../src/certificate/index.js'
 import { startEmulator, type Emulator, type LoggedRequest } from '../emulator/index.js'
 import { emulatorEnv, inputsFromStoredSecrets, provisionInputs, repositorySecretInputs } from './lib/emulated-run.js'
 import { projectRoot, runAction } from './lib/local-runner.js'
+import { endOf, isBatchEnvelope, roundTripGroups, signInRoundTrips, startOf } from './lib/round-trips.js'
 
 const argv = process.argv.slice(2)
 const QUICK = argv.includes('--quick')
@@ -155,57 +156,22 @@ function connectionsTo(emulator: Emulator): Record<string, number> {
   return counts
 }
 
-const isEnvelope = (e: LoggedRequest): boolean => e.service === 'graph' && !e.batch && /^\/v1\.0\/\$batch/.test(e.path)
-const startOf = (e: LoggedRequest): number => Date.parse(e.timestamp)
-const endOf = (e: LoggedRequest): number => startOf(e) + e.ms
-
-/**
- * Sequential round trips: the HTTP requests (a $batch envelope once, never its steps) in
- * order of arrival, a request that arrives before the current group's last answer joins
- * the group (it ran in parallel), any other starts a new one.
- */
-export function roundTripGroups(entries: LoggedRequest[]): LoggedRequest[][] {
-  const requests = entries.filter(e => !e.batch).sort((a, b) => startOf(a) - startOf(b) || a.seq - b.seq)
-  const groups: LoggedRequest[][] = []
-  let end = -Infinity
-  for (const request of requests) {
-    if (groups.length > 0 && startOf(request) < end) {
-      groups[groups.length - 1].push(request)
-      end = Math.max(end, endOf(request))
-    } else {
-      groups.push([request])
-      end = endOf(request)
-    }
-  }
-  return groups
-}
-
-/** Leading groups that only sign in (OIDC token, discovery, token): the "token" part. */
-function signInGroups(groups: LoggedRequest[][]): number {
-  let count = 0
-  for (const group of groups) {
-    if (!group.every(e => e.service === 'login' || e.service === 'oidc')) break
-    count++
-  }
-  return count
-}
-
 function figuresFrom(entries: LoggedRequest[], connections: number, wallMs: number, cpuMs: number, stdout: string, exitCode: number | null): Figures {
-  const graph = entries.filter(e => e.service === 'graph' && !isEnvelope(e))
+  const graph = entries.filter(e => e.service === 'graph' && !isBatchEnvelope(e))
   const login = entries.filter(e => e.service === 'login')
   const groups = roundTripGroups(entries)
   const requests = entries.filter(e => !e.batch)
   return {
     graphReads: graph.filter(e => e.kind === 'read').length,
     graphWrites: graph.filter(e => e.kind === 'write').length,
-    batchEnvelopes: entries.filter(isEnvelope).length,
+    batchEnvelopes: entries.filter(isBatchEnvelope).length,
     batchSteps: entries.filter(e => e.batch).length,
     loginRequests: login.length,
     tokenRequests: login.filter(e => e.method === 'POST' && /\/token$/.test(e.path.split('?')[0])).length,
     oidcRequests: entries.filter(e => e.service === 'oidc').length,
     githubRequests: entries.filter(e => e.service === 'github').length,
     roundTrips: groups.length,
-    roundTripsAfterToken: groups.length - signInGroups(groups),
+    roundTripsAfterToken: groups.length - signInRoundTrips(groups),
     connections,
     wallMs,
     cpuMs,

@@ -43,7 +43,7 @@ describe('an app made by hand in the portal (no uniqueName, a certificate of its
     emulator = await startEmulator({
       apps: [{ displayName: APP_NAME, certificates: [portalCertificate.certPem], requiredResourceAccess: [portalAccess] }]
     })
-    const portalApp = emulator.tenant.applicationByAppId([...emulator.tenant.applications.values()].find(a => a.displayName === APP_NAME)!.appId)!
+    const portalApp = [...emulator.tenant.applications.values()].find(a => a.displayName === APP_NAME)!
     const portalKey = portalApp.keyCredentials[0]
 
     const run = await provision(action, emulator, {}, { skipPost: true })

@@ -102,6 +102,17 @@ describe('GitHub OIDC', () => {
     expect(emulator.log.list({ service: 'graph' })).toEqual([])
   }, 120_000)
 
+  it('that GitHub fails to issue: says so, with the audience and the permission to check', async () => {
+    emulator = await startEmulator()
+    emulator.faults.fail(500, { service: 'oidc' })
+    const run = await provision(action, emulator, {}, { env: emulatorEnv(emulator) })
+    expect(run.main.exitCode).toBe(1)
+    const error = errorsOf(run).join('\n')
+    expect(error).toMatch(/GitHub did not issue an OIDC token for audience 'api:\/\/AzureADTokenExchange'/)
+    expect(error).toMatch(/id-token: write/)
+    expect(emulator.log.list({ service: 'graph' })).toEqual([])
+  }, 120_000)
+
   it('whose subject matches no federated credential: prints the subject and the credential to add', async () => {
     const subject = 'repo:octo/demo:environment:production'
     emulator = await startEmulator({ oidc: { subject }, provisioning: { federatedSubject: 'repo:octo/demo:ref:refs/heads/main' } })

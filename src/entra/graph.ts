@@ -67,8 +67,11 @@ export interface GraphOptions {
 
 /** Counts of what a run did, for the log and the benchmarks. */
 export interface GraphStats {
+  /** Read requests (each `$batch` step counts), each counted once however often it was sent. */
   reads: number
+  /** Write requests, each counted once however often it was sent. */
   writes: number
+  /** Extra sends: throttled, unavailable or replication-lagged requests and `$batch` steps sent again. */
   retries: number
 }
 
@@ -123,6 +126,8 @@ export class Graph {
   /** Sends one request; retries as retry.ts says; throws GraphRequestError on an error answer. */
   async call<T = unknown>(call: GraphCall): Promise<GraphResult<T>> {
     const clock = new RetryClock(this.options.replicationBudget ?? REPLICATION_BUDGET)
+    // A $batch envelope is neither a read nor a write: batch() counts its steps.
+    if (call.path !== '/$batch') this.count(call.method, 1)
     for (;;) {
       const response = await this.send(call)
       if (response.ok) return { status: response.status, body: (await readBody(response)) as T, headers: response.headers }
@@ -145,6 +150,7 @@ export class Graph {
     if (calls.length > 20) throw new Error('A Graph $batch takes at most 20 requests')
     const results = new Map<string, GraphResult | GraphRequestError>()
     let pending = calls
+    for (const call of calls) this.count(call.method, 1)
     const clock = new RetryClock(this.options.transientBudget ?? TRANSIENT_BUDGET)
     const lagClock = new RetryClock(this.options.replicationBudget ?? REPLICATION_BUDGET)
     while (pending.length > 0) {
@@ -162,8 +168,6 @@ export class Graph {
           }))
         }
       })
-      this.stats.reads += pending.filter(c => c.method === 'GET').length
-      this.stats.writes += pending.filter(c => c.method !== 'GET').length
       const again: typeof pending = []
       let retryAfterMs: number | undefined
       let lagOnly = true
@@ -205,12 +209,12 @@ export class Graph {
     return results
   }
 
+  private count(method: GraphMethod, requests: number): void {
+    if (method === 'GET') this.stats.reads += requests
+    else this.stats.writes += requests
+  }
+
   private async send(call: GraphCall): Promise<Response> {
-    // A $batch envelope is neither: its sub-requests are counted by batch().
-    if (call.path !== '/$batch') {
-      if (call.method === 'GET') this.stats.reads++
-      else this.stats.writes++
-    }
     let request = this.client.api(call.path).responseType(ResponseType.RAW)
     if (call.headers !== undefined) request = request.headers(call.headers)
     try {
