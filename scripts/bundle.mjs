@@ -22,6 +22,10 @@ const building = `${finalOut}.building-${process.pid}`
 rmSync(building, { recursive: true, force: true })
 mkdirSync(building, { recursive: true })
 const out = building
+process.on('exit', code => {
+  // A failed build (a type error, say) must not leave its scratch folder behind.
+  if (code !== 0) rmSync(building, { recursive: true, force: true })
+})
 for (const { source, target } of entries) {
   const work = mkdtempSync(join(tmpdir(), 'exo-cba-ncc-'))
   execFileSync(process.execPath, [ncc, 'build', join(root, source), '-o', work, '--license', 'licenses.txt', '--quiet'], {
