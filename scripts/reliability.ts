@@ -14,7 +14,7 @@
 import { ensureCa } from '../emulator/ca.js'
 import { ActionUnderTest } from './reliability/action-under-test.js'
 import { badInputCases, badInputScenario, makeCertificates } from './reliability/bad-inputs.js'
-import { figuresTable, findings, fuzzTable } from './reliability/figures.js'
+import { figuresTable, findings, fuzzTable, notes } from './reliability/figures.js'
 import { fuzzReadPfx, fuzzReadSettings, pfxSeeds, type FuzzReport } from './reliability/fuzz.js'
 import { knownFailure } from './reliability/known-failures.js'
 import { inPool } from './reliability/pool.js'
@@ -27,6 +27,8 @@ import {
   faultScenario,
   fileHygieneScenario,
   interruptedSecretWritesScenario,
+  leastPrivilegeScenario,
+  connectOfflineScenario,
   representativeSubsets,
   secretSubsets
 } from './reliability/scenarios.js'
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
     if (wanted('concurrency')) {
       jobs.push(() => concurrencyScenario(action, 2), () => concurrencyScenario(action, 5), () => concurrencyScenario(action, 2, true), () => concurrencyScenario(action, 5, true))
     }
-    if (wanted('hygiene')) jobs.push(() => fileHygieneScenario(action))
+    if (wanted('hygiene')) jobs.push(() => fileHygieneScenario(action), () => leastPrivilegeScenario(action), () => connectOfflineScenario(action))
     if (wanted('bad-input')) {
       const certs = makeCertificates()
       for (const testCase of badInputCases(certs)) jobs.push(() => badInputScenario(action, testCase, certs))
@@ -92,7 +94,20 @@ async function main(): Promise<void> {
 
     console.log(`\nexo-cba-action reliability and security matrix (emulator; ${Math.round((Date.now() - started) / 1000)} s)\n`)
     console.log(figuresTable(results))
+    console.log(
+      [
+        '',
+        'converged: the end state is correct after the scenario (one app, consent and roles, no foreign certificate lost, the previous',
+        '  certificate kept until it expires, the six secrets present and agreeing with the app), with at most one rerun.',
+        'faults injected: kills, and error answers (429/5xx, resets, replication-lag 404/400s, GitHub outages) the runs received.',
+        'extra writes after recovery: Graph and GitHub writes made by one more run once converged (must be 0).',
+        'secrets leaked: a PFX, password, private key, client secret or token in stdout/stderr, the summary, GITHUB_ENV, an unmasked',
+        '  output or the connect script, or a file left in RUNNER_TEMP after the post step (must be 0).'
+      ].join('\n')
+    )
     if (fuzz.length > 0) console.log(`\n${fuzzTable(fuzz)}`)
+    const concurrency = notes(results, 'concurrency')
+    if (concurrency.length > 0) console.log(`\nConcurrent runs:\n${concurrency.join('\n')}`)
     const lines = findings(results)
     for (const report of fuzz) for (const f of report.findings) lines.push(`FAIL  [fuzz] ${report.target} seed ${report.seed} case ${f.caseIndex} (${f.strategy}): ${f.problem}`)
     console.log(lines.length === 0 ? '\nEvery scenario passed.' : `\n${lines.join('\n')}`)

@@ -180,6 +180,13 @@ describe('the rerun with the held PFX (the weekly run)', () => {
     expect(emulator.log.list({ service: 'graph', kind: 'read' }).length).toBeGreaterThan(0)
   })
 
+  it("reports its Graph requests as the emulator saw them", () => {
+    const reads = emulator.log.list({ service: 'graph', kind: 'read' }).length
+    expect(rerun.main.stdout).toContain(`Graph requests: ${reads} reads, 0 writes, 0 retries.`)
+    // Everything read in at most three round trips.
+    expect(emulator.log.list({ service: 'graph' }).filter(entry => !entry.batch).length).toBeLessThanOrEqual(3)
+  })
+
   it('keeps the same certificate, not rotated, with an empty plan', () => {
     expect(rerun.outputs['certificate-thumbprint']).toBe(first.outputs['certificate-thumbprint'])
     expect(rerun.outputs.rotated).toBe('false')

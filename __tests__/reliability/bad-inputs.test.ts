@@ -21,7 +21,7 @@ const results = new Map<string, ScenarioResult>()
 
 beforeAll(async () => {
   action = new ActionUnderTest()
-  await inPool(cases, 3, async (testCase: BadInputCase) => results.set(testCase.name, await badInputScenario(action, testCase, certs)))
+  await inPool(cases, 4, async (testCase: BadInputCase) => results.set(testCase.name, await badInputScenario(action, testCase, certs)))
 }, 600_000)
 
 afterAll(() => action?.cleanup())

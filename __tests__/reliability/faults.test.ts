@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { ActionUnderTest } from '../../scripts/reliability/action-under-test.js'
 import { inPool } from '../../scripts/reliability/pool.js'
 import type { ScenarioResult } from '../../scripts/reliability/result.js'
-import { concurrencyScenario, faultMatrix, faultScenario, fileHygieneScenario } from '../../scripts/reliability/scenarios.js'
+import { concurrencyScenario, connectOfflineScenario, faultMatrix, faultScenario, fileHygieneScenario, leastPrivilegeScenario } from '../../scripts/reliability/scenarios.js'
 
 // Short lag here: the script runs the 60 s one. Long enough that the new objects are
 // invisible through the whole run, so the retry policy and verification must wait.
@@ -27,7 +27,9 @@ const jobs: Array<{ key: string; run: (action: ActionUnderTest) => Promise<Scena
   { key: 'github-outage', run: a => faultScenario(a, scenario(/^GitHub outage during secret writes/)) },
   { key: 'github-outage-mid-rotation', run: a => faultScenario(a, scenario(/^rotation: GitHub outage starting after 2/)) },
   { key: 'two-at-once', run: a => concurrencyScenario(a, 2) },
-  { key: 'files', run: a => fileHygieneScenario(a) }
+  { key: 'files', run: a => fileHygieneScenario(a) },
+  { key: 'least-privilege', run: a => leastPrivilegeScenario(a) },
+  { key: 'connect-offline', run: a => connectOfflineScenario(a) }
 ]
 
 let action: ActionUnderTest
@@ -84,8 +86,16 @@ describe('two runs at once on one tenant', () => {
   })
 })
 
-describe('files with secrets', () => {
-  it('the PFX and the connect script are created 0600 and the post step removes them', () => {
+describe('security properties', () => {
+  it('the PFX, its password file and the connect script are created 0600 (folder 0700) and the post step removes them', () => {
     expectRecovered('files')
+  })
+
+  it('a provisioning identity with only Application.ReadWrite.OwnedBy and the three other least-privilege permissions provisions and rotates', () => {
+    expectRecovered('least-privilege')
+  })
+
+  it('connect mode makes no request to Entra ID, Graph or GitHub', () => {
+    expectRecovered('connect-offline')
   })
 })

@@ -5,7 +5,7 @@
  * after the post step.
  */
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { Emulator } from '../../emulator/index.js'
 import { GITHUB_SEED } from '../../emulator/github.js'
 import { readPfx } from '../../src/certificate/index.js'
@@ -69,6 +69,9 @@ export function hygieneProblems(run: ActionRun, book: SecretBook): string[] {
       }
     }
   }
+  // The post step gets GITHUB_STATE back as STATE_* variables: paths only, never a secret.
+  const state = JSON.stringify(run.state)
+  for (const secret of secrets) if (state.includes(secret)) problems.push('the saved state (GITHUB_STATE) carries a secret')
   const script = run.outputs['connect-script']
   if (script !== undefined && existsSync(script)) {
     const text = readFileSync(script, 'utf8')
@@ -96,6 +99,15 @@ export function fileModeProblems(run: ActionRun): string[] {
     }
     const mode = statSync(path).mode & 0o777
     if (mode !== 0o600) problems.push(`${output} was created with mode 0${mode.toString(8)} (expected 0600)`)
+  }
+  // The password sits beside the PFX in a folder of its own.
+  const pfxPath = run.outputs['pfx-path']
+  if (pfxPath !== undefined && existsSync(pfxPath)) {
+    const passwordPath = `${pfxPath}.password`
+    if (!existsSync(passwordPath)) problems.push('the PFX password file is not beside the PFX')
+    else if ((statSync(passwordPath).mode & 0o777) !== 0o600) problems.push(`the PFX password file has mode 0${(statSync(passwordPath).mode & 0o777).toString(8)} (expected 0600)`)
+    const folderMode = statSync(dirname(pfxPath)).mode & 0o777
+    if (folderMode !== 0o700) problems.push(`the folder of the PFX has mode 0${folderMode.toString(8)} (expected 0700)`)
   }
   return problems
 }

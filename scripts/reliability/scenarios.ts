@@ -7,6 +7,7 @@ import { generateCertificate, toPfx, newPfxPassword } from '../../src/certificat
 import type { ActionUnderTest, SuiteRun } from './action-under-test.js'
 import { GITHUB_SEED } from '../../emulator/github.js'
 import { storedCertificate, storedSecrets } from './end-state.js'
+import { hygieneProblems } from './hygiene.js'
 import { failureMessage, Lab } from './lab.js'
 import type { ScenarioResult } from './result.js'
 
@@ -285,6 +286,59 @@ export async function interruptedSecretWritesScenario(action: ActionUnderTest, r
       problems: [...recovery.problems, ...recovery.failures.map(f => `rerun failed: ${f}`)],
       notes: mixed ? [`the other secrets still hold the previous certificate ${before.CERT_THUMBPRINT}`] : undefined
     }
+  } finally {
+    await lab.close()
+  }
+}
+
+/** The Graph permissions SECURITY.md names as least privilege (no Application.ReadWrite.All). */
+export const LEAST_PRIVILEGE = ['Application.ReadWrite.OwnedBy', 'AppRoleAssignment.ReadWrite.All', 'RoleManagement.ReadWrite.Directory', 'Organization.Read.All']
+
+/** A fresh run and a rotation with only the least-privilege permissions. */
+export async function leastPrivilegeScenario(action: ActionUnderTest): Promise<ScenarioResult> {
+  const options = { provisioning: { graphPermissions: LEAST_PRIVILEGE } }
+  const { lab } = await rotationLab(action, options)
+  try {
+    const problems: string[] = []
+    const rotation = await lab.provision()
+    if (rotation.main.exitCode !== 0) problems.push(`the rotation failed: ${failureMessage(rotation)}`)
+    if (rotation.outputs.rotated !== 'true') problems.push('the rotation run did not rotate')
+    problems.push(...lab.problems())
+    const extraWrites = problems.length === 0 ? await lab.extraWritesAfterRecovery() : 0
+    return {
+      group: 'hygiene',
+      name: `least privilege (${LEAST_PRIVILEGE.join(', ')}): fresh run and rotation`,
+      runs: lab.runs,
+      faultsInjected: 0,
+      converged: problems.length === 0,
+      extraWrites,
+      leaks: lab.leaks,
+      problems
+    }
+  } finally {
+    await lab.close()
+  }
+}
+
+/** Connect mode (the everyday job) with the stored secrets: no request to Entra, Graph or GitHub. */
+export async function connectOfflineScenario(action: ActionUnderTest): Promise<ScenarioResult> {
+  const lab = await Lab.start(action)
+  try {
+    const problems: string[] = []
+    const provision = await lab.provision()
+    if (provision.main.exitCode !== 0) throw new Error(`set-up run failed: ${failureMessage(provision)}`)
+    lab.emulator.log.clear()
+    const stored = storedSecrets(lab.emulator)
+    const connect = await lab.action.run({
+      inputs: { mode: 'connect', 'app-id': stored.APP_ID, organization: stored.ORGANIZATION, 'pfx-base64': stored.CERT_PFX_BASE64, 'pfx-password': stored.CERT_PASSWORD },
+      env: lab.env
+    })
+    lab.runs++
+    lab.leaks.push(...hygieneProblems(connect, lab.book).map(problem => `connect run: ${problem}`))
+    if (connect.main.exitCode !== 0) problems.push(`connect mode failed: ${failureMessage(connect)}`)
+    const requests = lab.emulator.log.list()
+    if (requests.length > 0) problems.push(`connect mode made ${requests.length} request(s): ${requests.map(r => `${r.service} ${r.method}`).join(', ')}`)
+    return { group: 'hygiene', name: 'connect mode makes no network request', runs: lab.runs, faultsInjected: 0, converged: problems.length === 0, extraWrites: 0, leaks: lab.leaks, problems }
   } finally {
     await lab.close()
   }
