@@ -15,6 +15,8 @@ import { countWritesOfCleanRun, crashScenario, interruptedSecretWritesScenario, 
 /** A fresh run's Graph writes: create the app, its service principal, consent, role, certificate. */
 const FRESH_GRAPH_WRITES = 5
 const SECRETS = 6
+/** A rotation's writes: the new certificate, the six secrets, then pruning an expired certificate. */
+const ROTATION_WRITES = 1 + SECRETS + 1
 
 const ALL: SecretSuffix[] = ['APP_ID', 'TENANT_ID', 'ORGANIZATION', 'CERT_THUMBPRINT', 'CERT_PFX_BASE64', 'CERT_PASSWORD']
 const allBut = (missing: SecretSuffix): SecretSuffix[] => ALL.filter(name => name !== missing)
@@ -23,6 +25,7 @@ type Job = { key: string; run: (action: ActionUnderTest) => Promise<ScenarioResu
 const jobs: Job[] = [
   ...Array.from({ length: FRESH_GRAPH_WRITES }, (_, i): Job => ({ key: `fresh-kill-${i + 1}`, run: a => crashScenario(a, { rotation: false, write: i + 1 }) })),
   { key: 'rotation-kill-1', run: a => crashScenario(a, { rotation: true, write: 1 }) },
+  { key: 'rotation-kill-last', run: a => crashScenario(a, { rotation: true, write: ROTATION_WRITES }) },
   { key: 'fresh-none', run: a => interruptedSecretWritesScenario(a, false, []) },
   { key: 'fresh-all-but-pfx', run: a => interruptedSecretWritesScenario(a, false, allBut('CERT_PFX_BASE64')) },
   { key: 'fresh-app-id-and-password', run: a => interruptedSecretWritesScenario(a, false, ['APP_ID', 'CERT_PASSWORD']) },
@@ -34,11 +37,12 @@ const jobs: Job[] = [
 
 let action: ActionUnderTest
 let cleanRunWrites: number
+let cleanRotationWrites: number
 const results = new Map<string, ScenarioResult>()
 
 beforeAll(async () => {
   action = new ActionUnderTest()
-  cleanRunWrites = await countWritesOfCleanRun(action, false)
+  ;[cleanRunWrites, cleanRotationWrites] = await Promise.all([countWritesOfCleanRun(action, false), countWritesOfCleanRun(action, true)])
   await inPool(jobs, 3, async job => results.set(job.key, await job.run(action)))
 }, 600_000)
 
@@ -67,10 +71,19 @@ describe('a fresh tenant, killed right after each Graph write, is repaired by th
   })
 })
 
-describe('a rotation killed right after its certificate write keeps the old certificate and a foreign one', () => {
-  it('converges with the previous certificate still on the app', () => {
+describe('a rotation killed at its Graph writes keeps the previous certificate and a foreign one', () => {
+  it('a clean rotation writes the certificate, the six secrets, then prunes (update the crash points if this changes)', () => {
+    expect(cleanRotationWrites).toBe(ROTATION_WRITES)
+  })
+
+  it('killed right after adding the new certificate: converges with the previous one still on the app', () => {
     const result = expectRecovered('rotation-kill-1')
-    expect(result.name).toContain('PATCH /applications/{id}')
+    expect(result.name).toContain('after write 1 (PATCH /applications/{id})')
+  })
+
+  it('killed right after pruning the expired certificate: converges, the foreign certificate untouched', () => {
+    const result = expectRecovered('rotation-kill-last')
+    expect(result.name).toContain(`after write ${ROTATION_WRITES} (PATCH /applications/{id})`)
   })
 })
 

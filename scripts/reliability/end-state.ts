@@ -15,6 +15,8 @@ export interface Expectation {
   foreignThumbprints?: string[]
   /** The certificate that worked before this scenario: it must stay until it expires. */
   previousThumbprint?: string
+  /** Expired certificates (other than foreign ones) must have been pruned from the app. */
+  pruneExpired?: boolean
   /** Whether the six secrets must be stored and agree with the app. */
   secrets: boolean
   prefix?: string
@@ -68,6 +70,11 @@ export function endStateProblems(emulator: Emulator, expected: Expectation, now 
   if (expected.previousThumbprint !== undefined) {
     const previous = onApp.get(expected.previousThumbprint.toUpperCase())
     if (previous === undefined) problems.push(`the previously working certificate ${expected.previousThumbprint} was removed before its expiry`)
+  }
+  if (expected.pruneExpired) {
+    const foreign = new Set((expected.foreignThumbprints ?? []).map(t => t.toUpperCase()))
+    const expired = app.keyCredentials.filter(k => new Date(k.endDateTime) <= now && !foreign.has(String(k.customKeyIdentifier).toUpperCase()))
+    if (expired.length > 0) problems.push(`${expired.length} expired certificate(s) this action made were not removed`)
   }
   if (expected.secrets) {
     const secrets = storedSecrets(emulator, expected.prefix)

@@ -23,6 +23,8 @@ export interface RunRequest {
 export class Lab {
   runs = 0
   faultsInjected = 0
+  /** Inputs every later run of this scenario gets (e.g. a rotation policy). */
+  defaultInputs: Record<string, string> = {}
   readonly leaks: string[] = []
   readonly expectation: Expectation = { appName: DEFAULT_APP_NAME, roleTemplateIds: [EXCHANGE_ADMINISTRATOR], secrets: true, foreignThumbprints: [] }
 
@@ -48,6 +50,7 @@ export class Lab {
       ...stored,
       ...provisionInputs(this.emulator, { 'verify-timeout-seconds': String(this.verifyTimeoutSeconds) }),
       ...repositorySecretInputs(),
+      ...this.defaultInputs,
       ...request.inputs
     }
   }

@@ -3,7 +3,6 @@
  * Each returns a ScenarioResult; none throws for a finding (only for a broken harness).
  */
 import type { EmulatorOptions } from '../../emulator/index.js'
-import { generateCertificate, toPfx, newPfxPassword } from '../../src/certificate/index.js'
 import type { ActionUnderTest, SuiteRun } from './action-under-test.js'
 import { GITHUB_SEED } from '../../emulator/github.js'
 import { storedCertificate, storedSecrets } from './end-state.js'
@@ -12,27 +11,43 @@ import { failureMessage, Lab } from './lab.js'
 import type { ScenarioResult } from './result.js'
 
 export interface CrashOptions {
-  /** Crash a rotation (the held certificate is about to expire) instead of a fresh tenant. */
+  /** Crash a rotation (the held certificate is about to expire, an older one has expired) instead of a fresh tenant. */
   rotation: boolean
   /** Kill right after this write (1-based). */
   write: number
 }
 
-/** Sets up a tenant whose repository holds a certificate due for rotation, with a foreign certificate on the app. */
-async function rotationLab(action: ActionUnderTest, options: EmulatorOptions = {}): Promise<{ lab: Lab; previous: string }> {
+/**
+ * Sets up a tenant whose repository holds a certificate due for rotation, with a foreign
+ * certificate on the app. With `expiredOlder`, the app also carries an older, expired
+ * certificate this action made, so the rotation ends by pruning it (one more write).
+ */
+async function rotationLab(action: ActionUnderTest, options: EmulatorOptions = {}, expiredOlder = false): Promise<{ lab: Lab; previous: string }> {
   const lab = await Lab.start(action, options)
-  const first = await lab.provision({ inputs: { 'cert-validity-days': '20', 'rotate-before-days': '10' } })
-  if (first.main.exitCode !== 0) throw new Error(`rotation set-up failed: ${failureMessage(first)}`)
+  const setUp = async (inputs: Record<string, string>): Promise<void> => {
+    const run = await lab.provision({ inputs })
+    if (run.main.exitCode !== 0) throw new Error(`rotation set-up failed: ${failureMessage(run)}`)
+  }
+  await setUp({ 'cert-validity-days': '20', 'rotate-before-days': '10' })
   lab.addForeignCertificate()
+  if (expiredOlder) {
+    const older = storedCertificate(lab.emulator)
+    // Rotate once (20 days left < 25), then let the first certificate expire on the app.
+    await setUp({ 'rotate-before-days': '25' })
+    lab.emulator.setKeyCredentialEndDate(storedSecrets(lab.emulator).APP_ID, older.thumbprint, new Date(Date.now() - 86_400_000))
+    // The held certificate (365 days) is due under this policy, so the next run rotates.
+    lab.defaultInputs = { 'cert-validity-days': '400', 'rotate-before-days': '399' }
+    lab.expectation.pruneExpired = true
+  }
   const previous = storedCertificate(lab.emulator).thumbprint
-  // The held certificate has 20 days left: default rotate-before-days (30) renews it.
+  // Otherwise the held certificate has 20 days left: default rotate-before-days (30) renews it.
   lab.expectation.previousThumbprint = previous
   return { lab, previous }
 }
 
 /** How many state writes an undisturbed run makes (fresh tenant or rotation). */
 export async function countWritesOfCleanRun(action: ActionUnderTest, rotation: boolean): Promise<number> {
-  const { lab } = rotation ? await rotationLab(action) : { lab: await Lab.start(action) }
+  const { lab } = rotation ? await rotationLab(action, {}, true) : { lab: await Lab.start(action) }
   try {
     const { result, writes } = await lab.countWrites(() => lab.provision())
     if (result.main.exitCode !== 0) throw new Error(`the clean ${rotation ? 'rotation' : 'fresh'} run failed: ${failureMessage(result)}`)
@@ -44,7 +59,7 @@ export async function countWritesOfCleanRun(action: ActionUnderTest, rotation: b
 
 /** SIGKILL right after one write, then rerun: the next run must repair everything. */
 export async function crashScenario(action: ActionUnderTest, options: CrashOptions): Promise<ScenarioResult> {
-  const { lab } = options.rotation ? await rotationLab(action) : { lab: await Lab.start(action) }
+  const { lab } = options.rotation ? await rotationLab(action, {}, true) : { lab: await Lab.start(action) }
   try {
     const crashed = await lab.provision({ killAfterWrite: options.write })
     const killedAt = crashed.killedAfter === undefined ? 'not killed (fewer writes)' : `${crashed.killedAfter.method} ${shortPath(crashed.killedAfter.path)}`
@@ -84,9 +99,8 @@ export async function faultScenario(action: ActionUnderTest, scenario: FaultScen
   try {
     lab.verifyTimeoutSeconds = scenario.verifyTimeoutSeconds ?? lab.verifyTimeoutSeconds
     const stop = scenario.install(lab)
-    let faulted: SuiteRun
     const counted = await lab.countWrites(() => lab.provision())
-    faulted = counted.result
+    const faulted: SuiteRun = counted.result
     stop()
     lab.faultsInjected += counted.errorAnswers
     const problems: string[] = []
@@ -121,17 +135,18 @@ const EVERY_THIRD = { every: 3 }
 
 /** The fault matrix of issue 7. `lagMs`: replication lag for the lag scenario (60 s in the script). */
 export function faultMatrix(lagMs: number): FaultScenario[] {
-  const handles = (lab: Lab, ...faults: Array<{ remove(): void }>) => () => faults.forEach(f => f.remove())
+  // Stopping a fault scenario removes the rules it installed.
+  const removing = (...faults: Array<{ remove(): void }>) => () => faults.forEach(f => f.remove())
   return [
-    { name: 'Graph 429 storm, every 3rd request, Retry-After: 1', install: lab => handles(lab, lab.emulator.faults.throttle({ service: 'graph', ...EVERY_THIRD, retryAfterSeconds: 1 })) },
-    { name: 'Graph 429 storm, every 3rd request, no Retry-After', install: lab => handles(lab, lab.emulator.faults.throttle({ service: 'graph', ...EVERY_THIRD, retryAfterSeconds: null })) },
-    { name: 'Graph 503, every 3rd request', install: lab => handles(lab, lab.emulator.faults.fail(503, { service: 'graph', ...EVERY_THIRD })) },
-    { name: 'Graph 504, every 3rd request', install: lab => handles(lab, lab.emulator.faults.fail(504, { service: 'graph', ...EVERY_THIRD })) },
-    { name: 'Graph connection resets, every 3rd request', install: lab => handles(lab, lab.emulator.faults.reset({ service: 'graph', ...EVERY_THIRD })) },
-    { name: 'Entra sign-in 503, every 3rd request', install: lab => handles(lab, lab.emulator.faults.fail(503, { service: 'login', ...EVERY_THIRD })) },
-    { name: 'GitHub 429 (Retry-After: 1), every 3rd request', install: lab => handles(lab, lab.emulator.faults.throttle({ service: 'github', ...EVERY_THIRD, retryAfterSeconds: 1 })) },
-    { name: 'GitHub connection resets, every 3rd request', install: lab => handles(lab, lab.emulator.faults.reset({ service: 'github', ...EVERY_THIRD })) },
-    { name: 'rotation under a Graph 429 storm (every 3rd, Retry-After: 1)', rotation: true, install: lab => handles(lab, lab.emulator.faults.throttle({ service: 'graph', ...EVERY_THIRD, retryAfterSeconds: 1 })) },
+    { name: 'Graph 429 storm, every 3rd request, Retry-After: 1', install: lab => removing(lab.emulator.faults.throttle({ service: 'graph', ...EVERY_THIRD, retryAfterSeconds: 1 })) },
+    { name: 'Graph 429 storm, every 3rd request, no Retry-After', install: lab => removing(lab.emulator.faults.throttle({ service: 'graph', ...EVERY_THIRD, retryAfterSeconds: null })) },
+    { name: 'Graph 503, every 3rd request', install: lab => removing(lab.emulator.faults.fail(503, { service: 'graph', ...EVERY_THIRD })) },
+    { name: 'Graph 504, every 3rd request', install: lab => removing(lab.emulator.faults.fail(504, { service: 'graph', ...EVERY_THIRD })) },
+    { name: 'Graph connection resets, every 3rd request', install: lab => removing(lab.emulator.faults.reset({ service: 'graph', ...EVERY_THIRD })) },
+    { name: 'Entra sign-in 503, every 3rd request', install: lab => removing(lab.emulator.faults.fail(503, { service: 'login', ...EVERY_THIRD })) },
+    { name: 'GitHub 429 (Retry-After: 1), every 3rd request', install: lab => removing(lab.emulator.faults.throttle({ service: 'github', ...EVERY_THIRD, retryAfterSeconds: 1 })) },
+    { name: 'GitHub connection resets, every 3rd request', install: lab => removing(lab.emulator.faults.reset({ service: 'github', ...EVERY_THIRD })) },
+    { name: 'rotation under a Graph 429 storm (every 3rd, Retry-After: 1)', rotation: true, install: lab => removing(lab.emulator.faults.throttle({ service: 'graph', ...EVERY_THIRD, retryAfterSeconds: 1 })) },
     {
       name: `replication lag ${Math.round(lagMs / 1000)} s on every new object`,
       verifyTimeoutSeconds: Math.ceil(lagMs / 1000) + 60,
@@ -220,9 +235,6 @@ export async function fileHygieneScenario(action: ActionUnderTest): Promise<Scen
 function shortPath(path: string): string {
   return path.replace(/\?.*$/, '').replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '{id}').replace(/^\/v1\.0/, '').replace(/^\/repos\/[^/]+\/[^/]+/, '')
 }
-
-// Used by the bad-input cases to build held certificates.
-export { generateCertificate, toPfx, newPfxPassword }
 
 /** The six secrets' suffixes, in the order the suite reports them. */
 export const SECRET_SUFFIXES = ['APP_ID', 'TENANT_ID', 'ORGANIZATION', 'CERT_THUMBPRINT', 'CERT_PFX_BASE64', 'CERT_PASSWORD'] as const
