@@ -11,7 +11,6 @@ import { BundledAction } from '../helpers/bundled-action.js'
 import {
   appKeyCredentials,
   DAY_MS,
-  describeRun,
   expectSucceeded,
   inputsFromSecrets,
   leaksIn,
@@ -114,7 +113,6 @@ describe.each([2, 5])('%i provision runs at the same time', count => {
       expect(run.outputs.rotated).toBe('true')
     }
     await expectConsistent(emulator, runs, [oldThumbprint])
-    if (runs.some(run => run.main.exitCode !== 0)) throw new Error(runs.map(describeRun).join('\n'))
   })
 })
 

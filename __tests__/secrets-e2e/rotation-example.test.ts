@@ -17,10 +17,12 @@ import {
   DAY_MS,
   expectSucceeded,
   graphWrites,
+  leaksIn,
   openStoredPfx,
   PREFIX,
   provision,
   REPOSITORY_TARGET,
+  secretMaterial,
   storedSecrets
 } from './harness.js'
 
@@ -103,5 +105,10 @@ describe('docs/examples/rotation.yml against the emulator', () => {
     expect(appKeyCredentials(emulator, due.outputs['app-id']).map(credential => credential.thumbprint).sort()).toEqual(
       [bootstrap.outputs['certificate-thumbprint'], due.outputs['certificate-thumbprint']].sort()
     )
+    const secrets = secretMaterial([
+      { pfxBase64: bootstrap.outputs['pfx-base64'], password: bootstrap.outputs['pfx-password'] },
+      { pfxBase64: stored.CERT_PFX_BASE64, password: stored.CERT_PASSWORD }
+    ])
+    expect(leaksIn([bootstrap, quiet, due], secrets)).toEqual([])
   })
 })
