@@ -19,9 +19,9 @@ import { provisioningCredential } from './entra/sign-in.js'
 import { verifyExchangeAccess, type VerifyResult } from './entra/verify.js'
 import { UserError } from './errors.js'
 import { describeTarget } from './github/secret-errors.js'
-import { deleteSecrets, writeSecrets, SecretWriteError, type SecretWriteResult } from './github/secrets.js'
+import { deleteSecrets, readSecretDates, writeSecrets, SecretWriteError, type SecretWriteResult } from './github/secrets.js'
 import { secretNames } from './github/secret-names.js'
-import { givenValues, secretChanges, secretTarget } from './github/stored-secrets.js'
+import { givenValues, secretChanges, secretTarget, writeSecretSet } from './github/stored-secrets.js'
 import { setActionOutputs } from './report/outputs.js'
 import { writeSummary, type SummaryReport } from './report/summary.js'
 import { maskSecret, type Settings } from './settings.js'
@@ -31,6 +31,10 @@ const masker = { mask: (value: string) => core.setSecret(value) }
 export async function runProvision(settings: Settings, now: Date): Promise<void> {
   const tenantId = settings.tenantId ?? ''
   const graph = Graph.create(provisioningCredential(settings), settings.cloud)
+
+  // When the secrets were last written is read alongside the tenant (no extra round trip on
+  // the critical path); it tells storeSecrets whether an earlier run was cut off halfway.
+  const storedSecretDates = settings.dryRun ? undefined : settled(readStoredSecretDates(settings))
 
   const actual = await core.group('Reading the tenant', () =>
     withGraphErrors(
@@ -56,14 +60,21 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   if (certificate === undefined) throw new Error('No certificate after apply: the plan neither kept nor added one')
 
   const verification = await verifyKeptOnApp(graph, settings, plan, applied, certificate, tenantId)
-  if (applied.newCertificate !== undefined && verification !== undefined && !verification.signedIn) {
+  if (applied.newCertificate !== undefined && verification !== undefined && !verification.signedIn && settings.held === undefined) {
+    // Nothing to fall back to: taking the new certificate off would leave the app with none.
+    // It is on the app (apply confirmed it), so it is stored; sign-in follows replication.
+    core.warning(
+      `The new certificate ${applied.newCertificate.thumbprint} did not sign in within ${settings.verify.timeoutSeconds} s (${verification.signInError ?? 'no answer'}). It is on the app and is stored anyway, since there is no earlier certificate to keep; Entra replication can take minutes. Rerun this workflow later to verify.`,
+      { title: 'New certificate not verified yet' }
+    )
+  } else if (applied.newCertificate !== undefined && verification !== undefined && !verification.signedIn) {
     await rollBackNewCertificate(graph, applied)
     throw new UserError(
       `The new certificate ${applied.newCertificate.thumbprint} could not sign in as app ${applied.app.appId} within ${settings.verify.timeoutSeconds} s (${verification.signInError ?? 'no answer'}). It was removed again and the previous certificate and secrets were left as they were. Run again later, or raise 'verify-timeout-seconds' if Entra replication is slow in this tenant.`
     )
   }
 
-  const secretsReport = await storeSecrets(settings, graph, applied, certificate, organization)
+  const secretsReport = await storeSecrets(settings, graph, applied, certificate, organization, storedSecretDates)
 
   if (plan.prune !== undefined) {
     const prune = plan.prune
@@ -128,8 +139,9 @@ async function verifyKeptOnApp(
 ): Promise<VerifyResult | undefined> {
   let result: VerifyResult | undefined
   for (let round = 1; ; round++) {
-    const putBack = await keepNewCertificateOnApp(graph, settings, applied)
-    if (round > 1 && !putBack) return result
+    // apply has just confirmed the certificate is on the app; check again only after a
+    // failed sign-in, which a concurrent run dropping it would explain.
+    if (round > 1 && !(await keepNewCertificateOnApp(graph, settings, applied))) return result
     result = await verifyIfChanged(settings, plan, applied, certificate, tenantId)
     if (applied.newCertificate === undefined || result === undefined || result.signedIn || round >= MAX_VERIFY_ROUNDS) return result
   }
@@ -175,27 +187,42 @@ async function storeSecrets(
   graph: Graph,
   applied: AppliedState,
   certificate: HeldCertificate,
-  organization: string
+  organization: string,
+  storedSecretDates: { value: () => Promise<Record<string, Date | undefined> | undefined> } | undefined
 ): Promise<SummaryReport['secrets']> {
   const target = secretTarget(settings)
   if (target === undefined) return undefined
+  let storedDates: Record<string, Date | undefined> | undefined
+  try {
+    storedDates = await storedSecretDates?.value()
+  } catch (error) {
+    // GitHub refused even to read (bad token, unknown repository): the new certificate
+    // could not be stored either, so it comes off the app again.
+    if (applied.newCertificate !== undefined) await rollBackNewCertificate(graph, applied)
+    throw error
+  }
   const changes = secretChanges(
     settings.secrets.prefix,
     { appId: applied.app.appId, tenantId: settings.tenantId ?? '', organization, certificate },
-    givenValues(settings)
+    givenValues(settings),
+    storedDates
   )
   const names = Object.keys(changes.changed)
   if (names.length === 0) {
     core.info('Secrets: nothing changed, nothing written.')
     return { where: describeTarget(target), written: [], unchanged: changes.unchanged }
   }
-  return core.group(`Writing ${names.length} secret(s)`, async () => {
+  return core.group(`Writing secrets (${names.length} changed)`, async () => {
     let result: SecretWriteResult
     try {
-      // The secrets must name a certificate that is on the app: check just before writing
-      // them, and again after (a concurrent run's stale write may land meanwhile).
-      await keepNewCertificateOnApp(graph, settings, applied)
-      result = await writeSecrets(target, changes.changed, { token: settings.secrets.githubToken ?? '', apiUrl: settings.secrets.apiUrl })
+      // The secrets must name a certificate that is on the app. apply confirmed it; a
+      // concurrent run's stale write landing meanwhile is repaired right after writing.
+      // The thumbprint is always written last, even when unchanged: it marks the set complete.
+      const thumbprintName = secretNames(settings.secrets.prefix).certThumbprint
+      result = await writeSecretSet(settings.secrets.prefix, target, { ...changes.changed, [thumbprintName]: certificate.thumbprint }, {
+        token: settings.secrets.githubToken ?? '',
+        apiUrl: settings.secrets.apiUrl
+      })
     } catch (error) {
       if (applied.newCertificate !== undefined) {
         await rollBackNewCertificate(graph, applied)
@@ -206,7 +233,8 @@ async function storeSecrets(
     core.info(`Wrote ${[...result.created, ...result.updated].join(', ')} to the ${result.target}.`)
     // Outside the rollback: the secrets now hold the new certificate, so it must stay.
     await keepNewCertificateOnApp(graph, settings, applied)
-    return { where: result.target, written: [...result.created, ...result.updated], unchanged: changes.unchanged }
+    const written = [...result.created, ...result.updated]
+    return { where: result.target, written, unchanged: changes.unchanged.filter(name => !written.includes(name)) }
   })
 }
 
@@ -248,7 +276,7 @@ async function restoreSecrets(settings: Settings, failure: unknown): Promise<voi
 
   if (Object.keys(restore).length > 0) {
     try {
-      await writeSecrets(target, restore, options)
+      await writeSecretSet(settings.secrets.prefix, target, restore, options)
       core.warning(`Restored ${Object.keys(restore).join(', ')} to the previous certificate.`)
     } catch (error) {
       core.error(
@@ -268,6 +296,34 @@ async function restoreSecrets(settings: Settings, failure: unknown): Promise<voi
     core.error(
       `${replacedUnknown.join(', ')} now hold the certificate that was removed, and this run was not given the earlier one (pfx-base64) to put back. Rerun this workflow to store a new certificate.`
     )
+  }
+}
+
+/** When each of the six secrets was last written; undefined without a secret target. */
+async function readStoredSecretDates(settings: Settings): Promise<Record<string, Date | undefined> | undefined> {
+  const target = secretTarget(settings)
+  if (target === undefined) return undefined
+  return readSecretDates(target, Object.values(secretNames(settings.secrets.prefix)), {
+    token: settings.secrets.githubToken ?? '',
+    apiUrl: settings.secrets.apiUrl
+  })
+}
+
+/**
+ * Runs a promise now and hands its outcome over later, without an unhandled rejection
+ * in between: a failure is thrown where the value is awaited.
+ */
+function settled<T>(promise: Promise<T>): { value: () => Promise<T> } {
+  const outcome = promise.then(
+    value => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error })
+  )
+  return {
+    value: async () => {
+      const result = await outcome
+      if (!result.ok) throw result.error
+      return result.value
+    }
   }
 }
 

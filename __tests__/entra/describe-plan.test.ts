@@ -26,10 +26,10 @@ describe('describePlan: a fresh tenant', () => {
       'Plan: 6 changes.',
       `+ create app "EXO Background Process" (uniqueName ${uniqueNameFor('EXO Background Process')}, single tenant, requesting Exchange.ManageAsApp)`,
       '+ create the service principal of app "EXO Background Process"',
+      '+ add a new certificate to app "EXO Background Process", beside the existing ones',
       '+ grant Exchange.ManageAsApp of Office 365 Exchange Online (admin consent)',
       `+ assign directory role Exchange Administrator (${EXCHANGE_ADMIN.templateId}) over the whole directory`,
       `+ assign directory role Global Reader (${GLOBAL_READER.templateId}) over the whole directory`,
-      '+ add a new certificate to app "EXO Background Process", beside the existing ones',
       'Certificate: this run holds no certificate (pfx-base64 is empty), so a new one is made.'
     ])
   })

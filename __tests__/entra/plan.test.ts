@@ -84,12 +84,11 @@ describe('uniqueNameFor', () => {
 describe('planProvisioning: a fresh tenant', () => {
   const plan = planProvisioning(desired(), freshTenant(), NOW)
 
-  it('creates everything, in apply order, with the grant and the role in one parallel phase', () => {
+  it('creates everything, in apply order, with independent changes in parallel phases', () => {
     expect(phaseKinds(plan)).toEqual([
       ['create-app'],
-      ['create-service-principal'],
-      ['grant-exchange-manage-as-app', 'assign-directory-role'],
-      ['add-certificate']
+      ['create-service-principal', 'add-certificate'],
+      ['grant-exchange-manage-as-app', 'assign-directory-role']
     ])
     expect(plan.changes).toEqual(plan.phases.flat())
     expect(plan.prune).toBeUndefined()
@@ -187,9 +186,8 @@ describe('planProvisioning: an app made by hand in the portal', () => {
   it('gets a service principal, the grant, the role and a certificate of its own', () => {
     expect(phaseKinds(plan)).toEqual([
       ['set-required-resource-access'],
-      ['create-service-principal'],
-      ['grant-exchange-manage-as-app', 'assign-directory-role'],
-      ['add-certificate']
+      ['create-service-principal', 'add-certificate'],
+      ['grant-exchange-manage-as-app', 'assign-directory-role']
     ])
     expect(plan.changes).toContainEqual({ kind: 'create-service-principal', appId: APP_ID })
     expect(plan.changes).toContainEqual({ kind: 'add-certificate', reason: 'none-held', appObjectId: APP_OBJECT_ID })

@@ -152,7 +152,8 @@ export interface Plan {
   changes: Change[]
   /**
    * What apply runs, phase after phase; changes within one phase are independent and may
-   * run in parallel (the grant and the roles). Phases with nothing to do are left out.
+   * run in parallel (the service principal and the certificate; the grant and the roles).
+   * Phases with nothing to do are left out.
    */
   phases: Change[][]
   /** Runs last, after verification and the secrets are written (issue 5), never before. */
@@ -308,7 +309,14 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
       : []
 
   const prune = app === undefined ? undefined : planPrune(app, desired.certificate.held?.thumbprint, now)
-  const phases = [appPhase, servicePrincipalPhase, accessPhase, certificatePhase].filter(phase => phase.length > 0)
+  // The certificate needs only the app, so it goes into the first phase after the app's:
+  // beside the service principal, or beside the grant and roles. Its replication wait then
+  // overlaps theirs, and a fresh run has one sequential step less.
+  const phases = (
+    servicePrincipalPhase.length > 0
+      ? [appPhase, [...servicePrincipalPhase, ...certificatePhase], accessPhase]
+      : [appPhase, [...accessPhase, ...certificatePhase]]
+  ).filter(phase => phase.length > 0)
 
   return {
     changes: [...phases.flat(), ...(prune === undefined ? [] : [prune])],

@@ -160,6 +160,63 @@ export async function deleteSecrets(target: SecretTarget, names: string[], optio
   return deleted
 }
 
+/**
+ * When each named secret was last written (undefined: it does not exist). GitHub never
+ * returns values, but these dates tell whether an earlier run was cut off halfway through
+ * writing the set. One round trip: the reads run in parallel.
+ */
+export async function readSecretDates(
+  target: SecretTarget,
+  names: string[],
+  options: WriteSecretsOptions
+): Promise<Record<string, Date | undefined>> {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry }
+  const apiUrl = options.apiUrl.replace(/\/+$/, '')
+  const octokit = getOctokit(options.token, { baseUrl: apiUrl })
+  const entries = await Promise.all(
+    names.map(async (raw): Promise<[string, Date | undefined]> => {
+      const name = raw.toUpperCase()
+      try {
+        const response = await withGitHubRetries(() => metadata(octokit, target, name), policy)
+        return [name, new Date(response.data.updated_at)]
+      } catch (error) {
+        if (isHttpFailure(error) && error.status === 404 && (await targetExists(octokit, target, policy))) return [name, undefined]
+        throw secretFailure(error, { target, apiUrl, action: `read when secret ${name} was written in` })
+      }
+    })
+  )
+  return Object.fromEntries(entries)
+}
+
+function metadata(octokit: GitHubClient, target: SecretTarget, secret_name: string): Promise<{ data: { updated_at: string } }> {
+  switch (target.kind) {
+    case 'repository':
+      return octokit.rest.actions.getRepoSecret({ owner: target.owner, repo: target.repo, secret_name })
+    case 'environment':
+      return octokit.rest.actions.getEnvironmentSecret({ owner: target.owner, repo: target.repo, environment_name: target.environment, secret_name })
+    case 'organization':
+      return octokit.rest.actions.getOrgSecret({ org: target.org, secret_name })
+  }
+}
+
+/** A 404 for a secret means "no such secret" only when the place it lives in exists. */
+async function targetExists(octokit: GitHubClient, target: SecretTarget, policy: RetryPolicy): Promise<boolean> {
+  const probe = (): Promise<unknown> => {
+    switch (target.kind) {
+      case 'repository':
+        return octokit.rest.actions.getRepoPublicKey({ owner: target.owner, repo: target.repo })
+      case 'environment':
+        return octokit.rest.actions.getEnvironmentPublicKey({ owner: target.owner, repo: target.repo, environment_name: target.environment })
+      case 'organization':
+        return octokit.rest.actions.getOrgPublicKey({ org: target.org })
+    }
+  }
+  return withGitHubRetries(probe, policy).then(
+    () => true,
+    () => false
+  )
+}
+
 function remove(octokit: GitHubClient, target: SecretTarget, secret_name: string): Promise<unknown> {
   switch (target.kind) {
     case 'repository':

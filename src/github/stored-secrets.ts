@@ -2,13 +2,14 @@
  * Which of the six secrets (INTERFACE.md) this run must write. GitHub never returns a
  * secret's value, so "changed" is decided against the inputs the run was given — the
  * rotation workflow passes the stored secrets back in as inputs. When the certificate
- * itself is new, all six are written: they are read together, and an input given
- * literally (say tenant-id) says nothing about whether its secret exists yet.
+ * itself is new, or the stored set is incomplete (see `storedSetIncomplete`), all six are
+ * written: they are read together, and an input given literally (say tenant-id) says
+ * nothing about whether its secret exists yet.
  */
 import type { HeldCertificate } from '../certificate/types.js'
 import type { Settings } from '../settings.js'
 import { secretNames } from './secret-names.js'
-import type { SecretTarget } from './secrets.js'
+import { SecretWriteError, writeSecrets, type SecretTarget, type SecretWriteResult, type WriteSecretsOptions } from './secrets.js'
 
 export interface StoredValues {
   appId: string
@@ -23,7 +24,28 @@ export interface SecretChanges {
   unchanged: string[]
 }
 
-export function secretChanges(prefix: string, values: StoredValues, given: Partial<StoredValues>): SecretChanges {
+/**
+ * A run writes the six secrets in two steps: five in parallel, then the thumbprint
+ * (`writeSecretSet`). So in a set that one run finished, no secret is newer than the
+ * thumbprint. A missing secret, or one written after the thumbprint, means an earlier run
+ * was cut off halfway (a crash, an outage) and the set may disagree with itself.
+ */
+export function storedSetIncomplete(prefix: string, stored: Record<string, Date | undefined>): boolean {
+  const names = secretNames(prefix)
+  const thumbprintWritten = stored[names.certThumbprint.toUpperCase()]
+  if (thumbprintWritten === undefined) return true
+  return Object.values(names).some(name => {
+    const written = stored[name.toUpperCase()]
+    return written === undefined || written.getTime() > thumbprintWritten.getTime()
+  })
+}
+
+export function secretChanges(
+  prefix: string,
+  values: StoredValues,
+  given: Partial<StoredValues>,
+  stored?: Record<string, Date | undefined>
+): SecretChanges {
   const names = secretNames(prefix)
   const pairs: [string, string, string | undefined][] = [
     [names.appId, values.appId, given.appId],
@@ -33,10 +55,11 @@ export function secretChanges(prefix: string, values: StoredValues, given: Parti
     [names.certPfxBase64, values.certificate.pfxBase64, given.certificate?.pfxBase64],
     [names.certPassword, values.certificate.pfxPassword, given.certificate?.pfxPassword]
   ]
-  const certificateIsNew = given.certificate?.thumbprint !== values.certificate.thumbprint
+  const writeAll =
+    given.certificate?.thumbprint !== values.certificate.thumbprint || (stored !== undefined && storedSetIncomplete(prefix, stored))
   const changes: SecretChanges = { changed: {}, unchanged: [] }
   for (const [name, value, known] of pairs) {
-    if (!certificateIsNew && known !== undefined && known === value) changes.unchanged.push(name)
+    if (!writeAll && known !== undefined && known === value) changes.unchanged.push(name)
     else changes.changed[name] = value
   }
   return changes
@@ -69,5 +92,32 @@ export function secretTarget(settings: Settings): SecretTarget | undefined {
         visibility: secrets.visibility,
         ...(secrets.visibility === 'selected' ? { selectedRepositories: secrets.selectedRepositories } : {})
       }
+  }
+}
+
+/**
+ * Writes a set of the six secrets so that an interruption is recognisable: everything but
+ * the thumbprint in parallel, then the thumbprint as the last write (see
+ * `storedSetIncomplete`). A failure in the first step leaves the thumbprint unwritten.
+ */
+export async function writeSecretSet(
+  prefix: string,
+  target: SecretTarget,
+  secrets: Record<string, string>,
+  options: WriteSecretsOptions
+): Promise<SecretWriteResult> {
+  const last = secretNames(prefix).certThumbprint
+  const first = Object.fromEntries(Object.entries(secrets).filter(([name]) => name !== last))
+  const done = await writeSecrets(target, first, options)
+  if (secrets[last] === undefined) return done
+  try {
+    const final = await writeSecrets(target, { [last]: secrets[last] }, options)
+    return { target: done.target, created: [...done.created, ...final.created], updated: [...done.updated, ...final.updated] }
+  } catch (error) {
+    // Report the first step's writes too, so a rollback can restore them.
+    if (error instanceof SecretWriteError) {
+      throw new SecretWriteError(error.message, { created: [...done.created, ...error.created], updated: [...done.updated, ...error.updated], failed: error.failed }, error.cause)
+    }
+    throw error
   }
 }
