@@ -21,6 +21,31 @@ export const EXCHANGE_ONLINE = {
   ] as SeedAppRole[]
 }
 
+/**
+ * "Microsoft Exchange Online Protection": the resource of Security & Compliance PowerShell.
+ * Microsoft's app-only article gives its appId and Exchange.ManageAsApp role id (for GCC High
+ * and DoD; MicrosoftDocs/office-docs-powershell PR #13783 extends them to every environment);
+ * the other two roles are from public listings of its app roles. Tokens for the compliance
+ * endpoints Connect-IPPSSession signs in to (global, GCC High, DoD, 21Vianet) resolve to it
+ * here, as that PR describes — so a Connect-IPPSSession token carries only what this resource
+ * granted, and a test shows the difference from Exchange Online's grant.
+ */
+export const EXCHANGE_ONLINE_PROTECTION = {
+  appId: '00000007-0000-0ff1-ce00-000000000000',
+  displayName: 'Microsoft Exchange Online Protection',
+  resourceUris: [
+    'https://ps.compliance.protection.outlook.com',
+    'https://ps.compliance.protection.office365.us',
+    'https://l5.ps.compliance.protection.office365.us',
+    'https://ps.compliance.protection.partner.outlook.cn'
+  ],
+  appRoles: [
+    { id: 'c79b0778-99a8-4d45-9063-3f160ec2776d', value: 'EopPolicySync.AccessAsApp', displayName: 'EopPolicySync.AccessAsApp' },
+    { id: '455e5cd2-84e8-4751-8344-5672145dfa17', value: 'Exchange.ManageAsApp', displayName: 'Exchange.ManageAsApp' },
+    { id: '8f819283-077c-4c68-aa24-0ad706da26e0', value: 'ThreatSubmission.ReadWrite.All', displayName: 'ThreatSubmission.ReadWrite.All' }
+  ] as SeedAppRole[]
+}
+
 export const MICROSOFT_GRAPH = {
   appId: '00000003-0000-0000-c000-000000000000',
   displayName: 'Microsoft Graph',

@@ -12,6 +12,7 @@ import {
   DEFAULT_APP_WID,
   DEFAULT_PROVISIONING_GRAPH_PERMISSIONS,
   EXCHANGE_ONLINE,
+  EXCHANGE_ONLINE_PROTECTION,
   MICROSOFT_GRAPH,
   type SeedAppRole
 } from './seed-data.js'
@@ -168,6 +169,8 @@ export interface SeedApplication {
   graphPermissions?: string[]
   /** Grant Exchange.ManageAsApp to its service principal. */
   exchangeManageAsApp?: boolean
+  /** Grant Exchange.ManageAsApp of Microsoft Exchange Online Protection (Security & Compliance) to its service principal. */
+  exchangeProtectionManageAsApp?: boolean
   /** Directory roles (display name or template id) assigned to its service principal. */
   directoryRoles?: string[]
   /** Object ids of owners. */
@@ -223,6 +226,8 @@ export class Tenant {
   readonly provisioning: ProvisioningIdentity
   readonly graphServicePrincipal: ServicePrincipalRecord
   readonly exchangeServicePrincipal: ServicePrincipalRecord
+  /** "Microsoft Exchange Online Protection" (Security & Compliance PowerShell's resource). */
+  readonly exchangeProtectionServicePrincipal: ServicePrincipalRecord
 
   constructor(
     options: { tenant?: TenantOptions; provisioning?: ProvisioningOptions; apps?: SeedApplication[]; oidcIssuer: string },
@@ -243,6 +248,7 @@ export class Tenant {
 
     this.graphServicePrincipal = this.seedFirstPartyServicePrincipal(MICROSOFT_GRAPH)
     this.exchangeServicePrincipal = this.seedFirstPartyServicePrincipal(EXCHANGE_ONLINE)
+    this.exchangeProtectionServicePrincipal = this.seedFirstPartyServicePrincipal(EXCHANGE_ONLINE_PROTECTION)
 
     const p = options.provisioning ?? {}
     const federatedSubject = p.federatedSubject ?? DEFAULT_FEDERATED_SUBJECT
@@ -497,6 +503,10 @@ export class Tenant {
     }
     if (seed.exchangeManageAsApp) {
       this.grantAppRole(sp, this.exchangeServicePrincipal, EXCHANGE_ONLINE.appRoles[0].id, 0)
+    }
+    if (seed.exchangeProtectionManageAsApp) {
+      const role = EXCHANGE_ONLINE_PROTECTION.appRoles.find(r => r.value === 'Exchange.ManageAsApp')!
+      this.grantAppRole(sp, this.exchangeProtectionServicePrincipal, role.id, 0)
     }
     for (const name of seed.directoryRoles ?? []) {
       const role = this.roleDefinition(name)

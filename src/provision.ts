@@ -38,7 +38,13 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
 
   const actual = await core.group('Reading the tenant', () =>
     withGraphErrors(
-      () => readTenant(graph, { appId: settings.app.id, appName: settings.app.name, needInitialDomain: settings.organization === undefined }),
+      () =>
+        readTenant(graph, {
+          appId: settings.app.id,
+          appName: settings.app.name,
+          needInitialDomain: settings.organization === undefined,
+          securityAndCompliance: settings.connectIppsSession
+        }),
       { clientId: settings.signIn.clientId }
     )
   )
@@ -188,13 +194,13 @@ async function storeSecrets(
   applied: AppliedState,
   certificate: HeldCertificate,
   organization: string,
-  storedSecretDates: { value: () => Promise<Record<string, Date | undefined> | undefined> } | undefined
+  storedSecretDates: { value: () => Promise<StoredSecretState | undefined> } | undefined
 ): Promise<SummaryReport['secrets']> {
   const target = secretTarget(settings)
   if (target === undefined) return undefined
-  let storedDates: Record<string, Date | undefined> | undefined
+  let stored: StoredSecretState | undefined
   try {
-    storedDates = await storedSecretDates?.value()
+    stored = await storedSecretDates?.value()
   } catch (error) {
     // GitHub refused even to read (bad token, unknown repository): the new certificate
     // could not be stored either, so it comes off the app again.
@@ -205,7 +211,7 @@ async function storeSecrets(
     settings.secrets.prefix,
     { appId: applied.app.appId, tenantId: settings.tenantId ?? '', organization, certificate },
     givenValues(settings),
-    storedDates
+    stored?.dates
   )
   const names = Object.keys(changes.changed)
   if (names.length === 0) {
@@ -217,11 +223,10 @@ async function storeSecrets(
     try {
       // The secrets must name a certificate that is on the app. apply confirmed it; a
       // concurrent run's stale write landing meanwhile is repaired right after writing.
-      // The thumbprint is always written last, even when unchanged: it marks the set complete.
-      const thumbprintName = secretNames(settings.secrets.prefix).certThumbprint
-      result = await writeSecretSet(settings.secrets.prefix, target, { ...changes.changed, [thumbprintName]: certificate.thumbprint }, {
+      result = await writeSecretSet(settings.secrets.prefix, target, changes.changed, {
         token: settings.secrets.githubToken ?? '',
-        apiUrl: settings.secrets.apiUrl
+        apiUrl: settings.secrets.apiUrl,
+        publicKey: stored?.publicKey
       })
     } catch (error) {
       if (applied.newCertificate !== undefined) {
@@ -299,8 +304,10 @@ async function restoreSecrets(settings: Settings, failure: unknown): Promise<voi
   }
 }
 
+type StoredSecretState = Awaited<ReturnType<typeof readSecretDates>>
+
 /** When each of the six secrets was last written; undefined without a secret target. */
-async function readStoredSecretDates(settings: Settings): Promise<Record<string, Date | undefined> | undefined> {
+async function readStoredSecretDates(settings: Settings): Promise<StoredSecretState | undefined> {
   const target = secretTarget(settings)
   if (target === undefined) return undefined
   return readSecretDates(target, Object.values(secretNames(settings.secrets.prefix)), {

@@ -1,9 +1,16 @@
 import { describe, expect, it } from '@jest/globals'
-import { describePlan, describePlanLines, describePlanRows, type ResourceRow } from '../../src/entra/describe-plan.js'
+import {
+  describePlan,
+  describePlanLines,
+  describePlanRows,
+  SECURITY_AND_COMPLIANCE_ROW,
+  type ResourceRow
+} from '../../src/entra/describe-plan.js'
 import { planProvisioning, uniqueNameFor } from '../../src/entra/plan.js'
 import {
   APP_ID,
   certificate,
+  completeSecurityAndComplianceTenant,
   completeTenant,
   credential,
   daysFromNow,
@@ -12,7 +19,8 @@ import {
   freshTenant,
   GLOBAL_READER,
   NOW,
-  SP_ID
+  SP_ID,
+  withExchangeProtection
 } from './plan-fixtures.js'
 
 const outcomes = (rows: ResourceRow[]) => Object.fromEntries(rows.map(row => [row.resource, row.after]))
@@ -145,5 +153,63 @@ describe('describePlan: partial states', () => {
     const held = certificate('held', daysFromNow(3))
     const plan = planProvisioning(desired({ held }), completeTenant([credential(held, { keyId: 'k', actionMade: true })]), NOW)
     expect(JSON.stringify(describePlan(plan))).not.toContain(held.derBase64)
+  })
+})
+
+describe('describePlan: Security & Compliance (connect-ippssession)', () => {
+  const held = certificate('held', daysFromNow(200))
+  const keys = () => [credential(held, { keyId: 'k', actionMade: true })]
+
+  it('a fresh tenant: the app requests both permissions, both are granted, and the row is created', () => {
+    const plan = planProvisioning(desired({ securityAndCompliance: true }), withExchangeProtection(freshTenant()), NOW)
+    const { lines, rows } = describePlan(plan)
+    expect(lines[1]).toBe(
+      `+ create app "EXO Background Process" (uniqueName ${uniqueNameFor('EXO Background Process')}, single tenant, requesting Exchange.ManageAsApp of Office 365 Exchange Online and of Microsoft Exchange Online Protection)`
+    )
+    expect(lines).toContain('+ grant Exchange.ManageAsApp of Microsoft Exchange Online Protection (admin consent, for Security & Compliance PowerShell)')
+    expect(rows.find(row => row.resource === SECURITY_AND_COMPLIANCE_ROW)).toEqual({
+      resource: 'Security & Compliance: Exchange.ManageAsApp permission + consent',
+      before: 'not requested, not consented',
+      after: 'created',
+      detail: 'application permission of Microsoft Exchange Online Protection, for Connect-IPPSSession'
+    })
+  })
+
+  it('everything in place: no changes, and the row is present', () => {
+    const plan = planProvisioning(desired({ held, securityAndCompliance: true }), completeSecurityAndComplianceTenant(keys()), NOW)
+    expect(describePlanLines(plan)[0]).toBe(
+      'No changes: the app, its service principal, Exchange.ManageAsApp (of Office 365 Exchange Online and of Microsoft Exchange Online Protection) and the roles are in place.'
+    )
+    expect(outcomes(describePlanRows(plan))[SECURITY_AND_COMPLIANCE_ROW]).toBe('present')
+  })
+
+  it('names only the permission a requiredResourceAccess update adds', () => {
+    const actual = completeSecurityAndComplianceTenant(keys())
+    actual.app!.requiredResourceAccess = actual.app!.requiredResourceAccess.slice(0, 1)
+    const plan = planProvisioning(desired({ held, securityAndCompliance: true }), actual, NOW)
+    expect(describePlanLines(plan)[1]).toBe(
+      '~ request Exchange.ManageAsApp of Microsoft Exchange Online Protection on app "EXO Background Process" (its other API permissions are kept)'
+    )
+    expect(describePlanRows(plan).find(row => row.resource === SECURITY_AND_COMPLIANCE_ROW)).toMatchObject({
+      before: 'not requested, consented',
+      after: 'updated'
+    })
+  })
+
+  it('no such service principal: a warning line in the plan and a skipped row saying what to do', () => {
+    const plan = planProvisioning(desired({ held, securityAndCompliance: true }), completeTenant(keys()), NOW)
+    const lines = describePlanLines(plan)
+    expect(lines[0]).toBe('No changes: the app, its service principal, Exchange.ManageAsApp and the roles are in place.')
+    expect(lines[1]).toMatch(/^! Security & Compliance: This tenant has no service principal for Microsoft Exchange Online Protection \(appId 00000007-0000-0ff1-ce00-000000000000\)/)
+    expect(lines.at(-1)).toMatch(/^Certificate: /)
+    const row = describePlanRows(plan).find(r => r.resource === SECURITY_AND_COMPLIANCE_ROW)
+    expect(row).toMatchObject({ before: 'not available in this tenant', after: 'skipped' })
+    expect(row?.detail).toContain('az ad sp create --id 00000007-0000-0ff1-ce00-000000000000')
+  })
+
+  it('connect-ippssession false: no row and no line about it', () => {
+    const plan = planProvisioning(desired({ held }), withExchangeProtection(completeTenant(keys())), NOW)
+    expect(describePlanRows(plan).map(row => row.resource)).not.toContain(SECURITY_AND_COMPLIANCE_ROW)
+    expect(describePlanLines(plan).join('\n')).not.toMatch(/Security & Compliance|Protection/)
   })
 })

@@ -18,6 +18,11 @@ export const NOW = new Date('2026-06-01T12:00:00Z')
 export const DAY = 24 * 60 * 60 * 1000
 
 export const EXO_SP_ID = 'eeeeeeee-0000-4000-8000-000000000001'
+/** Microsoft Exchange Online Protection's service principal in the test tenant. */
+export const EOP_SP_ID = 'eeeeeeee-0000-4000-8000-000000000007'
+export const EOP_APP_ID = '00000007-0000-0ff1-ce00-000000000000'
+/** Its Exchange.ManageAsApp, as Microsoft's app-only article documents it (not imported from src/). */
+export const EOP_MANAGE_AS_APP = '455e5cd2-84e8-4751-8344-5672145dfa17'
 export const APP_OBJECT_ID = 'aaaaaaaa-0000-4000-8000-000000000001'
 export const APP_ID = 'aaaaaaaa-0000-4000-8000-000000000002'
 export const SP_ID = 'bbbbbbbb-0000-4000-8000-000000000001'
@@ -110,13 +115,45 @@ export function completeTenant(keyCredentials: KeyCredential[], roles: Directory
   }
 }
 
-export function desired(options: Partial<DesiredState['certificate']> & { roles?: DirectoryRole[]; appId?: string } = {}): DesiredState {
+export function desired(
+  options: Partial<DesiredState['certificate']> & { roles?: DirectoryRole[]; appId?: string; securityAndCompliance?: boolean } = {}
+): DesiredState {
   return {
     app: options.appId === undefined ? { name: 'EXO Background Process' } : { id: options.appId, name: 'EXO Background Process' },
     roles: options.roles ?? [EXCHANGE_ADMIN],
+    securityAndCompliance: options.securityAndCompliance ?? false,
     certificate: {
       rotateBeforeDays: options.rotateBeforeDays ?? 30,
       ...(options.held === undefined ? {} : { held: options.held })
     }
+  }
+}
+
+export const EOP_ENTRY = {
+  resourceAppId: EOP_APP_ID,
+  resourceAccess: [{ id: EOP_MANAGE_AS_APP, type: 'Role' }]
+}
+
+/** `state` with Microsoft Exchange Online Protection's service principal, as read for connect-ippssession. */
+export function withExchangeProtection(
+  state: TenantState,
+  appRoles: Array<{ id: string; value?: string | null }> = [
+    { id: 'c79b0778-99a8-4d45-9063-3f160ec2776d', value: 'EopPolicySync.AccessAsApp' },
+    { id: EOP_MANAGE_AS_APP, value: 'Exchange.ManageAsApp' }
+  ]
+): TenantState {
+  return { ...state, exchangeProtection: { id: EOP_SP_ID, appRoles } }
+}
+
+/**
+ * A tenant where everything is in place for connect-ippssession too: both permissions
+ * requested and granted.
+ */
+export function completeSecurityAndComplianceTenant(keyCredentials: KeyCredential[]): TenantState {
+  const state = withExchangeProtection(completeTenant(keyCredentials))
+  return {
+    ...state,
+    app: { ...state.app!, requiredResourceAccess: [structuredClone(EXO_ENTRY), structuredClone(EOP_ENTRY)] },
+    appRoleAssignments: [...state.appRoleAssignments, { id: 'grant-eop', resourceId: EOP_SP_ID, appRoleId: EOP_MANAGE_AS_APP }]
   }
 }

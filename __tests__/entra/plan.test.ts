@@ -16,6 +16,7 @@ import {
   APP_ID,
   APP_OBJECT_ID,
   certificate,
+  completeSecurityAndComplianceTenant,
   completeTenant,
   credential,
   daysFromNow,
@@ -24,12 +25,17 @@ import {
   EXO_ENTRY,
   EXO_FULL_ACCESS_AS_APP,
   EXO_SP_ID,
+  EOP_APP_ID,
+  EOP_ENTRY,
+  EOP_MANAGE_AS_APP,
+  EOP_SP_ID,
   freshTenant,
   GLOBAL_READER,
   GRAPH_ENTRY,
   NOW,
   SECURITY_READER,
-  SP_ID
+  SP_ID,
+  withExchangeProtection
 } from './plan-fixtures.js'
 
 const kinds = (changes: Change[]): string[] => changes.map(change => change.kind)
@@ -601,14 +607,162 @@ describe('desiredStateFromSettings', () => {
       app: { id: APP_ID, name: 'My EXO app' },
       roles: [GLOBAL_READER],
       rotateBeforeDays: 14,
+      connectIppsSession: true,
       held
     } as unknown as Settings
     expect(desiredStateFromSettings(settings)).toEqual({
       app: { id: APP_ID, name: 'My EXO app' },
       roles: [GLOBAL_READER],
+      securityAndCompliance: true,
       certificate: { rotateBeforeDays: 14, held }
     })
-    const noneHeld = { app: { name: 'x' }, roles: [], rotateBeforeDays: 30 } as unknown as Settings
-    expect(desiredStateFromSettings(noneHeld)).toEqual({ app: { name: 'x' }, roles: [], certificate: { rotateBeforeDays: 30 } })
+    const noneHeld = { app: { name: 'x' }, roles: [], rotateBeforeDays: 30, connectIppsSession: false } as unknown as Settings
+    expect(desiredStateFromSettings(noneHeld)).toEqual({
+      app: { name: 'x' },
+      roles: [],
+      securityAndCompliance: false,
+      certificate: { rotateBeforeDays: 30 }
+    })
+  })
+})
+
+describe('planProvisioning: Security & Compliance (connect-ippssession)', () => {
+  const grantOf = (plan: Plan) => plan.changes.find(change => change.kind === 'grant-security-and-compliance')
+  const requestsOf = (access: Array<{ resourceAppId: string; resourceAccess: Array<{ id: string }> }>) =>
+    access.map(entry => `${entry.resourceAppId}: ${entry.resourceAccess.map(a => a.id).join(',')}`)
+
+  it('a fresh tenant: the app is created requesting both permissions, and both are granted', () => {
+    const plan = planProvisioning(desired({ securityAndCompliance: true }), withExchangeProtection(freshTenant()), NOW)
+    const create = plan.changes.find(change => change.kind === 'create-app')
+    expect(create?.kind === 'create-app' ? requestsOf(create.requiredResourceAccess) : []).toEqual([
+      `${EXCHANGE_ONLINE_APP_ID}: ${EXCHANGE_MANAGE_AS_APP_ROLE_ID}`,
+      `${EOP_APP_ID}: ${EOP_MANAGE_AS_APP}`
+    ])
+    // Beside the Exchange Online grant and the roles, in the phase after the new service principal.
+    expect(phaseKinds(plan)[2]).toEqual(['grant-exchange-manage-as-app', 'grant-security-and-compliance', 'assign-directory-role'])
+    expect(grantOf(plan)).toEqual({ kind: 'grant-security-and-compliance', resourceId: EOP_SP_ID, appRoleId: EOP_MANAGE_AS_APP })
+    expect(plan.securityAndCompliance).toEqual({
+      available: true,
+      resourceId: EOP_SP_ID,
+      appRoleId: EOP_MANAGE_AS_APP,
+      requestedBefore: false,
+      grantedBefore: false
+    })
+  })
+
+  it('requested and granted: no change', () => {
+    const held = certificate('held', daysFromNow(200))
+    const actual = completeSecurityAndComplianceTenant([credential(held, { keyId: 'k', actionMade: true })])
+    const plan = planProvisioning(desired({ held, securityAndCompliance: true }), actual, NOW)
+    expect(plan.changes).toEqual([])
+    expect(plan.securityAndCompliance).toMatchObject({ available: true, requestedBefore: true, grantedBefore: true })
+  })
+
+  it('the grant missing: only the grant, to the existing service principal', () => {
+    const held = certificate('held', daysFromNow(200))
+    const actual = completeSecurityAndComplianceTenant([credential(held, { keyId: 'k', actionMade: true })])
+    actual.appRoleAssignments = actual.appRoleAssignments.filter(grant => grant.resourceId !== EOP_SP_ID)
+    const plan = planProvisioning(desired({ held, securityAndCompliance: true }), actual, NOW)
+    expect(plan.changes).toEqual([
+      { kind: 'grant-security-and-compliance', resourceId: EOP_SP_ID, appRoleId: EOP_MANAGE_AS_APP, principalId: SP_ID }
+    ])
+    expect(plan.securityAndCompliance).toMatchObject({ requestedBefore: true, grantedBefore: false })
+  })
+
+  it('a grant in other letter case counts as granted', () => {
+    const held = certificate('held', daysFromNow(200))
+    const actual = completeSecurityAndComplianceTenant([credential(held, { keyId: 'k', actionMade: true })])
+    actual.appRoleAssignments = actual.appRoleAssignments.map(grant =>
+      grant.resourceId === EOP_SP_ID ? { ...grant, resourceId: EOP_SP_ID.toUpperCase(), appRoleId: EOP_MANAGE_AS_APP.toUpperCase() } : grant
+    )
+    expect(planProvisioning(desired({ held, securityAndCompliance: true }), actual, NOW).changes).toEqual([])
+  })
+
+  it('not requested yet: one update of the whole collection, every other permission kept', () => {
+    const held = certificate('held', daysFromNow(200))
+    const actual = completeSecurityAndComplianceTenant([credential(held, { keyId: 'k', actionMade: true })])
+    actual.app!.requiredResourceAccess = [structuredClone(GRAPH_ENTRY), structuredClone(EXO_ENTRY)]
+    const plan = planProvisioning(desired({ held, securityAndCompliance: true }), actual, NOW)
+    expect(plan.changes).toEqual([
+      {
+        kind: 'set-required-resource-access',
+        appObjectId: APP_OBJECT_ID,
+        requiredResourceAccess: [GRAPH_ENTRY, EXO_ENTRY, EOP_ENTRY]
+      }
+    ])
+    expect(plan.exchangeManageAsApp.requestedBefore).toBe(true)
+    expect(plan.securityAndCompliance).toMatchObject({ requestedBefore: false, grantedBefore: true })
+  })
+
+  it('adds the role to an existing Exchange Online Protection entry instead of a second entry', () => {
+    const held = certificate('held', daysFromNow(200))
+    const actual = completeSecurityAndComplianceTenant([credential(held, { keyId: 'k', actionMade: true })])
+    const other = { id: 'c79b0778-99a8-4d45-9063-3f160ec2776d', type: 'Role' }
+    actual.app!.requiredResourceAccess = [structuredClone(EXO_ENTRY), { resourceAppId: EOP_APP_ID, resourceAccess: [other] }]
+    const plan = planProvisioning(desired({ held, securityAndCompliance: true }), actual, NOW)
+    const update = plan.changes[0]
+    expect(update?.kind === 'set-required-resource-access' ? update.requiredResourceAccess : []).toEqual([
+      EXO_ENTRY,
+      { resourceAppId: EOP_APP_ID, resourceAccess: [other, { id: EOP_MANAGE_AS_APP, type: 'Role' }] }
+    ])
+  })
+
+  it('no Exchange Online Protection service principal: no change about it, and a note saying what to do', () => {
+    const held = certificate('held', daysFromNow(200))
+    const actual = completeTenant([credential(held, { keyId: 'k', actionMade: true })])
+    const plan = planProvisioning(desired({ held, securityAndCompliance: true }), actual, NOW)
+    expect(plan.changes).toEqual([])
+    expect(plan.securityAndCompliance?.available).toBe(false)
+    const note = plan.securityAndCompliance?.available === false ? plan.securityAndCompliance.note : ''
+    expect(note).toContain(EOP_APP_ID)
+    expect(note).toMatch(/Connect-IPPSSession may work without it/)
+    expect(note).toContain(`az ad sp create --id ${EOP_APP_ID}`)
+
+    const fresh = planProvisioning(desired({ securityAndCompliance: true }), freshTenant(), NOW)
+    expect(kinds(fresh.changes)).not.toContain('grant-security-and-compliance')
+    const create = fresh.changes.find(change => change.kind === 'create-app')
+    expect(create?.kind === 'create-app' ? create.requiredResourceAccess : []).toEqual([EXO_ENTRY])
+  })
+
+  it('reads the role id by value from the service principal', () => {
+    const renumbered = '11111111-2222-4333-8444-555555555555'
+    const actual = withExchangeProtection(freshTenant(), [
+      { id: EOP_MANAGE_AS_APP, value: 'Something.Else' },
+      { id: renumbered, value: 'exchange.manageasapp' }
+    ])
+    const plan = planProvisioning(desired({ securityAndCompliance: true }), actual, NOW)
+    expect(grantOf(plan)).toMatchObject({ appRoleId: renumbered })
+  })
+
+  it('falls back to the documented role id only when the service principal lists it without that value', () => {
+    const actual = withExchangeProtection(freshTenant(), [{ id: EOP_MANAGE_AS_APP, value: null }])
+    expect(grantOf(planProvisioning(desired({ securityAndCompliance: true }), actual, NOW))).toMatchObject({ appRoleId: EOP_MANAGE_AS_APP })
+  })
+
+  it('a service principal without Exchange.ManageAsApp: no grant of an id it lacks, a note instead', () => {
+    const actual = withExchangeProtection(freshTenant(), [{ id: 'c79b0778-99a8-4d45-9063-3f160ec2776d', value: 'EopPolicySync.AccessAsApp' }])
+    const plan = planProvisioning(desired({ securityAndCompliance: true }), actual, NOW)
+    expect(kinds(plan.changes)).not.toContain('grant-security-and-compliance')
+    expect(plan.securityAndCompliance).toEqual({ available: false, note: expect.stringContaining(`(${EOP_SP_ID}) in this tenant does not offer Exchange.ManageAsApp`) })
+  })
+
+  it('leaves the Exchange Online grant and the directory roles as they would be without it', () => {
+    const tenant = withExchangeProtection(freshTenant())
+    const roles = [EXCHANGE_ADMIN, GLOBAL_READER]
+    const without = planProvisioning(desired({ roles }), tenant, NOW)
+    const withIt = planProvisioning(desired({ roles, securityAndCompliance: true }), tenant, NOW)
+    const others = (plan: Plan) => plan.changes.filter(change => change.kind === 'assign-directory-role' || change.kind === 'grant-exchange-manage-as-app')
+    expect(others(withIt)).toEqual(others(without))
+    expect(withIt.roles).toEqual(without.roles)
+    expect(withIt.exchangeManageAsApp).toEqual(without.exchangeManageAsApp)
+  })
+
+  it('connect-ippssession false: nothing about it, even when the service principal was read', () => {
+    const tenant = withExchangeProtection(freshTenant())
+    const plan = planProvisioning(desired(), tenant, NOW)
+    expect(plan).not.toHaveProperty('securityAndCompliance')
+    expect(kinds(plan.changes)).not.toContain('grant-security-and-compliance')
+    expect(JSON.stringify(plan.changes)).not.toContain(EOP_APP_ID)
+    expect(JSON.stringify(plan.changes)).not.toContain(EOP_SP_ID)
   })
 })

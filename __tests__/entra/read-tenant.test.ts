@@ -16,6 +16,9 @@ import { makeCertificate } from '../emulator/helpers.js'
 const APP_NAME = 'EXO Background Process'
 const EXCHANGE_ADMINISTRATOR = '29232cdf-9323-42fd-ade2-1d097af3e4de'
 const MANAGE_AS_APP = 'dc50a0fb-09a3-484d-be87-e023b12c6440'
+const EOP_MANAGE_AS_APP = '455e5cd2-84e8-4751-8344-5672145dfa17'
+/** GET of Microsoft Exchange Online Protection's service principal by its appId. */
+const EOP_READ = /^\/v1\.0\/servicePrincipals\(appId='00000007-0000-0ff1-ce00-000000000000'\)/
 
 let emulator: Emulator | undefined
 afterEach(async () => {
@@ -42,7 +45,7 @@ function roundTrips(e: Emulator): number {
 describe('readTenant', () => {
   it('a fresh tenant: no app, Exchange Online and the initial domain, in one round trip', async () => {
     const { e, graph } = await tenantWith()
-    const state = await readTenant(graph, { appName: APP_NAME, needInitialDomain: true })
+    const state = await readTenant(graph, { appName: APP_NAME, needInitialDomain: true, securityAndCompliance: false })
     expect(state.app).toBeUndefined()
     expect(state.servicePrincipal).toBeUndefined()
     expect(state.exchangeOnline?.id).toBe(e.tenant.exchangeServicePrincipal.id)
@@ -53,12 +56,37 @@ describe('readTenant', () => {
     expect(roundTrips(e)).toBe(1)
   })
 
+  it('connect-ippssession: Exchange Online Protection\'s service principal rides in the same first round trip', async () => {
+    const { e, graph } = await tenantWith()
+    const state = await readTenant(graph, { appName: APP_NAME, needInitialDomain: true, securityAndCompliance: true })
+    expect(state.exchangeProtection?.id).toBe(e.tenant.exchangeProtectionServicePrincipal.id)
+    expect(state.exchangeProtection?.appRoles).toContainEqual({ id: EOP_MANAGE_AS_APP, value: 'Exchange.ManageAsApp' })
+    expect(e.log.list({ service: 'graph', path: EOP_READ })).toEqual([expect.objectContaining({ batch: true, status: 200 })])
+    expect(roundTrips(e)).toBe(1)
+  })
+
+  it('without connect-ippssession, Exchange Online Protection is not read at all', async () => {
+    const { e, graph } = await tenantWith()
+    const state = await readTenant(graph, { appName: APP_NAME, needInitialDomain: true, securityAndCompliance: false })
+    expect(state).not.toHaveProperty('exchangeProtection')
+    expect(e.log.list({ service: 'graph', path: EOP_READ })).toEqual([])
+  })
+
+  it('a tenant without Exchange Online Protection reads as "not there", not as an error', async () => {
+    const { e, graph } = await tenantWith()
+    e.tenant.servicePrincipals.delete(e.tenant.exchangeProtectionServicePrincipal.id)
+    const state = await readTenant(graph, { appName: APP_NAME, needInitialDomain: true, securityAndCompliance: true })
+    expect(state.exchangeProtection).toBeUndefined()
+    expect(state.exchangeOnline?.id).toBe(e.tenant.exchangeServicePrincipal.id)
+    expect(e.log.list({ service: 'graph', path: EOP_READ })).toEqual([expect.objectContaining({ status: 404 })])
+  })
+
   it('a provisioned app found by its uniqueName: everything, with certificates, in three round trips', async () => {
     const certificate = makeCertificate()
     const { e, graph } = await tenantWith([
       { displayName: APP_NAME, uniqueName: uniqueNameFor(APP_NAME), certificates: [certificate.certPem], exchangeManageAsApp: true, directoryRoles: ['Exchange Administrator'] }
     ])
-    const state = await readTenant(graph, { appName: APP_NAME, needInitialDomain: false })
+    const state = await readTenant(graph, { appName: APP_NAME, needInitialDomain: false, securityAndCompliance: false })
     const seeded = [...e.tenant.applications.values()].find(a => a.displayName === APP_NAME)!
     expect(state.app).toMatchObject({ objectId: seeded.id, appId: seeded.appId, uniqueName: uniqueNameFor(APP_NAME), foundBy: 'unique-name' })
     expect(state.app?.keyCredentials).toEqual([expect.objectContaining({ key: certificate.base64Der, type: 'AsymmetricX509Cert', usage: 'Verify' })])
@@ -73,7 +101,7 @@ describe('readTenant', () => {
   it('by app-id: the app and its service principal in the first round trip', async () => {
     const { e, graph } = await tenantWith([{ displayName: 'Mailbox automation' }])
     const seeded = [...e.tenant.applications.values()].find(a => a.displayName === 'Mailbox automation')!
-    const state = await readTenant(graph, { appId: seeded.appId, appName: APP_NAME, needInitialDomain: false })
+    const state = await readTenant(graph, { appId: seeded.appId, appName: APP_NAME, needInitialDomain: false, securityAndCompliance: false })
     expect(state.app).toMatchObject({ appId: seeded.appId, foundBy: 'app-id' })
     expect(state.servicePrincipal?.appId).toBe(seeded.appId)
     expect(roundTrips(e)).toBe(2)
@@ -81,14 +109,14 @@ describe('readTenant', () => {
 
   it('an unknown app-id reads as "no app" (the planner names it)', async () => {
     const { graph } = await tenantWith([{ displayName: APP_NAME }])
-    const state = await readTenant(graph, { appId: '0d6b1a35-9f5e-4c1e-8a11-4b0f1f2c3d4e', appName: APP_NAME, needInitialDomain: false })
+    const state = await readTenant(graph, { appId: '0d6b1a35-9f5e-4c1e-8a11-4b0f1f2c3d4e', appName: APP_NAME, needInitialDomain: false, securityAndCompliance: false })
     expect(state.app).toBeUndefined()
   })
 
   it('an app made in the portal (no uniqueName) is found by display name, even with quotes and & in it', async () => {
     const name = "O'Brien & Co #1 EXO"
     const { graph } = await tenantWith([{ displayName: name }])
-    const state = await readTenant(graph, { appName: name, needInitialDomain: false })
+    const state = await readTenant(graph, { appName: name, needInitialDomain: false, securityAndCompliance: false })
     expect(state.app).toMatchObject({ displayName: name, uniqueName: null, foundBy: 'display-name' })
     expect(state.servicePrincipal).toBeDefined()
   })
@@ -96,7 +124,7 @@ describe('readTenant', () => {
   it('two apps with the display name: a UserError listing both appIds', async () => {
     const { e, graph } = await tenantWith([{ displayName: APP_NAME }, { displayName: APP_NAME }])
     const appIds = [...e.tenant.applications.values()].filter(a => a.displayName === APP_NAME).map(a => a.appId)
-    const error = await readTenant(graph, { appName: APP_NAME, needInitialDomain: false }).then(
+    const error = await readTenant(graph, { appName: APP_NAME, needInitialDomain: false, securityAndCompliance: false }).then(
       () => undefined,
       (thrown: unknown) => thrown
     )
@@ -107,7 +135,7 @@ describe('readTenant', () => {
 
   it('a refused read comes back as the GraphRequestError (the caller explains it)', async () => {
     const { graph } = await tenantWith([], ['Application.ReadWrite.All'])
-    const error = await readTenant(graph, { appName: APP_NAME, needInitialDomain: true }).then(
+    const error = await readTenant(graph, { appName: APP_NAME, needInitialDomain: true, securityAndCompliance: false }).then(
       () => undefined,
       (thrown: unknown) => thrown
     )

@@ -26,8 +26,14 @@ describe('storedSetIncomplete', () => {
     expect(storedSetIncomplete('EXO_', stored(10, undefined))).toBe(true)
   })
 
-  it('is true when a secret was written after the thumbprint (a run cut off before its last write)', () => {
+  it('is true when the PFX or its password was written after the thumbprint (a run cut off before its last write)', () => {
     expect(storedSetIncomplete('EXO_', stored(50, 11))).toBe(true)
+    const pfxOnly = { ...stored(10, 11), EXO_CERT_PFX_BASE64: at(50) }
+    expect(storedSetIncomplete('EXO_', pfxOnly)).toBe(true)
+  })
+
+  it('is false when only an identity secret was rewritten later (organization, app id, tenant)', () => {
+    expect(storedSetIncomplete('EXO_', { ...stored(10, 11), EXO_ORGANIZATION: at(50) })).toBe(false)
   })
 })
 

@@ -3,7 +3,9 @@
  * the real module does for app-only sign-in (an MSAL.NET confidential client with the
  * certificate gets a token for https://outlook.office365.com/.default) against the emulated
  * Entra ID. Proves that .NET opens the PFX, that MSAL.NET signs an assertion Entra accepts
- * with it, and what the token carries.
+ * with it, and what the token carries — for Connect-IPPSSession too, whose token (for the
+ * compliance endpoint, Microsoft Exchange Online Protection in the emulator) carries only
+ * that resource's Exchange.ManageAsApp.
  *
  * Needs pwsh (scripts/install-pwsh.sh) and MSAL.NET (scripts/restore-msal.sh).
  */
@@ -19,6 +21,7 @@ import { dotSourceConnectScript, type DotSourceRun } from './dot-source.js'
 import { makeOpensslPfx, type OpensslPfx } from './openssl-pfx.js'
 
 const EXCHANGE_ADMINISTRATOR = '29232cdf-9323-42fd-ade2-1d097af3e4de'
+const COMPLIANCE_ADMINISTRATOR = '17315797-102d-40b4-93e0-432062caca18'
 const PASSWORD = "msal'$pw\u2019 ü"
 
 describeIfPwsh('the connect script signing in with MSAL.NET against the emulator', (pwsh) => {
@@ -32,6 +35,8 @@ describeIfPwsh('the connect script signing in with MSAL.NET against the emulator
   const appId = randomUUID()
   const noPermissionAppId = randomUUID()
   const noRoleAppId = randomUUID()
+  const complianceAppId = randomUUID()
+  const exchangeGrantOnlyAppId = randomUUID()
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'exo-cba-msal-'))
@@ -54,7 +59,23 @@ describeIfPwsh('the connect script signing in with MSAL.NET against the emulator
           directoryRoles: ['Exchange Administrator']
         },
         { displayName: 'No Exchange.ManageAsApp', appId: noPermissionAppId, certificates: [aes2048.certPem], directoryRoles: ['Exchange Administrator'] },
-        { displayName: 'No directory role', appId: noRoleAppId, certificates: [aes2048.certPem], exchangeManageAsApp: true }
+        { displayName: 'No directory role', appId: noRoleAppId, certificates: [aes2048.certPem], exchangeManageAsApp: true },
+        // As provision mode leaves an app for connect-ippssession: true (both Exchange.ManageAsApp grants).
+        {
+          displayName: 'Security & Compliance',
+          appId: complianceAppId,
+          certificates: [aes2048.certPem],
+          exchangeManageAsApp: true,
+          exchangeProtectionManageAsApp: true,
+          directoryRoles: ['Compliance Administrator']
+        },
+        {
+          displayName: 'Exchange Online grant only',
+          appId: exchangeGrantOnlyAppId,
+          certificates: [aes2048.certPem],
+          exchangeManageAsApp: true,
+          directoryRoles: ['Compliance Administrator']
+        }
       ]
     })
   }, 120_000)
@@ -121,6 +142,24 @@ describeIfPwsh('the connect script signing in with MSAL.NET against the emulator
     const run = await signIn(optionsFor(aes2048, { appId: noRoleAppId }))
     expect(run.code).not.toBe(0)
     expect(run.stderr).toContain(`The role assigned to application ${noRoleAppId} isn't supported in this scenario`)
+  })
+
+  it('connects Security & Compliance too, with a token for its endpoint carrying Exchange Online Protection\'s Exchange.ManageAsApp', async () => {
+    const run = await signIn(optionsFor(aes2048, { appId: complianceAppId, connectIppsSession: true }))
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(run.records.map(record => record.command)).toEqual(['Connect-ExchangeOnline', 'Connect-IPPSSession'])
+    const { token } = run.records[1]
+    expect(token?.scope).toBe('https://ps.compliance.protection.outlook.com/.default')
+    expect(token?.claims).toMatchObject({ aud: 'https://ps.compliance.protection.outlook.com', appid: complianceAppId, roles: ['Exchange.ManageAsApp'] })
+    expect(token?.claims.wids).toContain(COMPLIANCE_ADMINISTRATOR)
+  })
+
+  it('fails Connect-IPPSSession like the service does when only Exchange Online\'s Exchange.ManageAsApp is granted', async () => {
+    const run = await signIn(optionsFor(aes2048, { appId: exchangeGrantOnlyAppId, connectIppsSession: true }))
+    expect(run.code).not.toBe(0)
+    expect(run.records.map(record => record.command)).toEqual(['Connect-ExchangeOnline'])
+    expect(run.stderr).toContain(`UnAuthorized: the access token for app ${exchangeGrantOnlyAppId} does not carry the Exchange.ManageAsApp application permission`)
   })
 
   it('is refused by Entra when the certificate is not registered on the app', async () => {

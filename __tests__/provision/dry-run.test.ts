@@ -45,9 +45,9 @@ describe('dry-run on a fresh tenant', () => {
     expect(changes.map(c => c.kind)).toEqual([
       'create-app',
       'create-service-principal',
+      'add-certificate',
       'grant-exchange-manage-as-app',
-      'assign-directory-role',
-      'add-certificate'
+      'assign-directory-role'
     ])
     expect(changes[0]).toMatchObject({ displayName: APP_NAME, signInAudience: 'AzureADMyOrg', uniqueName: expect.stringMatching(/^exo-cba-/) })
     expect(run.outputs.rotated).toBe('false')

@@ -125,9 +125,9 @@ describe('a fresh tenant, GitHub OIDC sign-in', () => {
     expect(changes.map(c => c.kind)).toEqual([
       'create-app',
       'create-service-principal',
+      'add-certificate',
       'grant-exchange-manage-as-app',
-      'assign-directory-role',
-      'add-certificate'
+      'assign-directory-role'
     ])
   })
 

@@ -121,9 +121,14 @@ async function applyChange(change: Change, state: Partial<AppliedState> & { crea
         state.createdServicePrincipal = created.status === 201
         return
       }
-      case 'grant-exchange-manage-as-app': {
+      case 'grant-exchange-manage-as-app':
+      case 'grant-security-and-compliance': {
         const principalId = change.principalId ?? state.servicePrincipalId
-        ctx.log('Granting Exchange.ManageAsApp (admin consent)')
+        ctx.log(
+          change.kind === 'grant-exchange-manage-as-app'
+            ? 'Granting Exchange.ManageAsApp (admin consent)'
+            : 'Granting Exchange.ManageAsApp of Microsoft Exchange Online Protection (admin consent, for Security & Compliance PowerShell)'
+        )
         await createIgnoringDuplicate(() =>
           graph.call({
             method: 'POST',

@@ -4,10 +4,16 @@
  * what the plan makes of it.
  */
 import type { Change, CertificatePlan, HeldCertificateSummary, Plan } from './plan.js'
-import { EXCHANGE_MANAGE_AS_APP } from './well-known.js'
+import { EXCHANGE_MANAGE_AS_APP, EXCHANGE_ONLINE_NAME, EXCHANGE_ONLINE_PROTECTION_NAME } from './well-known.js'
 
-/** What happens to a resource: made now, already right, changed, or taken away. */
-export type Outcome = 'created' | 'present' | 'updated' | 'removed'
+/**
+ * What happens to a resource: made now, already right, changed, taken away, or left out
+ * because the tenant lacks what it needs (the row's detail says why; a warning, not an error).
+ */
+export type Outcome = 'created' | 'present' | 'updated' | 'removed' | 'skipped'
+
+/** The summary row of Exchange Online Protection's permission (for Security & Compliance PowerShell). */
+export const SECURITY_AND_COMPLIANCE_ROW = `Security & Compliance: ${EXCHANGE_MANAGE_AS_APP} permission + consent`
 
 export interface ResourceRow {
   /** e.g. `App registration`, `Directory role: Exchange Administrator`. */
@@ -28,12 +34,20 @@ export function describePlan(plan: Plan): PlanDescription {
   return { lines: describePlanLines(plan), rows: describePlanRows(plan) }
 }
 
-/** The dry-run log: one line per change, then what happens to the certificate. */
+/**
+ * The dry-run log: one line per change, a `!` line for a permission the tenant cannot
+ * take (Security & Compliance), then what happens to the certificate.
+ */
 export function describePlanLines(plan: Plan): string[] {
+  const permissions =
+    plan.securityAndCompliance?.available === true
+      ? `${EXCHANGE_MANAGE_AS_APP} (of ${EXCHANGE_ONLINE_NAME} and of ${EXCHANGE_ONLINE_PROTECTION_NAME})`
+      : EXCHANGE_MANAGE_AS_APP
   const lines =
     plan.changes.length === 0
-      ? ['No changes: the app, its service principal, Exchange.ManageAsApp and the roles are in place.']
+      ? [`No changes: the app, its service principal, ${permissions} and the roles are in place.`]
       : [`Plan: ${count(plan.changes.length, 'change')}.`, ...plan.changes.flatMap(change => describeChange(change, plan))]
+  if (plan.securityAndCompliance?.available === false) lines.push(`! Security & Compliance: ${plan.securityAndCompliance.note}`)
   lines.push(`Certificate: ${certificateSentence(plan.certificate)}`)
   return lines
 }
@@ -42,16 +56,21 @@ export function describePlanLines(plan: Plan): string[] {
 export function describeChange(change: Change, plan: Plan): string[] {
   const app = `"${plan.app.displayName}"`
   switch (change.kind) {
-    case 'create-app':
-      return [
-        `+ create app ${app} (uniqueName ${change.uniqueName}, single tenant, requesting ${EXCHANGE_MANAGE_AS_APP})`
-      ]
+    case 'create-app': {
+      const requesting =
+        plan.securityAndCompliance?.available === true
+          ? `${EXCHANGE_MANAGE_AS_APP} of ${EXCHANGE_ONLINE_NAME} and of ${EXCHANGE_ONLINE_PROTECTION_NAME}`
+          : EXCHANGE_MANAGE_AS_APP
+      return [`+ create app ${app} (uniqueName ${change.uniqueName}, single tenant, requesting ${requesting})`]
+    }
     case 'set-required-resource-access':
-      return [`~ request ${EXCHANGE_MANAGE_AS_APP} on app ${app} (its other API permissions are kept)`]
+      return [`~ request ${requestedNow(plan)} on app ${app} (its other API permissions are kept)`]
     case 'create-service-principal':
       return [`+ create the service principal of app ${app}`]
     case 'grant-exchange-manage-as-app':
-      return [`+ grant ${EXCHANGE_MANAGE_AS_APP} of Office 365 Exchange Online (admin consent)`]
+      return [`+ grant ${EXCHANGE_MANAGE_AS_APP} of ${EXCHANGE_ONLINE_NAME} (admin consent)`]
+    case 'grant-security-and-compliance':
+      return [`+ grant ${EXCHANGE_MANAGE_AS_APP} of ${EXCHANGE_ONLINE_PROTECTION_NAME} (admin consent, for Security & Compliance PowerShell)`]
     case 'assign-directory-role':
       return [`+ assign directory role ${change.role.displayName} (${change.role.templateId}) over the whole directory`]
     case 'add-certificate':
@@ -95,8 +114,26 @@ export function describePlanRows(plan: Plan): ResourceRow[] {
     resource: `${EXCHANGE_MANAGE_AS_APP} permission + consent`,
     before: `${requestedBefore ? 'requested' : 'not requested'}, ${grantedBefore ? 'consented' : 'not consented'}`,
     after: requestedBefore && grantedBefore ? 'present' : !requestedBefore && !grantedBefore ? 'created' : 'updated',
-    detail: 'application permission of Office 365 Exchange Online'
+    detail: `application permission of ${EXCHANGE_ONLINE_NAME}`
   })
+
+  const securityAndCompliance = plan.securityAndCompliance
+  if (securityAndCompliance?.available === true) {
+    const { requestedBefore: requested, grantedBefore: granted } = securityAndCompliance
+    rows.push({
+      resource: SECURITY_AND_COMPLIANCE_ROW,
+      before: `${requested ? 'requested' : 'not requested'}, ${granted ? 'consented' : 'not consented'}`,
+      after: requested && granted ? 'present' : !requested && !granted ? 'created' : 'updated',
+      detail: `application permission of ${EXCHANGE_ONLINE_PROTECTION_NAME}, for Connect-IPPSSession`
+    })
+  } else if (securityAndCompliance?.available === false) {
+    rows.push({
+      resource: SECURITY_AND_COMPLIANCE_ROW,
+      before: 'not available in this tenant',
+      after: 'skipped',
+      detail: securityAndCompliance.note
+    })
+  }
 
   for (const role of plan.roles) {
     rows.push({
@@ -124,6 +161,15 @@ export function describePlanRows(plan: Plan): ResourceRow[] {
     })
   }
   return rows
+}
+
+/** Which Exchange.ManageAsApp permissions a requiredResourceAccess update adds. */
+function requestedNow(plan: Plan): string {
+  const exchange = !plan.exchangeManageAsApp.requestedBefore
+  const protection = plan.securityAndCompliance?.available === true && !plan.securityAndCompliance.requestedBefore
+  if (exchange && protection) return `${EXCHANGE_MANAGE_AS_APP} of ${EXCHANGE_ONLINE_NAME} and of ${EXCHANGE_ONLINE_PROTECTION_NAME}`
+  if (protection) return `${EXCHANGE_MANAGE_AS_APP} of ${EXCHANGE_ONLINE_PROTECTION_NAME}`
+  return EXCHANGE_MANAGE_AS_APP
 }
 
 function certificateBefore(certificate: CertificatePlan): string {

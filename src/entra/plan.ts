@@ -19,6 +19,9 @@ import {
   EXCHANGE_MANAGE_AS_APP,
   EXCHANGE_MANAGE_AS_APP_ROLE_ID,
   EXCHANGE_ONLINE_APP_ID,
+  EXCHANGE_ONLINE_PROTECTION_APP_ID,
+  EXCHANGE_ONLINE_PROTECTION_MANAGE_AS_APP_ROLE_ID,
+  EXCHANGE_ONLINE_PROTECTION_NAME,
   type DirectoryRole
 } from './well-known.js'
 
@@ -44,6 +47,11 @@ export interface DesiredState {
   }
   /** Empty for `roles: none`: no role is assigned and existing assignments are left alone. */
   roles: readonly DirectoryRole[]
+  /**
+   * `connect-ippssession: true`: also request and grant Exchange.ManageAsApp of Microsoft
+   * Exchange Online Protection, which Security & Compliance PowerShell may need (well-known.ts).
+   */
+  securityAndCompliance: boolean
   certificate: {
     rotateBeforeDays: number
     /** The certificate this run holds (`pfx-base64`), or absent. */
@@ -90,7 +98,10 @@ export interface CreateApp {
 export interface SetRequiredResourceAccess {
   kind: 'set-required-resource-access'
   appObjectId: string
-  /** The WHOLE collection to PATCH: every entry the app had, plus Exchange.ManageAsApp. */
+  /**
+   * The WHOLE collection to PATCH: every entry the app had, plus Exchange.ManageAsApp (of
+   * Exchange Online, and of Exchange Online Protection for Security & Compliance).
+   */
   requiredResourceAccess: RequiredResourceAccess[]
 }
 
@@ -103,6 +114,16 @@ export interface CreateServicePrincipal {
 export interface GrantExchangeManageAsApp {
   kind: 'grant-exchange-manage-as-app'
   /** Exchange Online's service principal object id in this tenant. */
+  resourceId: string
+  appRoleId: string
+  /** Absent when the service principal is created in this run. */
+  principalId?: string
+}
+
+/** Exchange.ManageAsApp of Microsoft Exchange Online Protection, for Connect-IPPSSession. */
+export interface GrantSecurityAndCompliance {
+  kind: 'grant-security-and-compliance'
+  /** Exchange Online Protection's service principal object id in this tenant. */
   resourceId: string
   appRoleId: string
   /** Absent when the service principal is created in this run. */
@@ -143,6 +164,7 @@ export type Change =
   | SetRequiredResourceAccess
   | CreateServicePrincipal
   | GrantExchangeManageAsApp
+  | GrantSecurityAndCompliance
   | AssignDirectoryRole
   | AddCertificate
   | RemoveExpiredCertificates
@@ -170,8 +192,19 @@ export interface Plan {
   }
   servicePrincipal: { id?: string; existed: boolean }
   exchangeManageAsApp: { requestedBefore: boolean; grantedBefore: boolean }
+  /** Present only for `connect-ippssession: true`. */
+  securityAndCompliance?: SecurityAndCompliancePlan
   roles: Array<{ displayName: string; templateId: string; assignedBefore: boolean }>
 }
+
+/**
+ * Exchange.ManageAsApp of Microsoft Exchange Online Protection. `available: false` when the
+ * tenant has no such service principal (or it offers no such role): nothing is requested or
+ * granted and `note` says why and what to do — a warning, since the global cloud may not need it.
+ */
+export type SecurityAndCompliancePlan =
+  | { available: true; resourceId: string; appRoleId: string; requestedBefore: boolean; grantedBefore: boolean }
+  | { available: false; note: string }
 
 const DAY_MS = 24 * 60 * 60 * 1000
 const UNIQUE_NAME_PREFIX = 'exo-cba-'
@@ -204,6 +237,7 @@ export function desiredStateFromSettings(settings: Settings): DesiredState {
   return {
     app: settings.app.id === undefined ? { name: settings.app.name } : { id: settings.app.id, name: settings.app.name },
     roles: settings.roles,
+    securityAndCompliance: settings.connectIppsSession,
     certificate: settings.held === undefined
       ? { rotateBeforeDays: settings.rotateBeforeDays }
       : { rotateBeforeDays: settings.rotateBeforeDays, held: settings.held }
@@ -247,8 +281,19 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
   const uniqueName = app === undefined ? uniqueNameFor(desired.app.name) : (app.uniqueName ?? undefined)
 
   const appPhase: Change[] = []
-  const wantedAccess = withExchangeManageAsApp(app?.requiredResourceAccess ?? [])
-  const requestedBefore = app !== undefined && wantedAccess === app.requiredResourceAccess
+  const existingAccess = app?.requiredResourceAccess ?? []
+  const securityAndCompliance = desired.securityAndCompliance ? securityAndComplianceResource(actual.exchangeProtection) : undefined
+  const exchangeAccess = withExchangeManageAsApp(existingAccess)
+  // One PATCH carries both requests: the whole collection, every other entry kept.
+  const wantedAccess =
+    securityAndCompliance?.available === true
+      ? withRequestedAppRole(exchangeAccess, EXCHANGE_ONLINE_PROTECTION_APP_ID, securityAndCompliance.appRoleId)
+      : exchangeAccess
+  const requestedBefore = app !== undefined && exchangeAccess === existingAccess
+  const securityAndComplianceRequestedBefore =
+    app !== undefined &&
+    securityAndCompliance?.available === true &&
+    withRequestedAppRole(existingAccess, EXCHANGE_ONLINE_PROTECTION_APP_ID, securityAndCompliance.appRoleId) === existingAccess
   if (app === undefined) {
     appPhase.push({
       kind: 'create-app',
@@ -257,7 +302,7 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
       signInAudience: SIGN_IN_AUDIENCE,
       requiredResourceAccess: wantedAccess
     })
-  } else if (!requestedBefore) {
+  } else if (wantedAccess !== existingAccess) {
     appPhase.push({ kind: 'set-required-resource-access', appObjectId: app.objectId, requiredResourceAccess: wantedAccess })
   }
 
@@ -282,6 +327,23 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
       appRoleId: EXCHANGE_MANAGE_AS_APP_ROLE_ID,
       ...withPrincipal
     })
+  }
+  let securityAndCompliancePlan: SecurityAndCompliancePlan | undefined
+  if (securityAndCompliance?.available === true) {
+    const { resourceId, appRoleId } = securityAndCompliance
+    const granted = appRoleAssignments.some(
+      assignment => sameId(assignment.resourceId, resourceId) && sameId(assignment.appRoleId, appRoleId)
+    )
+    if (!granted) accessPhase.push({ kind: 'grant-security-and-compliance', resourceId, appRoleId, ...withPrincipal })
+    securityAndCompliancePlan = {
+      available: true,
+      resourceId,
+      appRoleId,
+      requestedBefore: securityAndComplianceRequestedBefore,
+      grantedBefore: granted
+    }
+  } else {
+    securityAndCompliancePlan = securityAndCompliance
   }
   const roles = distinctRoles(desired.roles).map(role => ({
     displayName: role.displayName,
@@ -332,8 +394,46 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
     },
     servicePrincipal: principalId === undefined ? { existed: false } : { id: principalId, existed: true },
     exchangeManageAsApp: { requestedBefore, grantedBefore },
+    ...(securityAndCompliancePlan === undefined ? {} : { securityAndCompliance: securityAndCompliancePlan }),
     roles
   }
+}
+
+/**
+ * Exchange Online Protection's service principal and its Exchange.ManageAsApp role id, or
+ * why it cannot be granted. The role is found by value (what the docs and the portal name);
+ * the documented id is used only when the service principal lists that id under another
+ * value (or none): Graph refuses a grant of a role the resource does not list, so an id the
+ * service principal lacks is never sent.
+ */
+export function securityAndComplianceResource(
+  protection: ExchangeOnlineServicePrincipal | undefined
+): { available: true; resourceId: string; appRoleId: string } | { available: false; note: string } {
+  const permission = `${EXCHANGE_MANAGE_AS_APP} of ${EXCHANGE_ONLINE_PROTECTION_NAME}`
+  if (protection === undefined) {
+    return {
+      available: false,
+      note:
+        `This tenant has no service principal for ${EXCHANGE_ONLINE_PROTECTION_NAME} (appId ${EXCHANGE_ONLINE_PROTECTION_APP_ID}), ` +
+        `so ${permission} is not requested or granted. Connect-IPPSSession may work without it (Microsoft's app-only ` +
+        `article long required it only in GCC High and DoD); if Connect-IPPSSession answers UnAuthorized, create that ` +
+        `service principal (az ad sp create --id ${EXCHANGE_ONLINE_PROTECTION_APP_ID}) and run this action again.`
+    }
+  }
+  const byValue = protection.appRoles.find(role => role.value?.toLowerCase() === EXCHANGE_MANAGE_AS_APP.toLowerCase())
+  const byId = protection.appRoles.find(role => sameId(role.id, EXCHANGE_ONLINE_PROTECTION_MANAGE_AS_APP_ROLE_ID))
+  const appRoleId = byValue?.id ?? byId?.id
+  if (appRoleId === undefined) {
+    return {
+      available: false,
+      note:
+        `The ${EXCHANGE_ONLINE_PROTECTION_NAME} service principal (${protection.id}) in this tenant does not offer ` +
+        `${EXCHANGE_MANAGE_AS_APP}, so it is not requested or granted. Connect-IPPSSession may still work with Exchange ` +
+        `Online's ${EXCHANGE_MANAGE_AS_APP}; if it answers UnAuthorized, check that tenant-id and cloud name the tenant ` +
+        'where Security & Compliance is licensed.'
+    }
+  }
+  return { available: true, resourceId: protection.id, appRoleId }
 }
 
 /**
@@ -342,15 +442,24 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
  * missing, so callers can tell "no change" by identity.
  */
 export function withExchangeManageAsApp(existing: RequiredResourceAccess[]): RequiredResourceAccess[] {
-  const manageAsApp = { id: EXCHANGE_MANAGE_AS_APP_ROLE_ID, type: 'Role' }
-  const index = existing.findIndex(entry => sameId(entry.resourceAppId, EXCHANGE_ONLINE_APP_ID))
+  return withRequestedAppRole(existing, EXCHANGE_ONLINE_APP_ID, EXCHANGE_MANAGE_AS_APP_ROLE_ID)
+}
+
+/**
+ * The app's requiredResourceAccess with one application permission (app role) of one
+ * resource requested; everything else kept as it is. Returns the SAME array when it is
+ * already requested (ids in any case), so callers can tell "no change" by identity.
+ */
+export function withRequestedAppRole(existing: RequiredResourceAccess[], resourceAppId: string, appRoleId: string): RequiredResourceAccess[] {
+  const role = { id: appRoleId, type: 'Role' }
+  const index = existing.findIndex(entry => sameId(entry.resourceAppId, resourceAppId))
   if (index === -1) {
-    return [...existing, { resourceAppId: EXCHANGE_ONLINE_APP_ID, resourceAccess: [manageAsApp] }]
+    return [...existing, { resourceAppId, resourceAccess: [role] }]
   }
   const entry = existing[index]
-  if (entry.resourceAccess.some(access => sameId(access.id, manageAsApp.id) && access.type === 'Role')) return existing
+  if (entry.resourceAccess.some(access => sameId(access.id, role.id) && access.type === 'Role')) return existing
   const merged = [...existing]
-  merged[index] = { ...entry, resourceAccess: [...entry.resourceAccess, manageAsApp] }
+  merged[index] = { ...entry, resourceAccess: [...entry.resourceAccess, role] }
   return merged
 }
 

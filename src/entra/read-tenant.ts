@@ -1,6 +1,7 @@
 /**
  * Reads what the tenant has now, in as few round trips as Graph allows: one `$batch`
- * for the app, Exchange Online's service principal and the organization; one for the
+ * for the app, Exchange Online's service principal (and, for `connect-ippssession`,
+ * Exchange Online Protection's) and the organization; one for the
  * app's service principal; one for its grants and roles. The result is plain data for
  * the planner.
  */
@@ -15,13 +16,15 @@ import type {
   ServicePrincipalState,
   TenantState
 } from './tenant-state.js'
-import { EXCHANGE_ONLINE_APP_ID } from './well-known.js'
+import { EXCHANGE_ONLINE_APP_ID, EXCHANGE_ONLINE_PROTECTION_APP_ID } from './well-known.js'
 
 export interface TenantQuery {
   appId?: string
   appName: string
   /** Read the organization's initial domain (when `organization` was not given). */
   needInitialDomain: boolean
+  /** Also read Microsoft Exchange Online Protection's service principal (`connect-ippssession: true`). */
+  securityAndCompliance: boolean
 }
 
 /** `key` comes back only when keyCredentials is asked for by name (FACTS.md). */
@@ -41,11 +44,15 @@ export async function readTenant(graph: Graph, query: TenantQuery): Promise<Tena
       ? [{ id: 'sp', method: 'GET' as const, path: `/servicePrincipals(appId='${query.appId}')?$select=id,appId` }]
       : []),
     { id: 'exchange', method: 'GET', path: `/servicePrincipals(appId='${EXCHANGE_ONLINE_APP_ID}')?$select=id,appRoles` },
+    ...(query.securityAndCompliance
+      ? [{ id: 'protection', method: 'GET' as const, path: `/servicePrincipals(appId='${EXCHANGE_ONLINE_PROTECTION_APP_ID}')?$select=id,appRoles` }]
+      : []),
     ...(query.needInitialDomain ? [{ id: 'org', method: 'GET' as const, path: '/organization?$select=id,verifiedDomains' }] : [])
   ])
 
   const app = findApp(first, query)
   const exchangeOnline = optional(first.get('exchange'), toExchange)
+  const exchangeProtection = query.securityAndCompliance ? optional(first.get('protection'), toExchange) : undefined
   const initialDomain = query.needInitialDomain ? readInitialDomain(required(first.get('org'))) : undefined
 
   let servicePrincipal: ServicePrincipalState | undefined
@@ -71,7 +78,15 @@ export async function readTenant(graph: Graph, query: TenantQuery): Promise<Tena
     directoryRoleAssignments = list<DirectoryRoleAssignment>(required(assignments.get('roles')))
   }
 
-  return { app, servicePrincipal, exchangeOnline, appRoleAssignments, directoryRoleAssignments, initialDomain }
+  return {
+    app,
+    servicePrincipal,
+    exchangeOnline,
+    ...(exchangeProtection === undefined ? {} : { exchangeProtection }),
+    appRoleAssignments,
+    directoryRoleAssignments,
+    initialDomain
+  }
 }
 
 /** Reads the app's key credentials afresh, with their certificates (for a replace-write). */

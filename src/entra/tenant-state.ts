@@ -55,11 +55,14 @@ export interface ServicePrincipalState {
   appId: string
 }
 
-/** The "Office 365 Exchange Online" service principal of this tenant. */
+/**
+ * A first-party resource's service principal in this tenant: "Office 365 Exchange Online",
+ * or "Microsoft Exchange Online Protection" (Security & Compliance PowerShell).
+ */
 export interface ExchangeOnlineServicePrincipal {
   /** Object id; differs per tenant. Becomes `resourceId` of the grant. */
   id: string
-  /** The app roles it offers (read with `$select=id,appRoles`); must include Exchange.ManageAsApp. */
+  /** The app roles it offers (read with `$select=id,appRoles`); the grant needs Exchange.ManageAsApp. */
   appRoles: Array<{ id: string; value?: string | null }>
 }
 
@@ -87,6 +90,11 @@ export interface TenantState {
   servicePrincipal?: ServicePrincipalState
   /** Absent when the tenant has no Exchange Online (no Exchange license). */
   exchangeOnline?: ExchangeOnlineServicePrincipal
+  /**
+   * "Microsoft Exchange Online Protection", read only for `connect-ippssession: true`.
+   * Absent when not read or when the tenant has none (not every tenant may: a warning, not an error).
+   */
+  exchangeProtection?: ExchangeOnlineServicePrincipal
   /** App role assignments of the app's service principal; empty when it has none or does not exist. */
   appRoleAssignments: AppRoleAssignment[]
   /** Directory role assignments of the app's service principal; empty when it has none or does not exist. */

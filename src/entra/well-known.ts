@@ -7,6 +7,25 @@ export const EXCHANGE_ONLINE_APP_ID = '00000002-0000-0ff1-ce00-000000000000'
 /** The `Exchange.ManageAsApp` application permission (app role) of Exchange Online. */
 export const EXCHANGE_MANAGE_AS_APP_ROLE_ID = 'dc50a0fb-09a3-484d-be87-e023b12c6440'
 export const EXCHANGE_MANAGE_AS_APP = 'Exchange.ManageAsApp'
+export const EXCHANGE_ONLINE_NAME = 'Office 365 Exchange Online'
+export const EXCHANGE_ONLINE_PROTECTION_NAME = 'Microsoft Exchange Online Protection'
+
+/**
+ * "Microsoft Exchange Online Protection": the resource of Security & Compliance PowerShell
+ * (Connect-IPPSSession). Microsoft's app-only article long named it for GCC High and DoD only;
+ * MicrosoftDocs/office-docs-powershell PR #13783 ("Clarify app-only permissions for Security &
+ * Compliance PowerShell", merged 2026-08-24) says Connect-IPPSSession needs its
+ * Exchange.ManageAsApp "in all environments", beside Office 365 Exchange Online's for
+ * Connect-ExchangeOnline. Until that is settled, provision mode grants both when
+ * `connect-ippssession` is true, and only warns when a tenant has no such service principal.
+ */
+export const EXCHANGE_ONLINE_PROTECTION_APP_ID = '00000007-0000-0ff1-ce00-000000000000'
+/**
+ * Its Exchange.ManageAsApp app role, as the same article documents it. The planner looks the
+ * role up by value on the tenant's service principal and uses this id only when the service
+ * principal lists the role under no such value (see plan.ts, `securityAndComplianceRoleId`).
+ */
+export const EXCHANGE_ONLINE_PROTECTION_MANAGE_AS_APP_ROLE_ID = '455e5cd2-84e8-4751-8344-5672145dfa17'
 
 /** Microsoft Graph's own app id (its service principal holds Graph's app roles). */
 export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000'

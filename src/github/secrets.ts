@@ -35,6 +35,14 @@ export interface WriteSecretsOptions {
   /** GITHUB_API_URL, e.g. `https://api.github.com` or `https://ghes.example.com/api/v3`. */
   apiUrl: string
   retry?: Partial<RetryPolicy>
+  /** The target's public key, when already fetched (by `readSecretDates`): saves a round trip. */
+  publicKey?: TargetPublicKey
+}
+
+/** The key GitHub seals a target's secret values to, and its id. */
+export interface TargetPublicKey {
+  key_id: string
+  key: string
 }
 
 export interface SecretWriteResult {
@@ -96,7 +104,7 @@ export async function writeSecrets(
     fail: (error, context) => secretFailure(error, { target, apiUrl, ...context })
   }
 
-  const key = await publicKey(github, target)
+  const key = options.publicKey ?? (await publicKey(github, target))
   const access = target.kind === 'organization' ? await organizationAccess(github, target) : undefined
 
   const outcomes = await Promise.allSettled(
@@ -161,31 +169,40 @@ export async function deleteSecrets(target: SecretTarget, names: string[], optio
 }
 
 /**
- * When each named secret was last written (undefined: it does not exist). GitHub never
- * returns values, but these dates tell whether an earlier run was cut off halfway through
- * writing the set. One round trip: the reads run in parallel.
+ * When each named secret was last written (undefined: it does not exist), and the
+ * target's public key for the writes that may follow. GitHub never returns values, but
+ * these dates tell whether an earlier run was cut off halfway through writing the set.
+ * The key is read first, so a token or target GitHub refuses gets the same explanation
+ * as a write would; then the secrets are read in parallel.
  */
 export async function readSecretDates(
   target: SecretTarget,
   names: string[],
   options: WriteSecretsOptions
-): Promise<Record<string, Date | undefined>> {
+): Promise<{ publicKey: TargetPublicKey; dates: Record<string, Date | undefined> }> {
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry }
   const apiUrl = options.apiUrl.replace(/\/+$/, '')
   const octokit = getOctokit(options.token, { baseUrl: apiUrl })
+  const github: GitHub = {
+    octokit,
+    call: (request) => withGitHubRetries(request, policy),
+    fail: (error, context) => secretFailure(error, { target, apiUrl, ...context })
+  }
+  const key = await publicKey(github, target)
   const entries = await Promise.all(
     names.map(async (raw): Promise<[string, Date | undefined]> => {
       const name = raw.toUpperCase()
       try {
-        const response = await withGitHubRetries(() => metadata(octokit, target, name), policy)
+        const response = await github.call(() => metadata(octokit, target, name))
         return [name, new Date(response.data.updated_at)]
       } catch (error) {
-        if (isHttpFailure(error) && error.status === 404 && (await targetExists(octokit, target, policy))) return [name, undefined]
-        throw secretFailure(error, { target, apiUrl, action: `read when secret ${name} was written in` })
+        // The key was readable, so the place exists: a 404 is this secret missing.
+        if (isHttpFailure(error) && error.status === 404) return [name, undefined]
+        throw github.fail(error, { action: `read when secret ${name} was written in` })
       }
     })
   )
-  return Object.fromEntries(entries)
+  return { publicKey: key, dates: Object.fromEntries(entries) }
 }
 
 function metadata(octokit: GitHubClient, target: SecretTarget, secret_name: string): Promise<{ data: { updated_at: string } }> {
@@ -197,24 +214,6 @@ function metadata(octokit: GitHubClient, target: SecretTarget, secret_name: stri
     case 'organization':
       return octokit.rest.actions.getOrgSecret({ org: target.org, secret_name })
   }
-}
-
-/** A 404 for a secret means "no such secret" only when the place it lives in exists. */
-async function targetExists(octokit: GitHubClient, target: SecretTarget, policy: RetryPolicy): Promise<boolean> {
-  const probe = (): Promise<unknown> => {
-    switch (target.kind) {
-      case 'repository':
-        return octokit.rest.actions.getRepoPublicKey({ owner: target.owner, repo: target.repo })
-      case 'environment':
-        return octokit.rest.actions.getEnvironmentPublicKey({ owner: target.owner, repo: target.repo, environment_name: target.environment })
-      case 'organization':
-        return octokit.rest.actions.getOrgPublicKey({ org: target.org })
-    }
-  }
-  return withGitHubRetries(probe, policy).then(
-    () => true,
-    () => false
-  )
 }
 
 function remove(octokit: GitHubClient, target: SecretTarget, secret_name: string): Promise<unknown> {
@@ -253,12 +252,7 @@ function checkSecrets(secrets: Record<string, string>, where: string): string[] 
   return names
 }
 
-interface PublicKey {
-  key_id: string
-  key: string
-}
-
-async function publicKey({ octokit, call, fail }: GitHub, target: SecretTarget): Promise<PublicKey> {
+async function publicKey({ octokit, call, fail }: GitHub, target: SecretTarget): Promise<TargetPublicKey> {
   const action = 'read the Actions secrets public key of'
   try {
     const response = await call(() => {

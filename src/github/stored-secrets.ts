@@ -25,19 +25,17 @@ export interface SecretChanges {
 }
 
 /**
- * A run writes the six secrets in two steps: five in parallel, then the thumbprint
- * (`writeSecretSet`). So in a set that one run finished, no secret is newer than the
- * thumbprint. A missing secret, or one written after the thumbprint, means an earlier run
- * was cut off halfway (a crash, an outage) and the set may disagree with itself.
+ * The certificate's three secrets are always written together, the thumbprint last
+ * (`writeSecretSet`). So in a set that one run finished, neither the PFX nor its password
+ * is newer than the thumbprint. A missing secret, or a PFX or password written after the
+ * thumbprint, means an earlier run was cut off halfway (a crash, an outage) and the set
+ * may disagree with itself.
  */
 export function storedSetIncomplete(prefix: string, stored: Record<string, Date | undefined>): boolean {
   const names = secretNames(prefix)
-  const thumbprintWritten = stored[names.certThumbprint.toUpperCase()]
-  if (thumbprintWritten === undefined) return true
-  return Object.values(names).some(name => {
-    const written = stored[name.toUpperCase()]
-    return written === undefined || written.getTime() > thumbprintWritten.getTime()
-  })
+  if (Object.values(names).some(name => stored[name.toUpperCase()] === undefined)) return true
+  const thumbprintWritten = (stored[names.certThumbprint.toUpperCase()] as Date).getTime()
+  return [names.certPfxBase64, names.certPassword].some(name => (stored[name.toUpperCase()] as Date).getTime() > thumbprintWritten)
 }
 
 export function secretChanges(
@@ -96,9 +94,9 @@ export function secretTarget(settings: Settings): SecretTarget | undefined {
 }
 
 /**
- * Writes a set of the six secrets so that an interruption is recognisable: everything but
- * the thumbprint in parallel, then the thumbprint as the last write (see
- * `storedSetIncomplete`). A failure in the first step leaves the thumbprint unwritten.
+ * Writes secrets of the set so that an interruption is recognisable: when the thumbprint
+ * is among them, everything else first (in parallel), then the thumbprint as the last
+ * write (see `storedSetIncomplete`). A failure in the first step leaves it unwritten.
  */
 export async function writeSecretSet(
   prefix: string,
