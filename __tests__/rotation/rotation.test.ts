@@ -43,6 +43,7 @@ describe("rotation with the certificate's end date on the app moved to 10 days a
   let onAppAfterRotation: ReturnType<typeof appKeyCredentials>
   let graphWritesAfterExpiry: string[]
   let secretWritesAfterExpiry: number
+  let keyWritesDuringRotation: string[]
 
   beforeAll(async () => {
     action = new BundledAction()
@@ -56,7 +57,12 @@ describe("rotation with the certificate's end date on the app moved to 10 days a
     oldEnd = new Date(Date.now() + 10 * DAY_MS)
     emulator.setKeyCredentialEndDate(appId, first.outputs['certificate-thumbprint'], oldEnd)
     emulator.github.clearSecretWrites()
+    emulator.log.clear()
     rotation = await provision(action, emulator, { ...target.inputs, ...inputsFromSecrets(emulator, target.scope), 'rotate-before-days': '30' })
+    keyWritesDuringRotation = emulator.log
+      .list({ service: 'graph', kind: 'write' })
+      .filter(entry => /^\/v1\.0\/applications\/[^/?]+(\/addKey)?$/.test(entry.path.split('?')[0]))
+      .map(entry => `${entry.method} ${entry.path.split('?')[0].replace(/\/applications\/[^/]+/, '/applications/{id}')}`)
     writesDuringRotation = emulator.github.secretWrites.map(write => write.name)
     newSecrets = storedSecrets(emulator, target.scope)
     onAppAfterRotation = appKeyCredentials(emulator, appId)
@@ -84,6 +90,10 @@ describe("rotation with the certificate's end date on the app moved to 10 days a
     expect(rotation.outputs['certificate-thumbprint']).toMatch(/^[0-9A-F]{40}$/)
     expect(rotation.outputs['certificate-thumbprint']).not.toBe(first.outputs['certificate-thumbprint'])
     expect(rotation.outputs['app-id']).toBe(appId)
+  })
+
+  it('adds the new certificate atomically with addKey, proven by the held one (no replace of the collection)', () => {
+    expect(keyWritesDuringRotation).toEqual(['POST /v1.0/applications/{id}/addKey'])
   })
 
   it('stores the new certificate in all six secrets, decrypting to the outputs', () => {

@@ -5,7 +5,7 @@
  * in the same place. Objects created in this run are marked `newObject`, so the retry
  * policy waits out their replication lag.
  */
-import { generateCertificate } from '../certificate/index.js'
+import { certificateProofToken, generateCertificate } from '../certificate/index.js'
 import type { HeldCertificate } from '../certificate/types.js'
 import { UserError } from '../errors.js'
 import type { Settings } from '../settings.js'
@@ -157,7 +157,8 @@ async function applyChange(change: Change, state: Partial<AppliedState> & { crea
         if (appObjectId === undefined) throw new Error('add-certificate before the app exists')
         const certificate = newCertificate(ctx)
         ctx.log(`Adding certificate ${certificate.thumbprint} (expires ${certificate.notAfter.toISOString()}) beside the existing ones`)
-        await addKeyCredential(graph, appObjectId, newKeyCredential(certificate), state.createdApp)
+        const provenBy = change.reason === 'held-expiring' ? ctx.settings.held : undefined
+        await addCertificateToApp(graph, appObjectId, newKeyCredential(certificate), { newObject: state.createdApp, provenBy })
         state.newCertificate = certificate
         return
       }
@@ -194,6 +195,34 @@ function newCertificate(ctx: ApplyContext): HeldCertificate {
  * then re-read to confirm. If a concurrent writer replaced it in between, merge and
  * write again (bounded), so no one's certificate is lost.
  */
+/**
+ * Adds the new certificate beside the existing ones. In a rotation the certificate the run
+ * holds is still valid on the app, so Graph's `addKey` can add the new one atomically,
+ * proven by a JWT signed with the held key: no read-modify-write of the whole collection,
+ * so a concurrent run cannot lose it. Otherwise (a first run, or addKey refused, e.g. the
+ * app already ended the held certificate) the collection is replaced with a confirmed PATCH.
+ */
+async function addCertificateToApp(
+  graph: Graph,
+  appObjectId: string,
+  added: KeyCredentialWrite,
+  options: { newObject: boolean; provenBy?: HeldCertificate }
+): Promise<void> {
+  if (options.provenBy !== undefined && options.provenBy.notAfter.getTime() > Date.now()) {
+    try {
+      await graph.call({
+        method: 'POST',
+        path: `/applications/${appObjectId}/addKey`,
+        body: { keyCredential: added, passwordCredential: null, proof: certificateProofToken(options.provenBy, appObjectId, new Date()) }
+      })
+      return
+    } catch (error) {
+      if (!(error instanceof GraphRequestError) || error.status !== 400) throw error
+    }
+  }
+  await addKeyCredential(graph, appObjectId, added, options.newObject)
+}
+
 export async function addKeyCredential(graph: Graph, appObjectId: string, added: KeyCredentialWrite, newObject = false): Promise<void> {
   await ensureKeyCredential(graph, appObjectId, added, newObject)
 }

@@ -95,14 +95,7 @@ export async function writeSecrets(
   if (!options.token) {
     throw new UserError(`github-token is required to write Actions secrets to the ${where}.`, { input: 'github-token' })
   }
-  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry }
-  const apiUrl = options.apiUrl.replace(/\/+$/, '')
-  const octokit = getOctokit(options.token, { baseUrl: apiUrl })
-  const github: GitHub = {
-    octokit,
-    call: (request) => withGitHubRetries(request, policy),
-    fail: (error, context) => secretFailure(error, { target, apiUrl, ...context })
-  }
+  const github = gitHubFor(target, options)
 
   const key = options.publicKey ?? (await publicKey(github, target))
   const access = target.kind === 'organization' ? await organizationAccess(github, target) : undefined
@@ -112,7 +105,7 @@ export async function writeSecrets(
       const encrypted_value = await sealSecretValue(secrets[name], key.key)
       const body = { secret_name: name, encrypted_value, key_id: key.key_id }
       try {
-        const response = await github.call(() => put(octokit, target, body, access))
+        const response = await github.call(() => put(github.octokit, target, body, access))
         return { name: name.toUpperCase(), created: response.status === 201 }
       } catch (error) {
         throw github.fail(error, { action: `write secret ${name.toUpperCase()} to` })
@@ -150,16 +143,15 @@ export async function writeSecrets(
  */
 export async function deleteSecrets(target: SecretTarget, names: string[], options: WriteSecretsOptions): Promise<string[]> {
   if (names.length === 0) return []
-  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry }
-  const octokit = getOctokit(options.token, { baseUrl: options.apiUrl.replace(/\/+$/, '') })
+  const github = gitHubFor(target, options)
   const deleted = await Promise.all(
     names.map(async (raw) => {
       const name = raw.toUpperCase()
       try {
-        await withGitHubRetries(() => remove(octokit, target, name), policy)
+        await github.call(() => remove(github.octokit, target, name))
       } catch (error) {
         if (!(isHttpFailure(error) && error.status === 404)) {
-          throw secretFailure(error, { target, apiUrl: options.apiUrl, action: `delete secret ${name} from` })
+          throw github.fail(error, { action: `delete secret ${name} from` })
         }
       }
       return name
@@ -180,20 +172,13 @@ export async function readSecretDates(
   names: string[],
   options: WriteSecretsOptions
 ): Promise<{ publicKey: TargetPublicKey; dates: Record<string, Date | undefined> }> {
-  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry }
-  const apiUrl = options.apiUrl.replace(/\/+$/, '')
-  const octokit = getOctokit(options.token, { baseUrl: apiUrl })
-  const github: GitHub = {
-    octokit,
-    call: (request) => withGitHubRetries(request, policy),
-    fail: (error, context) => secretFailure(error, { target, apiUrl, ...context })
-  }
+  const github = gitHubFor(target, options)
   const key = await publicKey(github, target)
   const entries = await Promise.all(
     names.map(async (raw): Promise<[string, Date | undefined]> => {
       const name = raw.toUpperCase()
       try {
-        const response = await github.call(() => metadata(octokit, target, name))
+        const response = await github.call(() => metadata(github.octokit, target, name))
         return [name, new Date(response.data.updated_at)]
       } catch (error) {
         // The key was readable, so the place exists: a 404 is this secret missing.
@@ -229,6 +214,17 @@ function remove(octokit: GitHubClient, target: SecretTarget, secret_name: string
       })
     case 'organization':
       return octokit.rest.actions.deleteOrgSecret({ org: target.org, secret_name })
+  }
+}
+
+/** Octokit for GITHUB_API_URL, with this module's retries and error explanations. */
+function gitHubFor(target: SecretTarget, options: WriteSecretsOptions): GitHub {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry }
+  const apiUrl = options.apiUrl.replace(/\/+$/, '')
+  return {
+    octokit: getOctokit(options.token, { baseUrl: apiUrl }),
+    call: (request) => withGitHubRetries(request, policy),
+    fail: (error, context) => secretFailure(error, { target, apiUrl, ...context })
   }
 }
 
