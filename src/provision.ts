@@ -53,6 +53,9 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   core.startGroup(settings.dryRun ? 'Plan (dry run: nothing will be written)' : 'Plan')
   for (const line of describePlanLines(plan)) core.info(line)
   core.endGroup()
+  if (plan.securityAndCompliance?.available === false) {
+    core.warning(plan.securityAndCompliance.note, { title: 'Security & Compliance permission not granted' })
+  }
 
   if (settings.dryRun) {
     await reportDryRun(settings, plan, organization)

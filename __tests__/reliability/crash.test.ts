@@ -78,7 +78,7 @@ describe('a rotation killed at its Graph writes keeps the previous certificate a
 
   it('killed right after adding the new certificate: converges with the previous one still on the app', () => {
     const result = expectRecovered('rotation-kill-1')
-    expect(result.name).toContain('after write 1 (PATCH /applications/{id})')
+    expect(result.name).toContain('after write 1 (POST /applications/{id}/addKey)')
   })
 
   it('killed right after pruning the expired certificate: converges, the foreign certificate untouched', () => {
