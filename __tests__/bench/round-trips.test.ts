@@ -56,6 +56,19 @@ describe('roundTripGroups', () => {
     expect(groups).toHaveLength(2)
   })
 
+  it('counts the sign-in chain even when other requests run beside it', () => {
+    const groups = roundTripGroups([
+      entry('oidc', '/token', 0, 100),
+      entry('github', '/repos/o/r/actions/secrets/public-key', 0, 100),
+      entry('login', '/t/v2.0/.well-known/openid-configuration', 120, 100),
+      entry('github', '/repos/o/r/actions/secrets/EXO_APP_ID', 120, 100),
+      entry('login', '/t/oauth2/v2.0/token', 240, 100),
+      entry('graph', '/v1.0/$batch', 360, 100)
+    ])
+    expect(groups).toHaveLength(4)
+    expect(signInRoundTrips(groups)).toBe(3)
+  })
+
   it('counts no sign-in round trips when the first request is not a sign-in', () => {
     expect(signInRoundTrips(roundTripGroups([entry('graph', '/a', 0, 10), entry('login', '/t/oauth2/v2.0/token', 20, 10)]))).toBe(0)
   })

@@ -42,12 +42,17 @@ export function roundTripGroups(entries: readonly LoggedRequest[]): LoggedReques
   return groups
 }
 
-/** How many leading round trips only sign in (GitHub OIDC token, discovery, token). */
+/**
+ * How many leading round trips are the sign-in chain (GitHub OIDC token, discovery, token):
+ * every group up to the token request must advance it (hold a login or OIDC request);
+ * requests running beside it (say, reading the secrets' dates) do not lengthen it.
+ */
 export function signInRoundTrips(groups: readonly LoggedRequest[][]): number {
   let count = 0
   for (const group of groups) {
-    if (!group.every(e => e.service === 'login' || e.service === 'oidc')) break
+    if (!group.some(e => e.service === 'login' || e.service === 'oidc')) return 0
     count++
+    if (group.some(e => e.service === 'login' && /\/oauth2\/v2\.0\/token/.test(e.path))) return count
   }
-  return count
+  return 0
 }
