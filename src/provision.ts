@@ -14,7 +14,8 @@ import { describePlanLines, describePlanRows } from './entra/describe-plan.js'
 import { Graph, GraphRequestError } from './entra/graph.js'
 import { explainGraphError, type GraphErrorContext } from './entra/graph-errors.js'
 import { desiredStateFromSettings, planProvisioning, type Plan } from './entra/plan.js'
-import { readTenant } from './entra/read-tenant.js'
+import { readKeyCredentials, readTenant } from './entra/read-tenant.js'
+import { concurrentWinner, keyCredentialHasThumbprint } from './entra/key-credentials.js'
 import { provisioningCredential } from './entra/sign-in.js'
 import { verifyExchangeAccess, type VerifyResult } from './entra/verify.js'
 import { UserError } from './errors.js'
@@ -92,6 +93,11 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
       await withGraphErrors(() => removeKeyCredentials(graph, prune.appObjectId, prune.keyIds), { clientId: settings.signIn.clientId })
     })
   }
+
+  // The last Graph call of the run: the new certificate is in the secrets (or, when a
+  // concurrent run won them, in this job's connect script), so it must still be on the app.
+  // A concurrent run's stale keyCredentials write may have dropped it meanwhile.
+  await keepNewCertificateOnApp(graph, settings, applied)
 
   const files = await emitConnectFiles(settings, certificate, { appId: applied.app.appId, organization })
   const rotated = applied.newCertificate !== undefined
@@ -217,6 +223,9 @@ async function storeSecrets(
     stored?.dates
   )
   const names = Object.keys(changes.changed)
+  if (applied.newCertificate !== undefined && (await leftToAConcurrentRun(graph, settings, applied))) {
+    return { where: describeTarget(target), written: [], unchanged: [] }
+  }
   if (names.length === 0) {
     core.info('Secrets: nothing changed, nothing written.')
     return { where: describeTarget(target), written: [], unchanged: changes.unchanged }
@@ -239,11 +248,30 @@ async function storeSecrets(
       throw error
     }
     core.info(`Wrote ${[...result.created, ...result.updated].join(', ')} to the ${result.target}.`)
-    // Outside the rollback: the secrets now hold the new certificate, so it must stay.
-    await keepNewCertificateOnApp(graph, settings, applied)
     const written = [...result.created, ...result.updated]
     return { where: result.target, written, unchanged: changes.unchanged.filter(name => !written.includes(name)) }
   })
+}
+
+/**
+ * True when a run concurrent with this one added a certificate that wins the secrets (see
+ * concurrentWinner): that run stores its own, and this one writes nothing, so the six
+ * secrets always come from one run. This run's certificate stays on the app, unused, until
+ * it expires.
+ */
+async function leftToAConcurrentRun(graph: Graph, settings: Settings, applied: AppliedState): Promise<boolean> {
+  const ours = applied.newCertificate
+  if (ours === undefined) return false
+  const current = await withGraphErrors(() => readKeyCredentials(graph, applied.app.objectId), { clientId: settings.signIn.clientId })
+  // A concurrent run's stale keyCredentials write may have dropped ours: put it back.
+  if (!current.some(credential => keyCredentialHasThumbprint(credential, ours.thumbprint))) await keepNewCertificateOnApp(graph, settings, applied)
+  const winner = concurrentWinner(current, ours)
+  if (winner === ours.thumbprint.toUpperCase()) return false
+  core.warning(
+    `Another provisioning run added certificate ${winner} at the same time as this one added ${ours.thumbprint}. That run stores its certificate in the secrets; this run leaves them alone (its certificate stays on the app until it expires). Use a 'concurrency:' group so provisioning runs for one tenant queue instead of overlapping.`,
+    { title: 'Concurrent provisioning run' }
+  )
+  return true
 }
 
 /** Takes the certificate made in this run off the app again; the previous one stays. */

@@ -67,8 +67,9 @@ async function expectConsistent(emulator: Emulator, runs: ActionRun[], existed: 
   for (const run of runs) expect(run.outputs['app-id']).toBe(appId)
 
   const onApp = appKeyCredentials(emulator, appId).map(credential => credential.thumbprint)
-  const added = runs.filter(run => run.main.exitCode === 0).map(addedBy)
-  for (const thumbprint of [...existed, ...added]) expect(onApp).toContain(thumbprint)
+  const added = runs.filter(run => run.main.exitCode === 0).map(addedBy).filter((thumbprint): thumbprint is string => thumbprint !== undefined)
+  for (const thumbprint of existed) expect(onApp).toContain(thumbprint)
+  for (const thumbprint of added) expect(onApp).toContain(thumbprint)
 
   const secrets = storedSecrets(emulator, target.scope)
   expect(secrets.APP_ID).toBe(appId)
@@ -91,12 +92,25 @@ describe.each([2, 5])('%i provision runs at the same time', count => {
     await emulator?.close()
   })
 
-  it('on a fresh tenant: one app, every run’s certificate kept, secrets whole and on the app', async () => {
+  it('on a fresh tenant: one app, every run ends cleanly, and the next run leaves the secrets whole and on the app', async () => {
+    // Graph has no compare-and-swap for keyCredentials, and an app's first certificate can
+    // only be written with a PATCH of the whole collection (addKey needs a certificate the
+    // caller already holds). So simultaneous FIRST runs can overwrite each other's new
+    // certificate; what is guaranteed is one app, a clear end for every run, and that the
+    // next run converges. (Rotations add with addKey and keep every certificate: below.)
     makeRacesReal(emulator)
     const runs = await Promise.all(Array.from({ length: count }, () => provision(action, emulator, target.inputs)))
-    for (const run of runs) expectSucceeded(run)
-    expect(new Set(runs.map(addedBy)).size).toBe(count)
-    await expectConsistent(emulator, runs, [])
+    expect(provisionedApps(emulator)).toHaveLength(1)
+    for (const run of runs.filter(run => run.main.exitCode !== 0)) {
+      expect(run.main.stdout).toMatch(/^::error::/m)
+      expect(run.main.stdout).not.toMatch(/Unexpected error/)
+    }
+    const material = secretMaterial(runs.map(run => ({ pfxBase64: run.outputs['pfx-base64'], password: run.outputs['pfx-password'] })))
+    expect(leaksIn(runs, material)).toEqual([])
+
+    const rerun = await provision(action, emulator, { ...target.inputs, ...inputsFromSecrets(emulator, target.scope) })
+    expectSucceeded(rerun)
+    await expectConsistent(emulator, [rerun], [])
   })
 
   it('rotating the same certificate: the old one and every new one kept, secrets whole and on the app', async () => {

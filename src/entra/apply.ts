@@ -47,10 +47,11 @@ export interface AppliedState {
 }
 
 export async function applyPlan(plan: Plan, actual: TenantState, ctx: ApplyContext): Promise<AppliedState> {
-  const state: Partial<AppliedState> & { applied: Change[]; createdApp: boolean; createdServicePrincipal: boolean } = {
+  const state: ApplyState & { applied: Change[] } = {
     applied: [],
     createdApp: false,
-    createdServicePrincipal: false
+    createdServicePrincipal: false,
+    appCreatedConcurrently: false
   }
   if (actual.app !== undefined) {
     state.app = { objectId: actual.app.objectId, appId: actual.app.appId, displayName: actual.app.displayName }
@@ -67,7 +68,15 @@ export async function applyPlan(plan: Plan, actual: TenantState, ctx: ApplyConte
   return state as AppliedState
 }
 
-async function applyChange(change: Change, state: Partial<AppliedState> & { createdApp: boolean; createdServicePrincipal: boolean }, ctx: ApplyContext): Promise<void> {
+/** What apply learns while it goes. */
+type ApplyState = Partial<AppliedState> & {
+  createdApp: boolean
+  createdServicePrincipal: boolean
+  /** The app did not exist when read, but another run created it before our upsert did. */
+  appCreatedConcurrently: boolean
+}
+
+async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext): Promise<void> {
   const { graph } = ctx
   try {
     switch (change.kind) {
@@ -90,6 +99,7 @@ async function applyChange(change: Change, state: Partial<AppliedState> & { crea
             : (await graph.call<GraphApp>({ method: 'GET', path: `/applications(uniqueName='${change.uniqueName}')?${APP_SELECT}`, newObject: true })).body
         state.app = { objectId: app.id, appId: app.appId, displayName: app.displayName }
         state.createdApp = created.status === 201
+        state.appCreatedConcurrently = created.status !== 201
         return
       }
       case 'set-required-resource-access': {
@@ -155,6 +165,14 @@ async function applyChange(change: Change, state: Partial<AppliedState> & { crea
       case 'add-certificate': {
         const appObjectId = change.appObjectId ?? state.app?.objectId
         if (appObjectId === undefined) throw new Error('add-certificate before the app exists')
+        if (state.appCreatedConcurrently) {
+          // Graph has no compare-and-swap for keyCredentials: two runs adding certificates to
+          // a new app at once can overwrite each other's. The upsert told us which run created
+          // the app; only that one adds the first certificate.
+          throw new UserError(
+            `Another run created the app "${state.app?.displayName ?? ''}" (${state.app?.appId ?? ''}) at the same moment as this one and is adding its certificate. This run stops before touching the app's certificates, so neither overwrites the other's; nothing is half-done. Rerun this workflow once the other run has finished, and use a 'concurrency:' group so provisioning runs for one tenant queue instead of overlapping.`
+          )
+        }
         const certificate = newCertificate(ctx)
         ctx.log(`Adding certificate ${certificate.thumbprint} (expires ${certificate.notAfter.toISOString()}) beside the existing ones`)
         const provenBy = change.reason === 'held-expiring' ? ctx.settings.held : undefined
