@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { ensureCa, ensureServerCertificate, type CertificateAuthority } from './ca.js'
+import { ensureCa, ensureServerCertificate } from './ca.js'
 import { Faults, type FaultRule, type LagSettings, type ServiceName } from './faults.js'
 import { GitHubEmulator, type GitHubEmulatorOptions } from './github.js'
 import { GraphService } from './graph/service.js'

@@ -20,7 +20,7 @@ import { provisioningCredential } from './entra/sign-in.js'
 import { verifyExchangeAccess, type VerifyResult } from './entra/verify.js'
 import { UserError } from './errors.js'
 import { describeTarget } from './github/secret-errors.js'
-import { deleteSecrets, readSecretDates, writeSecrets, SecretWriteError, type SecretWriteResult } from './github/secrets.js'
+import { deleteSecrets, readSecretDates, SecretWriteError, type SecretWriteResult } from './github/secrets.js'
 import { secretNames } from './github/secret-names.js'
 import { givenValues, secretChanges, secretTarget, writeSecretSet } from './github/stored-secrets.js'
 import { setActionOutputs } from './report/outputs.js'
@@ -131,7 +131,7 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
     },
     secrets: secretsReport,
     connectScript: files.scriptPath,
-    notes: nextSteps(settings, verification, secretsReport !== undefined)
+    notes: nextSteps(verification, secretsReport !== undefined)
   })
 }
 
@@ -182,7 +182,8 @@ async function verifyIfChanged(
   certificate: HeldCertificate,
   tenantId: string
 ): Promise<VerifyResult | undefined> {
-  if (!settings.verify.enabled || plan.changes.filter(c => c.kind !== 'remove-expired-certificates').length === 0) return undefined
+  // Verify after changes only; pruning is not one (it runs after the secrets).
+  if (!settings.verify.enabled || plan.phases.length === 0) return undefined
   return core.group('Verifying sign-in to Exchange Online with the certificate', async () => {
     const result = await verifyExchangeAccess(settings, { tenantId, appId: applied.app.appId, certificate, roles: settings.roles })
     if (result.ok) {
@@ -381,7 +382,7 @@ async function reportDryRun(settings: Settings, plan: Plan, organization: string
   })
 }
 
-function nextSteps(settings: Settings, verification: VerifyResult | undefined, stored: boolean): string[] {
+function nextSteps(verification: VerifyResult | undefined, stored: boolean): string[] {
   const notes: string[] = []
   if (verification !== undefined && !verification.ok) {
     notes.push(`Exchange Online access not yet confirmed: the token lacks ${verification.missing.join('; ')}. Entra can take up to 15 minutes; rerun to confirm.`)

@@ -3,7 +3,7 @@
  * and the app role assignments on both sides (appRoleAssignedTo on the resource,
  * appRoleAssignments on the principal).
  */
-import type { ServicePrincipalRecord, Tenant } from '../tenant.js'
+import type { ServicePrincipalRecord } from '../tenant.js'
 import { requireAppRead, requireAppRoleAssignmentRead, requireAppRoleAssignmentWrite, requireServicePrincipalWrite } from './auth.js'
 import { bodyObject, collection, entity, isGuid, noContent, type GraphContext, type GraphRequest, type Reply } from './context.js'
 import { badRequest, GraphError, headerValue, notFound } from './errors.js'
