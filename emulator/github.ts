@@ -501,21 +501,29 @@ export class GitHubEmulator implements EmulatedService {
       value = opened
     }
 
-    if (!previous && target.secrets.size >= MAX_SECRETS[target.kind]) {
+    // Created or updated is decided when the write commits, as a database row is: of two
+    // PUTs racing to create one name, exactly one is answered 201 (the provisioning lease
+    // relies on it; see src/github/lease.ts).
+    const existing = target.secrets.get(name)
+    if (!existing && target.secrets.size >= MAX_SECRETS[target.kind]) {
       return error(422, `Failed to add secret. The ${target.kind} has reached the limit of ${MAX_SECRETS[target.kind]} secrets.`, DOCS)
+    }
+    if (value === undefined && !existing) {
+      // A visibility-only update of an organization secret deleted meanwhile.
+      return error(422, 'encrypted_value is required to create a secret.', DOCS)
     }
 
     const now = timestamp()
     target.secrets.set(name, {
       name,
-      createdAt: previous?.createdAt ?? now,
+      createdAt: existing?.createdAt ?? now,
       updatedAt: now,
-      value: value ?? previous!.value,
+      value: value ?? existing!.value,
       ...(target.kind === 'organization' ? { visibility, selectedRepositoryIds } : {})
     })
-    const outcome = previous ? 'updated' : 'created'
+    const outcome = existing ? 'updated' : 'created'
     this.writes.push({ scope: target.label, name, outcome })
-    return previous ? { status: 204 } : { status: 201, json: {} }
+    return existing ? { status: 204 } : { status: 201, json: {} }
   }
 
   private async passGate(): Promise<void> {

@@ -4,6 +4,8 @@
  * everyday jobs: a new certificate is added beside the old one, proven, stored, and only
  * then are expired certificates of this action removed. If storing fails, the new
  * certificate is taken off the app again, so the app and the secrets never disagree.
+ * With a secret target, runs that change the certificate or the secrets take turns under
+ * the provisioning lease, so concurrent runs cannot overwrite each other's.
  */
 import * as core from '@actions/core'
 import { daysUntil } from './certificate/index.js'
@@ -14,8 +16,8 @@ import { describePlanLines, describePlanRows } from './entra/describe-plan.js'
 import { Graph, GraphRequestError } from './entra/graph.js'
 import { explainGraphError, type GraphErrorContext } from './entra/graph-errors.js'
 import { desiredStateFromSettings, planProvisioning, type Plan } from './entra/plan.js'
-import { readKeyCredentials, readTenant } from './entra/read-tenant.js'
-import { concurrentWinner, keyCredentialHasThumbprint } from './entra/key-credentials.js'
+import { readTenant } from './entra/read-tenant.js'
+import type { TenantState } from './entra/tenant-state.js'
 import { provisioningCredential } from './entra/sign-in.js'
 import { verifyExchangeAccess, type VerifyResult } from './entra/verify.js'
 import { UserError } from './errors.js'
@@ -23,6 +25,7 @@ import { describeTarget } from './github/secret-errors.js'
 import { deleteSecrets, readSecretDates, SecretWriteError, type SecretWriteResult } from './github/secrets.js'
 import { secretNames } from './github/secret-names.js'
 import { givenValues, secretChanges, secretTarget, writeSecretSet } from './github/stored-secrets.js'
+import { ProvisioningLease } from './provisioning-lease.js'
 import { setActionOutputs } from './report/outputs.js'
 import { writeSummary, type SummaryReport } from './report/summary.js'
 import { maskSecret, type Settings } from './settings.js'
@@ -30,12 +33,12 @@ import { maskSecret, type Settings } from './settings.js'
 const masker = { mask: (value: string) => core.setSecret(value) }
 
 export async function runProvision(settings: Settings, now: Date): Promise<void> {
-  const tenantId = settings.tenantId ?? ''
   const graph = Graph.create(provisioningCredential(settings), settings.cloud)
 
   // When the secrets were last written is read alongside the tenant (no extra round trip on
   // the critical path); it tells storeSecrets whether an earlier run was cut off halfway.
   const storedSecretDates = settings.dryRun ? undefined : settled(readStoredSecretDates(settings))
+  const lease = ProvisioningLease.for(settings, async () => (await storedSecretDates?.value())?.publicKey)
 
   const actual = await core.group('Reading the tenant', () =>
     withGraphErrors(
@@ -63,8 +66,29 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
     return
   }
 
+  // Asked for now, so the request travels while the app is set up; certificate writes wait for it.
+  if (plan.certificate.decision === 'add-new' || plan.prune !== undefined) lease?.request()
+  try {
+    await provisionUnderLease(settings, graph, plan, actual, organization, lease, storedSecretDates, now)
+  } finally {
+    await lease?.release()
+  }
+}
+
+async function provisionUnderLease(
+  settings: Settings,
+  graph: Graph,
+  plan: Plan,
+  actual: TenantState,
+  organization: string,
+  lease: ProvisioningLease | undefined,
+  storedSecretDates: SettledSecretDates | undefined,
+  now: Date
+): Promise<void> {
+  const tenantId = settings.tenantId ?? ''
+  const holdLease = lease === undefined ? undefined : async () => void (await lease.hold())
   const applied = await core.group(plan.phases.length === 0 ? 'Applying (nothing to change)' : 'Applying', () =>
-    applyPlan(plan, actual, { graph, settings, now, log: line => core.info(line), mask: value => maskSecret(masker, value) })
+    applyPlan(plan, actual, { graph, settings, now, log: line => core.info(line), mask: value => maskSecret(masker, value), holdLease })
   )
   const certificate: HeldCertificate | undefined = applied.newCertificate ?? settings.held
   if (certificate === undefined) throw new Error('No certificate after apply: the plan neither kept nor added one')
@@ -84,20 +108,22 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
     )
   }
 
-  const secretsReport = await storeSecrets(settings, graph, applied, certificate, organization, storedSecretDates)
+  const secretsReport = await storeSecrets(settings, graph, applied, certificate, organization, storedSecretDates, lease)
 
   if (plan.prune !== undefined) {
     const prune = plan.prune
+    await holdLease?.()
     await core.group('Removing expired certificates this action made', async () => {
       for (const expired of prune.certificates) core.info(`- ${expired.displayName} (expired ${expired.endDateTime})`)
       await withGraphErrors(() => removeKeyCredentials(graph, prune.appObjectId, prune.keyIds), { clientId: settings.signIn.clientId })
     })
   }
 
-  // The last Graph call of the run: the new certificate is in the secrets (or, when a
-  // concurrent run won them, in this job's connect script), so it must still be on the app.
-  // A concurrent run's stale keyCredentials write may have dropped it meanwhile.
+  // The last Graph call of the run: the new certificate is in the secrets and in this job's
+  // connect script, so it must still be on the app. Runs sharing the lease cannot have
+  // dropped it; a writer outside it (a person, a pipeline with other secrets) can.
   await keepNewCertificateOnApp(graph, settings, applied)
+  await lease?.release()
 
   const files = await emitConnectFiles(settings, certificate, { appId: applied.app.appId, organization })
   const rotated = applied.newCertificate !== undefined
@@ -204,29 +230,30 @@ async function storeSecrets(
   applied: AppliedState,
   certificate: HeldCertificate,
   organization: string,
-  storedSecretDates: { value: () => Promise<StoredSecretState | undefined> } | undefined
+  storedSecretDates: SettledSecretDates | undefined,
+  lease: ProvisioningLease | undefined
 ): Promise<SummaryReport['secrets']> {
   const target = secretTarget(settings)
   if (target === undefined) return undefined
+  const values = { appId: applied.app.appId, tenantId: settings.tenantId ?? '', organization, certificate }
   let stored: StoredSecretState | undefined
+  let changes: ReturnType<typeof secretChanges>
   try {
     stored = await storedSecretDates?.value()
+    changes = secretChanges(settings.secrets.prefix, values, givenValues(settings), stored?.dates)
+    if (Object.keys(changes.changed).length > 0 && (await lease?.hold())?.contended) {
+      // Another run held the lease since the dates were read and may have rewritten the
+      // secrets: decide again from what is stored now.
+      stored = await readStoredSecretDates(settings)
+      changes = secretChanges(settings.secrets.prefix, values, givenValues(settings), stored?.dates)
+    }
   } catch (error) {
-    // GitHub refused even to read (bad token, unknown repository): the new certificate
-    // could not be stored either, so it comes off the app again.
+    // GitHub refused to read or to lease (bad token, unknown repository): the new
+    // certificate could not be stored either, so it comes off the app again.
     if (applied.newCertificate !== undefined) await rollBackNewCertificate(graph, applied)
     throw error
   }
-  const changes = secretChanges(
-    settings.secrets.prefix,
-    { appId: applied.app.appId, tenantId: settings.tenantId ?? '', organization, certificate },
-    givenValues(settings),
-    stored?.dates
-  )
   const names = Object.keys(changes.changed)
-  if (applied.newCertificate !== undefined && (await leftToAConcurrentRun(graph, settings, applied))) {
-    return { where: describeTarget(target), written: [], unchanged: [] }
-  }
   if (names.length === 0) {
     core.info('Secrets: nothing changed, nothing written.')
     return { where: describeTarget(target), written: [], unchanged: changes.unchanged }
@@ -234,8 +261,8 @@ async function storeSecrets(
   return core.group(`Writing secrets (${names.length} changed)`, async () => {
     let result: SecretWriteResult
     try {
-      // The secrets must name a certificate that is on the app. apply confirmed it; a
-      // concurrent run's stale write landing meanwhile is repaired right after writing.
+      // The secrets must name a certificate that is on the app. apply confirmed it; a stale
+      // write from outside the lease landing meanwhile is repaired right after writing.
       result = await writeSecretSet(settings.secrets.prefix, target, changes.changed, {
         token: settings.secrets.githubToken ?? '',
         apiUrl: settings.secrets.apiUrl,
@@ -252,27 +279,6 @@ async function storeSecrets(
     const written = [...result.created, ...result.updated]
     return { where: result.target, written, unchanged: changes.unchanged.filter(name => !written.includes(name)) }
   })
-}
-
-/**
- * True when a run concurrent with this one added a certificate that wins the secrets (see
- * concurrentWinner): that run stores its own, and this one writes nothing, so the six
- * secrets always come from one run. This run's certificate stays on the app, unused, until
- * it expires.
- */
-async function leftToAConcurrentRun(graph: Graph, settings: Settings, applied: AppliedState): Promise<boolean> {
-  const ours = applied.newCertificate
-  if (ours === undefined) return false
-  const current = await withGraphErrors(() => readKeyCredentials(graph, applied.app.objectId), { clientId: settings.signIn.clientId })
-  // A concurrent run's stale keyCredentials write may have dropped ours: put it back.
-  if (!current.some(credential => keyCredentialHasThumbprint(credential, ours.thumbprint))) await keepNewCertificateOnApp(graph, settings, applied)
-  const winner = concurrentWinner(current, ours)
-  if (winner === ours.thumbprint.toUpperCase()) return false
-  core.warning(
-    `Another provisioning run added certificate ${winner} at the same time as this one added ${ours.thumbprint}. That run stores its certificate in the secrets; this run leaves them alone (its certificate stays on the app until it expires). Use a 'concurrency:' group so provisioning runs for one tenant queue instead of overlapping.`,
-    { title: 'Concurrent provisioning run' }
-  )
-  return true
 }
 
 /** Takes the certificate made in this run off the app again; the previous one stays. */
@@ -337,6 +343,7 @@ async function restoreSecrets(settings: Settings, failure: unknown): Promise<voi
 }
 
 type StoredSecretState = Awaited<ReturnType<typeof readSecretDates>>
+type SettledSecretDates = { value: () => Promise<StoredSecretState | undefined> }
 
 /** When each of the six secrets was last written; undefined without a secret target. */
 async function readStoredSecretDates(settings: Settings): Promise<StoredSecretState | undefined> {

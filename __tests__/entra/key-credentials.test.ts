@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   actionKeyDisplayName,
-  concurrentWinner,
   isActionMadeKeyCredential,
   keyCredentialHasThumbprint,
   keyCredentialsConfirmed,
@@ -14,7 +13,7 @@ import {
 } from '../../src/entra/key-credentials.js'
 import * as plan from '../../src/entra/plan.js'
 import { ACTION_KEY_DISPLAY_NAME_PREFIX } from '../../src/entra/well-known.js'
-import { certificate, credential, daysFromNow, NOW } from './plan-fixtures.js'
+import { certificate, credential, daysFromNow } from './plan-fixtures.js'
 
 const foreign = certificate('foreign', daysFromNow(100))
 const ours = certificate('ours', daysFromNow(300))
@@ -153,36 +152,5 @@ describe('mergeKeyCredentials (a concurrent writer replaced the collection)', ()
     expect(mergeKeyCredentials(stale, withoutOurs, ['k-ours'])).toHaveLength(2)
     expect(mergeKeyCredentials(stale, withoutOurs, ['k-ours']).map(c => c.keyId)).toStrictEqual(['k-foreign', 'k-other'])
     expect(keyCredentialsConfirmed(pruneWrite, [foreignCredential], ['k-ours'])).toBe(true)
-  })
-})
-
-describe('concurrentWinner', () => {
-  const DAY = 24 * 60 * 60 * 1000
-  // Certificates made now by concurrent runs: valid from 365 days before their end in the fixtures.
-  const mine = certificate('mine', daysFromNow(365))
-  const theirs = certificate('theirs', daysFromNow(365))
-  const later = certificate('later end', new Date(daysFromNow(365).getTime() + 1000))
-  const oursAsMade = (cert: typeof mine) => ({ thumbprint: cert.thumbprint, notAfter: cert.notAfter, notBefore: new Date(cert.notAfter.getTime() - 365 * DAY) })
-
-  it('is our own certificate when no other run added one', () => {
-    expect(concurrentWinner([credential(mine, { keyId: 'k1', actionMade: true })], oursAsMade(mine))).toBe(mine.thumbprint)
-  })
-
-  it('is the same certificate for every run: the later end date wins, then the higher thumbprint', () => {
-    const both = [credential(mine, { keyId: 'k1', actionMade: true }), credential(theirs, { keyId: 'k2', actionMade: true })]
-    const byMe = concurrentWinner(both, oursAsMade(mine))
-    const byThem = concurrentWinner(both, oursAsMade(theirs))
-    expect(byMe).toBe(byThem)
-    expect(byMe).toBe([mine.thumbprint, theirs.thumbprint].sort().reverse()[0])
-    const withLater = [...both, credential(later, { keyId: 'k3', actionMade: true })]
-    expect(concurrentWinner(withLater, oursAsMade(mine))).toBe(later.thumbprint)
-  })
-
-  it('ignores certificates the action did not make, and old ones of earlier runs', () => {
-    const foreignLater = certificate('portal', new Date(daysFromNow(365).getTime() + 60_000))
-    const earlierRun = credential(certificate('last year', daysFromNow(400)), { keyId: 'k9', actionMade: true })
-    earlierRun.startDateTime = new Date(NOW.getTime() - 30 * DAY).toISOString()
-    const collection = [credential(mine, { keyId: 'k1', actionMade: true }), credential(foreignLater, { keyId: 'k2' }), earlierRun]
-    expect(concurrentWinner(collection, oursAsMade(mine))).toBe(mine.thumbprint)
   })
 })

@@ -32,6 +32,12 @@ export interface ApplyContext {
   log: (line: string) => void
   /** Registers a secret with the runner before anything could print it. */
   mask: (value: string) => void
+  /**
+   * Resolves once this run holds the provisioning lease (see provisioning-lease.ts), so no
+   * other run writes the certificates meanwhile; undefined when there is no lease (no
+   * secret target).
+   */
+  holdLease?: () => Promise<void>
 }
 
 /** Where the tenant stands after apply. */
@@ -165,10 +171,13 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
       case 'add-certificate': {
         const appObjectId = change.appObjectId ?? state.app?.objectId
         if (appObjectId === undefined) throw new Error('add-certificate before the app exists')
-        if (state.appCreatedConcurrently) {
-          // Graph has no compare-and-swap for keyCredentials: two runs adding certificates to
-          // a new app at once can overwrite each other's. The upsert told us which run created
-          // the app; only that one adds the first certificate.
+        if (ctx.holdLease !== undefined) {
+          // Runs take turns from here; the collection is read again under the lease below.
+          await ctx.holdLease()
+        } else if (state.appCreatedConcurrently) {
+          // Without a lease, Graph's lack of compare-and-swap for keyCredentials lets two runs
+          // adding certificates to a new app overwrite each other's. The upsert told us which
+          // run created the app; only that one adds the first certificate.
           throw new UserError(
             `Another run created the app "${state.app?.displayName ?? ''}" (${state.app?.appId ?? ''}) at the same moment as this one and is adding its certificate. This run stops before touching the app's certificates, so neither overwrites the other's; nothing is half-done. Rerun this workflow once the other run has finished, and use a 'concurrency:' group so provisioning runs for one tenant queue instead of overlapping.`
           )
@@ -207,12 +216,6 @@ function newCertificate(ctx: ApplyContext): HeldCertificate {
   return certificate
 }
 
-/**
- * Adds one key credential. keyCredentials PATCH replaces the whole collection, so the
- * current collection is read (with its certificates) and sent again with the new one;
- * then re-read to confirm. If a concurrent writer replaced it in between, merge and
- * write again (bounded), so no one's certificate is lost.
- */
 /**
  * Adds the new certificate beside the existing ones. In a rotation the certificate the run
  * holds is still valid on the app, so Graph's `addKey` can add the new one atomically,

@@ -184,33 +184,3 @@ function listed(keyId: string, keyIds: readonly string[]): boolean {
 function sameId(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase()
 }
-
-/** Certificates made within this long of ours count as made by runs concurrent with ours. */
-export const CONCURRENT_RUN_WINDOW_MS = 10 * 60 * 1000
-
-/**
- * Which of the certificates that concurrent runs just added should end up in the secrets.
- * GitHub cannot lock or read back secrets, so runs writing theirs at the same moment
- * could interleave (one run's PFX beside another's password). Instead every run reads the
- * app's certificates and only the one holding the winner writes: latest end date, then
- * highest thumbprint, among certificates this action made within the window before ours —
- * a choice every run makes alike. Returns the winner's thumbprint (ours when alone).
- */
-export function concurrentWinner(
-  collection: KeyCredential[],
-  ours: { thumbprint: string; notBefore: Date; notAfter: Date }
-): string {
-  const since = ours.notBefore.getTime() - CONCURRENT_RUN_WINDOW_MS
-  const candidates = [{ thumbprint: ours.thumbprint.toUpperCase(), end: ours.notAfter.getTime() }]
-  for (const credential of collection) {
-    if (!isActionMadeKeyCredential(credential)) continue
-    const start = Date.parse(credential.startDateTime ?? '')
-    const end = Date.parse(credential.endDateTime)
-    const thumbprint = keyCredentialThumbprints(credential)[0]
-    if (Number.isNaN(start) || Number.isNaN(end) || thumbprint === undefined || start < since) continue
-    candidates.push({ thumbprint, end })
-  }
-  // X.509 dates have whole seconds, so concurrent runs often tie on the end date.
-  candidates.sort((a, b) => b.end - a.end || (a.thumbprint < b.thumbprint ? 1 : a.thumbprint > b.thumbprint ? -1 : 0))
-  return candidates[0].thumbprint
-}

@@ -190,7 +190,28 @@ export async function readSecretDates(
   return { publicKey: key, dates: Object.fromEntries(entries) }
 }
 
-function metadata(octokit: GitHubClient, target: SecretTarget, secret_name: string): Promise<{ data: { updated_at: string } }> {
+/** When one secret was created and last written; undefined when it does not exist. */
+export async function readSecretMetadata(
+  target: SecretTarget,
+  name: string,
+  options: WriteSecretsOptions
+): Promise<{ createdAt: Date; updatedAt: Date } | undefined> {
+  const github = gitHubFor(target, options)
+  const upper = name.toUpperCase()
+  try {
+    const response = await github.call(() => metadata(github.octokit, target, upper))
+    return { createdAt: new Date(response.data.created_at), updatedAt: new Date(response.data.updated_at) }
+  } catch (error) {
+    if (isHttpFailure(error) && error.status === 404) return undefined
+    throw github.fail(error, { action: `read secret ${upper} in` })
+  }
+}
+
+function metadata(
+  octokit: GitHubClient,
+  target: SecretTarget,
+  secret_name: string
+): Promise<{ data: { created_at: string; updated_at: string } }> {
   switch (target.kind) {
     case 'repository':
       return octokit.rest.actions.getRepoSecret({ owner: target.owner, repo: target.repo, secret_name })
