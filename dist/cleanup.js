@@ -37896,8 +37896,9 @@ async function acquireLease(target, name, options) {
         const result = await writeSecrets(place, { [name]: randomBytes(16).toString('hex') }, options);
         if (result.created.includes(name)) {
             options.record?.({ target: place, name, attemptedAt, held: true });
-            if (announced)
-                options.log(`Took the provisioning lease ${name} after ${Math.round((clock.now() - started) / 1000)} s.`);
+            options.log(announced
+                ? `Took the provisioning lease ${name} after ${Math.round((clock.now() - started) / 1000)} s.`
+                : `Took the provisioning lease ${name} in the ${where}: other runs wait until this one has changed the certificate and the secrets.`);
             return heldLease(place, name, contended, options);
         }
         contended = true;

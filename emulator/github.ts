@@ -124,6 +124,8 @@ interface WriteFault {
   status: number
   remaining: number
   retryAfterSeconds?: number
+  /** Only PUTs of names (upper-case) matching this fail. */
+  only?: RegExp
 }
 
 function timestamp(): string {
@@ -257,9 +259,10 @@ export class GitHubEmulator implements EmulatedService {
   /**
    * Makes the next `count` secret PUTs fail with `status` before anything is stored
    * (500/502/503 for outages; 403 or 429 with `retryAfterSeconds` for a secondary rate limit).
+   * With `only`, just the PUTs of matching names (upper-case) fail and count.
    */
-  failSecretWrites(status: number, count = Number.POSITIVE_INFINITY, options: { retryAfterSeconds?: number } = {}): void {
-    this.faults.push({ status, remaining: count, retryAfterSeconds: options.retryAfterSeconds })
+  failSecretWrites(status: number, count = Number.POSITIVE_INFINITY, options: { retryAfterSeconds?: number; only?: RegExp } = {}): void {
+    this.faults.push({ status, remaining: count, retryAfterSeconds: options.retryAfterSeconds, only: options.only })
   }
 
   /**
@@ -468,7 +471,9 @@ export class GitHubEmulator implements EmulatedService {
     if ('status' in target) return target
     await this.passGate()
 
-    const fault = this.faults.find((candidate) => candidate.remaining > 0)
+    const fault = this.faults.find(
+      (candidate) => candidate.remaining > 0 && (candidate.only === undefined || candidate.only.test(rawName.toUpperCase()))
+    )
     if (fault) {
       fault.remaining -= 1
       const headers = fault.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(fault.retryAfterSeconds) }

@@ -15,16 +15,24 @@ import { countWritesOfCleanRun, crashScenario, interruptedSecretWritesScenario, 
 /** A fresh run's Graph writes: create the app, its service principal, consent, role, certificate. */
 const FRESH_GRAPH_WRITES = 5
 const SECRETS = 6
-/** A rotation's writes: the new certificate, the six secrets, then pruning an expired certificate. */
-const ROTATION_WRITES = 1 + SECRETS + 1
+/** Taking the provisioning lease (PUT) and giving it back (DELETE). */
+const LEASE = 2
+/** A rotation's writes: the lease, the new certificate, the six secrets, pruning an expired certificate, the lease back. */
+const ROTATION_WRITES = 1 + 1 + SECRETS + 1 + 1
 
 const ALL: SecretSuffix[] = ['APP_ID', 'TENANT_ID', 'ORGANIZATION', 'CERT_THUMBPRINT', 'CERT_PFX_BASE64', 'CERT_PASSWORD']
 const allBut = (missing: SecretSuffix): SecretSuffix[] => ALL.filter(name => name !== missing)
 
 type Job = { key: string; run: (action: ActionUnderTest) => Promise<ScenarioResult> }
 const jobs: Job[] = [
-  ...Array.from({ length: FRESH_GRAPH_WRITES }, (_, i): Job => ({ key: `fresh-kill-${i + 1}`, run: a => crashScenario(a, { rotation: false, write: i + 1 }) })),
-  { key: 'rotation-kill-1', run: a => crashScenario(a, { rotation: true, write: 1 }) },
+  ...Array.from({ length: FRESH_GRAPH_WRITES }, (_, i): Job => ({
+    key: `fresh-kill-${i + 1}`,
+    run: a => crashScenario(a, { rotation: false, write: i + 1, service: 'graph' })
+  })),
+  { key: 'fresh-kill-lease', run: a => crashScenario(a, { rotation: false, write: 1, service: 'github' }) },
+  { key: 'rotation-kill-lease', run: a => crashScenario(a, { rotation: true, write: 1 }) },
+  { key: 'rotation-kill-1', run: a => crashScenario(a, { rotation: true, write: 1, service: 'graph' }) },
+  { key: 'rotation-kill-prune', run: a => crashScenario(a, { rotation: true, write: 2, service: 'graph' }) },
   { key: 'rotation-kill-last', run: a => crashScenario(a, { rotation: true, write: ROTATION_WRITES }) },
   { key: 'fresh-none', run: a => interruptedSecretWritesScenario(a, false, []) },
   { key: 'fresh-all-but-pfx', run: a => interruptedSecretWritesScenario(a, false, allBut('CERT_PFX_BASE64')) },
@@ -60,30 +68,45 @@ function expectRecovered(key: string): ScenarioResult {
 }
 
 describe('a fresh tenant, killed right after each Graph write, is repaired by the next run', () => {
-  it('a clean fresh run makes the Graph writes below plus the six secret writes (update the crash points if this changes)', () => {
-    expect(cleanRunWrites).toBe(FRESH_GRAPH_WRITES + SECRETS)
+  it('a clean fresh run makes the Graph writes below plus the six secret writes and the lease (update the crash points if this changes)', () => {
+    expect(cleanRunWrites).toBe(FRESH_GRAPH_WRITES + SECRETS + LEASE)
   })
 
-  it.each(Array.from({ length: FRESH_GRAPH_WRITES }, (_, i) => i + 1))('killed after write %i', write => {
+  it.each(Array.from({ length: FRESH_GRAPH_WRITES }, (_, i) => i + 1))('killed after Graph write %i', write => {
     const result = expectRecovered(`fresh-kill-${write}`)
-    expect(result.name).toMatch(/SIGKILL after write \d+ \((PATCH|POST) /)
+    expect(result.name).toMatch(/SIGKILL after Graph write \d+ \((PATCH|POST) /)
     expect(result.faultsInjected).toBe(1)
+  })
+
+  it('killed right after taking the provisioning lease: the post step gives it back, so the rerun does not wait', () => {
+    const result = expectRecovered('fresh-kill-lease')
+    expect(result.name).toContain('after GitHub write 1 (PUT /actions/secrets/EXO_LEASE)')
   })
 })
 
 describe('a rotation killed at its Graph writes keeps the previous certificate and a foreign one', () => {
-  it('a clean rotation writes the certificate, the six secrets, then prunes (update the crash points if this changes)', () => {
+  it('a clean rotation takes the lease, writes the certificate, the six secrets, prunes, gives the lease back (update the crash points if this changes)', () => {
     expect(cleanRotationWrites).toBe(ROTATION_WRITES)
+  })
+
+  it('killed right after taking the lease, before any certificate work: the post step gives it back', () => {
+    const result = expectRecovered('rotation-kill-lease')
+    expect(result.name).toContain('after write 1 (PUT /actions/secrets/EXO_LEASE)')
   })
 
   it('killed right after adding the new certificate: converges with the previous one still on the app', () => {
     const result = expectRecovered('rotation-kill-1')
-    expect(result.name).toContain('after write 1 (POST /applications/{id}/addKey)')
+    expect(result.name).toContain('after Graph write 1 (POST /applications/{id}/addKey)')
   })
 
   it('killed right after pruning the expired certificate: converges, the foreign certificate untouched', () => {
+    const result = expectRecovered('rotation-kill-prune')
+    expect(result.name).toContain('after Graph write 2 (PATCH /applications/{id})')
+  })
+
+  it('killed right after giving the lease back (its last write): nothing left to repair', () => {
     const result = expectRecovered('rotation-kill-last')
-    expect(result.name).toContain(`after write ${ROTATION_WRITES} (PATCH /applications/{id})`)
+    expect(result.name).toContain(`after write ${ROTATION_WRITES} (DELETE /actions/secrets/EXO_LEASE)`)
   })
 })
 

@@ -20,7 +20,8 @@ import {
   provision,
   REPOSITORY_TARGET,
   secretMaterial,
-  storedSecrets
+  storedSecrets,
+  THE_SIX
 } from '../secrets-e2e/harness.js'
 
 const target = REPOSITORY_TARGET
@@ -53,7 +54,7 @@ describe('pruning expired certificates', () => {
   const made: Record<string, string> = {}
   let onAppAfterFailure: string[]
   let onAppAfterRotation: string[]
-  let order: Array<{ seq: number; what: 'secret PUT' | 'key credentials PATCH' }>
+  let order: Array<{ seq: number; what: string }>
 
   beforeAll(async () => {
     action = new BundledAction()
@@ -70,7 +71,7 @@ describe('pruning expired certificates', () => {
     const inputs = { ...target.inputs, ...inputsFromSecrets(emulator, target.scope) }
 
     // Secrets failing: nothing may be pruned either.
-    emulator.github.failSecretWrites(422)
+    emulator.github.failSecretWrites(422, Number.POSITIVE_INFINITY, { only: THE_SIX })
     failed = await provision(action, emulator, inputs)
     emulator.github.stopFailingSecretWrites()
     onAppAfterFailure = appKeyCredentials(emulator, appId).map(credential => credential.thumbprint)
@@ -80,8 +81,11 @@ describe('pruning expired certificates', () => {
     onAppAfterRotation = appKeyCredentials(emulator, appId).map(credential => credential.thumbprint)
     order = emulator.log
       .list()
-      .filter(entry => (entry.service === 'github' && entry.method === 'PUT') || (entry.service === 'graph' && entry.method === 'PATCH'))
-      .map(entry => ({ seq: entry.seq, what: entry.service === 'github' ? 'secret PUT' : 'key credentials PATCH' }))
+      .filter(entry => (entry.service === 'github' && entry.method !== 'GET') || (entry.service === 'graph' && entry.method === 'PATCH'))
+      .map(entry => ({
+        seq: entry.seq,
+        what: entry.service === 'graph' ? 'key credentials PATCH' : /LEASE/.test(entry.path) ? `lease ${entry.method}` : `secret ${entry.method}`
+      }))
 
     next = await provision(action, emulator, { ...target.inputs, ...inputsFromSecrets(emulator, target.scope) })
   })
@@ -101,11 +105,13 @@ describe('pruning expired certificates', () => {
     expect(onAppAfterRotation.sort()).toEqual([made.held, made.foreignExpired, made.foreignValid, rotation.outputs['certificate-thumbprint']].sort())
   })
 
-  it('prunes only after every secret is written: add, six PUTs, then the prune', () => {
+  it('prunes only after every secret is written: lease, add, six PUTs, the prune, lease given back', () => {
     expect(order.map(step => step.what)).toEqual([
+      'lease PUT',
       'key credentials PATCH',
       ...Array(6).fill('secret PUT'),
-      'key credentials PATCH'
+      'key credentials PATCH',
+      'lease DELETE'
     ])
     expect(openStoredPfx(storedSecrets(emulator, target.scope)).thumbprint).toBe(rotation.outputs['certificate-thumbprint'])
   })

@@ -2,7 +2,8 @@
  * Issue 5: when writing the secrets fails during a rotation, the run fails with the
  * reason, the certificate it just added is taken off the app again, the old one stays on
  * the app (still signing in) and in the secrets (put back where some PUTs went through),
- * and the next run converges.
+ * and the next run converges. A token or target GitHub refuses is found out when the run
+ * asks for the provisioning lease, before the app is touched at all.
  */
 import { afterEach, beforeAll, afterAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../../emulator/index.js'
@@ -15,6 +16,7 @@ import {
   errorsOf,
   expectSucceeded,
   inputsFromSecrets,
+  LEASE,
   leaksIn,
   openStoredPfx,
   provision,
@@ -22,7 +24,9 @@ import {
   REPOSITORY_TARGET,
   secretMaterial,
   signsIn,
-  storedSecrets
+  storedSecrets,
+  THE_SIX,
+  writesOfTheSix
 } from '../secrets-e2e/harness.js'
 
 const target = REPOSITORY_TARGET
@@ -76,6 +80,20 @@ async function expectRolledBack(emulator: Emulator, due: DueForRotation, failed:
   expect(openStoredPfx(secrets).thumbprint).toBe(due.oldThumbprint)
   expect(await signsIn(emulator, due.appId, { base64: secrets.CERT_PFX_BASE64 ?? '', password: secrets.CERT_PASSWORD ?? '' })).toBe(true)
   expect(leaksIn([due.first, failed], secretMaterial([{ pfxBase64: secrets.CERT_PFX_BASE64, password: secrets.CERT_PASSWORD }]))).toEqual([])
+  // The failed run gave the provisioning lease back, so the next run does not wait.
+  expect(emulator.github.secretNames(target.scope)).not.toContain(LEASE)
+}
+
+/** What must hold when GitHub refused before any certificate work: nothing changed at all. */
+async function expectUntouched(emulator: Emulator, due: DueForRotation, failed: ActionRun): Promise<void> {
+  expect(failed.main.exitCode).toBe(1)
+  expect(failed.outputs.rotated).toBeUndefined()
+  expect(failed.main.stdout).not.toMatch(/Adding certificate/)
+  expect(appKeyCredentials(emulator, due.appId).map(credential => credential.thumbprint)).toEqual([due.oldThumbprint])
+  expect(emulator.github.secretWrites).toEqual([])
+  const secrets = storedSecrets(emulator, target.scope)
+  expect(secrets).toEqual(due.oldSecrets)
+  expect(await signsIn(emulator, due.appId, { base64: secrets.CERT_PFX_BASE64 ?? '', password: secrets.CERT_PASSWORD ?? '' })).toBe(true)
 }
 
 /** The next run, with GitHub working again, rotates and stores a certificate that is on the app. */
@@ -103,10 +121,10 @@ describe('a secret write that fails during rotation', () => {
 
   it('GitHub failing every PUT (after retries): exit 1 with the reason, new certificate removed, old one kept', async () => {
     const due = await dueForRotation(emulator)
-    emulator.github.failSecretWrites(502)
+    emulator.github.failSecretWrites(502, Number.POSITIVE_INFINITY, { only: THE_SIX })
     const failed = await provision(action, emulator, due.rotationInputs)
     expect(errorsOf(failed)).toMatch(/GitHub failed to write secret EXO_\w+ to repository contoso\/exo-automation \(502/)
-    expect(emulator.github.secretWrites).toEqual([])
+    expect(writesOfTheSix(emulator)).toEqual([])
     await expectRolledBack(emulator, due, failed)
 
     emulator.github.stopFailingSecretWrites()
@@ -117,16 +135,36 @@ describe('a secret write that fails during rotation', () => {
     const due = await dueForRotation(emulator)
     // Two of the five first PUTs are refused for good (422 is not retried); three land, and
     // the thumbprint, always written last, is never sent.
-    emulator.github.failSecretWrites(422, 2)
+    emulator.github.failSecretWrites(422, 2, { only: THE_SIX })
     const failed = await provision(action, emulator, due.rotationInputs)
     expect(errorsOf(failed)).toMatch(/GitHub refused to write secret EXO_\w+ to repository contoso\/exo-automation \(422\)/)
     expect(errorsOf(failed)).toMatch(/Not written: EXO_\w+, EXO_\w+\./)
-    expect(emulator.github.secretWrites.map(write => write.name)).not.toContain('EXO_CERT_THUMBPRINT')
+    expect(writesOfTheSix(emulator)).not.toContain('EXO_CERT_THUMBPRINT')
     // Three went through with the new values, then those three were written back with the old ones.
-    expect(emulator.github.secretWrites).toHaveLength(6)
+    expect(writesOfTheSix(emulator)).toHaveLength(6)
     expect(failed.main.stdout).toMatch(/Restored (EXO_\w+, ){2}EXO_\w+ to the previous certificate/)
     await expectRolledBack(emulator, due, failed)
 
+    await expectConverges(emulator, due)
+  })
+})
+
+describe('a GitHub outage when the run asks for the lease, during rotation', () => {
+  let emulator: Emulator
+  beforeEach(async () => {
+    emulator = await startEmulator()
+  })
+  afterEach(async () => {
+    await emulator?.close()
+  })
+
+  it('fails with the reason before adding a certificate; the next run converges', async () => {
+    const due = await dueForRotation(emulator)
+    emulator.github.failSecretWrites(502)
+    const failed = await provision(action, emulator, due.rotationInputs)
+    expect(errorsOf(failed)).toMatch(/GitHub failed to write secret EXO_LEASE to repository contoso\/exo-automation \(502/)
+    await expectUntouched(emulator, due, failed)
+    emulator.github.stopFailingSecretWrites()
     await expectConverges(emulator, due)
   })
 })
@@ -161,12 +199,11 @@ describe('a token or target GitHub refuses, during rotation', () => {
       inputs: { 'secret-target': 'environment', 'secret-environment': 'staging' },
       message: /the repository contoso\/exo-automation has no environment 'staging'\. Create it under the repository's Settings → Environments, or correct secret-environment/
     }
-  ])('$name → an actionable message and the rotation rolled back', async ({ inputs, message }) => {
+  ])('$name → an actionable message before the app is touched', async ({ inputs, message }) => {
     const due = await dueForRotation(emulator)
     const failed = await provision(action, emulator, { ...due.rotationInputs, ...inputs })
     expect(errorsOf(failed)).toMatch(message)
-    expect(emulator.github.secretWrites).toEqual([])
-    await expectRolledBack(emulator, due, failed)
+    await expectUntouched(emulator, due, failed)
     expect(leaksIn([failed], ['github_pat_revoked_long_ago', GITHUB_SEED.workflowToken])).toEqual([])
   })
 })
@@ -198,11 +235,11 @@ describe('a token GitHub refuses on the first run (nothing held yet)', () => {
   })
 
   it('some PUTs going through on the first run: the secrets it created are deleted again, so none names the removed certificate', async () => {
-    emulator.github.failSecretWrites(422, 2)
+    emulator.github.failSecretWrites(422, 2, { only: THE_SIX })
     const failed = await provision(action, emulator, target.inputs)
     expect(failed.main.exitCode).toBe(1)
     // Three of the five first PUTs land; the thumbprint (last) is never sent.
-    expect(emulator.github.secretWrites).toHaveLength(3)
+    expect(writesOfTheSix(emulator)).toHaveLength(3)
     expect(failed.main.stdout).toMatch(/Deleted (EXO_\w+, ){2}EXO_\w+ again: this run had created them for the certificate it removed/)
     expect(emulator.github.secretNames(target.scope)).toEqual([])
     const apps = provisionedApps(emulator)

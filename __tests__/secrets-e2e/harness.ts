@@ -16,6 +16,15 @@ import type { BundledAction } from '../helpers/bundled-action.js'
 export const PREFIX = 'EXO_'
 export const SECRET_SUFFIXES = ['APP_ID', 'TENANT_ID', 'ORGANIZATION', 'CERT_THUMBPRINT', 'CERT_PFX_BASE64', 'CERT_PASSWORD'] as const
 export const DAY_MS = 24 * 60 * 60 * 1000
+/** The provisioning lease: a seventh secret that exists only while a run changes the certificate. */
+export const LEASE = `${PREFIX}LEASE`
+/** Names of the six secrets, never the lease: for faults meant to hit the secret writes themselves. */
+export const THE_SIX = new RegExp(`^${PREFIX}(?!LEASE$)`)
+
+/** The names of the secret PUTs GitHub answered, without the lease's. */
+export function writesOfTheSix(emulator: Emulator): string[] {
+  return emulator.github.secretWrites.map(write => write.name).filter(name => name !== LEASE)
+}
 
 /** A place the action can store its secrets, and how the emulator names it. */
 export interface TargetCase {

@@ -12,8 +12,11 @@ import { projectRoot, runAction, type ActionRun } from '../lib/local-runner.js'
 export interface SuiteRunOptions {
   inputs: Record<string, string>
   env: Record<string, string>
-  /** Kill the main step (SIGKILL) right after the emulator answered this write (1-based). */
-  killAfterWrite?: { emulator: Emulator; write: number }
+  /**
+   * Kill the main step (SIGKILL) right after the emulator answered this write (1-based),
+   * counting only the writes to `service` when it is given.
+   */
+  killAfterWrite?: { emulator: Emulator; write: number; service?: 'graph' | 'github' }
   skipPost?: boolean
 }
 
@@ -51,11 +54,11 @@ export class ActionUnderTest {
     let killedAfter: LoggedRequest | undefined
     let stopListening = (): void => undefined
     if (options.killAfterWrite !== undefined) {
-      const { emulator, write } = options.killAfterWrite
+      const { emulator, write, service } = options.killAfterWrite
       let writes = 0
       let fired = false
       stopListening = emulator.log.onRecord(entry => {
-        if (fired || !isStateWrite(entry)) return
+        if (fired || !isStateWrite(entry) || (service !== undefined && entry.service !== service)) return
         if (++writes < write) return
         fired = true
         killedAfter = entry

@@ -94,7 +94,15 @@ export function endStateProblems(emulator: Emulator, expected: Expectation, now 
       }
     }
   }
+  // Every run ended (the post step runs even after a kill): none may still hold the lease,
+  // or the next run would wait for it to go stale.
+  if (leaseLeftBehind(emulator, expected.prefix)) problems.push('the provisioning lease was left behind')
   return problems
+}
+
+/** True while the repository holds the provisioning lease secret (`<prefix>LEASE`). */
+export function leaseLeftBehind(emulator: Emulator, prefix = 'EXO_'): boolean {
+  return emulator.github.secretValue(scope, `${prefix}LEASE`) !== undefined
 }
 
 /** The certificate the repository's secrets hold now (for a rotation scenario's "previous"). */

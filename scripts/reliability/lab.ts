@@ -17,6 +17,8 @@ export interface RunRequest {
   /** Pass the secrets stored so far back in, as a scheduled workflow does (default true). */
   withStoredSecrets?: boolean
   killAfterWrite?: number
+  /** Count only the writes to this service towards killAfterWrite. */
+  killAfterWriteTo?: 'graph' | 'github'
   skipPost?: boolean
 }
 
@@ -63,7 +65,8 @@ export class Lab {
       inputs,
       env: this.env,
       skipPost: request.skipPost,
-      killAfterWrite: request.killAfterWrite === undefined ? undefined : { emulator: this.emulator, write: request.killAfterWrite }
+      killAfterWrite:
+        request.killAfterWrite === undefined ? undefined : { emulator: this.emulator, write: request.killAfterWrite, service: request.killAfterWriteTo }
     })
     this.runs++
     if (run.killedAfter !== undefined) this.faultsInjected++
