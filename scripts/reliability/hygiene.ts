@@ -69,7 +69,7 @@ export function hygieneProblems(run: ActionRun, book: SecretBook): string[] {
       }
     }
   }
-  // The post step gets GITHUB_STATE back as STATE_* variables: paths only, never a secret.
+  // The post step gets GITHUB_STATE back as STATE_* variables: paths and the lease record, never a secret.
   const state = JSON.stringify(run.state)
   for (const secret of secrets) if (state.includes(secret)) problems.push('the saved state (GITHUB_STATE) carries a secret')
   const script = run.outputs['connect-script']

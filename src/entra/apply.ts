@@ -64,10 +64,33 @@ export async function applyPlan(plan: Plan, actual: TenantState, ctx: ApplyConte
   }
   if (actual.app !== undefined && actual.servicePrincipal !== undefined) state.servicePrincipalId = actual.servicePrincipal.id
 
-  for (const phase of plan.phases) {
-    await Promise.all(phase.map(change => applyChange(change, state, ctx)))
-    state.applied.push(...phase)
+  // The certificate needs only the app, and nothing later in the plan needs it: it is not
+  // a barrier for the phases after its own (the grant and roles do not wait for its read,
+  // write and confirming read). Every change has settled before apply returns or throws,
+  // so nothing is still writing when the run moves on or gives back the lease.
+  const floating: Array<Promise<void>> = []
+  try {
+    for (const phase of plan.phases) {
+      const barrier: Array<Promise<void>> = []
+      for (const change of phase) {
+        const applying = applyChange(change, state, ctx)
+        if (change.kind !== 'add-certificate') {
+          barrier.push(applying)
+          continue
+        }
+        // Observed now, so a failure while the phases go on is not an unhandled rejection;
+        // it is thrown below.
+        applying.catch(() => undefined)
+        floating.push(applying)
+      }
+      await Promise.all(barrier)
+      state.applied.push(...phase.filter(change => change.kind !== 'add-certificate'))
+    }
+  } finally {
+    await Promise.allSettled(floating)
   }
+  await Promise.all(floating)
+  state.applied.push(...plan.phases.flat().filter(change => change.kind === 'add-certificate'))
   if (state.app === undefined || state.servicePrincipalId === undefined) {
     throw new Error('apply ended without an app and a service principal; the plan missed a step')
   }
