@@ -69,13 +69,14 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   // Asked for now, so the request travels while the app is set up; certificate writes wait for it.
   if (plan.certificate.decision === 'add-new' || plan.prune !== undefined) lease?.request()
   try {
-    await provisionUnderLease(settings, graph, plan, actual, organization, lease, storedSecretDates, now)
+    await carryOutPlan(settings, graph, plan, actual, organization, lease, storedSecretDates, now)
   } finally {
     await lease?.release()
   }
 }
 
-async function provisionUnderLease(
+/** Apply, verify, store, prune: everything after the plan, under the lease when there is one. */
+async function carryOutPlan(
   settings: Settings,
   graph: Graph,
   plan: Plan,
