@@ -233,10 +233,13 @@ export class GitHubEmulator implements EmulatedService {
     }
   }
 
-  /** Stores a secret as if an earlier run had written it (not recorded in `secretWrites`). */
-  seedSecret(scope: GitHubSecretScope, name: string, value: string): void {
+  /**
+   * Stores a secret as if an earlier run had written it (not recorded in `secretWrites`);
+   * `writtenAt` backdates it (e.g. a lease left by a runner that died an hour ago).
+   */
+  seedSecret(scope: GitHubSecretScope, name: string, value: string, writtenAt?: Date): void {
     const target = this.scopeFor(scope)
-    const now = timestamp()
+    const now = writtenAt === undefined ? timestamp() : writtenAt.toISOString().replace(/\.\d{3}Z$/, 'Z')
     const upper = name.toUpperCase()
     const previous = target.secrets.get(upper)
     target.secrets.set(upper, {
@@ -245,6 +248,11 @@ export class GitHubEmulator implements EmulatedService {
       value,
       updatedAt: now
     })
+  }
+
+  /** Deletes a secret as someone else would (a person in the settings, another run). */
+  removeSecret(scope: GitHubSecretScope, name: string): void {
+    this.scopeFor(scope).secrets.delete(name.toUpperCase())
   }
 
   /** Every successful secret PUT since start (or the last `clearSecretWrites`), in order. */

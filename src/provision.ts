@@ -24,7 +24,7 @@ import { UserError } from './errors.js'
 import { describeTarget } from './github/secret-errors.js'
 import { deleteSecrets, readSecretDates, SecretWriteError, type SecretWriteResult } from './github/secrets.js'
 import { secretNames } from './github/secret-names.js'
-import { givenValues, secretChanges, secretTarget, writeSecretSet } from './github/stored-secrets.js'
+import { givenValues, secretChanges, secretTarget, storedSetIncomplete, writeSecretSet } from './github/stored-secrets.js'
 import { ProvisioningLease } from './provisioning-lease.js'
 import { setActionOutputs } from './report/outputs.js'
 import { writeSummary, type SummaryReport } from './report/summary.js'
@@ -87,7 +87,7 @@ async function carryOutPlan(
   now: Date
 ): Promise<void> {
   const tenantId = settings.tenantId ?? ''
-  const holdLease = lease === undefined ? undefined : async () => void (await lease.hold())
+  const holdLease = lease === undefined ? undefined : async (giveUp?: AbortSignal) => void (await lease.hold(giveUp))
   const applied = await core.group(plan.phases.length === 0 ? 'Applying (nothing to change)' : 'Applying', () =>
     applyPlan(plan, actual, { graph, settings, now, log: line => core.info(line), mask: value => maskSecret(masker, value), holdLease })
   )
@@ -242,11 +242,16 @@ async function storeSecrets(
   try {
     stored = await storedSecretDates?.value()
     changes = secretChanges(settings.secrets.prefix, values, givenValues(settings), stored?.dates)
-    if (Object.keys(changes.changed).length > 0 && (await lease?.hold())?.contended) {
-      // Another run held the lease since the dates were read and may have rewritten the
-      // secrets: decide again from what is stored now.
-      stored = await readStoredSecretDates(settings)
-      changes = secretChanges(settings.secrets.prefix, values, givenValues(settings), stored?.dates)
+    if (Object.keys(changes.changed).length > 0 && lease !== undefined) {
+      const held = await lease.hold()
+      // Another run may have written the secrets since their dates were read: it held the
+      // lease meanwhile, or the dates caught it halfway (a partly written set) and it gave
+      // the lease back just before this run took it. Decide again from what is stored now.
+      const partlyWritten = stored !== undefined && Object.values(stored.dates).some(date => date !== undefined) && storedSetIncomplete(settings.secrets.prefix, stored.dates)
+      if (held.contended || partlyWritten) {
+        stored = await readStoredSecretDates(settings)
+        changes = secretChanges(settings.secrets.prefix, values, givenValues(settings), stored?.dates)
+      }
     }
   } catch (error) {
     // GitHub refused to read or to lease (bad token, unknown repository): the new

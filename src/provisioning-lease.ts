@@ -6,21 +6,30 @@
  * before the first certificate or secret write.
  */
 import * as core from '@actions/core'
-import { acquireLease, leaseSecretName, type HeldLease } from './github/lease.js'
+import { acquireLease, LeaseAbandoned, leaseSecretName, type HeldLease } from './github/lease.js'
 import type { SecretTarget, TargetPublicKey } from './github/secrets.js'
 import { secretTarget } from './github/stored-secrets.js'
 import { rememberLease } from './runner/state.js'
 import type { Settings } from './settings.js'
 
 /**
- * A run holds the lease for its certificate write, verification (at most
- * verify-timeout-seconds), the secrets and pruning; Graph's and GitHub's retry budgets
- * are minutes at most. A lease older than this was left by a runner that died.
+ * A run holds the lease from the app's set-up (it is asked for beside it) through the
+ * certificate write, verification (verify-timeout-seconds per round, a second round only
+ * when a writer outside the lease dropped the certificate), the secrets and pruning;
+ * Graph's and GitHub's retry budgets add minutes at most. A lease older than this was left
+ * by a runner that died.
  */
 const STALE_MARGIN_MS = 15 * 60 * 1000
+/**
+ * Waiting a little longer than a lease can live means a run waiting on a lease nobody
+ * will give back (even its own, when the 201 was lost) breaks it rather than giving up.
+ */
+const WAIT_BEYOND_STALE_MS = 60 * 1000
 
 export class ProvisioningLease {
   private pending?: Promise<HeldLease>
+  /** Aborted when the run no longer needs the lease, so it stops waiting. */
+  private readonly stopWaiting = new AbortController()
 
   private constructor(
     private readonly settings: Settings,
@@ -43,15 +52,25 @@ export class ProvisioningLease {
     this.pending.catch(() => undefined)
   }
 
-  /** Resolves once this run holds the lease. */
-  async hold(): Promise<HeldLease> {
+  /**
+   * Resolves once this run holds the lease; rejects with LeaseAbandoned as soon as
+   * `giveUp` is aborted (the caller failed elsewhere and must not wait any longer).
+   */
+  async hold(giveUp?: AbortSignal): Promise<HeldLease> {
     this.request()
-    return this.pending as Promise<HeldLease>
+    const pending = this.pending as Promise<HeldLease>
+    if (giveUp === undefined) return pending
+    if (giveUp.aborted) throw new LeaseAbandoned()
+    return Promise.race([
+      pending,
+      new Promise<never>((_, reject) => giveUp.addEventListener('abort', () => reject(new LeaseAbandoned()), { once: true }))
+    ])
   }
 
-  /** Gives the lease back if this run took it; safe to call more than once. */
+  /** Stops waiting and gives the lease back if this run took it; safe to call more than once. */
   async release(): Promise<void> {
     if (this.pending === undefined) return
+    this.stopWaiting.abort()
     const lease = await this.pending.catch(() => undefined)
     await lease?.release()
   }
@@ -64,7 +83,8 @@ export class ProvisioningLease {
       apiUrl: settings.secrets.apiUrl,
       publicKey: await this.publicKey().catch(() => undefined),
       staleAfterMs,
-      maxWaitMs: staleAfterMs,
+      maxWaitMs: staleAfterMs + WAIT_BEYOND_STALE_MS,
+      signal: this.stopWaiting.signal,
       log: line => core.info(line),
       warn: line => core.warning(line, { title: 'Provisioning lease' }),
       record: rememberLease

@@ -7,7 +7,15 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { GITHUB_SEED } from '../../emulator/github.js'
 import { startEmulator, type Emulator } from '../../emulator/server.js'
 import { UserError } from '../../src/errors.js'
-import { acquireLease, leaseSecretName, releaseLeftLease, type LeaseClock, type LeaseOptions, type LeaseRecord } from '../../src/github/lease.js'
+import {
+  acquireLease,
+  LeaseAbandoned,
+  leaseSecretName,
+  releaseLeftLease,
+  type LeaseClock,
+  type LeaseOptions,
+  type LeaseRecord
+} from '../../src/github/lease.js'
 import { writeSecrets, type SecretTarget } from '../../src/github/secrets.js'
 
 const { owner, repo, org, adminToken, workflowToken } = GITHUB_SEED
@@ -100,14 +108,68 @@ describe('acquireLease', () => {
     expect(emulator.github.secretNames(scope)).not.toContain(NAME)
   })
 
-  it('breaks a lease older than staleAfterMs (a runner that died) with a warning, and takes it', async () => {
-    await writeSecrets(repository, { [NAME]: 'left by a dead runner' }, options())
-    const twentyMinutesOn: LeaseClock = { now: () => Date.now() + 20 * MINUTE, sleep: async () => undefined }
-    const lease = await acquireLease(repository, NAME, options({ clock: twentyMinutesOn }))
+  it('breaks a lease older than staleAfterMs by GitHub\'s clock (a runner that died) with a warning, and takes it', async () => {
+    emulator.github.seedSecret(scope, NAME, 'left by a dead runner', new Date(Date.now() - 20 * MINUTE))
+    // The runner's clock is an hour slow: staleness is judged by GitHub's Date header, not by it.
+    const slowRunner: LeaseClock = { now: () => Date.now() - 60 * MINUTE, sleep: quickClock.sleep }
+    const lease = await acquireLease(repository, NAME, options({ clock: slowRunner }))
     expect(warnings.join('\n')).toMatch(/EXO_LEASE .* never given back .*breaking it/)
     expect(lease.contended).toBe(true)
     expect(emulator.github.secret(scope, NAME)).toBeDefined()
+    expect(emulator.github.secretNames(scope)).not.toContain(`${NAME}_BREAK`)
     await lease.release()
+  })
+
+  it('does not break a lease younger than staleAfterMs by GitHub\'s clock, whatever the runner\'s clock says', async () => {
+    emulator.github.seedSecret(scope, NAME, 'held by a live run', new Date(Date.now() - 2 * MINUTE))
+    const fastRunner: LeaseClock = { now: () => Date.now() + 60 * MINUTE, sleep: quickClock.sleep }
+    const stop = new AbortController()
+    const waiting = acquireLease(repository, NAME, options({ clock: fastRunner, maxWaitMs: 120 * MINUTE, signal: stop.signal })).catch((caught: unknown) => caught)
+    await new Promise(resolve => setTimeout(resolve, 300))
+    stop.abort()
+    expect(await waiting).toBeInstanceOf(LeaseAbandoned)
+    expect(warnings).toEqual([])
+    expect(emulator.github.secretValue(scope, NAME)).toBeDefined()
+  })
+
+  it('lets only one of two waiters break a stale lease: they still hold it one at a time', async () => {
+    emulator.github.seedSecret(scope, NAME, 'left by a dead runner', new Date(Date.now() - 20 * MINUTE))
+    let holders = 0
+    let most = 0
+    await Promise.all(
+      [0, 1].map(async () => {
+        const lease = await acquireLease(repository, NAME, options({ clock: quickClock }))
+        holders++
+        most = Math.max(most, holders)
+        await new Promise(resolve => setTimeout(resolve, 50))
+        holders--
+        await lease.release()
+      })
+    )
+    expect(most).toBe(1)
+    expect(warnings.filter(line => /breaking it/.test(line))).toHaveLength(1)
+    expect(emulator.github.secretNames(scope)).toEqual([])
+  })
+
+  it('clears a break guard whose breaker died, then breaks the stale lease', async () => {
+    emulator.github.seedSecret(scope, NAME, 'left by a dead runner', new Date(Date.now() - 20 * MINUTE))
+    emulator.github.seedSecret(scope, `${NAME}_BREAK`, 'left by a dead breaker', new Date(Date.now() - 3 * MINUTE))
+    const lease = await acquireLease(repository, NAME, options({ clock: quickClock }))
+    await lease.release()
+    expect(emulator.github.secretNames(scope)).toEqual([])
+  })
+
+  it('stops waiting at once when the run no longer needs the lease', async () => {
+    await writeSecrets(repository, { [NAME]: 'held by a live run' }, options())
+    const stop = new AbortController()
+    const waiting = acquireLease(repository, NAME, options({ signal: stop.signal })).catch((caught: unknown) => caught)
+    await new Promise(resolve => setTimeout(resolve, 200))
+    const asked = Date.now()
+    stop.abort()
+    expect(await waiting).toBeInstanceOf(LeaseAbandoned)
+    // Not after the next poll (a second or more): at once.
+    expect(Date.now() - asked).toBeLessThan(900)
+    expect(emulator.github.secretValue(scope, NAME)).toBeDefined()
   })
 
   it('gives up after maxWaitMs with what to do: let the other run finish, or delete the secret', async () => {
@@ -120,7 +182,7 @@ describe('acquireLease', () => {
     )
     expect(error).toBeInstanceOf(UserError)
     const message = (error as Error).message
-    expect(message).toMatch(/Another provisioning run has held the lease EXO_LEASE in the repository/)
+    expect(message).toMatch(/Other provisioning runs have held the lease EXO_LEASE in the repository/)
     expect(message).toMatch(/delete the secret EXO_LEASE/)
     expect(message).toMatch(/concurrency:/)
     // The live run's lease is left as it was.
@@ -147,29 +209,70 @@ describe('acquireLease', () => {
   })
 })
 
+describe('releasing', () => {
+  it('records the creation date read back after taking the lease, for the post step', async () => {
+    const lease = await acquireLease(repository, NAME, options())
+    await new Promise(resolve => setTimeout(resolve, 200))
+    const created = emulator.github.secret(scope, NAME)?.createdAt
+    expect(records.at(-1)).toMatchObject({ held: true, createdAt: new Date(created ?? '').toISOString() })
+    await lease.release()
+  })
+
+  it('retries a DELETE that failed only while the lease is still the one it took', async () => {
+    const lease = await acquireLease(repository, NAME, options())
+    await new Promise(resolve => setTimeout(resolve, 200))
+    emulator.faults.fail(502, { service: 'github', method: 'DELETE', first: 1 })
+    await lease.release()
+    expect(warnings).toEqual([])
+    expect(emulator.github.secretNames(scope)).not.toContain(NAME)
+  })
+
+  it("never deletes a lease another run took after its own DELETE's answer was lost", async () => {
+    const lease = await acquireLease(repository, NAME, options())
+    await new Promise(resolve => setTimeout(resolve, 200))
+    emulator.faults.fail(502, { service: 'github', method: 'DELETE', first: 1 })
+    // The DELETE took effect but its answer was lost (502), and another run took the lease.
+    const stop = emulator.log.onRecord(entry => {
+      if (entry.service !== 'github' || entry.method !== 'DELETE') return
+      stop()
+      emulator.github.removeSecret(scope, NAME)
+      emulator.github.seedSecret(scope, NAME, 'another run', new Date(Date.now() + 5000))
+    })
+    await lease.release()
+    expect(warnings.join('\n')).toMatch(/Could not give back the provisioning lease EXO_LEASE/)
+    expect(emulator.github.secretValue(scope, NAME)).toBe('another run')
+  })
+})
+
 describe('releaseLeftLease (the post step)', () => {
   const githubOptions = () => ({ token: adminToken, apiUrl: emulator.urls.github, retry: { baseDelayMs: 1 } })
+  const createdAt = () => new Date(emulator.github.secret(scope, NAME)?.createdAt ?? '').toISOString()
 
-  it('deletes a lease the main step held when it died', async () => {
+  it('deletes the lease the main step held when it died, known by its creation date', async () => {
     await writeSecrets(repository, { [NAME]: 'x' }, githubOptions())
-    const record: LeaseRecord = { target: repository, name: NAME, attemptedAt: new Date().toISOString(), held: true }
+    const record: LeaseRecord = { target: repository, name: NAME, attemptedAt: new Date().toISOString(), held: true, createdAt: createdAt() }
     expect(await releaseLeftLease(record, githubOptions())).toBe('released')
     expect(emulator.github.secretNames(scope)).not.toContain(NAME)
   })
 
-  it('deletes a lease created after the main step sent its PUT (killed before it read the 201)', async () => {
+  it('deletes a lease created right after the main step sent its PUT (killed before it read the answer)', async () => {
     const attemptedAt = new Date().toISOString()
     await writeSecrets(repository, { [NAME]: 'x' }, githubOptions())
     expect(await releaseLeftLease({ target: repository, name: NAME, attemptedAt, held: false }, githubOptions())).toBe('released')
     expect(emulator.github.secretNames(scope)).not.toContain(NAME)
   })
 
-  it("leaves another run's older lease alone, and copes with one already gone", async () => {
-    await writeSecrets(repository, { [NAME]: 'x' }, githubOptions())
-    const attemptedAt = new Date(Date.now() + MINUTE).toISOString()
-    expect(await releaseLeftLease({ target: repository, name: NAME, attemptedAt, held: false }, githubOptions())).toBe('not ours')
-    expect(emulator.github.secretNames(scope)).toContain(NAME)
-    await releaseLeftLease({ target: repository, name: NAME, attemptedAt: new Date().toISOString(), held: true }, githubOptions())
-    expect(await releaseLeftLease({ target: repository, name: NAME, attemptedAt: new Date().toISOString(), held: false }, githubOptions())).toBe('gone')
+  it("leaves another run's lease alone: older than the PUT, much newer, or not the recorded one", async () => {
+    emulator.github.seedSecret(scope, NAME, 'older', new Date(Date.now() - MINUTE))
+    expect(await releaseLeftLease({ target: repository, name: NAME, attemptedAt: new Date().toISOString(), held: false }, githubOptions())).toBe('not ours')
+    const longBefore = new Date(Date.now() - 2 * MINUTE).toISOString()
+    expect(await releaseLeftLease({ target: repository, name: NAME, attemptedAt: longBefore, held: false }, githubOptions())).toBe('not ours')
+    const other = { target: repository, name: NAME, attemptedAt: longBefore, held: true, createdAt: new Date(Date.now() - 2 * MINUTE).toISOString() }
+    expect(await releaseLeftLease(other, githubOptions())).toBe('not ours')
+    expect(emulator.github.secretValue(scope, NAME)).toBe('older')
+  })
+
+  it('copes with a lease already gone', async () => {
+    expect(await releaseLeftLease({ target: repository, name: NAME, attemptedAt: new Date().toISOString(), held: true }, githubOptions())).toBe('gone')
   })
 })

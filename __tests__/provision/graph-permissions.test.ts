@@ -8,6 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { startEmulator, type Emulator } from '../../emulator/index.js'
 import { GRAPH_PERMISSION_IDS } from '../../src/entra/graph-errors.js'
 import { BundledAction } from '../helpers/bundled-action.js'
+import { GITHUB_SEED } from '../../emulator/github.js'
+import { repositorySecretInputs } from '../../scripts/lib/emulated-run.js'
 import { EXCHANGE_ADMINISTRATOR, MANAGE_AS_APP_ROLE_ID, errorsOf, explain, graphWrites, provision } from './provision-helpers.js'
 
 const ALL = [
@@ -35,6 +37,12 @@ async function runWith(graphPermissions: string[], inputs: Record<string, string
   emulator = await startEmulator({ provisioning: { graphPermissions } })
   const run = await provision(action, emulator, inputs)
   return { run, error: errorsOf(run).join('\n') }
+}
+
+/** The certificates on the one app the run created (none created: an empty list). */
+function appCertificates(): string[] {
+  const apps = [...emulator!.tenant.applications.values()].filter(app => app.appId !== emulator!.provisioning.appId)
+  return apps.flatMap(app => app.keyCredentials.map(credential => credential.keyId))
 }
 
 /** The "how to grant it" part every permission error carries. */
@@ -78,6 +86,16 @@ describe('a missing Microsoft Graph permission is named', () => {
     expect(error).toMatch(/lacks the application permission RoleManagement\.ReadWrite\.Directory/)
     expect(error).toMatch(HOW_TO_GRANT)
     expect(error).toContain(grantCommand('RoleManagement.ReadWrite.Directory'))
+    // The certificate is written beside the role assignment; the run failed, so no one will
+    // ever hold its key: it does not stay on the app.
+    expect(appCertificates()).toEqual([])
+  }, 120_000)
+
+  it('RoleManagement.ReadWrite.Directory, storing secrets: the certificate comes off and the lease is given back', async () => {
+    const { run } = await runWith(without('RoleManagement.ReadWrite.Directory'), repositorySecretInputs())
+    expect(run.main.exitCode).toBe(1)
+    expect(appCertificates()).toEqual([])
+    expect(emulator!.github.secretNames({ kind: 'repository', owner: GITHUB_SEED.owner, repo: GITHUB_SEED.repo })).toEqual([])
   }, 120_000)
 
   it("Organization.Read.All, when 'organization' is empty (and the way around it)", async () => {

@@ -34,10 +34,10 @@ export interface ApplyContext {
   mask: (value: string) => void
   /**
    * Resolves once this run holds the provisioning lease (see provisioning-lease.ts), so no
-   * other run writes the certificates meanwhile; undefined when there is no lease (no
-   * secret target).
+   * other run writes the certificates meanwhile; rejects at once when `giveUp` is aborted.
+   * Undefined when there is no lease (no secret target).
    */
-  holdLease?: () => Promise<void>
+  holdLease?: (giveUp: AbortSignal) => Promise<void>
 }
 
 /** Where the tenant stands after apply. */
@@ -57,7 +57,8 @@ export async function applyPlan(plan: Plan, actual: TenantState, ctx: ApplyConte
     applied: [],
     createdApp: false,
     createdServicePrincipal: false,
-    appCreatedConcurrently: false
+    appCreatedConcurrently: false,
+    failed: new AbortController()
   }
   if (actual.app !== undefined) {
     state.app = { objectId: actual.app.objectId, appId: actual.app.appId, displayName: actual.app.displayName }
@@ -66,8 +67,8 @@ export async function applyPlan(plan: Plan, actual: TenantState, ctx: ApplyConte
 
   // The certificate needs only the app, and nothing later in the plan needs it: it is not
   // a barrier for the phases after its own (the grant and roles do not wait for its read,
-  // write and confirming read). Every change has settled before apply returns or throws,
-  // so nothing is still writing when the run moves on or gives back the lease.
+  // write and confirming read). Whatever happens, the certificate change has settled before
+  // apply returns or throws, so it is not still writing when the run gives back the lease.
   const floating: Array<Promise<void>> = []
   try {
     for (const phase of plan.phases) {
@@ -86,8 +87,13 @@ export async function applyPlan(plan: Plan, actual: TenantState, ctx: ApplyConte
       await Promise.all(barrier)
       state.applied.push(...phase.filter(change => change.kind !== 'add-certificate'))
     }
-  } finally {
+  } catch (error) {
+    // The run fails: the certificate change stops waiting for the lease, and a certificate
+    // it already added comes off again, since no one will ever hold its key.
+    state.failed.abort()
     await Promise.allSettled(floating)
+    await removeCertificateNobodyHolds(state, ctx)
+    throw error
   }
   await Promise.all(floating)
   state.applied.push(...plan.phases.flat().filter(change => change.kind === 'add-certificate'))
@@ -103,6 +109,21 @@ type ApplyState = Partial<AppliedState> & {
   createdServicePrincipal: boolean
   /** The app did not exist when read, but another run created it before our upsert did. */
   appCreatedConcurrently: boolean
+  /** Aborted when a change failed: the run is over, nothing more is written. */
+  failed: AbortController
+}
+
+/** After a failed apply: takes off the certificate this run added (best effort). */
+async function removeCertificateNobodyHolds(state: ApplyState, ctx: ApplyContext): Promise<void> {
+  const added = state.newCertificate
+  const appObjectId = state.app?.objectId
+  if (added === undefined || appObjectId === undefined) return
+  ctx.log(`Removing certificate ${added.thumbprint} again: the run failed before it could be verified and stored.`)
+  try {
+    await removeCertificate(ctx.graph, appObjectId, added.thumbprint)
+  } catch (error) {
+    ctx.log(`Could not remove certificate ${added.thumbprint} (${(error as Error).message}); it stays on the app, unused, until it expires.`)
+  }
 }
 
 async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext): Promise<void> {
@@ -196,7 +217,8 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
         if (appObjectId === undefined) throw new Error('add-certificate before the app exists')
         if (ctx.holdLease !== undefined) {
           // Runs take turns from here; the collection is read again under the lease below.
-          await ctx.holdLease()
+          await ctx.holdLease(state.failed.signal)
+          if (state.failed.signal.aborted) return
         } else if (state.appCreatedConcurrently) {
           // Without a lease, Graph's lack of compare-and-swap for keyCredentials lets two runs
           // adding certificates to a new app overwrite each other's. The upsert told us which

@@ -12,22 +12,37 @@
  * secret when it is done. Its value is a random nonce nobody reads.
  *
  * A run whose runner died without running the post step leaves the lease behind; it is
- * treated as abandoned once older than `staleAfterMs`, which is longer than any run can
- * legitimately hold it, and broken with a warning.
+ * treated as abandoned once older than `staleAfterMs` (by GitHub's clock), which is longer
+ * than any run can legitimately hold it, and broken with a warning — by one run at a time,
+ * under a second secret `<prefix>LEASE_BREAK`, so two waiters cannot both break it and
+ * each take a lease the other then deletes.
+ *
+ * GitHub has no conditional delete, so a run deletes only the lease it knows it created:
+ * it learns the lease's creation date right after taking it, and checks it again before a
+ * DELETE whose first answer was lost.
  */
 import { randomBytes } from 'node:crypto'
 import { UserError } from '../errors.js'
 import { describeTarget } from './secret-errors.js'
-import { deleteSecrets, readSecretMetadata, writeSecrets, type SecretTarget, type WriteSecretsOptions } from './secrets.js'
+import {
+  deleteSecrets,
+  readSecretMetadata,
+  writeSecrets,
+  type SecretMetadata,
+  type SecretTarget,
+  type WriteSecretsOptions
+} from './secrets.js'
 
 /** What the post step needs to give the lease back when the main step could not. */
 export interface LeaseRecord {
   target: SecretTarget
   name: string
-  /** When this run sent its PUT (ISO): a lease created before then is another run's. */
+  /** When this run sent its PUT (ISO, the runner's clock). */
   attemptedAt: string
   /** True once GitHub answered 201; false while the answer is not known yet. */
   held: boolean
+  /** The lease's creation date (ISO, GitHub's clock), once this run has read it back. */
+  createdAt?: string
 }
 
 export interface LeaseOptions extends WriteSecretsOptions {
@@ -39,12 +54,14 @@ export interface LeaseOptions extends WriteSecretsOptions {
   warn: (line: string) => void
   /** Called before each attempt and after each outcome, so a post step can clean up. */
   record?: (record: LeaseRecord | undefined) => void
+  /** Stops waiting: the run no longer needs the lease (it failed elsewhere). */
+  signal?: AbortSignal
   clock?: LeaseClock
 }
 
 export interface LeaseClock {
   now(): number
-  sleep(ms: number): Promise<void>
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
 }
 
 export interface HeldLease {
@@ -57,14 +74,42 @@ export interface HeldLease {
   release(): Promise<void>
 }
 
+/** Thrown when the run stopped asking for the lease (see LeaseOptions.signal). */
+export class LeaseAbandoned extends Error {
+  override readonly name = 'LeaseAbandoned'
+  constructor() {
+    super('The run stopped waiting for the provisioning lease.')
+  }
+}
+
 const SYSTEM_CLOCK: LeaseClock = {
   now: () => Date.now(),
-  sleep: ms => new Promise(resolve => setTimeout(resolve, ms))
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(new LeaseAbandoned())
+      const timer = setTimeout(resolve, ms)
+      signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer)
+          reject(new LeaseAbandoned())
+        },
+        { once: true }
+      )
+    })
 }
 
 /** Polling for a held lease starts at this interval and backs off to the maximum. */
 const FIRST_POLL_MS = 1000
 const MAX_POLL_MS = 10_000
+/** Breaking a lease takes a run seconds; a guard older than this was left by one that died. */
+const BREAK_GUARD_STALE_MS = 2 * 60_000
+/**
+ * How long after a killed run sent its PUT a lease may have been created and still be
+ * taken for the one that PUT created: GitHub's dates are whole seconds, and the PUT may
+ * have been retried.
+ */
+const LEFT_LEASE_WINDOW_MS = 10_000
 
 /** The secret that is the lease, beside the six (`EXO_LEASE` with the default prefix). */
 export function leaseSecretName(prefix: string): string {
@@ -79,6 +124,21 @@ function leaseTarget(target: SecretTarget): SecretTarget {
   return target.kind === 'organization' ? { kind: 'organization', org: target.org, visibility: 'private' } : target
 }
 
+/** A value nobody reads: secrets cannot be read back, only their dates. */
+function nonce(): string {
+  return randomBytes(16).toString('hex')
+}
+
+/** How old a secret is by GitHub's clock (the runner's when GitHub sent no Date header). */
+function ageOf(secret: SecretMetadata, clock: LeaseClock): number {
+  return (secret.gitHubNow?.getTime() ?? clock.now()) - secret.createdAt.getTime()
+}
+
+/** A DELETE whose answer is lost must not be retried blindly: see deleteOwnLease. */
+function once(options: WriteSecretsOptions): WriteSecretsOptions {
+  return { ...options, retry: { ...options.retry, retries: 0 } }
+}
+
 /** Takes the lease, waiting for other runs while they hold it. */
 export async function acquireLease(target: SecretTarget, name: string, options: LeaseOptions): Promise<HeldLease> {
   const clock = options.clock ?? SYSTEM_CLOCK
@@ -90,39 +150,38 @@ export async function acquireLease(target: SecretTarget, name: string, options: 
   let contended = false
 
   for (;;) {
+    if (options.signal?.aborted) throw new LeaseAbandoned()
     const attemptedAt = new Date(clock.now()).toISOString()
     options.record?.({ target: place, name, attemptedAt, held: false })
-    const result = await writeSecrets(place, { [name]: randomBytes(16).toString('hex') }, options)
+    const result = await writeSecrets(place, { [name]: nonce() }, options)
     if (result.created.includes(name)) {
-      options.record?.({ target: place, name, attemptedAt, held: true })
       options.log(
         announced
           ? `Took the provisioning lease ${name} after ${Math.round((clock.now() - started) / 1000)} s.`
           : `Took the provisioning lease ${name} in the ${where}: other runs wait until this one has changed the certificate and the secrets.`
       )
-      return heldLease(place, name, contended, options)
+      return heldLease(place, name, contended, attemptedAt, options)
     }
+    // 204: the secret was there, so another run holds the lease. (Or our own PUT created it
+    // and its 201 was lost to a retry: then we wait until it is stale and break it — slow,
+    // but never two holders.) Our PUT replaced its value, which nobody reads; its creation
+    // date, which decides staleness, is unchanged.
     contended = true
-    // 204: the secret was there, so another run holds the lease. Ours replaced its value,
-    // which nobody reads; its creation date, which decides staleness, is unchanged.
     options.record?.(undefined)
 
     for (;;) {
+      if (options.signal?.aborted) throw new LeaseAbandoned()
       const lease = await readSecretMetadata(place, name, options)
-      if (lease === undefined) break // released: try to take it
-      const age = clock.now() - lease.createdAt.getTime()
-      if (age > options.staleAfterMs) {
-        options.warn(
-          `The provisioning lease ${name} in the ${where} was taken ${lease.createdAt.toISOString()} and never given back (a runner that died without its post step); breaking it.`
-        )
-        await deleteSecrets(place, [name], options)
+      if (lease === undefined) break // given back: try to take it
+      if (ageOf(lease, clock) > options.staleAfterMs) {
+        await breakStaleLease(place, name, lease, options, clock)
         break
       }
       const waited = clock.now() - started
       if (waited >= options.maxWaitMs) {
         throw new UserError(
-          `Another provisioning run has held the lease ${name} in the ${where} since ${lease.createdAt.toISOString()}, and this run waited ${Math.round(waited / 1000)} s for it. ` +
-            `Runs that change the certificate take turns so that none overwrites another's certificate or secrets. Let the other run finish and run this one again; ` +
+          `Other provisioning runs have held the lease ${name} in the ${where} for the ${Math.round(waited / 1000)} s this run waited (the current one since ${lease.createdAt.toISOString()}). ` +
+            `Runs that change the certificate take turns so that none overwrites another's certificate or secrets. Let them finish and run this one again; ` +
             `if no run is active, delete the secret ${name} from the ${where}. Use a 'concurrency:' group so provisioning runs for one app queue in GitHub instead.`
         )
       }
@@ -133,14 +192,50 @@ export async function acquireLease(target: SecretTarget, name: string, options: 
         announced = true
       }
       // Jitter, so runs waiting together do not all try again in the same instant.
-      await clock.sleep(Math.min(pollMs, options.maxWaitMs - waited) * (0.75 + Math.random() / 2))
+      await clock.sleep(Math.min(pollMs, options.maxWaitMs - waited) * (0.75 + Math.random() / 2), options.signal)
       pollMs = Math.min(MAX_POLL_MS, pollMs * 1.5)
     }
   }
 }
 
-function heldLease(target: SecretTarget, name: string, contended: boolean, options: LeaseOptions): HeldLease {
+/**
+ * Breaks a lease left by a run that died, one run at a time: only the run whose PUT of
+ * `<name>_BREAK` is answered 201 deletes it, after checking it is still the same stale
+ * lease (not one another run has just taken). Others go back to waiting.
+ */
+async function breakStaleLease(place: SecretTarget, name: string, stale: SecretMetadata, options: LeaseOptions, clock: LeaseClock): Promise<void> {
+  const guard = `${name}_BREAK`
+  const result = await writeSecrets(place, { [guard]: nonce() }, options)
+  if (!result.created.includes(guard)) {
+    const other = await readSecretMetadata(place, guard, options)
+    if (other !== undefined && ageOf(other, clock) > BREAK_GUARD_STALE_MS) await deleteSecrets(place, [guard], options)
+    return
+  }
+  try {
+    const current = await readSecretMetadata(place, name, options)
+    if (current !== undefined && current.createdAt.getTime() === stale.createdAt.getTime()) {
+      options.warn(
+        `The provisioning lease ${name} in the ${describeTarget(place)} was taken ${stale.createdAt.toISOString()} and never given back (a runner that died without its post step); breaking it.`
+      )
+      await deleteSecrets(place, [name], options)
+    }
+  } finally {
+    await deleteSecrets(place, [guard], options)
+  }
+}
+
+function heldLease(place: SecretTarget, name: string, contended: boolean, attemptedAt: string, options: LeaseOptions): HeldLease {
   let released = false
+  options.record?.({ target: place, name, attemptedAt, held: true })
+  // Read back off the critical path: with its creation date, this run (and its post step)
+  // deletes only this lease, never one another run took after it.
+  const createdAt = readSecretMetadata(place, name, options).then(
+    lease => lease?.createdAt,
+    () => undefined
+  )
+  void createdAt.then(date => {
+    if (date !== undefined && !released) options.record?.({ target: place, name, attemptedAt, held: true, createdAt: date.toISOString() })
+  })
   return {
     name,
     contended,
@@ -148,12 +243,12 @@ function heldLease(target: SecretTarget, name: string, contended: boolean, optio
       if (released) return
       released = true
       try {
-        await deleteSecrets(target, [name], options)
+        await deleteOwnLease(place, name, await createdAt, options)
         options.record?.(undefined)
       } catch (error) {
         // The post step tries again; failing that, the next run breaks it once stale.
         options.warn(
-          `Could not give back the provisioning lease ${name} (${(error as Error).message}). Later runs wait for it for up to ${Math.round(options.staleAfterMs / 60_000)} minutes; delete the secret ${name} from the ${describeTarget(target)} to free it now.`
+          `Could not give back the provisioning lease ${name} (${(error as Error).message}). Later runs wait for it for up to ${Math.round(options.staleAfterMs / 60_000)} minutes; delete the secret ${name} from the ${describeTarget(place)} to free it now.`
         )
       }
     }
@@ -161,16 +256,41 @@ function heldLease(target: SecretTarget, name: string, contended: boolean, optio
 }
 
 /**
- * The post step's half: gives back a lease the main step held or may have held when it
- * ended (killed between sending its PUT and reading the answer). A lease created before
- * that PUT was sent is another run's and is left alone.
+ * Deletes the lease this run created. The DELETE is not retried blindly: if it took effect
+ * but its answer was lost, another run may have taken the lease since, and a second DELETE
+ * would delete that run's lease. So after a failure the lease is read: gone means done;
+ * there with our creation date means delete again.
  */
-export async function releaseLeftLease(record: LeaseRecord, options: WriteSecretsOptions, clockSkewMs = 5000): Promise<'released' | 'not ours' | 'gone'> {
-  if (!record.held) {
-    const lease = await readSecretMetadata(record.target, record.name, options)
-    if (lease === undefined) return 'gone'
-    if (lease.createdAt.getTime() < Date.parse(record.attemptedAt) - clockSkewMs) return 'not ours'
+async function deleteOwnLease(place: SecretTarget, name: string, ours: Date | undefined, options: WriteSecretsOptions): Promise<void> {
+  try {
+    await deleteSecrets(place, [name], once(options))
+  } catch (error) {
+    const now = await readSecretMetadata(place, name, options)
+    if (now === undefined) return
+    if (ours === undefined || now.createdAt.getTime() !== ours.getTime()) throw error
+    await deleteSecrets(place, [name], once(options))
   }
-  await deleteSecrets(record.target, [record.name], options)
+}
+
+/**
+ * The post step's half: gives back a lease the main step held, or may have held when it
+ * was killed (between sending its PUT and reading the answer). Another run's lease is left
+ * alone: with the creation date the main step read back, only that exact lease is deleted;
+ * without it, only a lease created within moments of the main step's PUT (compared on
+ * GitHub's clock, so the runner's clock skew does not matter).
+ */
+export async function releaseLeftLease(record: LeaseRecord, options: WriteSecretsOptions): Promise<'released' | 'not ours' | 'gone'> {
+  const lease = await readSecretMetadata(record.target, record.name, options)
+  if (lease === undefined) return 'gone'
+  if (record.createdAt !== undefined) {
+    if (lease.createdAt.getTime() !== Date.parse(record.createdAt)) return 'not ours'
+  } else {
+    const skew = lease.gitHubNow === undefined ? 0 : lease.gitHubNow.getTime() - Date.now()
+    const sent = Date.parse(record.attemptedAt) + skew
+    const created = lease.createdAt.getTime()
+    // created_at is truncated to the second, hence the second before the PUT.
+    if (created < sent - 1000 || created > sent + LEFT_LEASE_WINDOW_MS) return 'not ours'
+  }
+  await deleteOwnLease(record.target, record.name, lease.createdAt, options)
   return 'released'
 }

@@ -190,17 +190,26 @@ export async function readSecretDates(
   return { publicKey: key, dates: Object.fromEntries(entries) }
 }
 
+/** One secret's dates, and GitHub's clock when it answered. */
+export interface SecretMetadata {
+  createdAt: Date
+  updatedAt: Date
+  /** The answer's `Date` header: "now" by GitHub's clock, so ages do not depend on the runner's. */
+  gitHubNow?: Date
+}
+
 /** When one secret was created and last written; undefined when it does not exist. */
-export async function readSecretMetadata(
-  target: SecretTarget,
-  name: string,
-  options: WriteSecretsOptions
-): Promise<{ createdAt: Date; updatedAt: Date } | undefined> {
+export async function readSecretMetadata(target: SecretTarget, name: string, options: WriteSecretsOptions): Promise<SecretMetadata | undefined> {
   const github = gitHubFor(target, options)
   const upper = name.toUpperCase()
   try {
     const response = await github.call(() => metadata(github.octokit, target, upper))
-    return { createdAt: new Date(response.data.created_at), updatedAt: new Date(response.data.updated_at) }
+    const date = response.headers.date === undefined ? Number.NaN : Date.parse(response.headers.date)
+    return {
+      createdAt: new Date(response.data.created_at),
+      updatedAt: new Date(response.data.updated_at),
+      ...(Number.isNaN(date) ? {} : { gitHubNow: new Date(date) })
+    }
   } catch (error) {
     if (isHttpFailure(error) && error.status === 404) return undefined
     throw github.fail(error, { action: `read secret ${upper} in` })
@@ -211,7 +220,7 @@ function metadata(
   octokit: GitHubClient,
   target: SecretTarget,
   secret_name: string
-): Promise<{ data: { created_at: string; updated_at: string } }> {
+): Promise<{ data: { created_at: string; updated_at: string }; headers: { date?: string } }> {
   switch (target.kind) {
     case 'repository':
       return octokit.rest.actions.getRepoSecret({ owner: target.owner, repo: target.repo, secret_name })
