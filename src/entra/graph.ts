@@ -146,7 +146,7 @@ export class Graph {
    * sub-request is sent again (in a smaller batch) as the retry policy says; other
    * failures come back as GraphRequestError values, not thrown.
    */
-  async batch(calls: (GraphCall & { id: string; dependsOn?: string[] })[]): Promise<Map<string, GraphResult | GraphRequestError>> {
+  async batch(calls: BatchStep[]): Promise<Map<string, GraphResult | GraphRequestError>> {
     if (calls.length > 20) throw new Error('A Graph $batch takes at most 20 requests')
     const results = new Map<string, GraphResult | GraphRequestError>()
     let pending = calls
@@ -195,12 +195,7 @@ export class Graph {
         }
         results.set(sub.id, error)
       }
-      // Only retry 424s whose dependency is being retried too.
-      pending = again.filter(c => {
-        const sub = results.get(c.id)
-        if (!(sub instanceof GraphRequestError) || sub.status !== 424) return true
-        return (c.dependsOn ?? []).some(d => again.some(a => a.id === d && (results.get(a.id) as GraphRequestError).status !== 424))
-      })
+      pending = again.filter(c => !failedDependency(results.get(c.id)) || dependencyGoesAgain(c, again, results))
       if (pending.length === 0) break
       const waited = lagOnly ? await lagClock.waitBeforeRetry() : await clock.waitBeforeRetry(retryAfterMs)
       if (!waited) break
@@ -323,4 +318,21 @@ class TransientRetryMiddleware implements Middleware {
       return
     }
   }
+}
+
+/** One request inside a `$batch`: its id in the batch, and the ids it must run after. */
+type BatchStep = GraphCall & { id: string; dependsOn?: string[] }
+
+/** A $batch step answered 424: a step it depended on failed, so it never ran. */
+function failedDependency(result: unknown): boolean {
+  return result instanceof GraphRequestError && result.status === 424
+}
+
+/**
+ * A 424 step goes again only beside a step it depends on that is retried for a reason of
+ * its own (not merely a 424 in turn); otherwise that dependency failed for good, and so
+ * does the step.
+ */
+function dependencyGoesAgain(call: BatchStep, again: BatchStep[], results: Map<string, unknown>): boolean {
+  return (call.dependsOn ?? []).some(id => again.some(other => other.id === id && !failedDependency(results.get(other.id))))
 }
