@@ -37613,8 +37613,11 @@ async function secrets_writeSecrets(target, secrets, options) {
         throw new UserError(`github-token is required to write Actions secrets to the ${where}.`, { input: 'github-token' });
     }
     const github = gitHubFor(target, options);
-    const key = options.publicKey ?? (await publicKey(github, target));
-    const access = target.kind === 'organization' ? await organizationAccess(github, target) : undefined;
+    // Independent reads: the key to seal with, and (organization) who may use the secrets.
+    const [key, access] = await Promise.all([
+        options.publicKey ?? publicKey(github, target),
+        target.kind === 'organization' ? organizationAccess(github, target) : undefined
+    ]);
     const outcomes = await Promise.allSettled(names.map(async (name) => {
         const encrypted_value = await sealSecretValue(secrets[name], key.key);
         const body = { secret_name: name, encrypted_value, key_id: key.key_id };
@@ -37940,7 +37943,7 @@ async function acquireLease(target, name, options) {
         if (options.signal?.aborted)
             throw new LeaseAbandoned();
         const attemptedAt = new Date(clock.now()).toISOString();
-        options.record?.({ target: place, name, attemptedAt, held: false });
+        options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: false });
         const result = await writeSecrets(place, { [name]: nonce() }, options);
         if (result.created.includes(name)) {
             options.log(announced
@@ -37998,7 +38001,8 @@ async function breakStaleLease(place, name, stale, options, clock) {
         const current = await readSecretMetadata(place, name, options);
         if (current !== undefined && current.createdAt.getTime() === stale.createdAt.getTime()) {
             options.warn(`The provisioning lease ${name} in the ${describeTarget(place)} was taken ${stale.createdAt.toISOString()} and never given back (a runner that died without its post step); breaking it.`);
-            await deleteSecrets(place, [name], options);
+            // Not retried blindly either: a waiting run may take the lease the moment it is gone.
+            await deleteOwnLease(place, name, stale.createdAt, options);
         }
     }
     finally {
@@ -38007,13 +38011,13 @@ async function breakStaleLease(place, name, stale, options, clock) {
 }
 function heldLease(place, name, contended, attemptedAt, options) {
     let released = false;
-    options.record?.({ target: place, name, attemptedAt, held: true });
+    options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true });
     // Read back off the critical path: with its creation date, this run (and its post step)
     // deletes only this lease, never one another run took after it.
     const createdAt = readSecretMetadata(place, name, options).then(lease => lease?.createdAt, () => undefined);
     void createdAt.then(date => {
         if (date !== undefined && !released)
-            options.record?.({ target: place, name, attemptedAt, held: true, createdAt: date.toISOString() });
+            options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true, createdAt: date.toISOString() });
     });
     return {
         name,
@@ -38060,7 +38064,8 @@ async function deleteOwnLease(place, name, ours, options) {
  * GitHub's clock, so the runner's clock skew does not matter).
  */
 async function releaseLeftLease(record, options) {
-    const lease = await secrets_readSecretMetadata(record.target, record.name, options);
+    const github = { ...options, apiUrl: record.apiUrl };
+    const lease = await secrets_readSecretMetadata(record.target, record.name, github);
     if (lease === undefined)
         return 'gone';
     if (record.createdAt !== undefined) {
@@ -38075,7 +38080,7 @@ async function releaseLeftLease(record, options) {
         if (created < sent - 1000 || created > sent + LEFT_LEASE_WINDOW_MS)
             return 'not ours';
     }
-    await deleteOwnLease(record.target, record.name, lease.createdAt, options);
+    await deleteOwnLease(record.target, record.name, lease.createdAt, github);
     return 'released';
 }
 
@@ -38168,9 +38173,8 @@ async function giveBackLease() {
     const token = getInput('github-token');
     if (token !== '')
         core_setSecret(token);
-    const apiUrl = (process.env.GITHUB_API_URL?.trim() || 'https://api.github.com').replace(/\/+$/, '');
     try {
-        const outcome = await releaseLeftLease(record, { token, apiUrl });
+        const outcome = await releaseLeftLease(record, { token });
         if (outcome === 'released')
             info(`Gave back the provisioning lease ${record.name} the main step left.`);
     }

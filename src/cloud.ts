@@ -59,6 +59,11 @@ const CLOUDS: Record<CloudName, Omit<Cloud, 'name'>> = {
 }
 
 /** The cloud's endpoints, with the request hosts optionally overridden. */
+/** The `-ExchangeEnvironmentName` a cloud's Exchange Online answers to. */
+export function exchangeEnvironmentNameOf(cloud: CloudName): Cloud['exchangeEnvironmentName'] {
+  return CLOUDS[cloud].exchangeEnvironmentName
+}
+
 export function resolveCloud(
   name: CloudName,
   overrides: { authorityHost?: string; graphEndpoint?: string } = {}

@@ -45,9 +45,8 @@ async function giveBackLease(): Promise<void> {
   // The post step gets the same inputs as the main step.
   const token = core.getInput('github-token')
   if (token !== '') core.setSecret(token)
-  const apiUrl = (process.env.GITHUB_API_URL?.trim() || 'https://api.github.com').replace(/\/+$/, '')
   try {
-    const outcome = await releaseLeftLease(record, { token, apiUrl })
+    const outcome = await releaseLeftLease(record, { token })
     if (outcome === 'released') core.info(`Gave back the provisioning lease ${record.name} the main step left.`)
   } catch (error) {
     core.warning(

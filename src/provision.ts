@@ -19,12 +19,12 @@ import { desiredStateFromSettings, planProvisioning, type Plan } from './entra/p
 import { readTenant } from './entra/read-tenant.js'
 import type { TenantState } from './entra/tenant-state.js'
 import { provisioningCredential } from './entra/sign-in.js'
-import { verifyExchangeAccess, type VerifyResult } from './entra/verify.js'
+import { MAX_VERIFY_ROUNDS, verifyExchangeAccess, type VerifyResult } from './entra/verify.js'
 import { UserError } from './errors.js'
 import { describeTarget } from './github/secret-errors.js'
-import { deleteSecrets, readSecretDates, SecretWriteError, type SecretWriteResult } from './github/secrets.js'
+import { deleteSecrets, readSecretDates, SecretWriteError } from './github/secrets.js'
 import { secretNames } from './github/secret-names.js'
-import { givenValues, secretChanges, secretTarget, storedSetIncomplete, writeSecretSet } from './github/stored-secrets.js'
+import { givenValues, secretChanges, secretTarget, secretValues, storedSetIncomplete, writeSecretSet } from './github/stored-secrets.js'
 import { ProvisioningLease } from './provisioning-lease.js'
 import { setActionOutputs } from './report/outputs.js'
 import { writeSummary, type SummaryReport } from './report/summary.js'
@@ -103,7 +103,7 @@ async function carryOutPlan(
       { title: 'New certificate not verified yet' }
     )
   } else if (applied.newCertificate !== undefined && verification !== undefined && !verification.signedIn) {
-    await rollBackNewCertificate(graph, applied)
+    await rollBackNewCertificate(graph, settings, applied)
     throw new UserError(
       `The new certificate ${applied.newCertificate.thumbprint} could not sign in as app ${applied.app.appId} within ${settings.verify.timeoutSeconds} s (${verification.signInError ?? 'no answer'}). It was removed again and the previous certificate and secrets were left as they were. Run again later, or raise 'verify-timeout-seconds' if Entra replication is slow in this tenant.`
     )
@@ -161,9 +161,6 @@ async function carryOutPlan(
     notes: nextSteps(verification, secretsReport !== undefined)
   })
 }
-
-/** A concurrent run dropping the new certificate again and again is not worth more rounds than this. */
-const MAX_VERIFY_ROUNDS = 3
 
 /**
  * Verifies the sign-in, first making sure the new certificate is still on the app (a
@@ -237,11 +234,10 @@ async function storeSecrets(
   const target = secretTarget(settings)
   if (target === undefined) return undefined
   const values = { appId: applied.app.appId, tenantId: settings.tenantId ?? '', organization, certificate }
-  let stored: StoredSecretState | undefined
-  let changes: ReturnType<typeof secretChanges>
+  const decide = (stored: StoredSecretState | undefined) => secretChanges(settings.secrets.prefix, values, givenValues(settings), stored?.dates)
   try {
-    stored = await storedSecretDates?.value()
-    changes = secretChanges(settings.secrets.prefix, values, givenValues(settings), stored?.dates)
+    let stored = await storedSecretDates?.value()
+    let changes = decide(stored)
     if (Object.keys(changes.changed).length > 0 && lease !== undefined) {
       const held = await lease.hold()
       // Another run may have written the secrets since their dates were read: it held the
@@ -250,48 +246,44 @@ async function storeSecrets(
       const partlyWritten = stored !== undefined && Object.values(stored.dates).some(date => date !== undefined) && storedSetIncomplete(settings.secrets.prefix, stored.dates)
       if (held.contended || partlyWritten) {
         stored = await readStoredSecretDates(settings)
-        changes = secretChanges(settings.secrets.prefix, values, givenValues(settings), stored?.dates)
+        changes = decide(stored)
       }
     }
-  } catch (error) {
-    // GitHub refused to read or to lease (bad token, unknown repository): the new
-    // certificate could not be stored either, so it comes off the app again.
-    if (applied.newCertificate !== undefined) await rollBackNewCertificate(graph, applied)
-    throw error
-  }
-  const names = Object.keys(changes.changed)
-  if (names.length === 0) {
-    core.info('Secrets: nothing changed, nothing written.')
-    return { where: describeTarget(target), written: [], unchanged: changes.unchanged }
-  }
-  return core.group(`Writing secrets (${names.length} changed)`, async () => {
-    let result: SecretWriteResult
-    try {
+    const names = Object.keys(changes.changed)
+    if (names.length === 0) {
+      core.info('Secrets: nothing changed, nothing written.')
+      return { where: describeTarget(target), written: [], unchanged: changes.unchanged }
+    }
+    const unchanged = changes.unchanged
+    return await core.group(`Writing secrets (${names.length} changed)`, async () => {
       // The secrets must name a certificate that is on the app. apply confirmed it; a stale
-      // write from outside the lease landing meanwhile is repaired right after writing.
-      result = await writeSecretSet(settings.secrets.prefix, target, changes.changed, {
+      // write from outside the lease landing meanwhile is repaired at the end of the run.
+      const result = await writeSecretSet(settings.secrets.prefix, target, changes.changed, {
         token: settings.secrets.githubToken ?? '',
         apiUrl: settings.secrets.apiUrl,
         publicKey: stored?.publicKey
       })
-    } catch (error) {
-      if (applied.newCertificate !== undefined) {
-        await rollBackNewCertificate(graph, applied)
-        await restoreSecrets(settings, error)
-      }
-      throw error
+      const written = [...result.created, ...result.updated]
+      core.info(`Wrote ${written.join(', ')} to the ${result.target}.`)
+      return { where: result.target, written, unchanged: unchanged.filter(name => !written.includes(name)) }
+    })
+  } catch (error) {
+    // Reading, leasing or writing failed (a bad token, an unknown repository, an outage):
+    // the new certificate is not safely in the secrets, so it comes off the app again, and
+    // secrets already written for it are put back (restoreSecrets acts on a SecretWriteError).
+    if (applied.newCertificate !== undefined) {
+      await rollBackNewCertificate(graph, settings, applied)
+      await restoreSecrets(settings, error)
     }
-    core.info(`Wrote ${[...result.created, ...result.updated].join(', ')} to the ${result.target}.`)
-    const written = [...result.created, ...result.updated]
-    return { where: result.target, written, unchanged: changes.unchanged.filter(name => !written.includes(name)) }
-  })
+    throw error
+  }
 }
 
 /** Takes the certificate made in this run off the app again; the previous one stays. */
-async function rollBackNewCertificate(graph: Graph, applied: AppliedState): Promise<void> {
+async function rollBackNewCertificate(graph: Graph, settings: Settings, applied: AppliedState): Promise<void> {
   if (applied.newCertificate === undefined) return
   core.warning(`Removing the new certificate ${applied.newCertificate.thumbprint} from the app again, so the app and the stored secrets agree.`)
-  await withGraphErrors(() => removeCertificate(graph, applied.app.objectId, applied.newCertificate?.thumbprint ?? ''))
+  await withGraphErrors(() => removeCertificate(graph, applied.app.objectId, applied.newCertificate?.thumbprint ?? ''), { clientId: settings.signIn.clientId })
 }
 
 /**
@@ -310,11 +302,12 @@ async function restoreSecrets(settings: Settings, failure: unknown): Promise<voi
   const previous =
     held === undefined
       ? {}
-      : secretChanges(
-          settings.secrets.prefix,
-          { appId: settings.app.id ?? '', tenantId: settings.tenantId ?? '', organization: settings.organization ?? '', certificate: held },
-          {}
-        ).changed
+      : secretValues(settings.secrets.prefix, {
+          appId: settings.app.id ?? '',
+          tenantId: settings.tenantId ?? '',
+          organization: settings.organization ?? '',
+          certificate: held
+        })
   const known = (name: string): string | undefined => (previous[name] !== undefined && previous[name] !== '' ? previous[name] : undefined)
   const restore = Object.fromEntries(written.flatMap(name => (known(name) === undefined ? [] : [[name, known(name) as string]])))
   const created = failure.created.filter(name => known(name) === undefined)

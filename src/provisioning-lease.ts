@@ -9,15 +9,16 @@ import * as core from '@actions/core'
 import { acquireLease, LeaseAbandoned, leaseSecretName, type HeldLease } from './github/lease.js'
 import type { SecretTarget, TargetPublicKey } from './github/secrets.js'
 import { secretTarget } from './github/stored-secrets.js'
+import { MAX_VERIFY_ROUNDS } from './entra/verify.js'
 import { rememberLease } from './runner/state.js'
 import type { Settings } from './settings.js'
 
 /**
  * A run holds the lease from the app's set-up (it is asked for beside it) through the
- * certificate write, verification (verify-timeout-seconds per round, a second round only
- * when a writer outside the lease dropped the certificate), the secrets and pruning;
- * Graph's and GitHub's retry budgets add minutes at most. A lease older than this was left
- * by a runner that died.
+ * certificate write, verification (verify-timeout-seconds per round, at most
+ * MAX_VERIFY_ROUNDS rounds), the secrets and pruning; Graph's and GitHub's retry budgets
+ * add minutes at most. A lease older than that plus this margin was left by a runner that
+ * died.
  */
 const STALE_MARGIN_MS = 15 * 60 * 1000
 /**
@@ -77,7 +78,7 @@ export class ProvisioningLease {
 
   private async acquire(): Promise<HeldLease> {
     const { settings } = this
-    const staleAfterMs = settings.verify.timeoutSeconds * 1000 + STALE_MARGIN_MS
+    const staleAfterMs = MAX_VERIFY_ROUNDS * settings.verify.timeoutSeconds * 1000 + STALE_MARGIN_MS
     return acquireLease(this.target, leaseSecretName(settings.secrets.prefix), {
       token: settings.secrets.githubToken ?? '',
       apiUrl: settings.secrets.apiUrl,

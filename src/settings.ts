@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
-import { parseSubject, readPfx } from './certificate/index.js'
+import { CLOCK_SKEW_MS, parseSubject, readPfx } from './certificate/index.js'
 import { PfxError, type HeldCertificate, type KeySize, type PfxEncryption, type PfxProblem } from './certificate/types.js'
 import { CLOUD_NAMES, resolveCloud, type Cloud } from './cloud.js'
 import { UserError } from './errors.js'
@@ -23,7 +23,10 @@ export type SecretTarget = 'none' | 'repository' | 'environment' | 'organization
 export type SignInMethod = 'client-secret' | 'client-certificate' | 'github-oidc'
 export type OrganizationSecretVisibility = 'private' | 'all' | 'selected'
 
-/** Every input of the action, read once and validated once. Nothing else reads inputs. */
+/**
+ * Every input of the action, read once and validated once. Nothing else in the main step
+ * reads inputs (the post step reads only github-token, to give back a lease left behind).
+ */
 export interface Settings {
   mode: Mode
   /** Tenant GUID or verified domain; always set in provision mode. */
@@ -104,8 +107,6 @@ export const SECRET_INPUTS = [
   'github-token'
 ] as const
 
-/** A certificate made moments ago on a machine whose clock runs ahead is still accepted. */
-const CLOCK_SKEW_MS = 5 * 60 * 1000
 
 /** Validity above this often exceeds what tenant app-management policies allow. */
 const LONG_VALIDITY_DAYS = 730
@@ -366,18 +367,19 @@ function readHeldCertificate(
     if (password !== '') warnings.push("pfx-password is set but pfx-base64 is empty: is the EXO_CERT_PFX_BASE64 secret missing?")
     return undefined
   }
-  if (mode === 'provision' && secretTarget !== 'none' && !passwordOpens(pfxBase64, password)) {
-    // The PFX and its password are two secrets written one after the other: a run
-    // interrupted between the two writes (a cancelled job, a GitHub outage) leaves a pair
-    // that does not match. Only provision mode storing secrets can repair that, by making
-    // a new certificate and writing all six secrets again; refusing would leave the
-    // repository stuck until someone fixes the secrets by hand.
+  // The PFX and its password are two secrets written one after the other: a run
+  // interrupted between the two writes (a cancelled job, a GitHub outage) leaves a pair
+  // that does not match. Only provision mode storing secrets can repair that, by making a
+  // new certificate and writing all six secrets again; refusing would leave the
+  // repository stuck until someone fixes the secrets by hand.
+  const repairable = mode === 'provision' && secretTarget !== 'none'
+  const held = openPfx(source, pfxBase64, password, 'pfx-base64', 'pfx-password', repairable)
+  if (held === undefined) {
     warnings.push(
       "Input 'pfx-password' does not open the PFX in 'pfx-base64': the stored secrets disagree with each other, as an interrupted earlier run leaves them. A new certificate will be created and all six secrets written again; the certificates already on the app stay until they expire."
     )
     return undefined
   }
-  const held = openPfx(source, pfxBase64, password, 'pfx-base64', 'pfx-password')
   const problem =
     held.notAfter.getTime() <= now.getTime()
       ? `expired on ${held.notAfter.toISOString()}`
@@ -398,23 +400,34 @@ function readHeldCertificate(
   return held
 }
 
-/** False only when the PFX is readable but the password is wrong (other problems are errors of their own). */
-function passwordOpens(pfxBase64: string, password: string): boolean {
-  try {
-    readPfx(pfxBase64, password)
-    return true
-  } catch (error) {
-    return !(error instanceof PfxError && error.problem === 'wrong-password')
-  }
-}
-
+/**
+ * Opens a PFX input (once: the PKCS#12 key derivation is the slow part), or explains why it
+ * cannot. With `wrongPasswordRepairable`, a readable PFX with the wrong password gives
+ * undefined instead of an error.
+ */
 function openPfx(
   masker: Pick<InputSource, 'mask'>,
   value: string,
   password: string,
   input: string,
   passwordInput: string
-): HeldCertificate {
+): HeldCertificate
+function openPfx(
+  masker: Pick<InputSource, 'mask'>,
+  value: string,
+  password: string,
+  input: string,
+  passwordInput: string,
+  wrongPasswordRepairable: boolean
+): HeldCertificate | undefined
+function openPfx(
+  masker: Pick<InputSource, 'mask'>,
+  value: string,
+  password: string,
+  input: string,
+  passwordInput: string,
+  wrongPasswordRepairable = false
+): HeldCertificate | undefined {
   try {
     const held = readPfx(value, password)
     // The key taken out of the PFX is as secret as the PFX: mask it before anything logs.
@@ -422,6 +435,7 @@ function openPfx(
     return held
   } catch (error) {
     if (!(error instanceof PfxError)) throw error
+    if (wrongPasswordRepairable && error.problem === 'wrong-password') return undefined
     // For an unreadable file the engine's own message names the algorithm or limit at fault.
     const detail = error.problem === 'not-pkcs12' ? ` (${error.message})` : ''
     throw new UserError(`${pfxProblemSentence(error.problem, input, passwordInput)}${detail}`, { input, cause: error })

@@ -30,6 +30,8 @@ describe('actionKeyDisplayName', () => {
     expect(name).toContain(ours.thumbprint)
     expect(name).toContain('2027-11-26')
     expect(name.length).toBeLessThanOrEqual(90)
+    // Pinned: pruning recognises the action's certificates by this text on apps made by earlier versions.
+    expect(name).toBe(`exo-cba-action ${ours.thumbprint.toUpperCase()} expires 2027-11-26`)
     expect(isActionMadeKeyCredential({ displayName: name })).toBe(true)
   })
 

@@ -53,6 +53,8 @@ describe('uniqueNameFor', () => {
     const name = uniqueNameFor('EXO Background Process')
     expect(name).toMatch(/^exo-cba-exo-background-process-[0-9a-f]{8}$/)
     expect(uniqueNameFor('EXO Background Process')).toBe(name)
+    // Pinned: existing apps are found by it, so a change here would make every tenant a second app.
+    expect(name).toBe('exo-cba-exo-background-process-56294593')
   })
 
   it('ignores case and surrounding spaces, so renaming the case keeps the same app', () => {

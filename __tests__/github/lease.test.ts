@@ -221,8 +221,9 @@ describe('releasing', () => {
   it('retries a DELETE that failed only while the lease is still the one it took', async () => {
     const lease = await acquireLease(repository, NAME, options())
     await new Promise(resolve => setTimeout(resolve, 200))
-    emulator.faults.fail(502, { service: 'github', method: 'DELETE', first: 1 })
+    const lostAnswer = emulator.faults.fail(502, { service: 'github', method: 'DELETE', first: 1 })
     await lease.release()
+    expect(lostAnswer.hits).toBe(1)
     expect(warnings).toEqual([])
     expect(emulator.github.secretNames(scope)).not.toContain(NAME)
   })
@@ -250,7 +251,7 @@ describe('releaseLeftLease (the post step)', () => {
 
   it('deletes the lease the main step held when it died, known by its creation date', async () => {
     await writeSecrets(repository, { [NAME]: 'x' }, githubOptions())
-    const record: LeaseRecord = { target: repository, name: NAME, attemptedAt: new Date().toISOString(), held: true, createdAt: createdAt() }
+    const record: LeaseRecord = { target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: new Date().toISOString(), held: true, createdAt: createdAt() }
     expect(await releaseLeftLease(record, githubOptions())).toBe('released')
     expect(emulator.github.secretNames(scope)).not.toContain(NAME)
   })
@@ -258,21 +259,21 @@ describe('releaseLeftLease (the post step)', () => {
   it('deletes a lease created right after the main step sent its PUT (killed before it read the answer)', async () => {
     const attemptedAt = new Date().toISOString()
     await writeSecrets(repository, { [NAME]: 'x' }, githubOptions())
-    expect(await releaseLeftLease({ target: repository, name: NAME, attemptedAt, held: false }, githubOptions())).toBe('released')
+    expect(await releaseLeftLease({ target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt, held: false }, githubOptions())).toBe('released')
     expect(emulator.github.secretNames(scope)).not.toContain(NAME)
   })
 
   it("leaves another run's lease alone: older than the PUT, much newer, or not the recorded one", async () => {
     emulator.github.seedSecret(scope, NAME, 'older', new Date(Date.now() - MINUTE))
-    expect(await releaseLeftLease({ target: repository, name: NAME, attemptedAt: new Date().toISOString(), held: false }, githubOptions())).toBe('not ours')
+    expect(await releaseLeftLease({ target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: new Date().toISOString(), held: false }, githubOptions())).toBe('not ours')
     const longBefore = new Date(Date.now() - 2 * MINUTE).toISOString()
-    expect(await releaseLeftLease({ target: repository, name: NAME, attemptedAt: longBefore, held: false }, githubOptions())).toBe('not ours')
-    const other = { target: repository, name: NAME, attemptedAt: longBefore, held: true, createdAt: new Date(Date.now() - 2 * MINUTE).toISOString() }
+    expect(await releaseLeftLease({ target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: longBefore, held: false }, githubOptions())).toBe('not ours')
+    const other = { target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: longBefore, held: true, createdAt: new Date(Date.now() - 2 * MINUTE).toISOString() }
     expect(await releaseLeftLease(other, githubOptions())).toBe('not ours')
     expect(emulator.github.secretValue(scope, NAME)).toBe('older')
   })
 
   it('copes with a lease already gone', async () => {
-    expect(await releaseLeftLease({ target: repository, name: NAME, attemptedAt: new Date().toISOString(), held: true }, githubOptions())).toBe('gone')
+    expect(await releaseLeftLease({ target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: new Date().toISOString(), held: true }, githubOptions())).toBe('gone')
   })
 })

@@ -8,8 +8,10 @@
 import { afterEach, beforeAll, afterAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../../emulator/index.js'
 import type { ActionRun } from '../../scripts/lib/local-runner.js'
+import { uniqueNameFor } from '../../src/entra/plan.js'
 import { BundledAction } from '../helpers/bundled-action.js'
 import {
+  errorsOf,
   appKeyCredentials,
   DAY_MS,
   expectSucceeded,
@@ -143,12 +145,30 @@ describe('without a secret target (nothing shared to take turns on)', () => {
     expect(provisionedApps(emulator)).toHaveLength(1)
     expect(runs.some(run => run.main.exitCode === 0)).toBe(true)
     for (const run of runs.filter(run => run.main.exitCode !== 0)) {
-      expect(run.main.stdout).toMatch(/^::error::/m)
+      expect(errorsOf(run)).toMatch(/created the app .* at the same moment as this one|kept changing under this run/)
       expect(run.main.stdout).not.toMatch(/Unexpected error/)
     }
     expect(emulator.github.secretNames(target.scope)).toEqual([])
     const material = secretMaterial(runs.map(run => ({ pfxBase64: run.outputs['pfx-base64'], password: run.outputs['pfx-password'] })))
     expect(leaksIn(runs, material)).toEqual([])
+  })
+
+  it('a run whose create finds the app made by another run meanwhile stops before touching its certificates', async () => {
+    const appName = 'EXO Background Process'
+    // The other run's create lands right after this run read the tenant (and saw no app).
+    let created = false
+    const stop = emulator.log.onRecord(entry => {
+      if (created || entry.service !== 'graph' || !entry.path.startsWith('/v1.0/$batch')) return
+      created = true
+      stop()
+      emulator.tenant.seedApplication({ displayName: appName, uniqueName: uniqueNameFor(appName) }, emulator.urls.oidc)
+    })
+    const run = await provision(action, emulator, { ...target.inputs, 'app-name': appName, 'secret-target': 'none', 'github-token': '' })
+    expect(created).toBe(true)
+    expect(run.main.exitCode).toBe(1)
+    expect(errorsOf(run)).toMatch(/Another run created the app "EXO Background Process" .* at the same moment as this one/)
+    expect(provisionedApps(emulator)).toHaveLength(1)
+    expect(appKeyCredentials(emulator, provisionedApps(emulator)[0].appId)).toEqual([])
   })
 })
 

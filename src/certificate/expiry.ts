@@ -1,4 +1,10 @@
-const DAY_MS = 24 * 60 * 60 * 1000
+export const DAY_MS = 24 * 60 * 60 * 1000
+
+/**
+ * How far clocks may disagree: a new certificate starts this much in the past, and a held
+ * one that starts less than this in the future is accepted.
+ */
+export const CLOCK_SKEW_MS = 5 * 60 * 1000
 
 /**
  * Whole days from `now` until `date`, rounded down: 0 means it expires within a day,

@@ -1,13 +1,10 @@
 import { X509Certificate, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
 import forge from 'node-forge'
+import { CLOCK_SKEW_MS, DAY_MS } from './expiry.js'
 import { describeHeldCertificate } from './held.js'
 import { newPfxPassword, toPfx } from './pkcs12.js'
 import { parseSubject } from './subject.js'
 import type { HeldCertificate, NewCertificateOptions } from './types.js'
-
-/** Tolerates runners and Entra front ends whose clocks are a little behind ours. */
-const CLOCK_SKEW_MS = 5 * 60 * 1000
-const DAY_MS = 24 * 60 * 60 * 1000
 
 /**
  * Creates the certificate Exchange Online will trust for the app: a fresh RSA key and a

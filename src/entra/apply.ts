@@ -23,7 +23,7 @@ import {
 } from './key-credentials.js'
 import type { Change, Plan } from './plan.js'
 import { APP_SELECT, readKeyCredentials } from './read-tenant.js'
-import type { TenantState } from './tenant-state.js'
+import type { KeyCredential, TenantState } from './tenant-state.js'
 
 export interface ApplyContext {
   graph: Graph
@@ -286,22 +286,18 @@ async function addCertificateToApp(
       if (!(error instanceof GraphRequestError) || error.status !== 400) throw error
     }
   }
-  await addKeyCredential(graph, appObjectId, added, options.newObject)
-}
-
-export async function addKeyCredential(graph: Graph, appObjectId: string, added: KeyCredentialWrite, newObject = false): Promise<void> {
-  await ensureKeyCredential(graph, appObjectId, added, newObject)
+  await ensureKeyCredential(graph, appObjectId, added, options.newObject)
 }
 
 /**
  * Puts the certificate this run made back on the app if it is gone; true when it had to.
  *
- * Graph has no compare-and-swap for keyCredentials: a concurrent run that read the
- * collection before our write and PATCHes after our confirming read silently drops our
- * certificate, and neither run can see it at that moment. So the run checks again at the
- * points where it matters — before it proves the certificate, and before and after it
- * stores it in the secrets — and re-adds it when it went missing. A check that finds it
- * there costs one read and no write.
+ * Graph has no compare-and-swap for keyCredentials: a writer outside the provisioning
+ * lease (a person, a pipeline storing other secrets) that read the collection before our
+ * write and PATCHes after our confirming read silently drops our certificate. So the run
+ * checks again where it matters — after a sign-in that failed, and at its very end, once
+ * the certificate is in the secrets — and re-adds it when it went missing. A check that
+ * finds it there costs one read and no write.
  */
 export async function ensureCertificateOnApp(graph: Graph, appObjectId: string, certificate: CertificateForApp): Promise<boolean> {
   return ensureKeyCredential(graph, appObjectId, newKeyCredential(certificate), false)
@@ -316,19 +312,23 @@ async function ensureKeyCredential(graph: Graph, appObjectId: string, added: Key
   return true
 }
 
-/** Removes key credentials by keyId (prune and rollback), keeping everything else. */
+/** Removes key credentials by keyId (prune), keeping everything else. */
 export async function removeKeyCredentials(graph: Graph, appObjectId: string, keyIds: string[]): Promise<void> {
-  const current = await readKeyCredentials(graph, appObjectId)
-  if (!current.some(credential => keyIds.some(id => id.toLowerCase() === credential.keyId.toLowerCase()))) return
-  const intended = keyCredentialsWithout(current, keyIds)
-  await writeKeyCredentialsConfirmed(graph, appObjectId, intended, keyIds, false)
+  const wanted = new Set(keyIds.map(id => id.toLowerCase()))
+  await removeKeyCredentialsWhere(graph, appObjectId, credential => wanted.has(credential.keyId.toLowerCase()))
 }
 
 /** Removes the credential holding this certificate (rollback after a failed secret write). */
 export async function removeCertificate(graph: Graph, appObjectId: string, thumbprint: string): Promise<void> {
+  await removeKeyCredentialsWhere(graph, appObjectId, credential => keyCredentialHasThumbprint(credential, thumbprint))
+}
+
+/** One read of the collection, then (if anything matches) the confirmed write without those. */
+async function removeKeyCredentialsWhere(graph: Graph, appObjectId: string, matches: (credential: KeyCredential) => boolean): Promise<void> {
   const current = await readKeyCredentials(graph, appObjectId)
-  const keyIds = current.filter(credential => keyCredentialHasThumbprint(credential, thumbprint)).map(c => c.keyId)
-  if (keyIds.length > 0) await removeKeyCredentials(graph, appObjectId, keyIds)
+  const keyIds = current.filter(matches).map(credential => credential.keyId)
+  if (keyIds.length === 0) return
+  await writeKeyCredentialsConfirmed(graph, appObjectId, keyCredentialsWithout(current, keyIds), keyIds, false)
 }
 
 const MAX_KEY_WRITE_ATTEMPTS = 5

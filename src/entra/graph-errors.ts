@@ -4,8 +4,7 @@
  */
 import { UserError } from '../errors.js'
 import type { GraphRequestError } from './graph.js'
-
-const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000'
+import { MICROSOFT_GRAPH_APP_ID } from './well-known.js'
 
 /** The Graph application permissions (app roles) this action can need; the ids are the same in every tenant. */
 export const GRAPH_PERMISSION_IDS = {

@@ -142,9 +142,10 @@ export class Graph {
   }
 
   /**
-   * Sends up to 20 calls in one `$batch` round trip. Each answer is its own: a throttled
-   * sub-request is sent again (in a smaller batch) as the retry policy says; other
-   * failures come back as GraphRequestError values, not thrown.
+   * Sends up to 20 calls in one `$batch` round trip. Each answer is its own: a throttled,
+   * unavailable or not-yet-replicated sub-request (and one that waited on it, 424) is sent
+   * again (in a smaller batch) as the retry policy says; other failures come back as
+   * GraphRequestError values, not thrown.
    */
   async batch(calls: BatchStep[]): Promise<Map<string, GraphResult | GraphRequestError>> {
     if (calls.length > 20) throw new Error('A Graph $batch takes at most 20 requests')
@@ -183,17 +184,14 @@ export class Graph {
           { status: sub.status, code: error.code, message: error.graphMessage, retryAfter: sub.headers?.['Retry-After'] ?? sub.headers?.['retry-after'] },
           call.newObject ?? false
         )
-        // 424: a request it depended on failed; it goes again with that one (filtered below).
-        if (failure.kind !== 'fatal' || sub.status === 424) {
-          again.push(call)
-          if (failure.kind !== 'replication-lag' && sub.status !== 424) lagOnly = false
-          if ((failure.kind === 'throttled' || failure.kind === 'unavailable') && failure.retryAfterMs !== undefined) {
-            retryAfterMs = Math.max(retryAfterMs ?? 0, failure.retryAfterMs)
-          }
-          results.set(sub.id, error)
-          continue
-        }
         results.set(sub.id, error)
+        // 424: a request it depended on failed; it goes again with that one (filtered below).
+        if (failure.kind === 'fatal' && sub.status !== 424) continue
+        again.push(call)
+        if (failure.kind !== 'replication-lag' && sub.status !== 424) lagOnly = false
+        if ((failure.kind === 'throttled' || failure.kind === 'unavailable') && failure.retryAfterMs !== undefined) {
+          retryAfterMs = Math.max(retryAfterMs ?? 0, failure.retryAfterMs)
+        }
       }
       pending = again.filter(c => !failedDependency(results.get(c.id)) || dependencyGoesAgain(c, again, results))
       if (pending.length === 0) break

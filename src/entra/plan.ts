@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { UserError } from '../errors.js'
+import { DAY_MS, daysUntil } from '../certificate/expiry.js'
 import type { HeldCertificate } from '../certificate/types.js'
 import type { Settings } from '../settings.js'
 import { isActionMadeKeyCredential, keyCredentialHasThumbprint } from './key-credentials.js'
@@ -206,7 +207,6 @@ export type SecurityAndCompliancePlan =
   | { available: true; resourceId: string; appRoleId: string; requestedBefore: boolean; grantedBefore: boolean }
   | { available: false; note: string }
 
-const DAY_MS = 24 * 60 * 60 * 1000
 const UNIQUE_NAME_PREFIX = 'exo-cba-'
 const UNIQUE_NAME_SLUG_MAX = 47
 
@@ -490,7 +490,7 @@ export function planCertificate(
   const summary: HeldCertificateSummary = {
     thumbprint: held.thumbprint.toUpperCase(),
     notAfter: new Date(expires).toISOString(),
-    daysLeft: Math.floor(msLeft / DAY_MS),
+    daysLeft: daysUntil(new Date(expires), now),
     onApp,
     ...(endsOnAppEarly ? { appEndDateTime: new Date(appEnd).toISOString() } : {})
   }

@@ -192,7 +192,8 @@ export function reusableToken(fetchToken: () => Promise<string>, now: () => numb
   }
 }
 
-function jwtClaimValue(token: string, claim: string): unknown {
+/** One claim of a JWT's payload (not verified: only for reading our own tokens); undefined when unreadable. */
+export function jwtClaimValue(token: string, claim: string): unknown {
   try {
     return (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>)[claim]
   } catch {

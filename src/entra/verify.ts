@@ -9,8 +9,14 @@ import type { HeldCertificate } from '../certificate/types.js'
 import { defaultScope } from '../cloud.js'
 import type { Settings } from '../settings.js'
 import { RetryClock } from './retry.js'
-import { credentialOptions } from './sign-in.js'
+import { credentialOptions, jwtClaimValue } from './sign-in.js'
 import { EXCHANGE_MANAGE_AS_APP, type DirectoryRole } from './well-known.js'
+
+/**
+ * Verification rounds at most: a second (and third) only when the sign-in failed because a
+ * writer outside the lease dropped the new certificate, which is then put back.
+ */
+export const MAX_VERIFY_ROUNDS = 3
 
 export interface VerifyResult {
   /** The app signed in with the certificate at least once. */
@@ -82,15 +88,7 @@ export function missingClaims(token: string, roles: readonly DirectoryRole[]): s
 }
 
 function decodeClaims(token: string): { roles: string[]; wids: string[] } {
-  try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
-      roles?: unknown
-      wids?: unknown
-    }
-    const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [])
-    return { roles: strings(payload.roles), wids: strings(payload.wids) }
-  } catch {
-    return { roles: [], wids: [] }
-  }
+  const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [])
+  return { roles: strings(jwtClaimValue(token, 'roles')), wids: strings(jwtClaimValue(token, 'wids')) }
 }
 

@@ -23,15 +23,12 @@ export const EXCHANGE_ONLINE_PROTECTION_APP_ID = '00000007-0000-0ff1-ce00-000000
 /**
  * Its Exchange.ManageAsApp app role, as the same article documents it. The planner looks the
  * role up by value on the tenant's service principal and uses this id only when the service
- * principal lists the role under no such value (see plan.ts, `securityAndComplianceRoleId`).
+ * principal lists the role under no such value (see plan.ts, `securityAndComplianceResource`).
  */
 export const EXCHANGE_ONLINE_PROTECTION_MANAGE_AS_APP_ROLE_ID = '455e5cd2-84e8-4751-8344-5672145dfa17'
 
 /** Microsoft Graph's own app id (its service principal holds Graph's app roles). */
 export const MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000'
-
-/** The `aud` of an addKey/removeKey proof-of-possession token. */
-export const PROOF_TOKEN_AUDIENCE = '00000002-0000-0000-c000-000000000000'
 
 export interface DirectoryRole {
   displayName: string

@@ -37,6 +37,8 @@ import {
 export interface LeaseRecord {
   target: SecretTarget
   name: string
+  /** GITHUB_API_URL as the main step used it (not a secret). */
+  apiUrl: string
   /** When this run sent its PUT (ISO, the runner's clock). */
   attemptedAt: string
   /** True once GitHub answered 201; false while the answer is not known yet. */
@@ -152,7 +154,7 @@ export async function acquireLease(target: SecretTarget, name: string, options: 
   for (;;) {
     if (options.signal?.aborted) throw new LeaseAbandoned()
     const attemptedAt = new Date(clock.now()).toISOString()
-    options.record?.({ target: place, name, attemptedAt, held: false })
+    options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: false })
     const result = await writeSecrets(place, { [name]: nonce() }, options)
     if (result.created.includes(name)) {
       options.log(
@@ -217,7 +219,8 @@ async function breakStaleLease(place: SecretTarget, name: string, stale: SecretM
       options.warn(
         `The provisioning lease ${name} in the ${describeTarget(place)} was taken ${stale.createdAt.toISOString()} and never given back (a runner that died without its post step); breaking it.`
       )
-      await deleteSecrets(place, [name], options)
+      // Not retried blindly either: a waiting run may take the lease the moment it is gone.
+      await deleteOwnLease(place, name, stale.createdAt, options)
     }
   } finally {
     await deleteSecrets(place, [guard], options)
@@ -226,7 +229,7 @@ async function breakStaleLease(place: SecretTarget, name: string, stale: SecretM
 
 function heldLease(place: SecretTarget, name: string, contended: boolean, attemptedAt: string, options: LeaseOptions): HeldLease {
   let released = false
-  options.record?.({ target: place, name, attemptedAt, held: true })
+  options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true })
   // Read back off the critical path: with its creation date, this run (and its post step)
   // deletes only this lease, never one another run took after it.
   const createdAt = readSecretMetadata(place, name, options).then(
@@ -234,7 +237,7 @@ function heldLease(place: SecretTarget, name: string, contended: boolean, attemp
     () => undefined
   )
   void createdAt.then(date => {
-    if (date !== undefined && !released) options.record?.({ target: place, name, attemptedAt, held: true, createdAt: date.toISOString() })
+    if (date !== undefined && !released) options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true, createdAt: date.toISOString() })
   })
   return {
     name,
@@ -279,8 +282,9 @@ async function deleteOwnLease(place: SecretTarget, name: string, ours: Date | un
  * without it, only a lease created within moments of the main step's PUT (compared on
  * GitHub's clock, so the runner's clock skew does not matter).
  */
-export async function releaseLeftLease(record: LeaseRecord, options: WriteSecretsOptions): Promise<'released' | 'not ours' | 'gone'> {
-  const lease = await readSecretMetadata(record.target, record.name, options)
+export async function releaseLeftLease(record: LeaseRecord, options: Omit<WriteSecretsOptions, 'apiUrl'>): Promise<'released' | 'not ours' | 'gone'> {
+  const github = { ...options, apiUrl: record.apiUrl }
+  const lease = await readSecretMetadata(record.target, record.name, github)
   if (lease === undefined) return 'gone'
   if (record.createdAt !== undefined) {
     if (lease.createdAt.getTime() !== Date.parse(record.createdAt)) return 'not ours'
@@ -291,6 +295,6 @@ export async function releaseLeftLease(record: LeaseRecord, options: WriteSecret
     // created_at is truncated to the second, hence the second before the PUT.
     if (created < sent - 1000 || created > sent + LEFT_LEASE_WINDOW_MS) return 'not ours'
   }
-  await deleteOwnLease(record.target, record.name, lease.createdAt, options)
+  await deleteOwnLease(record.target, record.name, lease.createdAt, github)
   return 'released'
 }

@@ -97,8 +97,11 @@ export async function writeSecrets(
   }
   const github = gitHubFor(target, options)
 
-  const key = options.publicKey ?? (await publicKey(github, target))
-  const access = target.kind === 'organization' ? await organizationAccess(github, target) : undefined
+  // Independent reads: the key to seal with, and (organization) who may use the secrets.
+  const [key, access] = await Promise.all([
+    options.publicKey ?? publicKey(github, target),
+    target.kind === 'organization' ? organizationAccess(github, target) : undefined
+  ])
 
   const outcomes = await Promise.allSettled(
     names.map(async (name) => {

@@ -38,6 +38,19 @@ export function storedSetIncomplete(prefix: string, stored: Record<string, Date 
   return [names.certPfxBase64, names.certPassword].some(name => (stored[name.toUpperCase()] as Date).getTime() > thumbprintWritten)
 }
 
+/** Name → value of the six secrets for these values. */
+export function secretValues(prefix: string, values: StoredValues): Record<string, string> {
+  const names = secretNames(prefix)
+  return {
+    [names.appId]: values.appId,
+    [names.tenantId]: values.tenantId,
+    [names.organization]: values.organization,
+    [names.certThumbprint]: values.certificate.thumbprint,
+    [names.certPfxBase64]: values.certificate.pfxBase64,
+    [names.certPassword]: values.certificate.pfxPassword
+  }
+}
+
 export function secretChanges(
   prefix: string,
   values: StoredValues,

@@ -10,9 +10,9 @@
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { CloudName } from '../cloud.js'
+import { exchangeEnvironmentNameOf, type Cloud, type CloudName } from '../cloud.js'
 
-export type ExchangeEnvironmentName = 'O365Default' | 'O365USGovGCCHigh' | 'O365USGovDoD' | 'O365China'
+export type ExchangeEnvironmentName = Cloud['exchangeEnvironmentName']
 
 export interface ConnectScriptOptions {
   /** Application (client) id of the Exchange app. */
@@ -36,15 +36,7 @@ export interface ConnectScriptOptions {
 }
 
 /** Default minimum module: 3.0.0 is the first where Connect-IPPSSession takes a certificate (FACTS.md). */
-export const DEFAULT_MINIMUM_MODULE_VERSION = '3.0.0'
-
-/** The environment name each cloud's Exchange Online answers to (`-ExchangeEnvironmentName`). */
-const ENVIRONMENT_OF_CLOUD: Record<CloudName, ExchangeEnvironmentName> = {
-  global: 'O365Default',
-  usgov: 'O365USGovGCCHigh',
-  dod: 'O365USGovDoD',
-  china: 'O365China'
-}
+const DEFAULT_MINIMUM_MODULE_VERSION = '3.0.0'
 
 /**
  * Where Connect-IPPSSession must go outside the global cloud. Values from Microsoft's
@@ -108,10 +100,10 @@ export function renderConnectScript(o: ConnectScriptOptions): string {
   if (!/^\d+(\.\d+){1,3}$/.test(minimumModuleVersion)) {
     throw new Error(`minimumModuleVersion must look like 3.0.0, got ${JSON.stringify(minimumModuleVersion)}`)
   }
-  if (ENVIRONMENT_OF_CLOUD[o.cloud] !== o.exchangeEnvironmentName) {
+  if (exchangeEnvironmentNameOf(o.cloud) !== o.exchangeEnvironmentName) {
     throw new Error(
       `exchangeEnvironmentName ${o.exchangeEnvironmentName} does not belong to cloud ${o.cloud} ` +
-        `(expected ${ENVIRONMENT_OF_CLOUD[o.cloud]})`
+        `(expected ${exchangeEnvironmentNameOf(o.cloud)})`
     )
   }
   if (!/^[0-9A-Fa-f]{40}$/.test(o.thumbprint)) {
