@@ -23,6 +23,7 @@ import {
 } from './key-credentials.js'
 import type { Change, Plan } from './plan.js'
 import { APP_SELECT, readKeyCredentials } from './read-tenant.js'
+import { REPLICATION_BUDGET, RetryClock } from './retry.js'
 import type { KeyCredential, TenantState } from './tenant-state.js'
 
 export interface ApplyContext {
@@ -341,12 +342,16 @@ async function writeKeyCredentialsConfirmed(
   newObject: boolean
 ): Promise<void> {
   let toWrite = intended
+  // The confirming read may also be a replica that has not caught up (FACTS.md): the next
+  // attempt waits as the one retry policy says for replication, instead of rewriting at once.
+  const clock = new RetryClock(REPLICATION_BUDGET)
   for (let attempt = 1; attempt <= MAX_KEY_WRITE_ATTEMPTS; attempt++) {
     await graph.call({ method: 'PATCH', path: `/applications/${appObjectId}`, body: { keyCredentials: toWrite }, newObject })
     const after = await readKeyCredentials(graph, appObjectId, newObject)
     if (keyCredentialsConfirmed(toWrite, after, removeKeyIds)) return
     // Someone else wrote in between: keep their credentials and ours, drop only ours to remove.
     toWrite = mergeKeyCredentials(toWrite, after, removeKeyIds)
+    if (attempt < MAX_KEY_WRITE_ATTEMPTS && !(await clock.waitBeforeRetry())) break
   }
   throw new UserError(
     `The certificates of app ${appObjectId} kept changing under this run (another run or person is writing them at the same time). Nothing was lost; run the workflow again, and use a 'concurrency:' group so runs for one tenant do not overlap.`
