@@ -136,6 +136,15 @@ export interface RoleDefinitionRecord {
   description: string
   isBuiltIn: boolean
   isEnabled: boolean
+  /** A custom role's permissions (`rolePermissions[].allowedResourceActions`); empty for built-in roles (the emulator knows those by template id). */
+  allowedResourceActions: string[]
+}
+
+/** A custom directory role (Entra ID P1): a name and the resource actions it allows. */
+export interface CustomDirectoryRole {
+  displayName: string
+  /** e.g. `microsoft.directory/applications/credentials/update`. */
+  allowedResourceActions: string[]
 }
 
 export interface RoleAssignmentRecord extends Replicated {
@@ -180,6 +189,8 @@ export interface SeedApplication {
 
 export interface TenantOptions {
   tenantId?: string
+  /** Custom directory roles, assignable by display name like the built-in ones. */
+  customDirectoryRoles?: CustomDirectoryRole[]
   displayName?: string
   /** The `*.onmicrosoft.com` initial domain (default `contoso.onmicrosoft.com`). */
   initialDomain?: string
@@ -243,8 +254,15 @@ export class Tenant {
     ]
     if (custom) this.verifiedDomains.push({ name: custom, type: 'Managed', capabilities: 'Email, OfficeCommunicationsOnlineService', isDefault: true, isInitial: false })
     this.roleDefinitions = BUILT_IN_DIRECTORY_ROLES.map(role => ({
-      id: role.templateId, templateId: role.templateId, displayName: role.displayName, description: role.description, isBuiltIn: true, isEnabled: true
+      id: role.templateId, templateId: role.templateId, displayName: role.displayName, description: role.description, isBuiltIn: true, isEnabled: true, allowedResourceActions: []
     }))
+    for (const custom of t.customDirectoryRoles ?? []) {
+      const id = randomUUID()
+      this.roleDefinitions.push({
+        id, templateId: id, displayName: custom.displayName, description: custom.displayName, isBuiltIn: false, isEnabled: true,
+        allowedResourceActions: [...custom.allowedResourceActions]
+      })
+    }
 
     this.graphServicePrincipal = this.seedFirstPartyServicePrincipal(MICROSOFT_GRAPH)
     this.exchangeServicePrincipal = this.seedFirstPartyServicePrincipal(EXCHANGE_ONLINE)
@@ -352,16 +370,30 @@ export class Tenant {
     return [...values]
   }
 
-  /** Template ids of directory roles assigned to `principalId`, plus the default app wid. */
+  /**
+   * A token's `wids`: template ids of the built-in directory roles assigned to `principalId` over
+   * the whole directory, plus the default app wid. Custom roles and roles scoped to an
+   * administrative unit or an app never appear there (Entra's access token reference: "roles
+   * present in Microsoft Entra built-in roles").
+   */
   directoryRoleTemplateIds(principalId: string): string[] {
     const wids = new Set<string>()
     for (const a of this.roleAssignments) {
-      if (a.principalId !== principalId || !this.isVisible(a)) continue
+      if (a.principalId !== principalId || !this.isVisible(a) || a.directoryScopeId !== '/') continue
       const def = this.roleDefinition(a.roleDefinitionId)
-      if (def) wids.add(def.templateId)
+      if (def?.isBuiltIn) wids.add(def.templateId)
     }
     wids.add(DEFAULT_APP_WID)
     return [...wids]
+  }
+
+  /** The directory roles `principalId` holds now (replicated assignments), with their scopes: Graph authorizes by them. */
+  directoryRolesOf(principalId: string): Array<{ role: RoleDefinitionRecord; directoryScopeId: string }> {
+    return this.roleAssignments.flatMap(a => {
+      if (a.principalId !== principalId || !this.isVisible(a)) return []
+      const role = this.roleDefinition(a.roleDefinitionId)
+      return role?.isEnabled ? [{ role, directoryScopeId: a.directoryScopeId }] : []
+    })
   }
 
   // ---- writes ---------------------------------------------------------------------

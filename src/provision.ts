@@ -11,14 +11,24 @@ import * as core from '@actions/core'
 import { daysUntil } from './certificate/index.js'
 import type { HeldCertificate } from './certificate/types.js'
 import { emitConnectFiles } from './connect-files.js'
-import { applyPlan, ensureCertificateOnApp, removeCertificate, removeKeyCredentials, type AppliedState } from './entra/apply.js'
+import { ApplyError, applyPlan, describeStop, ensureCertificateOnApp, removeCertificate, removeKeyCredentials, type AppliedState } from './entra/apply.js'
 import { describePlanLines, describePlanRows } from './entra/describe-plan.js'
 import { Graph, GraphRequestError } from './entra/graph.js'
 import { explainGraphError, type GraphErrorContext } from './entra/graph-errors.js'
 import { desiredStateFromSettings, planProvisioning, type Plan } from './entra/plan.js'
 import { readTenant } from './entra/read-tenant.js'
 import type { TenantState } from './entra/tenant-state.js'
-import { provisioningCredential } from './entra/sign-in.js'
+import {
+  CAPABILITY_NAMES,
+  checkPreflight,
+  describePreflight,
+  identityReadsFor,
+  needsOfFirstRun,
+  needsOfPlan,
+  preflightFailure,
+  type PreflightReport
+} from './entra/preflight.js'
+import { provisioningCredential, provisioningIdentityClaims } from './entra/sign-in.js'
 import { MAX_VERIFY_ROUNDS, verifyExchangeAccess, type VerifyResult } from './entra/verify.js'
 import { UserError } from './errors.js'
 import { describeTarget } from './github/secret-errors.js'
@@ -33,13 +43,17 @@ import { maskSecret, type Settings } from './settings.js'
 const masker = { mask: (value: string) => core.setSecret(value) }
 
 export async function runProvision(settings: Settings, now: Date): Promise<void> {
-  const graph = Graph.create(provisioningCredential(settings), settings.cloud)
+  const credential = provisioningCredential(settings)
+  const graph = Graph.create(credential, settings.cloud)
 
   // When the secrets were last written is read alongside the tenant (no extra round trip on
   // the critical path); it tells storeSecrets whether an earlier run was cut off halfway.
   const storedSecretDates = settings.dryRun ? undefined : settled(readStoredSecretDates(settings))
   const lease = ProvisioningLease.for(settings, async () => (await storedSecretDates?.value())?.publicKey)
 
+  const claims = await provisioningIdentityClaims(credential, settings.cloud)
+  const grantTarget = { clientId: settings.signIn.clientId, servicePrincipalId: claims.servicePrincipalId, cloud: settings.cloud.name }
+  const ownReads = identityReadsFor(claims)
   const actual = await core.group('Reading the tenant', () =>
     withGraphErrors(
       () =>
@@ -47,29 +61,61 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
           appId: settings.app.id,
           appName: settings.app.name,
           needInitialDomain: settings.organization === undefined,
-          securityAndCompliance: settings.connectIppsSession
+          securityAndCompliance: settings.connectIppsSession,
+          ...(claims.servicePrincipalId === undefined ? {} : { identity: { servicePrincipalId: claims.servicePrincipalId, ...ownReads } })
         }),
       { clientId: settings.signIn.clientId }
     )
   )
+  const evidence = {
+    claims,
+    ownedObjectIds: actual.provisioningIdentity?.ownedObjectIds,
+    roleAssignments: actual.provisioningIdentity?.roleAssignments
+  }
+  if (actual.refusedReads.some(read => read.capability === 'read-tenant')) {
+    // The tenant could not be read, so there is no plan: name everything a first run needs
+    // that the identity certainly lacks, together with the refused reads.
+    const report = checkPreflight(needsOfFirstRun(settings.app.name, settings.roles), evidence, { refusedReads: actual.refusedReads })
+    core.startGroup('Preflight')
+    for (const line of describePreflight(report)) core.info(line)
+    core.endGroup()
+    await writeStoppedSummary(settings, undefined, report, settings.dryRun)
+    throw preflightFailure(report, grantTarget, { dryRun: settings.dryRun })
+  }
+
   const organization = settings.organization ?? actual.initialDomain ?? ''
   const plan = planProvisioning(desiredStateFromSettings(settings), actual, now)
+  const preflight = checkPreflight(needsOfPlan(plan), evidence, {
+    ...(actual.app === undefined ? {} : { app: { objectId: actual.app.objectId, appId: actual.app.appId, displayName: actual.app.displayName } }),
+    refusedReads: actual.refusedReads
+  })
   core.startGroup(settings.dryRun ? 'Plan (dry run: nothing will be written)' : 'Plan')
-  for (const line of describePlanLines(plan)) core.info(line)
+  for (const line of [...describePlanLines(plan), ...describePreflight(preflight)]) core.info(line)
   core.endGroup()
   if (plan.securityAndCompliance?.available === false) {
     core.warning(plan.securityAndCompliance.note, { title: 'Security & Compliance permission not granted' })
   }
 
   if (settings.dryRun) {
-    await reportDryRun(settings, plan, organization)
+    await reportDryRun(settings, plan, organization, preflight)
+    if (!preflight.ok) throw preflightFailure(preflight, grantTarget, { dryRun: true })
     return
   }
+  if (!preflight.ok) {
+    await writeStoppedSummary(settings, plan, preflight, false)
+    throw preflightFailure(preflight, grantTarget)
+  }
+  // The secret target is checked before the first write too: its read ran beside the
+  // tenant's, and a token that cannot read it could not store the certificate either.
+  await storedSecretDates?.value()
 
   // Asked for now, so the request travels while the app is set up; certificate writes wait for it.
   if (plan.certificate.decision === 'add-new' || plan.prune !== undefined) lease?.request()
   try {
     await carryOutPlan(settings, graph, plan, actual, organization, lease, storedSecretDates, now)
+  } catch (error) {
+    if (error instanceof ApplyError) await writeStoppedSummary(settings, plan, undefined, false, error)
+    throw error
   } finally {
     await lease?.release()
   }
@@ -372,7 +418,7 @@ function settled<T>(promise: Promise<T>): { value: () => Promise<T> } {
   }
 }
 
-async function reportDryRun(settings: Settings, plan: Plan, organization: string): Promise<void> {
+async function reportDryRun(settings: Settings, plan: Plan, organization: string, preflight: PreflightReport): Promise<void> {
   core.setOutput('changes', JSON.stringify(plan.changes))
   core.setOutput('rotated', 'false')
   if (plan.app.appId !== undefined) core.setOutput('app-id', plan.app.appId)
@@ -384,7 +430,53 @@ async function reportDryRun(settings: Settings, plan: Plan, organization: string
     tenantId: settings.tenantId,
     organization,
     resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
-    notes: ['Dry run: nothing was written to the tenant, to GitHub or to disk. Run again with dry-run: false to apply.']
+    notes: [
+      'Dry run: nothing was written to the tenant, to GitHub or to disk. Run again with dry-run: false to apply.',
+      ...preflightNotes(preflight, true)
+    ]
+  })
+}
+
+/** The preflight in the summary's notes: what is missing (a real run would stop), or what it cannot tell. */
+function preflightNotes(preflight: PreflightReport, dryRun: boolean): string[] {
+  const notes = preflight.missing.map(
+    requirement =>
+      `${dryRun ? 'A real run would stop before any write: the' : 'The'} provisioning identity lacks ${requirement.grant ?? CAPABILITY_NAMES[requirement.capability]}, needed to ${requirement.tasks.join('; ')} (${requirement.because}).`
+  )
+  const unknown = preflight.requirements.filter(requirement => requirement.verdict === 'unknown')
+  if (unknown.length > 0) {
+    notes.push(`Preflight could not tell from the token whether the identity may ${unknown.map(requirement => CAPABILITY_NAMES[requirement.capability]).join(' and ')}; a refusal would be explained when it happens.`)
+  }
+  return notes
+}
+
+/**
+ * The summary of a run that stopped: before any write (the preflight), or partway through
+ * apply (what was already changed, and that a rerun converges).
+ */
+async function writeStoppedSummary(
+  settings: Settings,
+  plan: Plan | undefined,
+  preflight: PreflightReport | undefined,
+  dryRun: boolean,
+  failure?: ApplyError
+): Promise<void> {
+  const notes =
+    failure !== undefined && plan !== undefined
+      ? [`Failed: ${failure.cause instanceof Error ? failure.cause.message : String(failure.cause)}`, ...describeStop(failure.applied, failure.certificate, plan)]
+      : [
+          ...(preflight === undefined ? [] : preflightNotes(preflight, dryRun)),
+          dryRun ? 'Dry run: nothing was written.' : 'Nothing was written to the tenant or to GitHub. Grant what is missing (see the error for the commands), then run again.'
+        ]
+  await writeSummary({
+    title: failure !== undefined ? 'Exchange Online app: stopped partway' : 'Exchange Online app: stopped before any change',
+    app: { id: plan?.app.appId, name: plan?.app.displayName ?? settings.app.name, objectId: plan?.app.objectId },
+    tenantId: settings.tenantId,
+    // Before any change, the table shows what the run was going to do.
+    ...(plan === undefined || failure !== undefined
+      ? {}
+      : { resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: `${row.after} (planned)`, detail: row.detail })) }),
+    notes
   })
 }
 

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { GraphRequestError } from '../../src/entra/graph.js'
-import { explainGraphError, GRAPH_PERMISSION_IDS, permissionFor } from '../../src/entra/graph-errors.js'
+import { explainGraphError, permissionFor } from '../../src/entra/graph-errors.js'
+import { GRAPH_APPLICATION_PERMISSIONS as GRAPH_PERMISSION_IDS } from '../../src/entra/graph-permissions.js'
 import { UserError } from '../../src/errors.js'
 
 const CLIENT_ID = '7d1f3c2a-5b4e-4f6a-9c8d-0e1f2a3b4c5d'

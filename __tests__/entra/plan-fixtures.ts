@@ -91,7 +91,8 @@ export function freshTenant(): TenantState {
     exchangeOnline: { id: EXO_SP_ID, appRoles: [{ id: EXCHANGE_MANAGE_AS_APP_ROLE_ID, value: 'Exchange.ManageAsApp' }] },
     appRoleAssignments: [],
     directoryRoleAssignments: [],
-    initialDomain: 'contoso.onmicrosoft.com'
+    initialDomain: 'contoso.onmicrosoft.com',
+    refusedReads: []
   }
 }
 

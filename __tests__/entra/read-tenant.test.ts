@@ -133,14 +133,103 @@ describe('readTenant', () => {
     expect((error as UserError).input).toBe('app-name')
   })
 
-  it('a refused read comes back as the GraphRequestError (the caller explains it)', async () => {
+  it('a refused read is recorded for the preflight, not thrown: the organization', async () => {
     const { graph } = await tenantWith([], ['Application.ReadWrite.All'])
+    const state = await readTenant(graph, { appName: APP_NAME, needInitialDomain: true, securityAndCompliance: false })
+    expect(state.refusedReads).toEqual([
+      { capability: 'read-organization', request: 'GET /organization', task: "discover the tenant's initial domain (or pass 'organization')" }
+    ])
+    expect(state.initialDomain).toBeUndefined()
+    // The rest was read as usual.
+    expect(state.exchangeOnline?.id).toBeDefined()
+  })
+
+  it('refused app reads: the state is marked incomplete (nothing to plan from), with every refused request once', async () => {
+    const { graph } = await tenantWith([], ['Organization.Read.All'])
+    const state = await readTenant(graph, { appName: APP_NAME, needInitialDomain: true, securityAndCompliance: false })
+    expect(new Set(state.refusedReads.map(read => read.capability))).toEqual(new Set(['read-tenant']))
+    const requests = state.refusedReads.map(read => read.request)
+    expect(requests).toEqual(expect.arrayContaining(['GET /applications', "GET /servicePrincipals(appId='00000002-0000-0ff1-ce00-000000000000')"]))
+    expect(new Set(requests).size).toBe(requests.length)
+    expect(state.app).toBeUndefined()
+    expect(state.exchangeOnline).toBeUndefined()
+    expect(state.initialDomain).toBe('contoso.onmicrosoft.com')
+  })
+
+  it("other errors are still thrown as the GraphRequestError (the caller explains them)", async () => {
+    const { e, graph } = await tenantWith()
+    e.faults.fail(500, { service: 'graph', path: /^\/v1\.0\/organization/ })
     const error = await readTenant(graph, { appName: APP_NAME, needInitialDomain: true, securityAndCompliance: false }).then(
       () => undefined,
       (thrown: unknown) => thrown
     )
     expect(error).toBeInstanceOf(GraphRequestError)
-    expect((error as GraphRequestError).status).toBe(403)
-    expect((error as GraphRequestError).path).toBe('/organization')
+    expect((error as GraphRequestError).status).toBe(500)
+  })
+})
+
+describe('readTenant: the provisioning identity\'s own entries, for the preflight', () => {
+  it('its owned objects and role assignments ride in the first round trip', async () => {
+    const { e, graph } = await tenantWith()
+    const owned = e.tenant.seedApplication({ displayName: APP_NAME, owners: [e.provisioning.servicePrincipalId] }, e.urls.oidc).app
+    const state = await readTenant(graph, {
+      appName: APP_NAME,
+      needInitialDomain: false,
+      securityAndCompliance: false,
+      identity: { servicePrincipalId: e.provisioning.servicePrincipalId, ownedObjects: true, roleAssignments: true }
+    })
+    expect(state.provisioningIdentity?.ownedObjectIds).toEqual([owned.id])
+    expect(state.provisioningIdentity?.roleAssignments).toEqual([])
+    const first = e.log.list({ service: 'graph' }).filter(entry => entry.batch).slice(0, 5).map(entry => entry.path)
+    expect(first).toContainEqual(`/v1.0/servicePrincipals/${e.provisioning.servicePrincipalId}/ownedObjects?$select=id&$top=999`)
+    expect(first).toContainEqual(expect.stringMatching(/^\/v1\.0\/roleManagement\/directory\/roleAssignments\?\$filter=principalId/))
+    // The app, its service principal, its grants and roles: still three round trips.
+    expect(roundTrips(e)).toBe(3)
+  })
+
+  it('a custom or scoped role of the identity shows in its role assignments', async () => {
+    const e = await startEmulator({
+      tenant: { customDirectoryRoles: [{ displayName: 'App credential manager', allowedResourceActions: ['microsoft.directory/applications/credentials/update'] }] },
+      provisioning: { directoryRoles: ['App credential manager'] }
+    })
+    emulator = e
+    const credential = new ClientSecretCredential(e.tenant.tenantId, e.provisioning.appId, e.provisioning.clientSecret, { authorityHost: e.urls.login, disableInstanceDiscovery: true })
+    const graph = Graph.create(credential, resolveCloud('global', { authorityHost: e.urls.login, graphEndpoint: e.urls.graph }))
+    const state = await readTenant(graph, {
+      appName: APP_NAME,
+      needInitialDomain: false,
+      securityAndCompliance: false,
+      identity: { servicePrincipalId: e.provisioning.servicePrincipalId, ownedObjects: false, roleAssignments: true }
+    })
+    const custom = e.tenant.roleDefinition('App credential manager')!
+    expect(custom.isBuiltIn).toBe(false)
+    expect(state.provisioningIdentity?.roleAssignments).toEqual([{ roleDefinitionId: custom.id, directoryScopeId: '/' }])
+  })
+
+  it('more than one page of owned objects (Graph gives at most 999) is followed to the end', async () => {
+    const { e, graph } = await tenantWith()
+    const ids = Array.from({ length: 1001 }, (_, i) => e.tenant.seedApplication({ displayName: `owned ${i}`, owners: [e.provisioning.servicePrincipalId] }, e.urls.oidc).app.id)
+    const state = await readTenant(graph, {
+      appName: APP_NAME,
+      needInitialDomain: false,
+      securityAndCompliance: false,
+      identity: { servicePrincipalId: e.provisioning.servicePrincipalId, ownedObjects: true, roleAssignments: false }
+    })
+    expect(new Set(state.provisioningIdentity?.ownedObjectIds)).toEqual(new Set(ids))
+    expect(e.log.list({ service: 'graph', path: /ownedObjects/ }).map(entry => entry.batch ?? false)).toEqual([true, false])
+  })
+
+  it('refused identity reads leave that part unknown and do not stop the read', async () => {
+    const { e, graph } = await tenantWith([], ['Application.ReadWrite.OwnedBy'])
+    const state = await readTenant(graph, {
+      appName: APP_NAME,
+      needInitialDomain: false,
+      securityAndCompliance: false,
+      identity: { servicePrincipalId: e.provisioning.servicePrincipalId, ownedObjects: true, roleAssignments: true }
+    })
+    // Its own owned objects it may always list; role assignments need a role-management read permission.
+    expect(state.provisioningIdentity?.ownedObjectIds).toEqual([])
+    expect(state.provisioningIdentity?.roleAssignments).toBeUndefined()
+    expect(state.refusedReads).toEqual([])
   })
 })

@@ -217,20 +217,19 @@ describe('a token GitHub refuses on the first run (nothing held yet)', () => {
     await emulator?.close()
   })
 
-  it('leaves the app without the certificate no job could get, and the next run with a good token stores one', async () => {
+  it('stops before the tenant is touched (the target is checked before the first write), and the next run with a good token provisions', async () => {
     const failed = await provision(action, emulator, { ...target.inputs, 'github-token': GITHUB_SEED.workflowToken })
     expect(failed.main.exitCode).toBe(1)
     expect(errorsOf(failed)).toContain("The workflow's GITHUB_TOKEN can never write Actions secrets")
-    const apps = provisionedApps(emulator)
-    expect(apps).toHaveLength(1)
-    const appId = apps[0].appId
-    expect(appKeyCredentials(emulator, appId)).toEqual([])
+    expect(provisionedApps(emulator)).toEqual([])
+    expect(emulator.log.list({ service: 'graph', kind: 'write' }).filter(entry => !/\$batch/.test(entry.path))).toEqual([])
     expect(storedSecrets(emulator, target.scope).CERT_PFX_BASE64).toBeUndefined()
 
     const rerun = await provision(action, emulator, target.inputs)
     expectSucceeded(rerun)
-    expect(rerun.outputs['app-id']).toBe(appId)
-    expect(appKeyCredentials(emulator, appId).map(credential => credential.thumbprint)).toEqual([rerun.outputs['certificate-thumbprint']])
+    const apps = provisionedApps(emulator)
+    expect(apps).toHaveLength(1)
+    expect(appKeyCredentials(emulator, apps[0].appId).map(credential => credential.thumbprint)).toEqual([rerun.outputs['certificate-thumbprint']])
     expect(openStoredPfx(storedSecrets(emulator, target.scope)).thumbprint).toBe(rerun.outputs['certificate-thumbprint'])
   })
 

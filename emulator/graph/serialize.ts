@@ -138,7 +138,7 @@ export function roleDefinitionJson(r: RoleDefinitionRecord): Record<string, unkn
     resourceScopes: ['/'],
     templateId: r.templateId,
     version: '1',
-    rolePermissions: [{ allowedResourceActions: [], condition: null }],
+    rolePermissions: [{ allowedResourceActions: [...r.allowedResourceActions], condition: null }],
     inheritsPermissionsFrom: []
   }
 }

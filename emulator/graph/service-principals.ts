@@ -4,11 +4,11 @@
  * appRoleAssignments on the principal).
  */
 import type { ServicePrincipalRecord } from '../tenant.js'
-import { requireAppRead, requireAppRoleAssignmentRead, requireAppRoleAssignmentWrite, requireServicePrincipalWrite } from './auth.js'
+import { requireAppRead, requireAppRoleAssignmentRead, requireAppRoleAssignmentWrite, requireOwnedObjectsRead, requireServicePrincipalWrite } from './auth.js'
 import { bodyObject, collection, entity, isGuid, noContent, type GraphContext, type GraphRequest, type Reply } from './context.js'
 import { badRequest, GraphError, headerValue, notFound } from './errors.js'
 import { parseFilter } from './odata.js'
-import { appRoleAssignmentJson, servicePrincipalJson } from './serialize.js'
+import { applicationJson, appRoleAssignmentJson, servicePrincipalJson } from './serialize.js'
 import { removeWhere } from './applications.js'
 
 const PASS_THROUGH = new Set([
@@ -75,6 +75,15 @@ export function handleServicePrincipals(ctx: GraphContext, req: GraphRequest, ke
   if (more.length > 0) return undefined
   if (sub === 'appRoleAssignedTo') return assignments(ctx, req, sp, 'resource', assignmentId)
   if (sub === 'appRoleAssignments') return assignments(ctx, req, sp, 'principal', assignmentId)
+  if (sub === 'ownedObjects' && assignmentId === undefined && req.method === 'GET') {
+    // Apps and service principals whose owners include this one (what it created, or was made owner of).
+    requireOwnedObjectsRead(req.caller, sp)
+    const owned = [
+      ...[...tenant.applications.values()].filter(app => tenant.isVisible(app) && app.owners.includes(sp.id)).map(app => ({ '@odata.type': '#microsoft.graph.application', ...applicationJson(app, false) })),
+      ...[...tenant.servicePrincipals.values()].filter(other => tenant.isVisible(other) && other.owners.includes(sp.id)).map(other => ({ '@odata.type': '#microsoft.graph.servicePrincipal', ...servicePrincipalJson(other, tenant) }))
+    ]
+    return collection(ctx, req, 'directoryObjects', 'directoryObject', owned)
+  }
   if (sub === 'owners' && assignmentId === undefined && req.method === 'GET') {
     requireAppRead(req.caller, sp)
     return collection(ctx, req, 'directoryObjects', 'directoryObject', sp.owners.flatMap(id => {
@@ -169,8 +178,8 @@ function assignments(ctx: GraphContext, req: GraphRequest, sp: ServicePrincipalR
     return collection(ctx, req, set, 'appRoleAssignment', items)
   }
   if (assignmentId === undefined && req.method === 'POST') {
-    requireAppRoleAssignmentWrite(req.caller)
     const body = bodyObject(req)
+    requireAppRoleAssignmentWrite(req.caller, side === 'resource' ? sp : tenant.servicePrincipalById(String(body.resourceId), true))
     const { principalId, resourceId, appRoleId } = body
     if (!isGuid(principalId)) throw badRequest("Invalid value specified for property 'principalId' of resource 'AppRoleAssignment'.")
     if (!isGuid(resourceId)) throw badRequest("Invalid value specified for property 'resourceId' of resource 'AppRoleAssignment'.")

@@ -21,6 +21,7 @@ import {
   type CertificateForApp,
   type KeyCredentialWrite
 } from './key-credentials.js'
+import { describeChange } from './describe-plan.js'
 import type { Change, Plan } from './plan.js'
 import { APP_SELECT, readKeyCredentials } from './read-tenant.js'
 import { REPLICATION_BUDGET, RetryClock } from './retry.js'
@@ -49,7 +50,7 @@ export interface AppliedState {
   newCertificate?: HeldCertificate
   createdApp: boolean
   createdServicePrincipal: boolean
-  /** The changes carried out, in order (same shape as the plan's). */
+  /** The changes carried out, in the order they completed (same shape as the plan's). */
   applied: Change[]
 }
 
@@ -66,6 +67,12 @@ export async function applyPlan(plan: Plan, actual: TenantState, ctx: ApplyConte
   }
   if (actual.app !== undefined && actual.servicePrincipal !== undefined) state.servicePrincipalId = actual.servicePrincipal.id
 
+  // Each change is recorded as it completes, so a failure can say exactly what was done.
+  const carryOut = async (change: Change): Promise<void> => {
+    await applyChange(change, state, ctx)
+    // A certificate change that gave up waiting for the lease added nothing.
+    if (change.kind !== 'add-certificate' || state.newCertificate !== undefined) state.applied.push(change)
+  }
   // The certificate needs only the app, and nothing later in the plan needs it: it is not
   // a barrier for the phases after its own (the grant and roles do not wait for its read,
   // write and confirming read). Whatever happens, the certificate change has settled before
@@ -75,7 +82,7 @@ export async function applyPlan(plan: Plan, actual: TenantState, ctx: ApplyConte
     for (const phase of plan.phases) {
       const barrier: Array<Promise<void>> = []
       for (const change of phase) {
-        const applying = applyChange(change, state, ctx)
+        const applying = carryOut(change)
         if (change.kind !== 'add-certificate') {
           barrier.push(applying)
           continue
@@ -85,23 +92,60 @@ export async function applyPlan(plan: Plan, actual: TenantState, ctx: ApplyConte
         applying.catch(() => undefined)
         floating.push(applying)
       }
-      await Promise.all(barrier)
-      state.applied.push(...phase.filter(change => change.kind !== 'add-certificate'))
+      // Every change of the phase settles before the failure is reported, so the report of
+      // what was done is complete.
+      const outcomes = await Promise.allSettled(barrier)
+      const failure = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected')
+      if (failure !== undefined) throw failure.reason
     }
+    await Promise.all(floating)
   } catch (error) {
     // The run fails: the certificate change stops waiting for the lease, and a certificate
     // it already added comes off again, since no one will ever hold its key.
     state.failed.abort()
     await Promise.allSettled(floating)
-    await removeCertificateNobodyHolds(state, ctx)
-    throw error
+    const certificate = await removeCertificateNobodyHolds(state, ctx)
+    throw new ApplyError(error, state.applied.filter(change => change.kind !== 'add-certificate'), certificate, plan)
   }
-  await Promise.all(floating)
-  state.applied.push(...plan.phases.flat().filter(change => change.kind === 'add-certificate'))
   if (state.app === undefined || state.servicePrincipalId === undefined) {
     throw new Error('apply ended without an app and a service principal; the plan missed a step')
   }
   return state as AppliedState
+}
+
+/** What became of a certificate this run added before apply failed. */
+export type AddedCertificateFate = { thumbprint: string; removed: boolean } | undefined
+
+/**
+ * Apply stopped partway. The message is the cause's (what failed and what to do), then
+ * what had already been changed, and that a rerun picks up from there: every change is
+ * idempotent, so the next run reads what is in place and does only the rest.
+ */
+export class ApplyError extends UserError {
+  constructor(
+    cause: unknown,
+    /** The changes carried out before the failure, in the order they completed. */
+    readonly applied: Change[],
+    readonly certificate: AddedCertificateFate,
+    plan: Plan
+  ) {
+    super(`${cause instanceof Error ? cause.message : String(cause)}\n${describeStop(applied, certificate, plan).join('\n')}`, { cause })
+  }
+}
+
+/** The lines that say where the tenant stands after a failed apply (message and summary). */
+export function describeStop(applied: Change[], certificate: AddedCertificateFate, plan: Plan): string[] {
+  const done = applied.flatMap(change => describeChange(change, plan))
+  const lines = done.length === 0 ? ['Nothing had been changed in the tenant before this failure.'] : ['Already changed before the failure:', ...done]
+  if (certificate !== undefined) {
+    lines.push(
+      certificate.removed
+        ? `The new certificate ${certificate.thumbprint} was added and taken off again (no one holds its key).`
+        : `The new certificate ${certificate.thumbprint} could not be taken off again; it stays on the app, unused, until it expires.`
+    )
+  }
+  if (done.length > 0) lines.push('A rerun converges: it reads what is in place and does only what is missing.')
+  return lines
 }
 
 /** What apply learns while it goes. */
@@ -114,16 +158,18 @@ type ApplyState = Partial<AppliedState> & {
   failed: AbortController
 }
 
-/** After a failed apply: takes off the certificate this run added (best effort). */
-async function removeCertificateNobodyHolds(state: ApplyState, ctx: ApplyContext): Promise<void> {
+/** After a failed apply: takes off the certificate this run added (best effort), and says what became of it. */
+async function removeCertificateNobodyHolds(state: ApplyState, ctx: ApplyContext): Promise<AddedCertificateFate> {
   const added = state.newCertificate
   const appObjectId = state.app?.objectId
-  if (added === undefined || appObjectId === undefined) return
+  if (added === undefined || appObjectId === undefined) return undefined
   ctx.log(`Removing certificate ${added.thumbprint} again: the run failed before it could be verified and stored.`)
   try {
     await removeCertificate(ctx.graph, appObjectId, added.thumbprint)
+    return { thumbprint: added.thumbprint, removed: true }
   } catch (error) {
     ctx.log(`Could not remove certificate ${added.thumbprint} (${(error as Error).message}); it stays on the app, unused, until it expires.`)
+    return { thumbprint: added.thumbprint, removed: false }
   }
 }
 

@@ -3,19 +3,9 @@
  * Graph application permission the provisioning identity lacks and how to grant it.
  */
 import { UserError } from '../errors.js'
+import { azureCliGrant, portalPath } from './grant-commands.js'
+import type { GraphPermission } from './graph-permissions.js'
 import type { GraphRequestError } from './graph.js'
-import { MICROSOFT_GRAPH_APP_ID } from './well-known.js'
-
-/** The Graph application permissions (app roles) this action can need; the ids are the same in every tenant. */
-export const GRAPH_PERMISSION_IDS = {
-  'Application.ReadWrite.OwnedBy': '18a4783c-866b-4cc7-a460-3d5e5662c884',
-  'Application.ReadWrite.All': '1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9',
-  'AppRoleAssignment.ReadWrite.All': '06b708a9-e830-4db3-a914-8e69da51d44f',
-  'RoleManagement.ReadWrite.Directory': '9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8',
-  'Organization.Read.All': '498476ce-e0fe-48b0-b801-37ba7e2685c6'
-} as const
-
-export type GraphPermission = keyof typeof GRAPH_PERMISSION_IDS
 
 interface PermissionNeed {
   /** In words, e.g. `Application.ReadWrite.OwnedBy (apps it owns) or Application.ReadWrite.All`. */
@@ -65,10 +55,8 @@ export function explainGraphError(error: GraphRequestError, context: GraphErrorC
       need.grant === 'Application.ReadWrite.OwnedBy' && error.method !== 'GET'
         ? ' With Application.ReadWrite.OwnedBy the provisioning identity can only change apps it owns: add it as an owner of an existing app, grant Application.ReadWrite.All instead, or let it create the app.'
         : ''
-    const clientId = context.clientId ?? '<client-id>'
-    const id = GRAPH_PERMISSION_IDS[need.grant]
     return new UserError(
-      `Microsoft Graph refused ${error.method} ${error.path} (403 ${error.code}): the provisioning identity lacks the application permission ${need.permission}, needed ${need.why}.${ownedBy} Grant it: Entra admin center → App registrations → the provisioning app → API permissions → Add a permission → Microsoft Graph → Application permissions → ${need.grant} → Grant admin consent (or: az ad app permission add --id ${clientId} --api ${MICROSOFT_GRAPH_APP_ID} --api-permissions ${id}=Role && az ad app permission admin-consent --id ${clientId}).`,
+      `Microsoft Graph refused ${error.method} ${error.path} (403 ${error.code}): the provisioning identity lacks the application permission ${need.permission}, needed ${need.why}.${ownedBy} Grant it: ${portalPath([need.grant])} (or: ${azureCliGrant([need.grant], context)}).`,
       { cause: error }
     )
   }

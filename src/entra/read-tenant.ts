@@ -1,9 +1,11 @@
 /**
  * Reads what the tenant has now, in as few round trips as Graph allows: one `$batch`
  * for the app, Exchange Online's service principal (and, for `connect-ippssession`,
- * Exchange Online Protection's) and the organization; one for the
+ * Exchange Online Protection's), the organization and, when the preflight needs them, the
+ * provisioning identity's own owned objects and role assignments; one for the
  * app's service principal; one for its grants and roles. The result is plain data for
- * the planner.
+ * the planner and the preflight. A read Graph refuses (403) is recorded, not thrown, so the
+ * preflight can name it together with everything else the identity lacks.
  */
 import { UserError } from '../errors.js'
 import { GraphRequestError, type Graph, type GraphResult } from './graph.js'
@@ -13,6 +15,8 @@ import type {
   AppState,
   DirectoryRoleAssignment,
   ExchangeOnlineServicePrincipal,
+  ProvisioningIdentityState,
+  RefusedRead,
   ServicePrincipalState,
   TenantState
 } from './tenant-state.js'
@@ -25,13 +29,19 @@ export interface TenantQuery {
   needInitialDomain: boolean
   /** Also read Microsoft Exchange Online Protection's service principal (`connect-ippssession: true`). */
   securityAndCompliance: boolean
+  /** The provisioning identity's own entries the preflight needs (see preflight.ts, identityReadsFor). */
+  identity?: { servicePrincipalId: string; ownedObjects: boolean; roleAssignments: boolean }
 }
+
+/** Owned objects come back 100 to a page unless asked for more; Graph allows up to 999. */
+const OWNED_OBJECTS_PAGE = 999
 
 /** `key` comes back only when keyCredentials is asked for by name (FACTS.md). */
 export const APP_SELECT = '$select=id,appId,displayName,uniqueName,signInAudience,requiredResourceAccess,keyCredentials'
 
 export async function readTenant(graph: Graph, query: TenantQuery): Promise<TenantState> {
   const uniqueName = uniqueNameFor(query.appName)
+  const identity = query.identity
   const first = await graph.batch([
     query.appId !== undefined
       ? { id: 'app', method: 'GET', path: `/applications(appId='${query.appId}')?${APP_SELECT}` }
@@ -47,20 +57,38 @@ export async function readTenant(graph: Graph, query: TenantQuery): Promise<Tena
     ...(query.securityAndCompliance
       ? [{ id: 'protection', method: 'GET' as const, path: `/servicePrincipals(appId='${EXCHANGE_ONLINE_PROTECTION_APP_ID}')?$select=id,appRoles` }]
       : []),
-    ...(query.needInitialDomain ? [{ id: 'org', method: 'GET' as const, path: '/organization?$select=id,verifiedDomains' }] : [])
+    ...(query.needInitialDomain ? [{ id: 'org', method: 'GET' as const, path: '/organization?$select=id,verifiedDomains' }] : []),
+    ...(identity?.ownedObjects === true
+      ? [{ id: 'owned', method: 'GET' as const, path: `/servicePrincipals/${identity.servicePrincipalId}/ownedObjects?$select=id&$top=${OWNED_OBJECTS_PAGE}` }]
+      : []),
+    ...(identity?.roleAssignments === true ? [ownRoleAssignmentsRequest(identity.servicePrincipalId)] : [])
   ])
+
+  const refusedReads: RefusedRead[] = []
+  const refused = (result: GraphResult | GraphRequestError | undefined, capability: RefusedRead['capability'], task: string): boolean => {
+    if (!(result instanceof GraphRequestError) || result.status !== 403) return false
+    if (!refusedReads.some(read => read.request === `${result.method} ${result.path}`)) {
+      refusedReads.push({ capability, request: `${result.method} ${result.path}`, task })
+    }
+    return true
+  }
+  const appReads = ['app', 'byName', 'sp', 'exchange', 'protection'].filter(id => refused(first.get(id), 'read-tenant', 'find the app and the Exchange Online service principal'))
+  const orgRefused = query.needInitialDomain && refused(first.get('org'), 'read-organization', "discover the tenant's initial domain (or pass 'organization')")
+  const provisioningIdentity = identity === undefined ? undefined : await readIdentity(graph, first, identity)
+  const initialDomain = query.needInitialDomain && !orgRefused ? readInitialDomain(required(first.get('org'))) : undefined
+  if (appReads.length > 0) {
+    // Without the app and Exchange Online nothing can be planned: the preflight reports it.
+    return { appRoleAssignments: [], directoryRoleAssignments: [], initialDomain, refusedReads, ...(provisioningIdentity === undefined ? {} : { provisioningIdentity }) }
+  }
 
   const app = findApp(first, query)
   const exchangeOnline = optional(first.get('exchange'), toExchange)
   const exchangeProtection = query.securityAndCompliance ? optional(first.get('protection'), toExchange) : undefined
-  const initialDomain = query.needInitialDomain ? readInitialDomain(required(first.get('org'))) : undefined
 
   let servicePrincipal: ServicePrincipalState | undefined
   if (app !== undefined) {
-    servicePrincipal =
-      query.appId !== undefined
-        ? optional(first.get('sp'), toServicePrincipal)
-        : optional((await graph.batch([spRequest(app.appId)])).get('sp'), toServicePrincipal)
+    const sp = query.appId !== undefined ? first.get('sp') : (await graph.batch([spRequest(app.appId)])).get('sp')
+    if (!refused(sp, 'read-tenant', "read the app's service principal")) servicePrincipal = optional(sp, toServicePrincipal)
   }
 
   let appRoleAssignments: AppRoleAssignment[] = []
@@ -74,8 +102,10 @@ export async function readTenant(graph: Graph, query: TenantQuery): Promise<Tena
         path: `/roleManagement/directory/roleAssignments?$filter=${filter(`principalId eq '${servicePrincipal.id}'`)}&$select=id,roleDefinitionId,directoryScopeId`
       }
     ])
-    appRoleAssignments = list<AppRoleAssignment>(required(assignments.get('grants')))
-    directoryRoleAssignments = list<DirectoryRoleAssignment>(required(assignments.get('roles')))
+    const grants = assignments.get('grants')
+    const roles = assignments.get('roles')
+    if (!refused(grants, 'read-tenant', "read the app's granted permissions")) appRoleAssignments = list<AppRoleAssignment>(required(grants))
+    if (!refused(roles, 'read-tenant', "read the app's directory roles")) directoryRoleAssignments = list<DirectoryRoleAssignment>(required(roles))
   }
 
   return {
@@ -85,8 +115,57 @@ export async function readTenant(graph: Graph, query: TenantQuery): Promise<Tena
     ...(exchangeProtection === undefined ? {} : { exchangeProtection }),
     appRoleAssignments,
     directoryRoleAssignments,
-    initialDomain
+    initialDomain,
+    refusedReads,
+    ...(provisioningIdentity === undefined ? {} : { provisioningIdentity })
   }
+}
+
+/** The identity's own role assignments, every scope: custom and scoped roles are what its token cannot show. */
+function ownRoleAssignmentsRequest(servicePrincipalId: string): { id: string; method: 'GET'; path: string } {
+  return {
+    id: 'ownRoles',
+    method: 'GET',
+    path: `/roleManagement/directory/roleAssignments?$filter=${filter(`principalId eq '${servicePrincipalId}'`)}&$select=roleDefinitionId,directoryScopeId`
+  }
+}
+
+/**
+ * The provisioning identity's owned objects and role assignments, as far as Graph lets it read
+ * them: a refused or failed read leaves that part unknown (the preflight then cannot be sure,
+ * and says so), it never stops the run.
+ */
+async function readIdentity(
+  graph: Graph,
+  first: Map<string, GraphResult | GraphRequestError>,
+  identity: NonNullable<TenantQuery['identity']>
+): Promise<ProvisioningIdentityState> {
+  const state: ProvisioningIdentityState = {}
+  const owned = first.get('owned')
+  if (identity.ownedObjects && owned !== undefined && !(owned instanceof GraphRequestError)) {
+    const ids = list<{ id: string }>(owned.body).map(object => object.id)
+    // More than one page of owned objects is rare; follow it rather than guess.
+    let next = nextLink(owned.body)
+    while (next !== undefined) {
+      const page = await graph.call({ method: 'GET', path: next })
+      ids.push(...list<{ id: string }>(page.body).map(object => object.id))
+      next = nextLink(page.body)
+    }
+    state.ownedObjectIds = ids
+  }
+  const roles = first.get('ownRoles')
+  if (identity.roleAssignments && roles !== undefined && !(roles instanceof GraphRequestError)) {
+    state.roleAssignments = list<DirectoryRoleAssignment>(roles.body)
+  }
+  return state
+}
+
+/** A page's `@odata.nextLink`, relative to the version root as Graph.call takes paths. */
+function nextLink(body: unknown): string | undefined {
+  const link = (body as { '@odata.nextLink'?: unknown } | undefined)?.['@odata.nextLink']
+  if (typeof link !== 'string') return undefined
+  const url = new URL(link)
+  return `${url.pathname.replace(/^.*?\/v1\.0(?=\/)/, '')}${url.search}`
 }
 
 /** Reads the app's key credentials afresh, with their certificates (for a replace-write). */

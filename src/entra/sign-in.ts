@@ -13,9 +13,10 @@ import {
   type GetTokenOptions,
   type TokenCredential
 } from '@azure/identity'
-import type { Cloud } from '../cloud.js'
+import { defaultScope, type Cloud } from '../cloud.js'
 import { UserError } from '../errors.js'
 import type { Settings } from '../settings.js'
+import { identityClaimsOf, type IdentityClaims } from './preflight.js'
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com'
 
@@ -57,6 +58,17 @@ export function provisioningCredential(settings: Settings): TokenCredential {
   return new ExplainedCredential(credential, error =>
     explainSignInError(error, { settings, oidcSubject: lastOidcSubject })
   )
+}
+
+/**
+ * Signs in and reads what the provisioning identity's Graph token says it may do (`oid`,
+ * `roles`, `wids`), for the preflight. This is the run's sign-in: the Graph client's first
+ * request gets the same token from the credential's cache, so it costs no extra round trip.
+ */
+export async function provisioningIdentityClaims(credential: TokenCredential, cloud: Cloud): Promise<IdentityClaims> {
+  const token = await credential.getToken(defaultScope(cloud.graphResource))
+  const raw = token?.token ?? ''
+  return identityClaimsOf({ oid: jwtClaimValue(raw, 'oid'), roles: jwtClaimValue(raw, 'roles'), wids: jwtClaimValue(raw, 'wids') })
 }
 
 type CredentialOptions = Pick<ClientCertificateCredentialOptions, 'authorityHost' | 'disableInstanceDiscovery' | 'additionalPolicies'>

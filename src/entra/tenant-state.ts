@@ -83,6 +83,23 @@ export interface DirectoryRoleAssignment {
   directoryScopeId: string
 }
 
+/** A read Microsoft Graph refused (403): the preflight names it with everything else missing. */
+export interface RefusedRead {
+  capability: 'read-tenant' | 'read-organization'
+  /** e.g. `GET /organization`. */
+  request: string
+  /** What the read was for, in words. */
+  task: string
+}
+
+/** The provisioning identity's own directory entries, read only when its token cannot settle the preflight. */
+export interface ProvisioningIdentityState {
+  /** Object ids of what it owns; undefined when not read or refused. */
+  ownedObjectIds?: string[]
+  /** Its own directory role assignments (any scope, custom roles too); undefined when not read or refused. */
+  roleAssignments?: DirectoryRoleAssignment[]
+}
+
 export interface TenantState {
   /** Absent when the app does not exist yet. */
   app?: AppState
@@ -99,6 +116,10 @@ export interface TenantState {
   appRoleAssignments: AppRoleAssignment[]
   /** Directory role assignments of the app's service principal; empty when it has none or does not exist. */
   directoryRoleAssignments: DirectoryRoleAssignment[]
-  /** The tenant's initial `*.onmicrosoft.com` domain; absent when `organization` was given and not read. */
+  /** The tenant's initial `*.onmicrosoft.com` domain; absent when `organization` was given, or the read was refused. */
   initialDomain?: string
+  /** Reads Graph refused. When one of them is `read-tenant`, the state above is incomplete and cannot be planned from. */
+  refusedReads: RefusedRead[]
+  /** Present when the read asked for the provisioning identity's own entries. */
+  provisioningIdentity?: ProvisioningIdentityState
 }
