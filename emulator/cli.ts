@@ -4,7 +4,9 @@
  * once it listens, and stops on SIGTERM or SIGINT. Options come as JSON in the first
  * argument or EXO_CBA_EMULATOR_OPTIONS (see EmulatorOptions).
  * The line carries the provisioning identity's client secret and the OIDC request token:
- * it is meant for the parent process, never for a log.
+ * it is meant for the parent process, never for a log. A parent reads the API description
+ * checks with GET /_emulator/api-checks; the process exits 1 on stop when requests broke
+ * a description (more than POST /_emulator/api-checks/expect declared).
  */
 import { startEmulator, type EmulatorOptions } from './server.js'
 
@@ -20,8 +22,15 @@ process.stdout.write(`${JSON.stringify({
   oidc: emulator.oidc.actionsEnv()
 })}\n`)
 
+// A request that broke an API description fails the emulator's run: say which, exit 1.
 const stop = () => {
-  void emulator.close().then(() => process.exit(0))
+  void emulator.close().then(
+    () => process.exit(0),
+    (error: Error) => {
+      process.stderr.write(`${error.message}\n`)
+      process.exit(1)
+    }
+  )
 }
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)

@@ -514,9 +514,11 @@ export class GitHubEmulator implements EmulatedService {
       value = opened
     }
 
-    // Created or updated is decided when the write commits, as a database row is: of two
-    // PUTs racing to create one name, exactly one is answered 201 (the provisioning lease
-    // relies on it; see src/github/lease.ts).
+    // 201 "Response when creating a secret", 204 "Response when updating a secret": the
+    // responses GitHub's description gives these PUTs. Created or updated is decided when
+    // the write commits, as a database row is: of two PUTs racing to create one name,
+    // exactly one is answered 201 (the provisioning lease relies on it; see
+    // src/github/lease.ts). Racing is a behaviour the description is silent on.
     const existing = target.secrets.get(name)
     if (!existing && target.secrets.size >= MAX_SECRETS[target.kind]) {
       return error(422, `Failed to add secret. The ${target.kind} has reached the limit of ${MAX_SECRETS[target.kind]} secrets.`, DOCS)
@@ -582,6 +584,8 @@ export class GitHubEmulator implements EmulatedService {
       return error(422, 'Invalid request.\n\n"visibility" must be one of: all, private, selected.', DOCS)
     }
     const ids = body.selected_repository_ids
+    // The description's own words for selected_repository_ids: "You can only provide a list
+    // of repository ids when the visibility is set to selected" (its schema cannot say so).
     if (visibility !== 'selected') {
       if (ids !== undefined) {
         return error(422, 'Invalid request.\n\nselected_repository_ids can only be given when visibility is "selected".', DOCS)

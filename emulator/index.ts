@@ -11,3 +11,4 @@ export {
 export { EXCHANGE_ONLINE, MICROSOFT_GRAPH, BUILT_IN_DIRECTORY_ROLES, DEFAULT_APP_WID, DEFAULT_PROVISIONING_GRAPH_PERMISSIONS } from './seed-data.js'
 export { parseCertificate, type CertificateInfo } from './x509.js'
 export { GitHubEmulator, GITHUB_SEED, type GitHubEmulatorOptions } from './github.js'
+export { ApiChecks, type ApiViolation, type ApiChecksSnapshot } from './api-check/api-checks.js'

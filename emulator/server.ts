@@ -7,6 +7,7 @@
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { ApiChecks } from './api-check/api-checks.js'
 import { ensureCa, ensureServerCertificate } from './ca.js'
 import { Faults, type FaultRule, type LagSettings, type ServiceName } from './faults.js'
 import { GitHubEmulator, type GitHubEmulatorOptions } from './github.js'
@@ -71,10 +72,16 @@ export interface Emulator {
   oidc: OidcIssuer
   faults: Faults
   log: RequestLog
+  /**
+   * Every Graph and GitHub request (each $batch step too) held to the publishers' API
+   * descriptions: counts, violations, and `expect(n)` for a test that sends invalid ones on purpose.
+   */
+  apiChecks: ApiChecks
   /** Moves a key credential's end date (app: appId or object id; key: keyId or SHA-1 thumbprint). */
   setKeyCredentialEndDate(app: string, key: string, endDateTime: Date): KeyCredentialRecord
   /** Directory and fault state as JSON (no secrets). */
   dump(): EmulatorDump
+  /** Stops the servers; rejects, listing them, when requests broke the API descriptions (beyond those declared with apiChecks.expect). */
   close(): Promise<void>
 }
 
@@ -86,11 +93,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new Faults()
   if (options.replicationLag !== undefined) faults.replicationLag(options.replicationLag)
   const log = new RequestLog()
+  const apiChecks = new ApiChecks()
   const services = new Map<ServiceName, EmulatedService>()
   const control = { handle: (_req: EmulatorRequest): EmulatorResponse | undefined => undefined }
 
   const listening = await Promise.all(SERVICES.map(name => listen(tls, (incoming, outgoing) => {
-    void serve(name, incoming, outgoing, { services, faults, log, control })
+    void serve(name, incoming, outgoing, { services, faults, log, apiChecks, control })
   })))
   const servers = new Map(SERVICES.map((name, i) => [name, listening[i]] as const))
   const urls = Object.fromEntries(SERVICES.map(name => [name, servers.get(name)!.url])) as unknown as EmulatorUrls
@@ -106,7 +114,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   )
   const github = new GitHubEmulator(options.github)
   services.set('login', new LoginService({ tenant: () => tenant, tokenKey, oidcIssuer: { url: urls.oidc, key: oidc.key }, origin: () => urls.login }))
-  services.set('graph', new GraphService({ tenant: () => tenant, tokenPublicKey: tokenKey.publicKey, origin: () => urls.graph, faults, log }))
+  services.set('graph', new GraphService({ tenant: () => tenant, tokenPublicKey: tokenKey.publicKey, origin: () => urls.graph, faults, log, apiChecks }))
   services.set('github', github)
   services.set('oidc', oidc)
 
@@ -119,6 +127,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     oidc,
     faults,
     log,
+    apiChecks,
     setKeyCredentialEndDate: (app, key, end) => tenant.setKeyCredentialEndDate(app, key, end),
     dump: () => ({ tenant: tenant.dump(), faults: faults.list().map(({ id, rule, seen, hits }) => ({ id, rule, seen, hits })) }),
     close: async () => {
@@ -126,6 +135,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         server.closeAllConnections()
         server.close(() => resolve())
       })))
+      const failure = apiChecks.failure()
+      if (failure) throw failure
     }
   }
   control.handle = req => controlRoute(emulator, req)
@@ -152,6 +163,7 @@ interface ServeContext {
   services: Map<ServiceName, EmulatedService>
   faults: Faults
   log: RequestLog
+  apiChecks: ApiChecks
   control: { handle(req: EmulatorRequest): EmulatorResponse | undefined }
 }
 
@@ -171,6 +183,14 @@ async function serve(name: ServiceName, incoming: IncomingMessage, outgoing: Ser
   }
 
   const service = ctx.services.get(name)!
+  // Graph and GitHub requests are first held to their publishers' descriptions (the
+  // sign-in and OIDC token endpoints have none): a violation is answered and recorded.
+  const rejected = name === 'graph' ? ctx.apiChecks.graph(req) : name === 'github' ? ctx.apiChecks.github(req) : undefined
+  if (rejected) {
+    write(outgoing, rejected)
+    ctx.log.record({ timestamp: new Date(started).toISOString(), service: name, method, path: pathAndQuery, status: rejected.status, kind: method === 'GET' ? 'read' : 'write', ms: Date.now() - started })
+    return
+  }
   const decision = ctx.faults.decide(name, method, pathAndQuery)
   if (decision.latencyMs > 0) await sleep(decision.latencyMs)
   const kind: 'read' | 'write' = method === 'GET' || method === 'HEAD' || (name === 'login' && url.pathname.endsWith('/token')) ? 'read' : 'write'
@@ -267,7 +287,7 @@ function sleep(ms: number): Promise<void> {
 
 /**
  * `/_emulator/...` on the Graph port, for a test driving an emulator in another process:
- * GET state | GET log | DELETE faults | POST faults {rule; path as a regex string} |
+ * GET state | GET log | GET api-checks | POST api-checks/expect {count} | DELETE faults | POST faults {rule; path as a regex string} |
  * POST replication-lag (number or per-kind object) | POST applications (a SeedApplication) |
  * POST key-credential-end-date {app, key, endDateTime}.
  */
@@ -277,6 +297,10 @@ function controlRoute(emulator: Emulator, req: EmulatorRequest): EmulatorRespons
   try {
     switch (route) {
       case 'GET /_emulator/state': return { status: 200, json: emulator.dump() }
+      case 'GET /_emulator/api-checks': return { status: 200, json: emulator.apiChecks.snapshot() }
+      case 'POST /_emulator/api-checks/expect':
+        emulator.apiChecks.expect(typeof body.count === 'number' ? body.count : 1)
+        return { status: 204 }
       case 'GET /_emulator/log': return { status: 200, json: emulator.log.list() }
       case 'DELETE /_emulator/log': emulator.log.clear(); return { status: 204 }
       case 'DELETE /_emulator/faults': emulator.faults.clear(); return { status: 204 }

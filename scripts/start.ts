@@ -6,7 +6,8 @@
  *   2. connect mode with the secrets it stored (the everyday job),
  *   3. provision mode again with those secrets (the weekly rotation run: nothing to do).
  * It prints the log as GitHub shows it (secrets masked), the outputs, the job summary
- * and the connect script.
+ * and the connect script, and ends with how many requests were checked against the Graph
+ * and GitHub API descriptions (it fails if any broke them).
  */
 import { readFileSync } from 'node:fs'
 import { startEmulator, type Emulator } from '../emulator/index.js'
@@ -77,6 +78,9 @@ async function main(): Promise<void> {
 
     console.log(`\n${bold('Done.')} Point the same action at your tenant: drop authority-host and graph-endpoint, pass your tenant-id and client-id.`)
   } finally {
+    // Every Graph and GitHub request of the three runs, held to the publishers' API
+    // descriptions (emulator/descriptions/); close() fails, listing them, on any violation.
+    console.log(emulator.apiChecks.summary())
     await emulator.close()
   }
 }

@@ -22,9 +22,9 @@ describe('emulated Graph $batch', () => {
   it('runs steps in dependsOn order and answers each with its own status, headers and body (Graph SDK client)', async () => {
     const body = {
       requests: [
-        // Listed first but depends on "create": must run after it.
-        { id: 'read', method: 'GET', url: "/applications(uniqueName='batched')?$select=displayName", dependsOn: ['create'] },
         { id: 'create', method: 'PATCH', url: "/applications(uniqueName='batched')", headers: { ...json, Prefer: 'create-if-missing' }, body: { displayName: 'Batched' } },
+        // Depends on "create": runs after it, and sees what it wrote.
+        { id: 'read', method: 'GET', url: "/applications(uniqueName='batched')?$select=displayName", dependsOn: ['create'] },
         { id: 'org', method: 'GET', url: '/organization?$select=id' }
       ]
     }
@@ -52,14 +52,26 @@ describe('emulated Graph $batch', () => {
     expect(status).toEqual({ '1': 400, '2': 424, '3': 424, '4': 200 })
   })
 
-  it('refuses more than 20 steps, duplicate ids and unknown dependencies', async () => {
+  it('refuses more than 20 steps, duplicate ids, unknown dependencies and forward references', async () => {
     const steps = (n: number) => Array.from({ length: n }, (_, i) => ({ id: String(i + 1), method: 'GET', url: '/organization' }))
     expect((await graph(emulator, token, 'POST', '/$batch', { requests: steps(20) })).status).toBe(200)
     const tooMany = await graph(emulator, token, 'POST', '/$batch', { requests: steps(21) })
     expect(tooMany.status).toBe(400)
     expect(tooMany.json.error.message).toMatch(/20/)
-    expect((await graph(emulator, token, 'POST', '/$batch', { requests: [...steps(1), ...steps(1)] })).status).toBe(400)
+    // The other three break the OData JSON batch format itself (JSON Format 4.01 §19).
+    emulator.apiChecks.expect(3)
+    const duplicate = await graph(emulator, token, 'POST', '/$batch', { requests: [...steps(1), ...steps(1)] })
+    expect(duplicate.status).toBe(400)
+    expect(duplicate.json.error.message).toMatch(/ids are unique/)
     expect((await graph(emulator, token, 'POST', '/$batch', { requests: [{ id: 'a', method: 'GET', url: '/organization', dependsOn: ['zz'] }] })).status).toBe(400)
+    const forward = await graph(emulator, token, 'POST', '/$batch', {
+      requests: [
+        { id: 'read', method: 'GET', url: '/organization', dependsOn: ['later'] },
+        { id: 'later', method: 'GET', url: '/organization' }
+      ]
+    })
+    expect(forward.status).toBe(400)
+    expect(forward.json.error.message).toMatch(/forward references are not allowed/)
   })
 
   it('throttles a single step: 429 with Retry-After in that step only', async () => {

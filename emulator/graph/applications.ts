@@ -4,29 +4,27 @@
  */
 import { randomUUID } from 'node:crypto'
 import { decodeJwt, nowSeconds, verifyJwtSignature } from '../jwt.js'
-import type { ApplicationRecord, KeyCredentialRecord, RequiredResourceAccess, Tenant } from '../tenant.js'
+import type { ApplicationRecord, FederatedCredentialRecord, KeyCredentialRecord, RequiredResourceAccess, Tenant } from '../tenant.js'
 import { parseCertificate } from '../x509.js'
 import { requireAppCreate, requireAppRead, requireAppWrite, type Caller } from './auth.js'
 import {
-  bodyObject, collection, entity, isGuid, noContent, ok, selectsKeyCredentials,
+  bodyObject, collection, entity, isGuid, noContent, ok, parseKeySegment, selectsKeyCredentials,
   type GraphContext, type GraphRequest, type Reply
 } from './context.js'
 import { badRequest, GraphError, headerValue, notFound } from './errors.js'
-import { parseFilter } from './odata.js'
+import { declaredProperty, parseFilter } from './odata.js'
 import { applicationJson, directoryObjectJson, federatedCredentialJson, keyCredentialJson } from './serialize.js'
 
 /** The `aud` of an addKey proof-of-possession token. */
 const PROOF_AUDIENCE = '00000002-0000-0000-c000-000000000000'
 const PROOF_MAX_LIFETIME_SECONDS = 600
 const SIGN_IN_AUDIENCES = ['AzureADMyOrg', 'AzureADMultipleOrgs', 'AzureADandPersonalMicrosoftAccount', 'PersonalMicrosoftAccount']
-/** Writable properties the emulator stores as sent without modelling them. */
-const PASS_THROUGH = new Set([
-  'api', 'appRoles', 'info', 'optionalClaims', 'parentalControlSettings', 'publicClient', 'spa', 'web',
-  'isFallbackPublicClient', 'isDeviceOnlyAuthSupported', 'groupMembershipClaims', 'serviceManagementReference',
-  'tokenEncryptionKeyId', 'defaultRedirectUri', 'servicePrincipalLockConfiguration', 'samlMetadataUrl', 'addIns',
-  'certification', 'oauth2RequirePostResponse', 'nativeAuthenticationApisEnabled', 'requestSignatureVerification'
-])
-const READ_ONLY = new Set(['id', 'appId', 'createdDateTime', 'publisherDomain', 'deletedDateTime', 'applicationTemplateId', 'disabledByMicrosoftStatus', 'verifiedPublisher'])
+/**
+ * Read-only properties of application (its resource page, "Read-only." in each row): the
+ * CSDL declares them like any other, so the description accepts them in a body; Graph's
+ * directory refuses to set them.
+ */
+const READ_ONLY = new Set(['id', 'appId', 'createdDateTime', 'publisherDomain', 'deletedDateTime', 'applicationTemplateId', 'disabledByMicrosoftStatus', 'verifiedPublisher', 'createdByAppId'])
 
 export function handleApplications(ctx: GraphContext, req: GraphRequest, key: { name: string; value: string } | undefined, rest: string[]): Reply | undefined {
   const { tenant } = ctx
@@ -63,8 +61,14 @@ export function handleApplications(ctx: GraphContext, req: GraphRequest, key: { 
   }
 
   const [sub, subId, ...more] = rest
-  if (sub === 'addKey' && rest.length === 1 && req.method === 'POST') return addKey(tenant, app, bodyObject(req))
+  if ((sub === 'addKey' || sub === 'microsoft.graph.addKey') && rest.length === 1 && req.method === 'POST') return addKey(tenant, app, bodyObject(req))
   if (sub === 'owners') return owners(ctx, req, app, rest.slice(1))
+  // federatedIdentityCredentials/{id or name}, or federatedIdentityCredentials(name='…') (its alternate key).
+  const fic = parseKeySegment(sub)
+  if (fic.set === 'federatedIdentityCredentials' && fic.key && rest.length === 1) {
+    if (fic.key.name !== 'name' && fic.key.name !== 'id') throw badRequest(`'${fic.key.name}' is not a key of federatedIdentityCredential; use id or name.`)
+    return federatedCredentials(ctx, req, app, fic.key.value)
+  }
   if (sub === 'federatedIdentityCredentials' && more.length === 0) return federatedCredentials(ctx, req, app, subId)
   return undefined
 }
@@ -146,7 +150,13 @@ function created(ctx: GraphContext, req: GraphRequest, app: ApplicationRecord): 
   return reply
 }
 
-/** Applies a PATCH body all-or-nothing. keyCredentials REPLACES the collection. */
+/**
+ * Applies a PATCH body all-or-nothing. keyCredentials REPLACES the collection: the
+ * description only says a PATCH sets this Collection(keyCredential) property; Microsoft's
+ * "Add a certificate to an app" (microsoft-graph-docs-contrib
+ * concepts/applications-how-to-add-certificate.md) says the request replaces the existing
+ * certificates, so every one to keep is sent again (FACTS.md).
+ */
 export function applyApplicationPatch(tenant: Tenant, app: ApplicationRecord, body: Record<string, unknown>, creating: boolean): void {
   const next: Partial<ApplicationRecord> = {}
   const extra: Record<string, unknown> = {}
@@ -183,10 +193,15 @@ export function applyApplicationPatch(tenant: Tenant, app: ApplicationRecord, bo
         }
         break
       case 'passwordCredentials':
+        // application-update.md: "Using PATCH to set passwordCredential is not supported."
         throw badRequest("Property 'passwordCredentials' cannot be updated with PATCH; use the addPassword and removePassword actions.")
       default:
         if (READ_ONLY.has(name)) throw badRequest(`Property '${name}' is read-only and cannot be set.`)
-        if (!PASS_THROUGH.has(name)) throw badRequest(`Property '${name}' does not exist as a declared property or extension property.`)
+        // Every other property the description declares is stored as sent. application is an
+        // open type, but its dynamic properties are registered directory extension attributes
+        // (extension_{appId}_{name}); none are registered here, so any other name is refused
+        // as Graph refuses it.
+        if (!declaredProperty('application', name)) throw badRequest(`Property '${name}' does not exist as a declared property or extension property.`)
         extra[name] = structuredClone(value)
     }
   }
@@ -334,9 +349,7 @@ function federatedCredentials(ctx: GraphContext, req: GraphRequest, app: Applica
     if (filter) items = items.filter(parseFilter(filter))
     return collection(ctx, req, set, 'federatedIdentityCredential', items)
   }
-  if (id === undefined && req.method === 'POST') {
-    requireAppWrite(req.caller, app)
-    const body = bodyObject(req)
+  const create = (body: Record<string, unknown>): Reply => {
     for (const field of ['name', 'issuer', 'subject'] as const) {
       if (typeof body[field] !== 'string' || body[field] === '') throw badRequest(`Invalid value specified for property '${field}' of resource 'FederatedIdentityCredential'.`)
     }
@@ -354,9 +367,24 @@ function federatedCredentials(ctx: GraphContext, req: GraphRequest, app: Applica
     app.federatedIdentityCredentials.push(fic)
     return entity(ctx, { ...req, query: new URLSearchParams() }, set, 'federatedIdentityCredential', federatedCredentialJson(fic), 201)
   }
+  if (id === undefined && req.method === 'POST') {
+    requireAppWrite(req.caller, app)
+    return create(bodyObject(req))
+  }
   if (id !== undefined) {
     const fic = app.federatedIdentityCredentials.find(f => (f.id === id || f.name === id) && tenant.isVisible(f))
+    if (!fic && req.method === 'PATCH' && preferCreateIfMissing(req)) {
+      // federatedidentitycredential-upsert.md: PATCH .../federatedIdentityCredentials(name='…')
+      // with Prefer: create-if-missing creates it (201) with the name from the URL.
+      requireAppWrite(req.caller, app)
+      return create({ ...bodyObject(req), name: id })
+    }
     if (!fic) throw notFound(id)
+    if (req.method === 'PATCH') {
+      requireAppWrite(req.caller, app)
+      updateFederatedCredential(fic, bodyObject(req))
+      return noContent()
+    }
     if (req.method === 'GET') {
       requireAppRead(req.caller, app)
       return entity(ctx, req, set, 'federatedIdentityCredential', federatedCredentialJson(fic))
@@ -368,6 +396,25 @@ function federatedCredentials(ctx: GraphContext, req: GraphRequest, app: Applica
     }
   }
   return undefined
+}
+
+/**
+ * federatedidentitycredential-update.md: issuer, subject, audiences (one value) and
+ * description can change, all or nothing; the name "is immutable once created"
+ * (federatedidentitycredential.md).
+ */
+function updateFederatedCredential(fic: FederatedCredentialRecord, body: Record<string, unknown>): void {
+  const invalid = (field: string) => badRequest(`Invalid value specified for property '${field}' of resource 'FederatedIdentityCredential'.`)
+  if (body.name !== undefined && body.name !== fic.name) throw badRequest("Property 'name' of a federated identity credential is immutable once created.")
+  for (const field of ['issuer', 'subject'] as const) {
+    if (body[field] !== undefined && (typeof body[field] !== 'string' || body[field] === '')) throw invalid(field)
+  }
+  if (body.audiences !== undefined && (!Array.isArray(body.audiences) || body.audiences.length !== 1 || typeof body.audiences[0] !== 'string')) throw invalid('audiences')
+  if (body.description !== undefined && body.description !== null && typeof body.description !== 'string') throw invalid('description')
+  if (typeof body.issuer === 'string') fic.issuer = body.issuer
+  if (typeof body.subject === 'string') fic.subject = body.subject
+  if (Array.isArray(body.audiences)) fic.audiences = [String(body.audiences[0])]
+  if (body.description !== undefined) fic.description = body.description as string | null
 }
 
 function deleteApplication(tenant: Tenant, app: ApplicationRecord): void {

@@ -2,7 +2,7 @@
  * /roleManagement/directory (role definitions and assignments) and /organization.
  */
 import { requireOrganizationRead, requireRoleManagementRead, requireRoleManagementWrite } from './auth.js'
-import { bodyObject, collection, entity, isGuid, noContent, type GraphContext, type GraphRequest, type Reply } from './context.js'
+import { bodyObject, collection, entity, isGuid, noContent, parseKeySegment, type GraphContext, type GraphRequest, type Reply } from './context.js'
 import { badRequest, notFound } from './errors.js'
 import { parseFilter } from './odata.js'
 import { roleAssignmentJson, roleDefinitionJson } from './serialize.js'
@@ -10,7 +10,10 @@ import { removeWhere } from './applications.js'
 
 export function handleRoleManagement(ctx: GraphContext, req: GraphRequest, rest: string[]): Reply | undefined {
   const { tenant } = ctx
-  const [collectionName, id, ...more] = rest
+  // `roleAssignments/{id}` or, as OData also reads a key, `roleAssignments('{id}')`.
+  const keyed = rest[0] === undefined ? undefined : parseKeySegment(rest[0])
+  if (keyed?.key && keyed.key.name !== 'id') throw badRequest(`'${keyed.key.name}' is not a key of ${keyed.set}; use id.`)
+  const [collectionName, id, ...more] = keyed?.key ? [keyed.set, keyed.key.value, ...rest.slice(1)] : rest
   if (more.length > 0) return undefined
 
   if (collectionName === 'roleDefinitions') {

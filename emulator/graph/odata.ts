@@ -3,6 +3,7 @@
  * and/or/not, parentheses), `$select`, `$top` with `@odata.nextLink` paging, `$count`.
  * Anything else in a `$filter` is refused the way Graph refuses an unsupported query.
  */
+import { graphCsdlModel, type PropertyDef } from '../api-check/csdl-model.js'
 import { badRequest, GraphError } from './errors.js'
 
 type Literal = string | number | boolean | null
@@ -154,16 +155,35 @@ function tokenize(input: string): Token[] {
   return tokens
 }
 
-/** `$select`: keeps only the named properties; unknown names are refused like Graph does. */
+/**
+ * `$select`: keeps only the named properties. A property the Graph v1.0 description declares
+ * on the type (or a base type) is always selectable, answered null ([] for a collection) when
+ * the emulator does not model it; any other name is refused with Graph's message (the
+ * directory's open types only hold registered extension attributes, none here).
+ */
 export function applySelect(entity: Record<string, unknown>, select: string[] | undefined, typeName: string): Record<string, unknown> {
   if (!select) return entity
   const out: Record<string, unknown> = {}
   for (const name of select) {
     const key = Object.keys(entity).find(k => k.toLowerCase() === name.toLowerCase())
-    if (key === undefined) throw badRequest(`Could not find a property named '${name}' on type 'microsoft.graph.${typeName}'.`)
-    out[key] = entity[key]
+    if (key !== undefined) {
+      out[key] = entity[key]
+      continue
+    }
+    const declared = declaredProperty(typeName, name)
+    if (!declared) throw badRequest(`Could not find a property named '${name}' on type 'microsoft.graph.${typeName}'.`)
+    out[declared.name] = declared.type.collection ? [] : null
   }
   return out
+}
+
+/** The property `name` (any case) as the description declares it on microsoft.graph.`typeName`. */
+export function declaredProperty(typeName: string, name: string): PropertyDef | undefined {
+  const model = graphCsdlModel()
+  for (const type of model.lineage(`microsoft.graph.${typeName}`)) {
+    for (const property of type.properties.values()) if (property.name.toLowerCase() === name.toLowerCase()) return property
+  }
+  return undefined
 }
 
 export function parseSelect(query: URLSearchParams): string[] | undefined {

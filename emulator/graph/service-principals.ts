@@ -5,15 +5,19 @@
  */
 import type { ServicePrincipalRecord } from '../tenant.js'
 import { requireAppRead, requireAppRoleAssignmentRead, requireAppRoleAssignmentWrite, requireOwnedObjectsRead, requireServicePrincipalWrite } from './auth.js'
-import { bodyObject, collection, entity, isGuid, noContent, type GraphContext, type GraphRequest, type Reply } from './context.js'
+import { bodyObject, collection, entity, isGuid, noContent, parseKeySegment, type GraphContext, type GraphRequest, type Reply } from './context.js'
 import { badRequest, GraphError, headerValue, notFound } from './errors.js'
-import { parseFilter } from './odata.js'
+import { declaredProperty, parseFilter } from './odata.js'
 import { applicationJson, appRoleAssignmentJson, servicePrincipalJson } from './serialize.js'
 import { removeWhere } from './applications.js'
 
-const PASS_THROUGH = new Set([
-  'appRoleAssignmentRequired', 'notes', 'description', 'homepage', 'loginUrl', 'logoutUrl', 'notificationEmailAddresses',
-  'preferredSingleSignOnMode', 'replyUrls', 'alternativeNames', 'samlSingleSignOnSettings', 'info', 'appDescription'
+/**
+ * Properties the servicePrincipal resource page marks read-only: refused on PATCH. Every
+ * other property the description declares is stored as sent.
+ */
+const READ_ONLY = new Set([
+  'id', 'appId', 'appDisplayName', 'appOwnerOrganizationId', 'applicationTemplateId', 'createdByAppId', 'deletedDateTime',
+  'disabledByMicrosoftStatus', 'signInAudience', 'verifiedPublisher', 'resourceSpecificApplicationPermissions'
 ])
 
 export function handleServicePrincipals(ctx: GraphContext, req: GraphRequest, key: { name: string; value: string } | undefined, rest: string[]): Reply | undefined {
@@ -71,7 +75,9 @@ export function handleServicePrincipals(ctx: GraphContext, req: GraphRequest, ke
     return undefined
   }
 
-  const [sub, assignmentId, ...more] = rest
+  // `appRoleAssignedTo/{id}` and `appRoleAssignedTo('{id}')` address the same assignment.
+  const keyed = parseKeySegment(rest[0])
+  const [sub, assignmentId, ...more] = keyed.key === undefined ? rest : [keyed.set, keyed.key.value, ...rest.slice(1)]
   if (more.length > 0) return undefined
   if (sub === 'appRoleAssignedTo') return assignments(ctx, req, sp, 'resource', assignmentId)
   if (sub === 'appRoleAssignments') return assignments(ctx, req, sp, 'principal', assignmentId)
@@ -145,7 +151,10 @@ function applyServicePrincipalPatch(sp: ServicePrincipalRecord, body: Record<str
         if (value !== sp.appId) throw badRequest("Property 'appId' is read-only and cannot be changed.")
         break
       default:
-        if (!PASS_THROUGH.has(name)) throw badRequest(`Property '${name}' does not exist as a declared property or extension property.`)
+        if (READ_ONLY.has(name)) throw badRequest(`Property '${name}' is read-only and cannot be set.`)
+        // servicePrincipal is an open type, but its dynamic properties are registered directory
+        // extension attributes; none are registered here, so any other name is refused as Graph does.
+        if (!declaredProperty('servicePrincipal', name)) throw badRequest(`Property '${name}' does not exist as a declared property or extension property.`)
         extra[name] = structuredClone(value)
     }
   }

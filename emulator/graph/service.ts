@@ -5,6 +5,7 @@
 import type { KeyObject } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Faults } from '../faults.js'
+import type { ApiChecks } from '../api-check/api-checks.js'
 import type { EmulatedService, EmulatorRequest, EmulatorResponse } from '../http.js'
 import type { RequestLog } from '../log.js'
 import type { Tenant } from '../tenant.js'
@@ -25,6 +26,8 @@ export interface GraphServiceOptions {
   origin: () => string
   faults: Faults
   log: RequestLog
+  /** Holds each $batch step to the Graph v1.0 description, as a request in its own right. */
+  apiChecks?: ApiChecks
 }
 
 export class GraphService implements EmulatedService {
@@ -83,17 +86,16 @@ export class GraphService implements EmulatedService {
   }
 
   /**
-   * JSON $batch: at most 20 steps; `dependsOn` orders them and a step whose dependency
-   * failed answers 424. Each step is its own request for faults and the log (a step can
+   * JSON $batch: at most 20 steps, run in the order listed (a step depends only on earlier
+   * ones); a step whose dependency failed answers 424. Each step is its own request for faults and the log (a step can
    * be throttled while the others succeed).
    */
   private async batch(req: EmulatorRequest): Promise<EmulatorResponse> {
     try {
       authenticate(req, this.options.tenant(), this.options.tokenPublicKey)
       const steps = parseBatch(req.body)
-      const order = executionOrder(steps)
       const results = new Map<string, EmulatorResponse>()
-      for (const step of order) {
+      for (const step of steps) {
         const failedDependency = step.dependsOn.some(id => (results.get(id)?.status ?? 0) >= 400)
         const response = failedDependency
           ? graphErrorResponse(new GraphError(424, 'FailedDependency', 'The request could not be completed because a request it depends on failed.'), req)
@@ -132,17 +134,12 @@ export class GraphService implements EmulatedService {
     }
     let response: EmulatorResponse
     let fault: string | undefined
-    const decision = this.options.faults.decide('graph', step.method, path, false)
-    if (decision.latencyMs > 0) await sleep(decision.latencyMs)
     if (/^https?:/i.test(step.url) || sub.url.pathname === '/v1.0/$batch') {
       response = graphErrorResponse(badRequest(`Request id ${step.id}: the url must be relative to the version, e.g. '/applications', and cannot be another $batch.`, 'BadRequest'), sub)
     } else if (['POST', 'PATCH', 'PUT'].includes(step.method) && step.body !== undefined && !step.headers['content-type']) {
       response = graphErrorResponse(badRequest(`Write request id : ${step.id} does not contain Content-Type header or body.`, 'BadRequest'), sub)
-    } else if (decision.status) {
-      fault = `status:${decision.status.status}`
-      response = graphErrorResponse(graphFaultError(decision.status.status, decision.status.retryAfterSeconds), sub)
     } else {
-      response = this.route(sub)
+      response = this.options.apiChecks?.graph(sub, step.id) ?? (await this.carryOut(step, sub, path, f => { fault = f }))
     }
     this.options.log.record({
       timestamp: new Date(started).toISOString(),
@@ -156,6 +153,17 @@ export class GraphService implements EmulatedService {
       fault
     })
     return response
+  }
+
+  /** A step the description accepts: faults apply to it on its own, then it is routed. */
+  private async carryOut(step: BatchStep, sub: EmulatorRequest, path: string, onFault: (fault: string) => void): Promise<EmulatorResponse> {
+    const decision = this.options.faults.decide('graph', step.method, path, false)
+    if (decision.latencyMs > 0) await sleep(decision.latencyMs)
+    if (decision.status) {
+      onFault(`status:${decision.status.status}`)
+      return graphErrorResponse(graphFaultError(decision.status.status, decision.status.retryAfterSeconds), sub)
+    }
+    return this.route(sub)
   }
 }
 
@@ -190,34 +198,20 @@ function parseBatch(body: unknown): BatchStep[] {
     const dependsOn = Array.isArray(r.dependsOn) ? r.dependsOn.map(String) : []
     return { id: r.id, method: r.method.toUpperCase(), url: r.url, headers, body: stepBody, dependsOn }
   })
-  const ids = new Set<string>()
+  const all = new Set(steps.map(s => s.id))
+  const earlier = new Set<string>()
   for (const s of steps) {
-    if (ids.has(s.id)) throw badRequest(`Batch request ids must be unique; '${s.id}' is used twice.`, 'BadRequest')
-    ids.add(s.id)
-  }
-  for (const s of steps) {
-    for (const d of s.dependsOn) if (!ids.has(d)) throw badRequest(`Batch request id ${s.id} depends on '${d}', which is not in the batch.`, 'BadRequest')
+    if (earlier.has(s.id)) throw badRequest(`Batch request ids must be unique; '${s.id}' is used twice.`, 'BadRequest')
+    for (const d of s.dependsOn) {
+      if (!all.has(d)) throw badRequest(`Batch request id ${s.id} depends on '${d}', which is not in the batch.`, 'BadRequest')
+      // OData JSON Format 4.01 §19.1: dependsOn names preceding requests only ("Forward
+      // reference is not allowed", as OData's own library answers). So the listed order
+      // already honours every dependency.
+      if (!earlier.has(d)) throw badRequest(`Batch request id ${s.id} depends on '${d}', which comes after it: forward references are not allowed.`, 'BadRequest')
+    }
+    earlier.add(s.id)
   }
   return steps
-}
-
-/** Steps in an order that honours dependsOn (otherwise the order given). */
-function executionOrder(steps: BatchStep[]): BatchStep[] {
-  const byId = new Map(steps.map(s => [s.id, s]))
-  const done = new Set<string>()
-  const visiting = new Set<string>()
-  const order: BatchStep[] = []
-  const visit = (s: BatchStep) => {
-    if (done.has(s.id)) return
-    if (visiting.has(s.id)) throw badRequest(`Batch request dependencies form a cycle at '${s.id}'.`, 'BadRequest')
-    visiting.add(s.id)
-    for (const d of s.dependsOn) visit(byId.get(d)!)
-    visiting.delete(s.id)
-    done.add(s.id)
-    order.push(s)
-  }
-  steps.forEach(visit)
-  return order
 }
 
 /** The headers a batch step reports: content type, location and Retry-After. */
