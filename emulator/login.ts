@@ -29,12 +29,18 @@ export interface LoginServiceContext {
   oidcIssuer: { url: string; key: SigningKey }
   /** This service's origin, e.g. https://127.0.0.1:PORT. */
   origin: () => string
+  /** Lifetime of the access tokens it issues (default 3599 s; a test makes them short to see them expire). */
+  accessTokenLifetimeSeconds?: () => number
 }
 
 export class LoginService implements EmulatedService {
   readonly name = 'login'
 
   constructor(private readonly ctx: LoginServiceContext) {}
+
+  private lifetime(): number {
+    return this.ctx.accessTokenLifetimeSeconds?.() ?? ACCESS_TOKEN_LIFETIME_SECONDS
+  }
 
   handle(req: EmulatorRequest): EmulatorResponse | undefined {
     const segments = req.url.pathname.split('/').filter(Boolean).map(s => { try { return decodeURIComponent(s) } catch { return s } })
@@ -171,7 +177,7 @@ export class LoginService implements EmulatedService {
       iss: `https://sts.windows.net/${tenant.tenantId}/`,
       iat: now,
       nbf: now,
-      exp: now + ACCESS_TOKEN_LIFETIME_SECONDS,
+      exp: now + this.lifetime(),
       aio: randomUUID(),
       app_displayname: app.displayName,
       appid: app.appId,
@@ -191,7 +197,7 @@ export class LoginService implements EmulatedService {
     // Entra leaves `roles` out entirely when nothing is granted.
     if (roles.length > 0) claims.roles = roles
     const accessToken = this.ctx.tokenKey.sign(claims)
-    return { token_type: 'Bearer', expires_in: ACCESS_TOKEN_LIFETIME_SECONDS, ext_expires_in: ACCESS_TOKEN_LIFETIME_SECONDS, access_token: accessToken }
+    return { token_type: 'Bearer', expires_in: this.lifetime(), ext_expires_in: this.lifetime(), access_token: accessToken }
   }
 
   private checkSecret(app: ApplicationRecord, secret: string): void {

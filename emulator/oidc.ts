@@ -84,7 +84,9 @@ export class OidcIssuer implements EmulatedService {
       return { status: 200, json: { keys: [this.key.jwk()] } }
     }
     if (req.method === 'GET' && path === '/token') {
-      if (req.headers.authorization !== `Bearer ${this.requestToken}`) {
+      // The scheme is case-insensitive (RFC 7235 §2.1); GitHub's own curl example writes `bearer`.
+      const presented = /^bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))?.[1]
+      if (presented !== this.requestToken) {
         return { status: 401, json: { message: 'Bad credentials' } }
       }
       // Without an audience GitHub uses the repository owner's URL.

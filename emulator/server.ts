@@ -42,6 +42,8 @@ export interface EmulatorOptions {
   caDir?: string
   /** Replication lag from the start (same as calling faults.replicationLag); seeded objects never lag. */
   replicationLag?: number | LagSettings
+  /** Lifetime of issued access tokens in seconds (default 3599); settable later through `emulator.accessTokenLifetimeSeconds`. */
+  accessTokenLifetimeSeconds?: number
 }
 
 export interface EmulatorUrls {
@@ -77,6 +79,8 @@ export interface Emulator {
    * descriptions: counts, violations, and `expect(n)` for a test that sends invalid ones on purpose.
    */
   apiChecks: ApiChecks
+  /** Lifetime of the access tokens Entra ID issues from now on, in seconds (default 3599). */
+  accessTokenLifetimeSeconds: number
   /** Moves a key credential's end date (app: appId or object id; key: keyId or SHA-1 thumbprint). */
   setKeyCredentialEndDate(app: string, key: string, endDateTime: Date): KeyCredentialRecord
   /** Directory and fault state as JSON (no secrets). */
@@ -113,7 +117,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     kind => faults.lagFor(kind)
   )
   const github = new GitHubEmulator(options.github)
-  services.set('login', new LoginService({ tenant: () => tenant, tokenKey, oidcIssuer: { url: urls.oidc, key: oidc.key }, origin: () => urls.login }))
+  services.set('login', new LoginService({
+    tenant: () => tenant,
+    tokenKey,
+    oidcIssuer: { url: urls.oidc, key: oidc.key },
+    origin: () => urls.login,
+    accessTokenLifetimeSeconds: () => emulator.accessTokenLifetimeSeconds
+  }))
   services.set('graph', new GraphService({ tenant: () => tenant, tokenPublicKey: tokenKey.publicKey, origin: () => urls.graph, faults, log, apiChecks }))
   services.set('github', github)
   services.set('oidc', oidc)
@@ -128,6 +138,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     faults,
     log,
     apiChecks,
+    accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3599,
     setKeyCredentialEndDate: (app, key, end) => tenant.setKeyCredentialEndDate(app, key, end),
     dump: () => ({ tenant: tenant.dump(), faults: faults.list().map(({ id, rule, seen, hits }) => ({ id, rule, seen, hits })) }),
     close: async () => {

@@ -17,6 +17,13 @@ export interface Cloud {
   graphResource: string
   /** The Exchange Online resource tokens are issued for (never overridden). */
   exchangeResource: string
+  /**
+   * Security & Compliance PowerShell's resource, for `Connect-IPPSSession -AccessToken`: the
+   * authority of its connection URI in this cloud (connect-to-scc-powershell.md). Microsoft does
+   * not name the token audience; community code that uses -AccessToken (maester, ScubaGear)
+   * asks for this one.
+   */
+  complianceResource: string
   /** `-ExchangeEnvironmentName` of Connect-ExchangeOnline. */
   exchangeEnvironmentName: 'O365Default' | 'O365USGovGCCHigh' | 'O365USGovDoD' | 'O365China'
   /** The tenant's initial domain ends with this, e.g. `.onmicrosoft.com`. */
@@ -29,6 +36,7 @@ const CLOUDS: Record<CloudName, Omit<Cloud, 'name'>> = {
     graphEndpoint: 'https://graph.microsoft.com',
     graphResource: 'https://graph.microsoft.com',
     exchangeResource: 'https://outlook.office365.com',
+    complianceResource: 'https://ps.compliance.protection.outlook.com',
     exchangeEnvironmentName: 'O365Default',
     initialDomainSuffix: '.onmicrosoft.com'
   },
@@ -37,6 +45,7 @@ const CLOUDS: Record<CloudName, Omit<Cloud, 'name'>> = {
     graphEndpoint: 'https://graph.microsoft.us',
     graphResource: 'https://graph.microsoft.us',
     exchangeResource: 'https://outlook.office365.us',
+    complianceResource: 'https://ps.compliance.protection.office365.us',
     exchangeEnvironmentName: 'O365USGovGCCHigh',
     initialDomainSuffix: '.onmicrosoft.us'
   },
@@ -45,6 +54,7 @@ const CLOUDS: Record<CloudName, Omit<Cloud, 'name'>> = {
     graphEndpoint: 'https://dod-graph.microsoft.us',
     graphResource: 'https://dod-graph.microsoft.us',
     exchangeResource: 'https://webmail.apps.mil',
+    complianceResource: 'https://l5.ps.compliance.protection.office365.us',
     exchangeEnvironmentName: 'O365USGovDoD',
     initialDomainSuffix: '.onmicrosoft.us'
   },
@@ -53,6 +63,7 @@ const CLOUDS: Record<CloudName, Omit<Cloud, 'name'>> = {
     graphEndpoint: 'https://microsoftgraph.chinacloudapi.cn',
     graphResource: 'https://microsoftgraph.chinacloudapi.cn',
     exchangeResource: 'https://partner.outlook.cn',
+    complianceResource: 'https://ps.compliance.protection.partner.outlook.cn',
     exchangeEnvironmentName: 'O365China',
     initialDomainSuffix: '.partner.onmschina.cn'
   }

@@ -6,8 +6,9 @@
 import { readFile } from 'node:fs/promises'
 import type { HeldCertificate } from './certificate/types.js'
 import { UserError } from './errors.js'
-import { renderConnectScript, writeConnectScript } from './powershell/connect-script.js'
-import { writeCertificateFiles, type CertificateFiles } from './runner/secret-files.js'
+import type { ExchangeTokens } from './entra/exchange-token.js'
+import { renderConnectScript, renderFederatedConnectScript, writeConnectScript } from './powershell/connect-script.js'
+import { writeCertificateFiles, writeTokenFiles, type CertificateFiles, type TokenFiles } from './runner/secret-files.js'
 import { rememberForCleanup } from './runner/state.js'
 import type { Settings } from './settings.js'
 
@@ -31,6 +32,40 @@ export async function emitConnectFiles(
     cloud: settings.cloud.name,
     thumbprint: held.thumbprint,
     notAfter: held.notAfter
+  })
+  rememberForCleanup(settings.connectScriptPath)
+  await writeConnectScript(settings.connectScriptPath, script)
+  return { ...files, scriptPath: settings.connectScriptPath }
+}
+
+export interface FederatedConnectFiles extends TokenFiles {
+  scriptPath: string
+}
+
+/**
+ * `credential: federated`: the access tokens as 0600 files and the script that connects with
+ * them (and can get fresh ones). The caller has masked the tokens already.
+ */
+export async function emitFederatedConnectFiles(
+  settings: Settings,
+  tokens: ExchangeTokens,
+  target: { appId: string; organization: string; tenantId: string }
+): Promise<FederatedConnectFiles> {
+  const files = await writeTokenFiles(settings.runnerTemp, { exchange: tokens.exchange.token, compliance: tokens.compliance?.token })
+  const script = renderFederatedConnectScript({
+    appId: target.appId,
+    organization: target.organization,
+    cloud: settings.cloud.name,
+    exchangeEnvironmentName: settings.cloud.exchangeEnvironmentName,
+    connectIppsSession: settings.connectIppsSession,
+    exchangeTokenPath: files.exchangeTokenPath,
+    ...(files.complianceTokenPath === undefined ? {} : { complianceTokenPath: files.complianceTokenPath }),
+    // The earlier of the two, so the script refreshes before either lapses.
+    expiresOn: new Date(Math.min(tokens.exchange.expiresOn.getTime(), tokens.compliance?.expiresOn.getTime() ?? Infinity)),
+    tokenEndpoint: `${settings.cloud.authorityHost}/${encodeURIComponent(target.tenantId)}/oauth2/v2.0/token`,
+    audience: settings.signIn.audience,
+    exchangeResource: settings.cloud.exchangeResource,
+    complianceResource: settings.cloud.complianceResource
   })
   rememberForCleanup(settings.connectScriptPath)
   await writeConnectScript(settings.connectScriptPath, script)

@@ -10,7 +10,9 @@
 import * as core from '@actions/core'
 import { daysUntil } from './certificate/index.js'
 import type { HeldCertificate } from './certificate/types.js'
-import { emitConnectFiles } from './connect-files.js'
+import { emitConnectFiles, emitFederatedConnectFiles, type FederatedConnectFiles } from './connect-files.js'
+import { federatedExchangeTokens } from './entra/exchange-token.js'
+import { jobIsTrusted, resolveFederation, type ResolvedFederation } from './entra/trusted-subjects.js'
 import { ApplyError, applyPlan, describeStop, ensureCertificateOnApp, removeCertificate, removeKeyCredentials, type AppliedState } from './entra/apply.js'
 import { describePlanLines, describePlanRows } from './entra/describe-plan.js'
 import { Graph, GraphRequestError } from './entra/graph.js'
@@ -29,7 +31,7 @@ import {
   type PreflightReport
 } from './entra/preflight.js'
 import { provisioningCredential, provisioningIdentityClaims } from './entra/sign-in.js'
-import { MAX_VERIFY_ROUNDS, verifyExchangeAccess, type VerifyResult } from './entra/verify.js'
+import { MAX_VERIFY_ROUNDS, verifyExchangeAccess, verifyFederatedExchangeAccess, type VerifyResult } from './entra/verify.js'
 import { UserError } from './errors.js'
 import { describeTarget } from './github/secret-errors.js'
 import { deleteSecrets, readSecretDates, SecretWriteError } from './github/secrets.js'
@@ -37,6 +39,7 @@ import { secretNames } from './github/secret-names.js'
 import { givenValues, secretChanges, secretTarget, secretValues, storedSetIncomplete, writeSecretSet } from './github/stored-secrets.js'
 import { ProvisioningLease } from './provisioning-lease.js'
 import { setActionOutputs } from './report/outputs.js'
+import { requestGitHubIdToken, type GitHubIdToken } from './runner/github-oidc.js'
 import { writeSummary, type SummaryReport } from './report/summary.js'
 import { maskSecret, type Settings } from './settings.js'
 
@@ -51,6 +54,8 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   const storedSecretDates = settings.dryRun ? undefined : settled(readStoredSecretDates(settings))
   const lease = ProvisioningLease.for(settings, async () => (await storedSecretDates?.value())?.publicKey)
 
+  // credential: federated: which jobs the app trusts (this job's OIDC token, read beside the tenant).
+  const federation = settings.credential.kind === 'federated' ? settled(resolveFederation(settings)) : undefined
   const claims = await provisioningIdentityClaims(credential, settings.cloud)
   const grantTarget = { clientId: settings.signIn.clientId, servicePrincipalId: claims.servicePrincipalId, cloud: settings.cloud.name }
   const ownReads = identityReadsFor(claims)
@@ -62,6 +67,7 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
           appName: settings.app.name,
           needInitialDomain: settings.organization === undefined,
           securityAndCompliance: settings.connectIppsSession,
+          federatedCredentials: settings.credential.kind === 'federated',
           ...(claims.servicePrincipalId === undefined ? {} : { identity: { servicePrincipalId: claims.servicePrincipalId, ...ownReads } })
         }),
       { clientId: settings.signIn.clientId }
@@ -84,7 +90,9 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   }
 
   const organization = settings.organization ?? actual.initialDomain ?? ''
-  const plan = planProvisioning(desiredStateFromSettings(settings), actual, now)
+  const trusted = await federation?.value()
+  for (const note of trusted?.notes ?? []) core.info(note)
+  const plan = planProvisioning(desiredStateFromSettings(settings, trusted?.federation), actual, now)
   const preflight = checkPreflight(needsOfPlan(plan), evidence, {
     ...(actual.app === undefined ? {} : { app: { objectId: actual.app.objectId, appId: actual.app.appId, displayName: actual.app.displayName } }),
     refusedReads: actual.refusedReads
@@ -112,7 +120,11 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   // Asked for now, so the request travels while the app is set up; certificate writes wait for it.
   if (plan.certificate.decision === 'add-new' || plan.prune !== undefined) lease?.request()
   try {
-    await carryOutPlan(settings, graph, plan, actual, organization, lease, storedSecretDates, now)
+    if (trusted !== undefined) {
+      await carryOutFederatedPlan(settings, graph, plan, actual, organization, lease, storedSecretDates, trusted, now)
+    } else {
+      await carryOutPlan(settings, graph, plan, actual, organization, lease, storedSecretDates, now)
+    }
   } catch (error) {
     if (error instanceof ApplyError) await writeStoppedSummary(settings, plan, undefined, false, error)
     throw error
@@ -157,14 +169,7 @@ async function carryOutPlan(
 
   const secretsReport = await storeSecrets(settings, graph, applied, certificate, organization, storedSecretDates, lease)
 
-  if (plan.prune !== undefined) {
-    const prune = plan.prune
-    await holdLease?.()
-    await core.group('Removing expired certificates this action made', async () => {
-      for (const expired of prune.certificates) core.info(`- ${expired.displayName} (expired ${expired.endDateTime})`)
-      await withGraphErrors(() => removeKeyCredentials(graph, prune.appObjectId, prune.keyIds), { clientId: settings.signIn.clientId })
-    })
-  }
+  await pruneExpiredCertificates(settings, graph, plan, holdLease)
 
   // The last Graph call of the run: the new certificate is in the secrets and in this job's
   // connect script, so it must still be on the app. Runs sharing the lease cannot have
@@ -183,6 +188,7 @@ async function carryOutPlan(
     certificate,
     pfx: { base64: certificate.pfxBase64, password: certificate.pfxPassword, path: files.pfxPath },
     connectScript: files.scriptPath,
+    credential: 'certificate',
     rotated,
     changes: plan.changes
   })
@@ -206,6 +212,174 @@ async function carryOutPlan(
     connectScript: files.scriptPath,
     notes: nextSteps(verification, secretsReport !== undefined)
   })
+}
+
+/** Removes the expired certificates this action made, after everything else (under the lease when there is one). */
+async function pruneExpiredCertificates(
+  settings: Settings,
+  graph: Graph,
+  plan: Plan,
+  holdLease: ((giveUp?: AbortSignal) => Promise<void>) | undefined
+): Promise<void> {
+  const prune = plan.prune
+  if (prune === undefined) return
+  await holdLease?.()
+  await core.group('Removing expired certificates this action made', async () => {
+    for (const expired of prune.certificates) core.info(`- ${expired.displayName} (expired ${expired.endDateTime})`)
+    await withGraphErrors(() => removeKeyCredentials(graph, prune.appObjectId, prune.keyIds), { clientId: settings.signIn.clientId })
+  })
+}
+
+/**
+ * `credential: federated`: apply (the app, consent, roles and federated credentials), verify by
+ * signing in as a job will, store the three secrets that are not secret (app id, tenant,
+ * organization), remove expired certificates this action made earlier, and — when this job is
+ * one the app trusts — emit the connect script with a token. No certificate anywhere.
+ */
+async function carryOutFederatedPlan(
+  settings: Settings,
+  graph: Graph,
+  plan: Plan,
+  actual: TenantState,
+  organization: string,
+  lease: ProvisioningLease | undefined,
+  storedSecretDates: SettledSecretDates | undefined,
+  trusted: ResolvedFederation,
+  now: Date
+): Promise<void> {
+  const tenantId = settings.tenantId ?? ''
+  const holdLease = lease === undefined ? undefined : async (giveUp?: AbortSignal) => void (await lease.hold(giveUp))
+  const applied = await core.group(plan.phases.length === 0 ? 'Applying (nothing to change)' : 'Applying', () =>
+    applyPlan(plan, actual, { graph, settings, now, log: line => core.info(line), mask: value => maskSecret(masker, value), holdLease })
+  )
+  const canSignIn = jobIsTrusted(trusted)
+  const assertion = reusableGitHubIdToken(settings.signIn.audience)
+  const verification = await verifyFederatedIfChanged(settings, plan, applied, trusted, canSignIn, assertion)
+  if (verification !== undefined && !verification.signedIn) {
+    // Nothing to take back: a federated credential holds no key, and jobs sign in once it has replicated.
+    core.warning(
+      `This job could not sign in as app ${applied.app.appId} with its GitHub OIDC token within ${settings.verify.timeoutSeconds} s (${verification.signInError ?? 'no answer'}). The federated credentials are on the app; Entra replication can take minutes. Rerun this workflow later to verify.`,
+      { title: 'Federated sign-in not verified yet' }
+    )
+  }
+
+  const secretsReport = await storeSecrets(settings, graph, applied, undefined, organization, storedSecretDates, lease)
+  await pruneExpiredCertificates(settings, graph, plan, holdLease)
+  await lease?.release()
+
+  // The job that provisions can connect too, when the app trusts its token.
+  let files: FederatedConnectFiles | undefined
+  let expiresOn: Date | undefined
+  if (canSignIn && (verification === undefined || verification.signedIn)) {
+    const tokens = await federatedExchangeTokens(
+      { tenantId, appId: applied.app.appId, cloud: settings.cloud, audience: settings.signIn.audience, assertion },
+      settings.connectIppsSession
+    )
+    core.setSecret(tokens.exchange.token)
+    if (tokens.compliance !== undefined) core.setSecret(tokens.compliance.token)
+    files = await emitFederatedConnectFiles(settings, tokens, { appId: applied.app.appId, organization, tenantId })
+    expiresOn = tokens.exchange.expiresOn
+  }
+
+  setActionOutputs({
+    appId: applied.app.appId,
+    appObjectId: applied.app.objectId,
+    servicePrincipalId: applied.servicePrincipalId,
+    tenantId,
+    organization,
+    ...(files === undefined ? {} : { connectScript: files.scriptPath }),
+    credential: 'federated',
+    ...(files === undefined || expiresOn === undefined ? {} : { accessToken: { path: files.exchangeTokenPath, expiresOn } }),
+    rotated: false,
+    changes: plan.changes
+  })
+  core.info(`Graph requests: ${graph.stats.reads} reads, ${graph.stats.writes} writes, ${graph.stats.retries} retries.`)
+  const subjects = [...trusted.federation.subjects]
+  const leftOver = await leftOverCertificateSecrets(settings, storedSecretDates)
+  await writeSummary({
+    title: plan.changes.length === 0 ? 'Exchange Online app: everything in place (federated)' : 'Exchange Online app: provisioned (federated)',
+    app: { id: applied.app.appId, name: applied.app.displayName, objectId: applied.app.objectId, servicePrincipalId: applied.servicePrincipalId },
+    tenantId,
+    organization,
+    credential: { kind: 'federated', subjects, ...(expiresOn === undefined ? {} : { expiresOn }) },
+    resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
+    secrets: secretsReport,
+    ...(files === undefined ? {} : { connectScript: files.scriptPath }),
+    notes: [...federatedNextSteps(verification, secretsReport, canSignIn, trusted), ...leftOver]
+  })
+}
+
+/**
+ * After a switch from `credential: certificate`, the certificate secrets are still stored.
+ * They are left alone (a job not yet switched still reads them) but named, so they are
+ * deleted once nothing uses them: zero-secret means nothing stored.
+ */
+async function leftOverCertificateSecrets(settings: Settings, storedSecretDates: SettledSecretDates | undefined): Promise<string[]> {
+  const stored = await storedSecretDates?.value().catch(() => undefined)
+  if (stored === undefined) return []
+  const names = secretNames(settings.secrets.prefix)
+  const left = [names.certThumbprint, names.certPfxBase64, names.certPassword].filter(name => stored.dates[name.toUpperCase()] !== undefined)
+  if (left.length === 0) return []
+  const message = `The secrets ${left.join(', ')} from credential: certificate are still stored. Delete them once every job uses credential: federated (Settings → Secrets and variables → Actions); the app's certificates expire on their own.`
+  core.warning(message, { title: 'Certificate secrets still stored' })
+  return [message]
+}
+
+/** Verifies as a job will, when something changed and this job is one the app trusts. */
+async function verifyFederatedIfChanged(
+  settings: Settings,
+  plan: Plan,
+  applied: AppliedState,
+  trusted: ResolvedFederation,
+  canSignIn: boolean,
+  assertion: () => Promise<GitHubIdToken>
+): Promise<VerifyResult | undefined> {
+  if (!settings.verify.enabled || plan.phases.length === 0) return undefined
+  if (!canSignIn) {
+    core.info(
+      `Not verifying: this job's GitHub OIDC token (${trusted.job?.subject === undefined ? 'none: the job has no id-token: write permission' : `subject '${trusted.job.subject}'`}) is not one the app trusts, so it cannot sign in as the app. Jobs with the subjects ${trusted.federation.subjects.map(subject => `'${subject}'`).join(', ')} can.`
+    )
+    return undefined
+  }
+  return core.group('Verifying sign-in to Exchange Online with this job\'s GitHub OIDC token', async () => {
+    const result = await verifyFederatedExchangeAccess(settings, {
+      tenantId: settings.tenantId ?? '',
+      appId: applied.app.appId,
+      roles: settings.roles,
+      assertion: async () => (await assertion()).token
+    })
+    if (result.ok) {
+      core.info(`Verified: a token from this job's GitHub OIDC token carries Exchange.ManageAsApp${settings.roles.length > 0 ? ` and ${settings.roles.map(r => r.displayName).join(', ')}` : ''} (after ${Math.round(result.waitedMs / 1000)} s).`)
+    } else if (result.signedIn) {
+      core.warning(
+        `After ${settings.verify.timeoutSeconds} s the Exchange Online token still lacks: ${result.missing.join('; ')}. Entra can take up to 15 minutes to apply consent and role changes; rerun this workflow later to confirm.`,
+        { title: 'Exchange Online access not yet in effect' }
+      )
+    }
+    return result
+  })
+}
+
+function federatedNextSteps(
+  verification: VerifyResult | undefined,
+  secrets: SummaryReport['secrets'],
+  canSignIn: boolean,
+  trusted: ResolvedFederation
+): string[] {
+  const notes = [...trusted.notes]
+  if (verification !== undefined && !verification.ok) {
+    notes.push(`Exchange Online access not yet confirmed: the token lacks ${verification.missing.join('; ')}. Entra can take up to 15 minutes; rerun to confirm.`)
+  }
+  if (!canSignIn) {
+    notes.push("This job's token is not one the app trusts, so no connect script was written here: the everyday jobs use connect mode with credential: federated.")
+  }
+  if (secrets === undefined) {
+    notes.push('Set `secret-target` to store EXO_APP_ID, EXO_TENANT_ID and EXO_ORGANIZATION for the everyday jobs (they are not secret, but keep the workflows short).')
+  }
+  notes.push(
+    'Everyday jobs: `mode: connect`, `credential: federated`, app-id, tenant-id and organization, and `permissions: id-token: write`. Nothing to rotate.'
+  )
+  return notes
 }
 
 /**
@@ -272,7 +446,7 @@ async function storeSecrets(
   settings: Settings,
   graph: Graph,
   applied: AppliedState,
-  certificate: HeldCertificate,
+  certificate: HeldCertificate | undefined,
   organization: string,
   storedSecretDates: SettledSecretDates | undefined,
   lease: ProvisioningLease | undefined
@@ -289,7 +463,10 @@ async function storeSecrets(
       // Another run may have written the secrets since their dates were read: it held the
       // lease meanwhile, or the dates caught it halfway (a partly written set) and it gave
       // the lease back just before this run took it. Decide again from what is stored now.
-      const partlyWritten = stored !== undefined && Object.values(stored.dates).some(date => date !== undefined) && storedSetIncomplete(settings.secrets.prefix, stored.dates)
+      const partlyWritten =
+        stored !== undefined &&
+        Object.values(stored.dates).some(date => date !== undefined) &&
+        storedSetIncomplete(settings.secrets.prefix, stored.dates, certificate !== undefined)
       if (held.contended || partlyWritten) {
         stored = await readStoredSecretDates(settings)
         changes = decide(stored)
@@ -501,5 +678,15 @@ async function withGraphErrors<T>(operation: () => Promise<T>, context: GraphErr
   } catch (error) {
     if (error instanceof GraphRequestError) throw explainGraphError(error, context)
     throw error
+  }
+}
+
+/** GitHub OIDC tokens for the Exchange app's sign-in, reused while they have two minutes left. */
+function reusableGitHubIdToken(audience: string): () => Promise<GitHubIdToken> {
+  let cached: GitHubIdToken | undefined
+  return async () => {
+    if (cached?.expiresAt !== undefined && cached.expiresAt.getTime() - 120_000 > Date.now()) return cached
+    cached = await requestGitHubIdToken(audience, "This job cannot request a GitHub OIDC token: give it `permissions: id-token: write`.")
+    return cached
   }
 }

@@ -22,6 +22,21 @@ export type Mode = 'provision' | 'connect'
 export type SecretTarget = 'none' | 'repository' | 'environment' | 'organization'
 export type SignInMethod = 'client-secret' | 'client-certificate' | 'github-oidc'
 export type OrganizationSecretVisibility = 'private' | 'all' | 'selected'
+export type CredentialKind = 'certificate' | 'federated'
+
+/**
+ * How jobs sign in to Exchange Online as the app: with a certificate kept in secrets, or
+ * federated (each job exchanges its GitHub OIDC token; nothing stored, nothing to rotate).
+ */
+export type CredentialSettings =
+  | { kind: 'certificate' }
+  | {
+      kind: 'federated'
+      /** `federated-subjects`; empty means the subject of this job's own OIDC token (provision mode). */
+      subjects: string[]
+      /** `federated-issuer`; undefined means this job's issuer. */
+      issuer?: string
+    }
 
 /**
  * Every input of the action, read once and validated once. Nothing else in the main step
@@ -40,6 +55,8 @@ export interface Settings {
   }
   /** Directory roles to assign; empty for `roles: none`. */
   roles: DirectoryRole[]
+  /** How jobs sign in as the app (`credential`). */
+  credential: CredentialSettings
   cloud: Cloud
   signIn: {
     method: SignInMethod
@@ -96,6 +113,7 @@ const SECRET_TARGETS: readonly SecretTarget[] = ['none', 'repository', 'environm
 const VISIBILITIES: readonly OrganizationSecretVisibility[] = ['private', 'all', 'selected']
 const KEY_SIZES = ['2048', '3072', '4096'] as const
 const ENCRYPTIONS: readonly PfxEncryption[] = ['aes256', '3des']
+const CREDENTIALS: readonly CredentialKind[] = ['certificate', 'federated']
 
 /** Inputs whose values are secrets: masked before anything else happens. */
 export const SECRET_INPUTS = [
@@ -122,6 +140,7 @@ export function readSettings(source: InputSource, env: NodeJS.ProcessEnv, now: D
   const input = (name: string): string => source.get(name).trim()
 
   const mode = parseChoice('mode', input('mode') || 'provision', MODES)
+  const credential = readCredential(source, mode)
   const cloudName = parseChoice('cloud', input('cloud') || 'global', CLOUD_NAMES)
   const cloud = resolveCloud(cloudName, {
     authorityHost: input('authority-host')
@@ -132,7 +151,7 @@ export function readSettings(source: InputSource, env: NodeJS.ProcessEnv, now: D
       : undefined
   })
 
-  const tenantId = readTenantId(input('tenant-id'), mode)
+  const tenantId = readTenantId(input('tenant-id'), mode, credential.kind)
   const organization = readOrganization(input('organization'), mode, cloud.initialDomainSuffix)
   const appId = input('app-id') ? parseGuid('app-id', input('app-id'), 'the Application (client) ID of the app') : undefined
   if (mode === 'connect' && appId === undefined) {
@@ -164,7 +183,12 @@ export function readSettings(source: InputSource, env: NodeJS.ProcessEnv, now: D
   }
 
   const secrets = readSecrets(source, env)
-  const held = readHeldCertificate(source, mode, now, warnings, secrets.target)
+  const held = credential.kind === 'certificate' ? readHeldCertificate(source, mode, now, warnings, secrets.target) : undefined
+  if (credential.kind === 'federated' && source.get('pfx-base64').trim() !== '') {
+    warnings.push(
+      "pfx-base64 is ignored with credential: federated: jobs sign in with their GitHub OIDC token, and no certificate is made or used. Once every job uses credential: federated, drop pfx-base64 and pfx-password from the workflows and delete the stored certificate secrets."
+    )
+  }
   if (mode === 'connect' && secrets.target !== 'none') {
     warnings.push("secret-target is ignored in connect mode: connect mode stores nothing, it only uses the certificate it is given.")
   }
@@ -184,6 +208,7 @@ export function readSettings(source: InputSource, env: NodeJS.ProcessEnv, now: D
       organization,
       app: { id: appId, name: appName },
       roles,
+      credential,
       cloud,
       signIn,
       newCertificate: { subject, keySize, validityDays, encryption },
@@ -215,11 +240,17 @@ export function maskSecret(source: Pick<InputSource, 'mask'>, value: string): vo
   }
 }
 
-function readTenantId(value: string, mode: Mode): string | undefined {
+function readTenantId(value: string, mode: Mode, credential: CredentialKind): string | undefined {
   if (value === '') {
     if (mode === 'provision') {
       throw new UserError(
         "Input 'tenant-id' is required in provision mode: the Directory (tenant) ID GUID, or a verified domain of the tenant such as contoso.onmicrosoft.com.",
+        { input: 'tenant-id' }
+      )
+    }
+    if (credential === 'federated') {
+      throw new UserError(
+        "Input 'tenant-id' is required in connect mode with credential: federated: the job signs in to the tenant's token endpoint, e.g. tenant-id: ${{ secrets.EXO_TENANT_ID }}.",
         { input: 'tenant-id' }
       )
     }
@@ -283,6 +314,40 @@ function readRoles(value: string): DirectoryRole[] {
     if (!roles.includes(role)) roles.push(role)
   }
   return roles
+}
+
+/** GitHub OIDC subjects are at most 600 characters in Entra, without wildcards or whitespace. */
+const SUBJECT_MAX = 600
+
+function readCredential(source: InputSource, mode: Mode): CredentialSettings {
+  const kind = parseChoice('credential', source.get('credential').trim() || 'certificate', CREDENTIALS)
+  const subjects = parseList(source.get('federated-subjects'))
+  const issuerValue = source.get('federated-issuer').trim()
+  if (kind === 'certificate') {
+    if (subjects.length > 0 || issuerValue !== '') {
+      throw new UserError(
+        "Inputs 'federated-subjects' and 'federated-issuer' need credential: federated; with credential: certificate jobs sign in with the stored certificate.",
+        { input: subjects.length > 0 ? 'federated-subjects' : 'federated-issuer' }
+      )
+    }
+    return { kind }
+  }
+  for (const subject of subjects) {
+    if (subject.length > SUBJECT_MAX || /[\s*\u0000-\u001f]/.test(subject) || !subject.includes(':')) {
+      throw new UserError(
+        `Input 'federated-subjects' lists ${shown(subject)}, which is not a GitHub OIDC subject: use the exact subject of the jobs' tokens, such as repo:contoso/exo-jobs:ref:refs/heads/main or repo:contoso/exo-jobs:environment:prod (at most ${SUBJECT_MAX} characters; Entra allows no wildcards).`,
+        { input: 'federated-subjects' }
+      )
+    }
+  }
+  if (mode === 'connect' && subjects.length > 0) {
+    throw new UserError(
+      "Input 'federated-subjects' is for provision mode (it sets which jobs may sign in); in connect mode the job signs in with its own token.",
+      { input: 'federated-subjects' }
+    )
+  }
+  const issuer = issuerValue === '' ? undefined : parseHttpsUrl('federated-issuer', issuerValue, 'https://token.actions.githubusercontent.com')
+  return { kind, subjects, ...(issuer === undefined ? {} : { issuer }) }
 }
 
 function readSubject(value: string): string {
@@ -360,7 +425,7 @@ function readHeldCertificate(
   if (pfxBase64 === '') {
     if (mode === 'connect') {
       throw new UserError(
-        "Input 'pfx-base64' is required in connect mode: pass the certificate the provision run stored, e.g. pfx-base64: ${{ secrets.EXO_CERT_PFX_BASE64 }} with pfx-password: ${{ secrets.EXO_CERT_PASSWORD }}.",
+        "Input 'pfx-base64' is required in connect mode: pass the certificate the provision run stored, e.g. pfx-base64: ${{ secrets.EXO_CERT_PFX_BASE64 }} with pfx-password: ${{ secrets.EXO_CERT_PASSWORD }} (or use credential: federated, which needs no certificate).",
         { input: 'pfx-base64' }
       )
     }

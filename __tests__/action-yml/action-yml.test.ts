@@ -64,11 +64,17 @@ const INTERFACE_INPUTS: Record<string, string> = {
   'connect-ippssession': 'false'
 }
 
-/** Inputs added beyond INTERFACE.md, with the reason: organization secrets (issue 5). */
+/** Inputs added beyond INTERFACE.md, with the reason: organization secrets (issue 5), the federated credential (issue 14). */
 const ADDED_INPUTS: Record<string, string> = {
   'secret-visibility': 'private',
-  'secret-repositories': ''
+  'secret-repositories': '',
+  credential: 'certificate',
+  'federated-subjects': '',
+  'federated-issuer': ''
 }
+
+/** Outputs added beyond INTERFACE.md (issue 14): which credential, and the federated access token's file and expiry. */
+const ADDED_OUTPUTS = ['credential', 'access-token-path', 'access-token-expires-on']
 
 const INTERFACE_OUTPUTS = [
   'app-id',
@@ -158,7 +164,7 @@ describe('action.yml declares the public interface', () => {
   })
 
   it('declares exactly the outputs of INTERFACE.md, each described', () => {
-    expect(Object.keys(action.outputs).sort()).toEqual([...INTERFACE_OUTPUTS].sort())
+    expect(Object.keys(action.outputs).sort()).toEqual([...INTERFACE_OUTPUTS, ...ADDED_OUTPUTS].sort())
     for (const [name, output] of Object.entries(action.outputs)) {
       expect({ name, described: (output.description ?? '').trim().length > 10 }).toEqual({ name, described: true })
     }

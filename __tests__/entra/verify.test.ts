@@ -89,7 +89,7 @@ describe('verifyExchangeAccess', () => {
     expect(result.signedIn).toBe(false)
     expect(result.ok).toBe(false)
     expect(result.signInError).toMatch(/AADSTS700027/)
-    expect(result.missing).toEqual(['a successful sign-in with the certificate'])
+    expect(result.missing).toEqual(['a successful sign-in'])
   })
 
   it('waits for a grant that replicates late, then succeeds', async () => {

@@ -38,12 +38,15 @@ export interface DotSourceOptions {
   env?: Record<string, string>
   /** PowerShell lines the caller runs before dot-sourcing (e.g. Set-StrictMode). */
   prelude?: string[]
+  /** PowerShell lines the caller runs after dot-sourcing (e.g. Update-ExoCbaConnection). */
+  then?: string[]
 }
 
 /** The variables the script works with; none may be left in the caller's scope. */
 const WORKING_VARIABLES = [
   'pfxPassword', 'certificate', 'pfxPath', 'pfxFullPath', 'pfxPasswordPath', 'appId', 'organization',
-  'keyStorageFlags', 'passwordSource', 'expectedThumbprint', 'installed', 'notAfterUtc', 'minimumModuleVersion'
+  'keyStorageFlags', 'passwordSource', 'expectedThumbprint', 'installed', 'notAfterUtc', 'minimumModuleVersion',
+  'exchangeToken', 'complianceToken', 'exchangeTokenPath', 'complianceTokenPath', 'oidc', 'tokens', 'answer', 'body'
 ]
 
 let runs = 0
@@ -93,10 +96,11 @@ export async function dotSourceConnectScript(
     ...(options.prelude ?? []),
     'try {',
     `  . ${psSingleQuoted(scriptPath)}`,
+    ...(options.then ?? []).map(line => `  ${line}`),
     `  $leftovers = @(Get-Variable -Scope 0 | Where-Object { $_.Name -in @(${WORKING_VARIABLES.map(psSingleQuoted).join(', ')}) } | ForEach-Object Name)`,
     // -File runs the wrapper in the global scope: a variable named like ExoCba would replace it.
     '  $snapshot = if ($global:ExoCba) { $global:ExoCba | Select-Object -Property * -ExcludeProperty Certificate } else { $null }',
-    "  Write-Output ('AFTER ' + (ConvertTo-Json -Compress -Depth 3 -InputObject ([ordered]@{ exoCba = $snapshot; leftovers = $leftovers; errorActionPreference = [string]$ErrorActionPreference; certificateType = $global:ExoCba.Certificate.GetType().FullName })))",
+    "  Write-Output ('AFTER ' + (ConvertTo-Json -Compress -Depth 3 -InputObject ([ordered]@{ exoCba = $snapshot; leftovers = $leftovers; errorActionPreference = [string]$ErrorActionPreference; certificateType = $(if ($global:ExoCba -and $global:ExoCba.PSObject.Properties['Certificate']) { $global:ExoCba.Certificate.GetType().FullName } else { $null }) })))",
     '} catch {',
     // One plain line per failure, so tests can match the message without colours or wrapping.
     "  [Console]::Error.WriteLine('ERROR: ' + $_.Exception.Message)",

@@ -29,7 +29,7 @@ beforeEach(() => {
 
 describe('setActionOutputs', () => {
   it('masks the PFX and its password before setting any output', () => {
-    setActionOutputs({ appId: 'app', organization: 'contoso.onmicrosoft.com', certificate, pfx, rotated: true, changes: [] })
+    setActionOutputs({ appId: 'app', organization: 'contoso.onmicrosoft.com', certificate, pfx, credential: 'certificate', rotated: true, changes: [] })
     const firstOutput = calls.findIndex(c => c.fn === 'setOutput')
     const maskedAt = (value: string) => calls.findIndex(c => c.fn === 'setSecret' && c.args[0] === value)
     expect(maskedAt(pfx.base64)).toBeGreaterThanOrEqual(0)
@@ -49,6 +49,7 @@ describe('setActionOutputs', () => {
       certificate,
       pfx,
       connectScript: '/tmp/exo-cba/Connect-ExoCba.ps1',
+      credential: 'certificate',
       rotated: true,
       changes
     })
@@ -65,6 +66,7 @@ describe('setActionOutputs', () => {
       'pfx-password': pfx.password,
       'pfx-path': pfx.path,
       'connect-script': '/tmp/exo-cba/Connect-ExoCba.ps1',
+      credential: 'certificate',
       rotated: 'true',
       changes: JSON.stringify(changes)
     })
@@ -72,7 +74,7 @@ describe('setActionOutputs', () => {
   })
 
   it('sets no PFX outputs and masks nothing when the run holds no private key', () => {
-    setActionOutputs({ appId: 'app', certificate, rotated: false, changes: [] })
+    setActionOutputs({ appId: 'app', certificate, credential: 'certificate', rotated: false, changes: [] })
     expect(calls.filter(c => c.fn === 'setSecret')).toEqual([])
     const set = outputs()
     expect(set).not.toHaveProperty('pfx-base64')

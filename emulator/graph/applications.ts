@@ -356,8 +356,20 @@ function federatedCredentials(ctx: GraphContext, req: GraphRequest, app: Applica
     if (!Array.isArray(body.audiences) || body.audiences.length !== 1 || typeof body.audiences[0] !== 'string') {
       throw badRequest("Invalid value specified for property 'audiences' of resource 'FederatedIdentityCredential'.")
     }
+    // Entra's rules (workload-id federated-credential-configuration-considerations.md): name of
+    // 3-120 characters, letters, digits, '-' and '_', starting with a letter or digit; issuer and
+    // subject unique on the app; at most 20 per application.
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$/.test(String(body.name))) {
+      throw badRequest(`Invalid value specified for property 'name' of resource 'FederatedIdentityCredential': 3-120 characters, letters, digits, '-' and '_', starting with a letter or digit.`)
+    }
     if (app.federatedIdentityCredentials.some(f => f.name.toLowerCase() === String(body.name).toLowerCase())) {
       throw new GraphError(409, 'Request_MultipleObjectsWithSameKeyValue', `FederatedIdentityCredential with name ${String(body.name)} already exists.`)
+    }
+    if (app.federatedIdentityCredentials.some(f => f.issuer === body.issuer && f.subject === body.subject)) {
+      throw new GraphError(409, 'Request_MultipleObjectsWithSameKeyValue', `FederatedIdentityCredential with the same issuer and subject already exists.`)
+    }
+    if (app.federatedIdentityCredentials.length >= 20) {
+      throw badRequest('Maximum of 20 FederatedIdentityCredentials can be added to an application.')
     }
     const fic = {
       id: randomUUID(), name: String(body.name), issuer: String(body.issuer), subject: String(body.subject),

@@ -22,6 +22,7 @@ import {
   type KeyCredentialWrite
 } from './key-credentials.js'
 import { describeChange } from './describe-plan.js'
+import type { FederatedCredential } from './federated-credentials.js'
 import type { Change, Plan } from './plan.js'
 import { APP_SELECT, readKeyCredentials } from './read-tenant.js'
 import { REPLICATION_BUDGET, RetryClock } from './retry.js'
@@ -281,13 +282,54 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
         state.newCertificate = certificate
         return
       }
+      case 'add-federated-credential': {
+        const appObjectId = change.appObjectId ?? state.app?.objectId
+        if (appObjectId === undefined) throw new Error('add-federated-credential before the app exists')
+        ctx.log(`Trusting GitHub OIDC subject '${change.credential.subject}' (federated credential ${change.credential.name})`)
+        // A concurrent run may have added the same one: Graph refuses a second credential with
+        // the same name or issuer and subject, which means it is there.
+        await createIgnoringDuplicate(() =>
+          graph.call({
+            method: 'POST',
+            path: `/applications/${appObjectId}/federatedIdentityCredentials`,
+            body: federatedCredentialBody(change.credential),
+            newObject: state.createdApp
+          })
+        )
+        return
+      }
+      case 'update-federated-credential': {
+        ctx.log(`Setting federated credential ${change.credential.name} to audience ${change.credential.audiences.join(', ')}`)
+        // name is immutable and issuer + subject are unchanged: only the audience moves.
+        await graph.call({
+          method: 'PATCH',
+          path: `/applications/${change.appObjectId}/federatedIdentityCredentials/${change.id}`,
+          body: { audiences: change.credential.audiences }
+        })
+        return
+      }
       case 'remove-expired-certificates':
         // Pruning runs after verification and the secrets (provision.ts), never inside apply.
         return
+      default: {
+        const unknown: never = change
+        throw new Error(`apply has no step for ${JSON.stringify(unknown)}`)
+      }
     }
   } catch (error) {
     if (error instanceof GraphRequestError) throw explainGraphError(error, { clientId: ctx.settings.signIn.clientId })
     throw error
+  }
+}
+
+/** The POST body of a federated identity credential (Graph's required properties, and its description). */
+function federatedCredentialBody(credential: FederatedCredential): Record<string, unknown> {
+  return {
+    name: credential.name,
+    issuer: credential.issuer,
+    subject: credential.subject,
+    audiences: credential.audiences,
+    ...(credential.description ? { description: credential.description } : {})
   }
 }
 

@@ -48,7 +48,7 @@ export function describePlanLines(plan: Plan): string[] {
       ? [`No changes: the app, its service principal, ${permissions} and the roles are in place.`]
       : [`Plan: ${count(plan.changes.length, 'change')}.`, ...plan.changes.flatMap(change => describeChange(change, plan))]
   if (plan.securityAndCompliance?.available === false) lines.push(`! Security & Compliance: ${plan.securityAndCompliance.note}`)
-  lines.push(`Certificate: ${certificateSentence(plan.certificate)}`)
+  lines.push(plan.certificate.decision === 'none' ? `Credential: ${federationSentence(plan)}` : `Certificate: ${certificateSentence(plan.certificate)}`)
   return lines
 }
 
@@ -75,6 +75,10 @@ export function describeChange(change: Change, plan: Plan): string[] {
       return [`+ assign directory role ${change.role.displayName} (${change.role.templateId}) over the whole directory`]
     case 'add-certificate':
       return [`+ add a new certificate to app ${app}, beside the existing ones`]
+    case 'add-federated-credential':
+      return [`+ trust GitHub OIDC subject '${change.credential.subject}' on app ${app} (federated credential ${change.credential.name})`]
+    case 'update-federated-credential':
+      return [`~ set federated credential ${change.credential.name} of app ${app} to audience ${change.credential.audiences.join(', ')}`]
     case 'remove-expired-certificates':
       return change.certificates.map(
         certificate =>
@@ -145,12 +149,26 @@ export function describePlanRows(plan: Plan): ResourceRow[] {
   }
 
   const certificate = plan.certificate
-  rows.push({
-    resource: 'Certificate',
-    before: certificateBefore(certificate),
-    after: certificate.decision === 'add-new' ? 'created' : 'present',
-    detail: certificateSentence(certificate)
-  })
+  const federation = plan.federatedCredentials
+  if (certificate.decision === 'none' && federation !== undefined) {
+    for (const credential of federation.wanted) {
+      const present = federation.present.some(existing => existing.subject === credential.subject)
+      const updated = federation.update.some(update => update.credential.subject === credential.subject)
+      rows.push({
+        resource: `Federated credential: ${credential.subject}`,
+        before: present || updated ? 'present' : 'absent',
+        after: present ? 'present' : updated ? 'updated' : 'created',
+        detail: `issuer ${credential.issuer}, audience ${credential.audiences.join(', ')}`
+      })
+    }
+  } else {
+    rows.push({
+      resource: 'Certificate',
+      before: certificateBefore(certificate),
+      after: certificate.decision === 'add-new' ? 'created' : 'present',
+      detail: certificateSentence(certificate)
+    })
+  }
 
   if (plan.prune !== undefined) {
     rows.push({
@@ -172,7 +190,14 @@ function requestedNow(plan: Plan): string {
   return EXCHANGE_MANAGE_AS_APP
 }
 
+/** `credential: federated` in words: which subjects sign in, and that nothing is stored. */
+function federationSentence(plan: Plan): string {
+  const subjects = plan.federatedCredentials?.wanted.map(credential => `'${credential.subject}'`) ?? []
+  return `federated: jobs with the GitHub OIDC subject ${subjects.join(' or ')} sign in with their own token; no certificate is made or stored.`
+}
+
 function certificateBefore(certificate: CertificatePlan): string {
+  if (certificate.reason === 'federated') return 'none (federated)'
   if (certificate.reason === 'none-held') return 'none held'
   const held = certificate.held
   return `held ${held.thumbprint}, ${held.daysLeft < 0 ? 'expired' : 'expires'} ${day(held.notAfter)}${held.onApp ? '' : ', not on the app'}`
@@ -180,6 +205,8 @@ function certificateBefore(certificate: CertificatePlan): string {
 
 function certificateSentence(certificate: CertificatePlan): string {
   switch (certificate.reason) {
+    case 'federated':
+      return 'none: jobs sign in with federated credentials (credential: federated).'
     case 'none-held':
       return 'this run holds no certificate (pfx-base64 is empty), so a new one is made.'
     case 'held-not-on-app':

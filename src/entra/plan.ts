@@ -9,6 +9,7 @@ import { UserError } from '../errors.js'
 import { DAY_MS, daysUntil } from '../certificate/expiry.js'
 import type { HeldCertificate } from '../certificate/types.js'
 import type { Settings } from '../settings.js'
+import { planFederatedCredentials, type DesiredFederation, type FederatedCredential, type FederatedCredentialsPlan } from './federated-credentials.js'
 import { isActionMadeKeyCredential, keyCredentialHasThumbprint } from './key-credentials.js'
 import type {
   AppState,
@@ -58,6 +59,11 @@ export interface DesiredState {
     /** The certificate this run holds (`pfx-base64`), or absent. */
     held?: Pick<HeldCertificate, 'thumbprint' | 'notAfter' | 'derBase64'>
   }
+  /**
+   * `credential: federated`: the GitHub OIDC subjects the app trusts instead of a certificate
+   * (no certificate is made). Absent for `credential: certificate`.
+   */
+  federation?: DesiredFederation
 }
 
 export type CertificateReason = 'none-held' | 'held-not-on-app' | 'held-expiring' | 'held-valid'
@@ -82,6 +88,7 @@ export interface HeldCertificateSummary {
  * stays until it expires); `keep-held`: go on using the certificate the run holds.
  */
 export type CertificatePlan =
+  | { decision: 'none'; reason: 'federated'; rotateBeforeDays: number }
   | { decision: 'add-new'; reason: 'none-held'; rotateBeforeDays: number }
   | { decision: 'add-new'; reason: 'held-not-on-app' | 'held-expiring'; rotateBeforeDays: number; held: HeldCertificateSummary }
   | { decision: 'keep-held'; reason: 'held-valid'; rotateBeforeDays: number; held: HeldCertificateSummary }
@@ -146,6 +153,22 @@ export interface AddCertificate {
   appObjectId?: string
 }
 
+/** `credential: federated`: trust one more GitHub OIDC subject. */
+export interface AddFederatedCredential {
+  kind: 'add-federated-credential'
+  /** Absent when the app is created in this run. */
+  appObjectId?: string
+  credential: FederatedCredential
+}
+
+/** `credential: federated`: this action's credential for a subject, set again (its audience changed). */
+export interface UpdateFederatedCredential {
+  kind: 'update-federated-credential'
+  appObjectId: string
+  id: string
+  credential: FederatedCredential
+}
+
 export interface ExpiredCertificate {
   keyId: string
   displayName: string
@@ -168,6 +191,8 @@ export type Change =
   | GrantSecurityAndCompliance
   | AssignDirectoryRole
   | AddCertificate
+  | AddFederatedCredential
+  | UpdateFederatedCredential
   | RemoveExpiredCertificates
 
 export interface Plan {
@@ -182,6 +207,8 @@ export interface Plan {
   /** Runs last, after verification and the secrets are written (issue 5), never before. */
   prune?: RemoveExpiredCertificates
   certificate: CertificatePlan
+  /** `credential: federated`: the credentials jobs sign in through. */
+  federatedCredentials?: FederatedCredentialsPlan
   /** The state before, for the dry-run log and the job summary. */
   app: {
     displayName: string
@@ -232,9 +259,13 @@ export function uniqueNameFor(appName: string): string {
   return `${UNIQUE_NAME_PREFIX}${slug === '' ? '' : `${slug}-`}${hash}`
 }
 
-/** The desired state for provision mode, from the validated settings. */
-export function desiredStateFromSettings(settings: Settings): DesiredState {
+/**
+ * The desired state for provision mode, from the validated settings; with
+ * `credential: federated`, `federation` is what the app must trust (subjects resolved at run time).
+ */
+export function desiredStateFromSettings(settings: Settings, federation?: DesiredFederation): DesiredState {
   return {
+    ...(federation === undefined ? {} : { federation }),
     app: settings.app.id === undefined ? { name: settings.app.name } : { id: settings.app.id, name: settings.app.name },
     roles: settings.roles,
     securityAndCompliance: settings.connectIppsSession,
@@ -364,11 +395,28 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
     })
   }
 
-  const certificate = planCertificate(desired.certificate, app, now)
-  const certificatePhase: Change[] =
-    certificate.decision === 'add-new'
-      ? [{ kind: 'add-certificate', reason: certificate.reason, ...(app === undefined ? {} : { appObjectId: app.objectId }) }]
-      : []
+  const certificate: CertificatePlan =
+    desired.federation === undefined
+      ? planCertificate(desired.certificate, app, now)
+      : { decision: 'none', reason: 'federated', rotateBeforeDays: desired.certificate.rotateBeforeDays }
+  const federatedCredentials = desired.federation === undefined ? undefined : planFederatedCredentials(desired.federation, app?.federatedCredentials)
+  // Each needs only the app; the federated credentials go where the certificate would.
+  const certificatePhase: Change[] = [
+    ...(certificate.decision === 'add-new'
+      ? [{ kind: 'add-certificate' as const, reason: certificate.reason, ...(app === undefined ? {} : { appObjectId: app.objectId }) }]
+      : []),
+    ...(federatedCredentials?.add ?? []).map(credential => ({
+      kind: 'add-federated-credential' as const,
+      ...(app === undefined ? {} : { appObjectId: app.objectId }),
+      credential
+    })),
+    ...(federatedCredentials?.update ?? []).map(({ id, credential }) => ({
+      kind: 'update-federated-credential' as const,
+      appObjectId: app?.objectId ?? '',
+      id,
+      credential
+    }))
+  ]
 
   const prune = app === undefined ? undefined : planPrune(app, desired.certificate.held?.thumbprint, now)
   // The certificate needs only the app, so it goes into the first phase after the app's:
@@ -385,6 +433,7 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
     phases,
     ...(prune === undefined ? {} : { prune }),
     certificate,
+    ...(federatedCredentials === undefined ? {} : { federatedCredentials }),
     app: {
       displayName: app?.displayName ?? desired.app.name,
       ...(uniqueName === undefined ? {} : { uniqueName }),

@@ -129,6 +129,10 @@ export function needsOfPlan(plan: Plan): Need[] {
       case 'remove-expired-certificates':
         needs.push({ capability: 'manage-app', task: `remove the expired certificates of ${app}` })
         break
+      case 'add-federated-credential':
+      case 'update-federated-credential':
+        needs.push({ capability: 'manage-app', task: `set the federated credential for '${change.credential.subject}' on ${app}` })
+        break
       case 'grant-exchange-manage-as-app':
         needs.push({ capability: 'grant-consent', task: `grant ${EXCHANGE_MANAGE_AS_APP} of Office 365 Exchange Online` })
         break

@@ -9,6 +9,7 @@
  */
 import { UserError } from '../errors.js'
 import { GraphRequestError, type Graph, type GraphResult } from './graph.js'
+import type { FederatedCredential } from './federated-credentials.js'
 import { uniqueNameFor } from './plan.js'
 import type {
   AppRoleAssignment,
@@ -29,6 +30,8 @@ export interface TenantQuery {
   needInitialDomain: boolean
   /** Also read Microsoft Exchange Online Protection's service principal (`connect-ippssession: true`). */
   securityAndCompliance: boolean
+  /** Also read the app's federated identity credentials (`credential: federated`). */
+  federatedCredentials?: boolean
   /** The provisioning identity's own entries the preflight needs (see preflight.ts, identityReadsFor). */
   identity?: { servicePrincipalId: string; ownedObjects: boolean; roleAssignments: boolean }
 }
@@ -42,6 +45,8 @@ export const APP_SELECT = '$select=id,appId,displayName,uniqueName,signInAudienc
 export async function readTenant(graph: Graph, query: TenantQuery): Promise<TenantState> {
   const uniqueName = uniqueNameFor(query.appName)
   const identity = query.identity
+  // The app's key as the first read addresses it; its federated credentials ride along.
+  const appKey = query.appId !== undefined ? `appId='${query.appId}'` : `uniqueName='${uniqueName}'`
   const first = await graph.batch([
     query.appId !== undefined
       ? { id: 'app', method: 'GET', path: `/applications(appId='${query.appId}')?${APP_SELECT}` }
@@ -61,7 +66,8 @@ export async function readTenant(graph: Graph, query: TenantQuery): Promise<Tena
     ...(identity?.ownedObjects === true
       ? [{ id: 'owned', method: 'GET' as const, path: `/servicePrincipals/${identity.servicePrincipalId}/ownedObjects?$select=id&$top=${OWNED_OBJECTS_PAGE}` }]
       : []),
-    ...(identity?.roleAssignments === true ? [ownRoleAssignmentsRequest(identity.servicePrincipalId)] : [])
+    ...(identity?.roleAssignments === true ? [ownRoleAssignmentsRequest(identity.servicePrincipalId)] : []),
+    ...(query.federatedCredentials === true ? [{ id: 'fic', method: 'GET' as const, path: `/applications(${appKey})/federatedIdentityCredentials` }] : [])
   ])
 
   const refusedReads: RefusedRead[] = []
@@ -81,14 +87,28 @@ export async function readTenant(graph: Graph, query: TenantQuery): Promise<Tena
     return { appRoleAssignments: [], directoryRoleAssignments: [], initialDomain, refusedReads, ...(provisioningIdentity === undefined ? {} : { provisioningIdentity }) }
   }
 
-  const app = findApp(first, query)
+  const found = findApp(first, query)
   const exchangeOnline = optional(first.get('exchange'), toExchange)
   const exchangeProtection = query.securityAndCompliance ? optional(first.get('protection'), toExchange) : undefined
 
+  let app = found
   let servicePrincipal: ServicePrincipalState | undefined
-  if (app !== undefined) {
-    const sp = query.appId !== undefined ? first.get('sp') : (await graph.batch([spRequest(app.appId)])).get('sp')
+  if (found !== undefined) {
+    // An app found by display name was not addressed by the first read's key: its federated
+    // credentials come with its service principal.
+    const ficLater = query.federatedCredentials === true && found.foundBy === 'display-name'
+    const second =
+      query.appId !== undefined
+        ? first
+        : await graph.batch([spRequest(found.appId), ...(ficLater ? [{ id: 'fic', method: 'GET' as const, path: `/applications/${found.objectId}/federatedIdentityCredentials` }] : [])])
+    const sp = second.get('sp')
     if (!refused(sp, 'read-tenant', "read the app's service principal")) servicePrincipal = optional(sp, toServicePrincipal)
+    if (query.federatedCredentials === true) {
+      const fic = (ficLater ? second : first).get('fic')
+      if (!refused(fic, 'read-tenant', "read the app's federated credentials")) {
+        app = { ...found, federatedCredentials: list<FederatedCredential>(required(fic)).map(toFederatedCredential) }
+      }
+    }
   }
 
   let appRoleAssignments: AppRoleAssignment[] = []
@@ -216,6 +236,17 @@ function toApp(body: unknown, foundBy: AppState['foundBy']): AppState {
     requiredResourceAccess: app.requiredResourceAccess ?? [],
     keyCredentials: app.keyCredentials ?? [],
     foundBy
+  }
+}
+
+function toFederatedCredential(credential: FederatedCredential): FederatedCredential {
+  return {
+    id: credential.id,
+    name: credential.name,
+    issuer: credential.issuer,
+    subject: credential.subject,
+    audiences: credential.audiences ?? [],
+    description: credential.description ?? null
   }
 }
 

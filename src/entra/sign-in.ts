@@ -3,7 +3,6 @@
  * certificate, or (the default, no stored secret at all) GitHub's OIDC token exchanged
  * through a federated identity credential. Failures become sentences that say what to fix.
  */
-import * as core from '@actions/core'
 import {
   ClientAssertionCredential,
   ClientCertificateCredential,
@@ -16,6 +15,7 @@ import {
 import { defaultScope, type Cloud } from '../cloud.js'
 import { UserError } from '../errors.js'
 import type { Settings } from '../settings.js'
+import { requestGitHubIdToken } from '../runner/github-oidc.js'
 import { identityClaimsOf, type IdentityClaims } from './preflight.js'
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com'
@@ -118,19 +118,11 @@ const openIdConfigurationCache: PipelinePolicy = {
 }
 
 async function githubIdToken(audience: string): Promise<string> {
-  if (!process.env.ACTIONS_ID_TOKEN_REQUEST_URL || !process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
-    throw new UserError(
-      "No sign-in for the provisioning identity: 'client-secret' and 'client-certificate' are empty, so the action uses GitHub OIDC, but this job cannot request an OIDC token. Add `permissions: id-token: write` (and `contents: read`) to the job or workflow, or pass a client-secret or client-certificate."
-    )
-  }
-  try {
-    return await core.getIDToken(audience)
-  } catch (error) {
-    throw new UserError(
-      `GitHub did not issue an OIDC token for audience '${audience}': ${(error as Error).message.replace(/\s+/g, ' ').trim()}. Check that the job has \`permissions: id-token: write\`.`,
-      { cause: error }
-    )
-  }
+  const { token } = await requestGitHubIdToken(
+    audience,
+    "No sign-in for the provisioning identity: 'client-secret' and 'client-certificate' are empty, so the action uses GitHub OIDC, but this job cannot request an OIDC token. Add `permissions: id-token: write` (and `contents: read`) to the job or workflow, or pass a client-secret or client-certificate."
+  )
+  return token
 }
 
 /** Turns msal/identity errors into what the user should do. */

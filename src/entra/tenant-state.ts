@@ -4,6 +4,8 @@
  * strings, exactly as Graph sends them.
  */
 
+import type { FederatedCredential } from './federated-credentials.js'
+
 /** One entry of an application's `keyCredentials` (a certificate). */
 export interface KeyCredential {
   keyId: string
@@ -47,6 +49,8 @@ export interface AppState {
   keyCredentials: KeyCredential[]
   /** How the reader found it: by `app-id`, by the uniqueName derived from `app-name`, or by display name. */
   foundBy?: 'app-id' | 'unique-name' | 'display-name'
+  /** Its federated identity credentials; read only with `credential: federated`. */
+  federatedCredentials?: FederatedCredential[]
 }
 
 /** The app's service principal (its identity in the tenant; grants and roles attach to it). */

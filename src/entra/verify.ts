@@ -4,7 +4,7 @@
  * Exchange.ManageAsApp in `roles` and every requested directory role in `wids`. Entra
  * replicates slowly, so it waits with backoff up to `verify-timeout-seconds`.
  */
-import { ClientCertificateCredential } from '@azure/identity'
+import { ClientAssertionCredential, ClientCertificateCredential, type TokenCredential } from '@azure/identity'
 import type { HeldCertificate } from '../certificate/types.js'
 import { defaultScope } from '../cloud.js'
 import type { Settings } from '../settings.js'
@@ -38,9 +38,47 @@ export interface VerifyTarget {
   roles: readonly DirectoryRole[]
 }
 
+/** Signs in as the app with the certificate, as a job with `credential: certificate` will. */
 export async function verifyExchangeAccess(
   settings: Settings,
   target: VerifyTarget,
+  sleep?: (ms: number) => Promise<void>
+): Promise<VerifyResult> {
+  const pem = `${target.certificate.privateKeyPem.trim()}\n${target.certificate.certificatePem.trim()}\n`
+  return verifyWith(
+    settings,
+    target.roles,
+    () => new ClientCertificateCredential(target.tenantId, target.appId, { certificate: pem }, credentialOptions(settings.cloud)),
+    sleep
+  )
+}
+
+/**
+ * Signs in as the app the way a job with `credential: federated` will: a GitHub OIDC token,
+ * exchanged through the app's federated credential. `assertion` gives a fresh token each
+ * time it is called (GitHub's live about five minutes; replication waits can be longer).
+ */
+export async function verifyFederatedExchangeAccess(
+  settings: Settings,
+  target: Omit<VerifyTarget, 'certificate'> & { assertion: () => Promise<string> },
+  sleep?: (ms: number) => Promise<void>
+): Promise<VerifyResult> {
+  return verifyWith(
+    settings,
+    target.roles,
+    () => new ClientAssertionCredential(target.tenantId, target.appId, target.assertion, credentialOptions(settings.cloud)),
+    sleep
+  )
+}
+
+/**
+ * Gets an Exchange Online token from a new credential each attempt (msal caches tokens, and
+ * a cached token keeps stale claims) until it carries everything, or the time is up.
+ */
+async function verifyWith(
+  settings: Settings,
+  roles: readonly DirectoryRole[],
+  newCredential: () => TokenCredential,
   sleep?: (ms: number) => Promise<void>
 ): Promise<VerifyResult> {
   const clock = new RetryClock(
@@ -52,23 +90,16 @@ export async function verifyExchangeAccess(
   let missing: string[] = []
   let signInError: string | undefined
   for (;;) {
-    // A new credential each time: msal caches tokens, and a cached token keeps stale claims.
-    const credential = new ClientCertificateCredential(
-      target.tenantId,
-      target.appId,
-      { certificate: `${target.certificate.privateKeyPem.trim()}\n${target.certificate.certificatePem.trim()}\n` },
-      credentialOptions(settings.cloud)
-    )
     try {
-      const token = await credential.getToken(scope)
+      const token = await newCredential().getToken(scope)
       signedIn = true
       signInError = undefined
-      missing = missingClaims(token?.token ?? '', target.roles)
+      missing = missingClaims(token?.token ?? '', roles)
       if (missing.length === 0) return { signedIn, ok: true, missing, attempts: clock.attempts + 1, waitedMs: clock.totalWaitMs }
     } catch (error) {
-      // A new certificate or app is not usable for sign-in until it has replicated.
+      // A new certificate, federated credential or app is not usable for sign-in until it has replicated.
       signInError = ((error as Error).message ?? String(error)).split('\n')[0]
-      missing = ['a successful sign-in with the certificate']
+      missing = ['a successful sign-in']
     }
     if (!(await clock.waitBeforeRetry())) {
       return { signedIn, ok: false, missing, signInError, attempts: clock.attempts + 1, waitedMs: clock.totalWaitMs }

@@ -15,7 +15,8 @@ export interface StoredValues {
   appId: string
   tenantId: string
   organization: string
-  certificate: Pick<HeldCertificate, 'thumbprint' | 'pfxBase64' | 'pfxPassword'>
+  /** Absent with `credential: federated`: then only the first three secrets are stored. */
+  certificate?: Pick<HeldCertificate, 'thumbprint' | 'pfxBase64' | 'pfxPassword'>
 }
 
 export interface SecretChanges {
@@ -31,23 +32,29 @@ export interface SecretChanges {
  * thumbprint, means an earlier run was cut off halfway (a crash, an outage) and the set
  * may disagree with itself.
  */
-export function storedSetIncomplete(prefix: string, stored: Record<string, Date | undefined>): boolean {
+export function storedSetIncomplete(prefix: string, stored: Record<string, Date | undefined>, withCertificate = true): boolean {
   const names = secretNames(prefix)
-  if (Object.values(names).some(name => stored[name.toUpperCase()] === undefined)) return true
+  const expected = withCertificate ? Object.values(names) : [names.appId, names.tenantId, names.organization]
+  if (expected.some(name => stored[name.toUpperCase()] === undefined)) return true
+  if (!withCertificate) return false
   const thumbprintWritten = (stored[names.certThumbprint.toUpperCase()] as Date).getTime()
   return [names.certPfxBase64, names.certPassword].some(name => (stored[name.toUpperCase()] as Date).getTime() > thumbprintWritten)
 }
 
-/** Name → value of the six secrets for these values. */
+/** Name → value of the six secrets for these values (three without a certificate). */
 export function secretValues(prefix: string, values: StoredValues): Record<string, string> {
   const names = secretNames(prefix)
   return {
     [names.appId]: values.appId,
     [names.tenantId]: values.tenantId,
     [names.organization]: values.organization,
-    [names.certThumbprint]: values.certificate.thumbprint,
-    [names.certPfxBase64]: values.certificate.pfxBase64,
-    [names.certPassword]: values.certificate.pfxPassword
+    ...(values.certificate === undefined
+      ? {}
+      : {
+          [names.certThumbprint]: values.certificate.thumbprint,
+          [names.certPfxBase64]: values.certificate.pfxBase64,
+          [names.certPassword]: values.certificate.pfxPassword
+        })
   }
 }
 
@@ -58,16 +65,22 @@ export function secretChanges(
   stored?: Record<string, Date | undefined>
 ): SecretChanges {
   const names = secretNames(prefix)
+  const withCertificate = values.certificate !== undefined
   const pairs: [string, string, string | undefined][] = [
     [names.appId, values.appId, given.appId],
     [names.tenantId, values.tenantId, given.tenantId],
     [names.organization, values.organization, given.organization],
-    [names.certThumbprint, values.certificate.thumbprint, given.certificate?.thumbprint],
-    [names.certPfxBase64, values.certificate.pfxBase64, given.certificate?.pfxBase64],
-    [names.certPassword, values.certificate.pfxPassword, given.certificate?.pfxPassword]
+    ...(values.certificate === undefined
+      ? []
+      : ([
+          [names.certThumbprint, values.certificate.thumbprint, given.certificate?.thumbprint],
+          [names.certPfxBase64, values.certificate.pfxBase64, given.certificate?.pfxBase64],
+          [names.certPassword, values.certificate.pfxPassword, given.certificate?.pfxPassword]
+        ] as [string, string, string | undefined][]))
   ]
   const writeAll =
-    given.certificate?.thumbprint !== values.certificate.thumbprint || (stored !== undefined && storedSetIncomplete(prefix, stored))
+    (withCertificate && given.certificate?.thumbprint !== values.certificate?.thumbprint) ||
+    (stored !== undefined && storedSetIncomplete(prefix, stored, withCertificate))
   const changes: SecretChanges = { changed: {}, unchanged: [] }
   for (const [name, value, known] of pairs) {
     if (!writeAll && known !== undefined && known === value) changes.unchanged.push(name)

@@ -94,6 +94,24 @@ export function psSingleQuoted(value: string): string {
   return `'${value.replace(SINGLE_QUOTE_CHARACTERS, (quote) => quote + quote)}'`
 }
 
+/** Installs ExchangeOnlineManagement when no new enough one is there, then imports it (`$minimumModuleVersion` set before). */
+const MODULE_LINES: readonly string[] = [
+  '  # The module: use an installed one that is new enough, else install it for this user.',
+  '  $installed = Get-Module -ListAvailable -Name ExchangeOnlineManagement |',
+  '    Where-Object { $_.Version -ge [version]$minimumModuleVersion }',
+  '  if (-not $installed) {',
+  '    Write-Host "ExchangeOnlineManagement $minimumModuleVersion or later is not installed; installing it from the PowerShell Gallery for the current user."',
+  '    try {',
+  '      # -Force also answers the "untrusted repository" and NuGet-provider prompts, which a',
+  '      # non-interactive runner could not; it does not change the repository\'s trust setting.',
+  '      Install-Module -Name ExchangeOnlineManagement -MinimumVersion $minimumModuleVersion -Scope CurrentUser -Force -AllowClobber',
+  '    } catch {',
+  '      throw "Could not install ExchangeOnlineManagement $minimumModuleVersion or later from the PowerShell Gallery: $($_.Exception.Message) Install it on the runner beforehand (Install-Module ExchangeOnlineManagement -MinimumVersion $minimumModuleVersion -Scope CurrentUser), or allow access to www.powershellgallery.com."',
+  '    }',
+  '  }',
+  '  Import-Module -Name ExchangeOnlineManagement -MinimumVersion $minimumModuleVersion',
+]
+
 /** The connect script's text. Pure: no I/O, same options → same text. */
 export function renderConnectScript(o: ConnectScriptOptions): string {
   const minimumModuleVersion = o.minimumModuleVersion ?? DEFAULT_MINIMUM_MODULE_VERSION
@@ -167,20 +185,7 @@ export function renderConnectScript(o: ConnectScriptOptions): string {
     `  $exchangeEnvironmentName = ${psSingleQuoted(o.exchangeEnvironmentName)}`,
     `  $minimumModuleVersion = ${psSingleQuoted(minimumModuleVersion)}`,
     '',
-    '  # The module: use an installed one that is new enough, else install it for this user.',
-    '  $installed = Get-Module -ListAvailable -Name ExchangeOnlineManagement |',
-    '    Where-Object { $_.Version -ge [version]$minimumModuleVersion }',
-    '  if (-not $installed) {',
-    '    Write-Host "ExchangeOnlineManagement $minimumModuleVersion or later is not installed; installing it from the PowerShell Gallery for the current user."',
-    '    try {',
-    '      # -Force also answers the "untrusted repository" and NuGet-provider prompts, which a',
-    '      # non-interactive runner could not; it does not change the repository\'s trust setting.',
-    '      Install-Module -Name ExchangeOnlineManagement -MinimumVersion $minimumModuleVersion -Scope CurrentUser -Force -AllowClobber',
-    '    } catch {',
-    '      throw "Could not install ExchangeOnlineManagement $minimumModuleVersion or later from the PowerShell Gallery: $($_.Exception.Message) Install it on the runner beforehand (Install-Module ExchangeOnlineManagement -MinimumVersion $minimumModuleVersion -Scope CurrentUser), or allow access to www.powershellgallery.com."',
-    '    }',
-    '  }',
-    '  Import-Module -Name ExchangeOnlineManagement -MinimumVersion $minimumModuleVersion',
+    ...MODULE_LINES,
     '',
     '  # The password: $env:EXO_CBA_PFX_PASSWORD, else the password file (without its final line break).',
     '  if ($env:EXO_CBA_PFX_PASSWORD) {',
@@ -241,6 +246,143 @@ export function renderConnectScript(o: ConnectScriptOptions): string {
     '    Certificate             = $certificate',
     '  }',
     `  Write-Host ("Connected to ${services} as app {0} in {1} with certificate {2} (expires {3})." -f $appId, $organization, $certificate.Thumbprint, $notAfterUtc.ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture))`,
+    '}',
+    ''
+  ]
+  return lines.join('\n')
+}
+
+/** What the federated connect script needs: where the tokens are, and how to get new ones. */
+export interface FederatedConnectScriptOptions {
+  appId: string
+  organization: string
+  cloud: CloudName
+  exchangeEnvironmentName: ExchangeEnvironmentName
+  connectIppsSession: boolean
+  /** The Exchange Online access token's file (0600, removed by the post step). */
+  exchangeTokenPath: string
+  /** Connect-IPPSSession's token file, with `connectIppsSession`. */
+  complianceTokenPath?: string
+  /** When the tokens in the files expire. */
+  expiresOn: Date
+  /** `{authority}/{tenant}/oauth2/v2.0/token`: where Update-ExoCbaConnection exchanges a fresh GitHub token. */
+  tokenEndpoint: string
+  /** Audience of the job's GitHub OIDC tokens. */
+  audience: string
+  /** Resources of the tokens: Exchange Online's, and Security & Compliance's. */
+  exchangeResource: string
+  complianceResource: string
+}
+
+/** -AccessToken: Connect-ExchangeOnline from 3.1.0, Connect-IPPSSession from 3.8.0 (release notes). */
+const ACCESS_TOKEN_MODULE_VERSION = '3.1.0'
+const IPPS_ACCESS_TOKEN_MODULE_VERSION = '3.8.0'
+
+/** Dot-sourced this close to the token's expiry, the script gets a fresh one instead. */
+const REFRESH_MARGIN_MINUTES = 5
+
+/**
+ * The connect script for `credential: federated`. Pure. It holds no secret: the access tokens
+ * are in 0600 files the post step deletes. It connects with them, says when they expire, and
+ * defines `Update-ExoCbaConnection`, which a job longer than that calls to sign in again with
+ * a fresh GitHub OIDC token (tokens live 60–90 minutes; GitHub's OIDC tokens about 5).
+ */
+export function renderFederatedConnectScript(o: FederatedConnectScriptOptions): string {
+  if (exchangeEnvironmentNameOf(o.cloud) !== o.exchangeEnvironmentName) {
+    throw new Error(`exchangeEnvironmentName ${o.exchangeEnvironmentName} does not belong to cloud ${o.cloud}`)
+  }
+  if (o.connectIppsSession && o.complianceTokenPath === undefined) throw new Error('connectIppsSession needs complianceTokenPath')
+  if (Number.isNaN(o.expiresOn.getTime())) throw new Error('expiresOn is not a valid date')
+  const minimumModuleVersion = o.connectIppsSession ? IPPS_ACCESS_TOKEN_MODULE_VERSION : ACCESS_TOKEN_MODULE_VERSION
+  const services = o.connectIppsSession ? 'Exchange Online PowerShell and Security & Compliance PowerShell' : 'Exchange Online PowerShell'
+  const environment = o.cloud === 'global' ? '' : ` -ExchangeEnvironmentName ${psSingleQuoted(o.exchangeEnvironmentName)}`
+  const ipps = o.cloud === 'global' ? undefined : IPPS_ENDPOINTS[o.cloud]
+  const ippsEndpoints = ipps
+    ? ` -ConnectionUri ${psSingleQuoted(ipps.connectionUri)} -AzureADAuthorizationEndpointUri ${psSingleQuoted(ipps.authorizationEndpointUri)}`
+    : ''
+  const connectLines = (exchangeToken: string, complianceToken: string, indent: string): string[] => [
+    `${indent}Connect-ExchangeOnline -AccessToken ${exchangeToken} -Organization ${psSingleQuoted(o.organization)} -ShowBanner:$false${environment}`,
+    ...(o.connectIppsSession ? [`${indent}Connect-IPPSSession -AccessToken ${complianceToken} -Organization ${psSingleQuoted(o.organization)}${ippsEndpoints}`] : [])
+  ]
+  const resources = o.connectIppsSession ? [o.exchangeResource, o.complianceResource] : [o.exchangeResource]
+  const expiresOn = o.expiresOn.toISOString()
+
+  const lines = [
+    '# Connect-ExoCba.ps1, written by exo-cba-action. Dot-source it in a later step of the same job:',
+    '#   . $env:RUNNER_TEMP/exo-cba/Connect-ExoCba.ps1   (or the path in the action output `connect-script`)',
+    `# It connects ${services}`,
+    `# as app ${o.appId.replace(/[^0-9a-fA-F-]/g, '')} with an access token from this job's GitHub OIDC token (credential: federated):`,
+    `# no certificate and no secret. The token expires at ${expiresOn}; call Update-ExoCbaConnection`,
+    '# to sign in again with a fresh one (the job needs permissions: id-token: write, as for the action).',
+    '#',
+    '# The token is not in this file: the action wrote it to a file only this user can read (named',
+    '# below), which its post step deletes at the end of the job.',
+    '',
+    "$ErrorActionPreference = 'Stop'",
+    '',
+    '# Signs in again as the app: a fresh GitHub OIDC token, exchanged at Entra ID for new access',
+    '# tokens, then Connect-ExchangeOnline with them. Nothing is written to disk; the tokens are masked.',
+    'function global:Update-ExoCbaConnection {',
+    '  [CmdletBinding()]',
+    '  param()',
+    "  $ErrorActionPreference = 'Stop'",
+    '  if (-not $env:ACTIONS_ID_TOKEN_REQUEST_URL -or -not $env:ACTIONS_ID_TOKEN_REQUEST_TOKEN) {',
+    "    throw 'Update-ExoCbaConnection needs a GitHub OIDC token, and this job cannot request one: give the job permissions: id-token: write.'",
+    '  }',
+    `  $oidcUri = $env:ACTIONS_ID_TOKEN_REQUEST_URL + '&audience=' + [uri]::EscapeDataString(${psSingleQuoted(o.audience)})`,
+    "  $oidc = (Invoke-RestMethod -Uri $oidcUri -Headers @{ Authorization = \"Bearer $env:ACTIONS_ID_TOKEN_REQUEST_TOKEN\" }).value",
+    '  Write-Host "::add-mask::$oidc"',
+    '  $tokens = @()',
+    `  foreach ($resource in @(${resources.map(psSingleQuoted).join(', ')})) {`,
+    '    $body = @{',
+    `      client_id = ${psSingleQuoted(o.appId)}`,
+    "      scope = \"$resource/.default\"",
+    "      grant_type = 'client_credentials'",
+    "      client_assertion_type = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'",
+    '      client_assertion = $oidc',
+    '    }',
+    '    try {',
+    `      $answer = Invoke-RestMethod -Method Post -Uri ${psSingleQuoted(o.tokenEndpoint)} -ContentType 'application/x-www-form-urlencoded' -Body $body`,
+    '    } catch {',
+    '      $detail = if ($_.ErrorDetails -and $_.ErrorDetails.Message) { $_.ErrorDetails.Message } else { $_.Exception.Message }',
+    '      throw "Entra ID refused the sign-in as the app with this job\'s GitHub OIDC token: $detail"',
+    '    }',
+    '    Write-Host "::add-mask::$($answer.access_token)"',
+    '    $tokens += $answer',
+    '  }',
+    ...connectLines('$tokens[0].access_token', '$tokens[1].access_token', '  '),
+    '  $global:ExoCba.AccessTokenExpiresOn = [datetime]::UtcNow.AddSeconds([int]$tokens[0].expires_in)',
+    "  Write-Host (\"Signed in again; the new access token expires at {0:yyyy-MM-ddTHH:mm:ssZ}.\" -f $global:ExoCba.AccessTokenExpiresOn)",
+    '}',
+    '',
+    '& {',
+    `  $minimumModuleVersion = ${psSingleQuoted(minimumModuleVersion)}`,
+    ...MODULE_LINES,
+    '',
+    '  $global:ExoCba = [pscustomobject]@{',
+    `    AppId                   = ${psSingleQuoted(o.appId)}`,
+    `    Organization            = ${psSingleQuoted(o.organization)}`,
+    "    Credential              = 'federated'",
+    `    AccessTokenExpiresOn    = [datetime]::Parse(${psSingleQuoted(expiresOn)}, [System.Globalization.CultureInfo]::InvariantCulture, [System.Globalization.DateTimeStyles]::AdjustToUniversal)`,
+    `    ExchangeEnvironmentName = ${psSingleQuoted(o.exchangeEnvironmentName)}`,
+    `    SecurityAndCompliance   = $${o.connectIppsSession ? 'true' : 'false'}`,
+    '  }',
+    `  if ($global:ExoCba.AccessTokenExpiresOn -lt [datetime]::UtcNow.AddMinutes(${REFRESH_MARGIN_MINUTES})) {`,
+    '    # The step runs long after the action: the tokens it left are (nearly) expired.',
+    '    Update-ExoCbaConnection',
+    '  } else {',
+    `    $exchangeTokenPath = ${psSingleQuoted(o.exchangeTokenPath)}`,
+    ...(o.connectIppsSession ? [`    $complianceTokenPath = ${psSingleQuoted(o.complianceTokenPath ?? '')}`] : []),
+    `    foreach ($path in @(${o.connectIppsSession ? '$exchangeTokenPath, $complianceTokenPath' : '$exchangeTokenPath'})) {`,
+    '      if (-not (Test-Path -LiteralPath $path -PathType Leaf)) {',
+    '        throw "The access token file \'$path\' does not exist. The action\'s post step deletes it when the job ends: dot-source this script in a later step of the same job, or call Update-ExoCbaConnection."',
+    '      }',
+    '    }',
+    "    $exchangeToken = ([string](Get-Content -LiteralPath $exchangeTokenPath -Raw -Encoding UTF8)).Trim()",
+    ...(o.connectIppsSession ? ["    $complianceToken = ([string](Get-Content -LiteralPath $complianceTokenPath -Raw -Encoding UTF8)).Trim()"] : []),
+    ...connectLines('$exchangeToken', '$complianceToken', '    '),
+    '  }',
+    `  Write-Host ("Connected to ${services} as app {0} in {1} with a federated access token (expires {2:yyyy-MM-ddTHH:mm:ssZ}; Update-ExoCbaConnection signs in again)." -f $global:ExoCba.AppId, $global:ExoCba.Organization, $global:ExoCba.AccessTokenExpiresOn)`,
     '}',
     ''
   ]

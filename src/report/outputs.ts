@@ -14,6 +14,10 @@ export interface ActionOutputs {
   /** Only when this run holds the private key. */
   pfx?: { base64: string; password: string; path?: string }
   connectScript?: string
+  /** How jobs sign in as the app. */
+  credential: 'certificate' | 'federated'
+  /** `credential: federated`, when this run got a token: its file and expiry (never the token). */
+  accessToken?: { path: string; expiresOn: Date }
   rotated: boolean
   changes: readonly unknown[]
 }
@@ -38,6 +42,9 @@ export function setActionOutputs(outputs: ActionOutputs): void {
   set('pfx-password', outputs.pfx?.password)
   set('pfx-path', outputs.pfx?.path)
   set('connect-script', outputs.connectScript)
+  set('credential', outputs.credential)
+  set('access-token-path', outputs.accessToken?.path)
+  set('access-token-expires-on', outputs.accessToken?.expiresOn.toISOString())
   core.setOutput('rotated', outputs.rotated ? 'true' : 'false')
   core.setOutput('changes', JSON.stringify(outputs.changes))
 }

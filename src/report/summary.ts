@@ -23,6 +23,8 @@ export interface SummaryReport {
     daysLeft: number
     previous?: { thumbprint: string; notAfter: Date }
   }
+  /** How jobs sign in; `federated` replaces the certificate section. */
+  credential?: { kind: 'federated'; subjects?: string[]; expiresOn?: Date }
   resources?: ResourceRow[]
   secrets?: { where: string; written: string[]; unchanged: string[] }
   connectScript?: string
@@ -66,6 +68,14 @@ export function renderSummary(report: SummaryReport): string {
       `| \`${c.thumbprint}\` | ${day(c.notAfter)} | ${c.daysLeft}${c.daysLeft <= 30 ? ' ⚠️' : ''} |`,
       ''
     )
+  }
+  if (report.credential?.kind === 'federated') {
+    const c = report.credential
+    lines.push('### Credential: federated (no stored secret)', '')
+    lines.push('Jobs sign in with their own GitHub OIDC token, exchanged for an Exchange Online token through a federated credential on the app. Nothing is stored and nothing needs rotating.')
+    if (c.subjects !== undefined && c.subjects.length > 0) lines.push('', `Trusted subjects: ${c.subjects.map(subject => `\`${cell(subject)}\``).join(', ')}`)
+    if (c.expiresOn !== undefined) lines.push('', `This job's access token expires ${day(c.expiresOn)}.`)
+    lines.push('')
   }
   if (report.secrets !== undefined) {
     const s = report.secrets

@@ -6,6 +6,11 @@
 # (-AppId without -Organization, no certificate, a certificate without its private key,
 # -CertificateThumbprint outside Windows, a wrong -CertificatePassword).
 #
+# -AccessToken (3.1.0; Connect-IPPSSession 3.8.0) takes an app-only token with -Organization,
+# as the service would: the token must be signed by the authority (checked against its
+# published keys when EXO_CBA_TEST_AUTHORITY is set), be for this service's resource, not be
+# expired, and carry Exchange.ManageAsApp and a supported directory role.
+#
 # Environment (set by the tests):
 #   EXO_CBA_SHIM_RECORD     file to append one JSON line per call to: the command and its
 #                           bound parameters (a certificate as type/thumbprint/HasPrivateKey,
@@ -39,6 +44,8 @@ function Write-ShimRecord {
         break
       }
       { $_ -is [System.Security.SecureString] } { [ordered]@{ type = 'System.Security.SecureString' }; break }
+      # A token is as secret as a password: recorded as its kind only.
+      { $name -eq 'AccessToken' } { [ordered]@{ type = 'AccessToken' }; break }
       { $_ -is [System.Management.Automation.SwitchParameter] } { $_.IsPresent; break }
       default { $_ }
     }
@@ -128,6 +135,55 @@ function ConvertFrom-ShimJwt {
   [System.Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($payload)) | ConvertFrom-Json
 }
 
+function ConvertFrom-ShimBase64Url {
+  param([string]$Value)
+  $text = $Value.Replace('-', '+').Replace('_', '/')
+  switch ($text.Length % 4) { 2 { $text += '==' } 3 { $text += '=' } }
+  [Convert]::FromBase64String($text)
+}
+
+# The token's RS256 signature, against the keys the authority publishes for the tenant (as
+# Exchange Online checks it against Entra's). Only when the tests name the authority.
+function Assert-ShimTokenSignature {
+  param([string]$Token, $Claims)
+  if (-not $env:EXO_CBA_TEST_AUTHORITY) { return }
+  Initialize-ShimMsal
+  $parts = $Token.Split('.')
+  if ($parts.Count -ne 3) { throw 'The access token is not a JWT.' }
+  $header = [System.Text.Encoding]::UTF8.GetString((ConvertFrom-ShimBase64Url $parts[0])) | ConvertFrom-Json
+  $ca = [System.Security.Cryptography.X509Certificates.X509Certificate2]::CreateFromPem((Get-Content -LiteralPath $env:EXO_CBA_TEST_CA_FILE -Raw))
+  $client = [ExoCbaShim.EmulatorHttpClientFactory]::new($ca).GetHttpClient()
+  $keysUri = $env:EXO_CBA_TEST_AUTHORITY.TrimEnd('/') + '/' + $Claims.tid + '/discovery/v2.0/keys'
+  $keys = $client.GetStringAsync($keysUri).GetAwaiter().GetResult() | ConvertFrom-Json
+  $jwk = @($keys.keys | Where-Object { $_.kid -eq $header.kid })[0]
+  if (-not $jwk) { throw "The access token is signed with key '$($header.kid)', which the authority does not publish." }
+  $rsa = [System.Security.Cryptography.RSA]::Create()
+  $parameters = [System.Security.Cryptography.RSAParameters]::new()
+  $parameters.Modulus = ConvertFrom-ShimBase64Url $jwk.n
+  $parameters.Exponent = ConvertFrom-ShimBase64Url $jwk.e
+  $rsa.ImportParameters($parameters)
+  $signed = [System.Text.Encoding]::ASCII.GetBytes("$($parts[0]).$($parts[1])")
+  $valid = $rsa.VerifyData($signed, (ConvertFrom-ShimBase64Url $parts[2]),
+    [System.Security.Cryptography.HashAlgorithmName]::SHA256, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
+  if (-not $valid) { throw 'The access token signature is not valid.' }
+}
+
+# What the service checks of an access token it is given (-AccessToken).
+function Get-ShimAccessTokenClaims {
+  param([string]$Token, [string]$Resource)
+  $claims = ConvertFrom-ShimJwt $Token
+  Assert-ShimTokenSignature -Token $Token -Claims $claims
+  $audience = ([string]$claims.aud).TrimEnd('/')
+  if ($audience -ne $Resource.TrimEnd('/')) {
+    throw "The access token is for '$audience', not for $Resource."
+  }
+  $expires = [DateTimeOffset]::FromUnixTimeSeconds([long]$claims.exp).UtcDateTime
+  if ($expires -le [datetime]::UtcNow) {
+    throw "The access token expired at $($expires.ToString('u')). Get a new one and connect again."
+  }
+  $claims
+}
+
 # What the real module does for app-only sign-in: MSAL confidential client, certificate
 # credential, authority {login host}/{organization}, scope {Exchange resource}/.default.
 function Get-ShimAppOnlyToken {
@@ -183,6 +239,27 @@ function Assert-ShimAuthorized {
 function Connect-ShimService {
   param([string]$Command, [System.Collections.IDictionary]$BoundParameters, [string]$Resource, [string]$ConnectionUri)
   $p = $BoundParameters
+  if ($p.ContainsKey('AccessToken')) {
+    if (-not $p.ContainsKey('Organization')) {
+      throw 'An app-only access token needs the Organization parameter (the tenant''s primary .onmicrosoft.com domain).'
+    }
+    $claims = Get-ShimAccessTokenClaims -Token $p['AccessToken'] -Resource $Resource
+    Assert-ShimAuthorized -Command $Command -AppId ([string]$claims.appid) -Claims $claims
+    $tokenExpiry = [DateTimeOffset]::FromUnixTimeSeconds([long]$claims.exp).UtcDateTime
+    Write-ShimRecord -Command $Command -BoundParameters $p -Extra @{ token = [ordered]@{ scope = "$Resource/.default"; claims = $claims } }
+    $script:Connections.Add([pscustomobject]@{
+        State                     = 'Connected'
+        Name                      = "ExchangeOnline_$($script:Connections.Count + 1)"
+        ConnectionUri             = $ConnectionUri
+        IsEopSession              = $Command -eq 'Connect-IPPSSession'
+        CertificateAuthentication = $false
+        AppId                     = [string]$claims.appid
+        Organization              = $p['Organization']
+        TokenExpiryTimeUTC        = $tokenExpiry
+        TokenStatus               = 'Active'
+      })
+    return
+  }
   if ($p.ContainsKey('AppId') -and -not $p.ContainsKey('Organization')) {
     throw 'The Organization parameter is required when AppId is used (app-only sign-in).'
   }
@@ -226,6 +303,7 @@ function Connect-ExchangeOnline {
     [string]$CertificateFilePath,
     [securestring]$CertificatePassword,
     [string]$CertificateThumbprint,
+    [string]$AccessToken,
     [string]$Organization,
     [switch]$ShowBanner = $true,
     [switch]$ShowProgress,
@@ -250,6 +328,7 @@ function Connect-IPPSSession {
     [string]$CertificateFilePath,
     [securestring]$CertificatePassword,
     [string]$CertificateThumbprint,
+    [string]$AccessToken,
     [string]$Organization
   )
   # The compliance endpoint's own resource, e.g. https://ps.compliance.protection.outlook.com.
