@@ -202,10 +202,10 @@ describe('schema validation (@action-validator/core)', () => {
   const workflows = yamlFilesIn('.github/workflows')
   const examples = yamlFilesIn('docs/examples')
 
-  it('finds the CI workflows and the four documented examples', () => {
+  it('finds the CI workflows and the five documented examples', () => {
     expect(workflows.sort()).toEqual(['.github/workflows/check-dist.yml', '.github/workflows/ci.yml'])
     expect(examples.sort()).toEqual(
-      ['bootstrap.yml', 'everyday.yml', 'many-tenants.yml', 'rotation.yml'].map(name => join('docs/examples', name))
+      ['bootstrap.yml', 'everyday.yml', 'federated.yml', 'many-tenants.yml', 'rotation.yml'].map(name => join('docs/examples', name))
     )
   })
 
@@ -242,7 +242,7 @@ describe('examples use the action the way the contract says', () => {
       .filter(step => step.uses === 'org/exo-cba-action@v1' || step.uses === './')
   }
 
-  it.each(['docs/examples/bootstrap.yml', 'docs/examples/everyday.yml', 'docs/examples/rotation.yml', 'docs/examples/many-tenants.yml', '.github/workflows/ci.yml'])(
+  it.each(['docs/examples/bootstrap.yml', 'docs/examples/everyday.yml', 'docs/examples/rotation.yml', 'docs/examples/many-tenants.yml', 'docs/examples/federated.yml', '.github/workflows/ci.yml'])(
     '%s passes only inputs that action.yml declares',
     file => {
       const steps = actionSteps(file)
@@ -283,6 +283,20 @@ describe('workflows and examples keep the properties the docs promise', () => {
     const step = workflow.jobs.rotate.steps.find((s: { uses?: string }) => s.uses === 'org/exo-cba-action@v1')
     expect(step.with['pfx-base64']).toBe('${{ secrets.EXO_CERT_PFX_BASE64 }}')
     expect(step.with['pfx-password']).toBe('${{ secrets.EXO_CERT_PASSWORD }}')
+  })
+
+  it('federated: id-token permission for the jobs, credential: federated in both steps, no certificate input anywhere', () => {
+    const workflow = load('docs/examples/federated.yml')
+    expect(workflow.permissions['id-token']).toBe('write')
+    const steps = Object.values(workflow.jobs as Record<string, { steps: Array<{ uses?: string; with?: Record<string, string> }> }>)
+      .flatMap(job => job.steps)
+      .filter(step => step.uses === 'org/exo-cba-action@v1')
+    expect(steps.map(step => [step.with?.mode, step.with?.credential])).toEqual([['provision', 'federated'], ['connect', 'federated']])
+    for (const step of steps) {
+      expect(Object.keys(step.with ?? {}).filter(name => /pfx|certificate/.test(name))).toEqual([])
+    }
+    expect(workflow.jobs.report.environment).toBe('prod')
+    expect(steps[0].with?.['federated-subjects']).toContain(':environment:prod')
   })
 
   it('many tenants: one environment per matrix tenant, bounded parallelism', () => {

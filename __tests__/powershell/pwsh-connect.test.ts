@@ -211,7 +211,7 @@ describeIfPwsh('the connect script dot-sourced in PowerShell 7', (pwsh) => {
     const run = await dotSource(optionsFor(aes, await passwordFile(PASSWORD), { minimumModuleVersion: '99.0' }), {
       shimInstallModule: true
     })
-    // The test double (3.7.2) is too old for 99.0, so the script installs, then Import-Module
+    // The test double (3.10.1) is too old for 99.0, so the script installs, then Import-Module
     // still finds nothing new enough and fails: the message names the module and version.
     expect(run.records[0]).toMatchObject({ command: 'Install-Module', parameters: { MinimumVersion: '99.0' } })
     expect(run.code).not.toBe(0)

@@ -175,6 +175,16 @@ const rejected: RejectedCase[] = [
   { what: 'connect mode with an app-id that is a name', inputs: () => connect({ 'app-id': 'EXO Background Process' }), input: 'app-id', shows: 'EXO Background Process', says: ['GUID'] },
   { what: 'connect mode without organization', inputs: () => connect({ organization: '' }), input: 'organization', says: ['required in connect mode', 'EXO_ORGANIZATION'] },
   { what: 'connect mode without pfx-base64', inputs: () => connect({ 'pfx-base64': '' }), input: 'pfx-base64', says: ['required in connect mode', 'EXO_CERT_PFX_BASE64', 'EXO_CERT_PASSWORD'] },
+  // credential: federated (issue 14)
+  { what: 'credential unknown', inputs: () => provision({ credential: 'oidc' }), input: 'credential', shows: 'oidc', says: ["'certificate', 'federated'"] },
+  { what: 'federated-subjects with credential: certificate', inputs: () => provision({ 'federated-subjects': 'repo:octo/demo:ref:refs/heads/main' }), input: 'federated-subjects', says: ['credential: federated'] },
+  { what: 'federated-issuer with credential: certificate', inputs: () => provision({ 'federated-issuer': 'https://token.actions.githubusercontent.com' }), input: 'federated-issuer', says: ['credential: federated'] },
+  { what: 'a wildcard subject', inputs: () => provision({ credential: 'federated', 'federated-subjects': 'repo:octo/demo:ref:refs/heads/*' }), input: 'federated-subjects', shows: 'repo:octo/demo:ref:refs/heads/*', says: ['no wildcards', 'repo:contoso/exo-jobs:environment:prod'] },
+  { what: 'a subject with a space', inputs: () => provision({ credential: 'federated', 'federated-subjects': 'repo:octo/demo: main' }), input: 'federated-subjects', says: ['not a GitHub OIDC subject'] },
+  { what: 'a subject that is a repository name only', inputs: () => provision({ credential: 'federated', 'federated-subjects': 'octo/demo' }), input: 'federated-subjects', shows: 'octo/demo', says: ['not a GitHub OIDC subject'] },
+  { what: 'federated-issuer over http', inputs: () => provision({ credential: 'federated', 'federated-issuer': 'http://token.actions.githubusercontent.com' }), input: 'federated-issuer', says: ['https URL'] },
+  { what: 'federated-subjects in connect mode', inputs: () => ({ mode: 'connect', credential: 'federated', 'app-id': APP_ID, 'tenant-id': TENANT, organization: 'contoso.onmicrosoft.com', 'federated-subjects': 'repo:octo/demo:ref:refs/heads/main' }), input: 'federated-subjects', says: ['provision mode'] },
+  { what: 'connect mode federated without tenant-id', inputs: () => ({ mode: 'connect', credential: 'federated', 'app-id': APP_ID, organization: 'contoso.onmicrosoft.com' }), input: 'tenant-id', says: ['credential: federated', 'EXO_TENANT_ID'] },
   // booleans and the rest
   { what: 'verify yes', inputs: () => provision({ verify: 'yes' }), input: 'verify', shows: 'yes', says: ['true or false'] },
   { what: 'dry-run 1', inputs: () => provision({ 'dry-run': '1' }), input: 'dry-run', shows: '1', says: ['true or false'] },
@@ -485,6 +495,29 @@ describe('readSettings accepts good inputs', () => {
   it('only warns about a PFX that is not valid yet in provision mode', () => {
     const { result } = read(provision({ 'pfx-base64': certs.notYetValid.base64, 'pfx-password': certs.notYetValid.password }))
     expect(result.warnings).toEqual([expect.stringContaining('is not valid before')])
+  })
+
+  it('credential: federated in provision mode: subjects from the input, no certificate opened', () => {
+    const { settings } = read(provision({ credential: 'federated', 'federated-subjects': 'repo:octo/demo:ref:refs/heads/main\nrepo:octo/demo:environment:prod', 'federated-issuer': 'https://ghes.contoso.com/_services/token/' })).result
+    expect(settings.credential).toEqual({
+      kind: 'federated',
+      subjects: ['repo:octo/demo:ref:refs/heads/main', 'repo:octo/demo:environment:prod'],
+      issuer: 'https://ghes.contoso.com/_services/token'
+    })
+    expect(settings.held).toBeUndefined()
+  })
+
+  it('credential: federated in connect mode needs no pfx-base64, and warns that a given one is ignored', () => {
+    const plain = read({ mode: 'connect', credential: 'federated', 'app-id': APP_ID, 'tenant-id': TENANT, organization: 'contoso.onmicrosoft.com' }).result
+    expect(plain.settings.credential).toEqual({ kind: 'federated', subjects: [] })
+    expect(plain.warnings).toEqual([])
+    const withPfx = read({ ...connect(), credential: 'federated', 'tenant-id': TENANT }).result
+    expect(withPfx.settings.held).toBeUndefined()
+    expect(withPfx.warnings.join('\n')).toMatch(/pfx-base64 is ignored with credential: federated/)
+  })
+
+  it('credential defaults to certificate', () => {
+    expect(read(provision()).result.settings.credential).toEqual({ kind: 'certificate' })
   })
 
   it('warns when pfx-password is given without pfx-base64 (a missing secret)', () => {

@@ -1,0 +1,159 @@
+/**
+ * Federated credentials (issue 14), pure parts: the names Entra accepts, which credentials
+ * to add or set again, never a duplicate or a dropped one, and Entra's limit of 20; the plan
+ * with `credential: federated`; the default issuer per GitHub server; the three secrets.
+ */
+import { describe, expect, it } from '@jest/globals'
+import {
+  federatedCredentialName,
+  planFederatedCredentials,
+  type FederatedCredential
+} from '../../src/entra/federated-credentials.js'
+import { planProvisioning } from '../../src/entra/plan.js'
+import { secretChanges, secretValues, storedSetIncomplete } from '../../src/github/stored-secrets.js'
+import { gitHubIssuerFor, withClaims } from '../../src/runner/github-oidc.js'
+import { UserError } from '../../src/errors.js'
+import { completeTenant, desired, freshTenant, NOW } from './plan-fixtures.js'
+
+const ISSUER = 'https://token.actions.githubusercontent.com'
+const AUDIENCE = 'api://AzureADTokenExchange'
+const MAIN = 'repo:contoso/exo-jobs:ref:refs/heads/main'
+const PROD = 'repo:contoso/exo-jobs:environment:prod'
+const federation = (subjects: string[]) => ({ subjects, issuer: ISSUER, audience: AUDIENCE })
+/** Entra's rule for a credential name (federated-credential-configuration-considerations.md). */
+const ENTRA_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$/
+
+function existing(name: string, subject: string, audiences = [AUDIENCE], issuer = ISSUER): FederatedCredential {
+  return { id: `id-${name}`, name, issuer, subject, audiences }
+}
+
+describe('federatedCredentialName', () => {
+  it('is readable, stable, and within Entra\'s rules', () => {
+    expect(federatedCredentialName(MAIN)).toBe(federatedCredentialName(MAIN))
+    expect(federatedCredentialName(MAIN)).toMatch(/^exo-cba-repo-contoso-exo-jobs-ref-refs-heads-main-[0-9a-f]{8}$/)
+    expect(federatedCredentialName(MAIN)).toMatch(ENTRA_NAME)
+  })
+
+  it('keeps subjects that slug alike apart, and stays within 120 characters for a 600-character subject', () => {
+    expect(federatedCredentialName('repo:a/b:ref:refs/heads/x.y')).not.toBe(federatedCredentialName('repo:a/b:ref:refs/heads/x-y'))
+    const long = `repo:contoso/${'x'.repeat(560)}:ref:refs/heads/main`
+    expect(federatedCredentialName(long)).toMatch(ENTRA_NAME)
+    expect(federatedCredentialName(long).length).toBeLessThanOrEqual(120)
+  })
+
+  it('starts with a letter even for a subject of symbols only', () => {
+    expect(federatedCredentialName(':::')).toMatch(ENTRA_NAME)
+  })
+})
+
+describe('planFederatedCredentials', () => {
+  it('a new app: one credential per subject, duplicates in the list once', () => {
+    const plan = planFederatedCredentials(federation([MAIN, PROD, MAIN]), undefined)
+    expect(plan.add.map(c => c.subject)).toEqual([MAIN, PROD])
+    expect(plan.add[0]).toMatchObject({ issuer: ISSUER, audiences: [AUDIENCE], name: federatedCredentialName(MAIN) })
+    expect(plan.update).toEqual([])
+  })
+
+  it('a credential someone else made for the same issuer and subject counts as present (never a duplicate)', () => {
+    const portal = existing('made-in-portal', MAIN)
+    const plan = planFederatedCredentials(federation([MAIN]), [portal])
+    expect(plan.add).toEqual([])
+    expect(plan.present).toEqual([portal])
+  })
+
+  it('issuers compare as URLs (trailing slash, host case)', () => {
+    const plan = planFederatedCredentials(federation([MAIN]), [existing('x', MAIN, [AUDIENCE], 'https://TOKEN.actions.githubusercontent.com/')])
+    expect(plan.add).toEqual([])
+  })
+
+  it('subjects are exact: another branch is another credential', () => {
+    const plan = planFederatedCredentials(federation([MAIN]), [existing('x', 'repo:contoso/exo-jobs:ref:refs/heads/Main')])
+    expect(plan.add.map(c => c.subject)).toEqual([MAIN])
+  })
+
+  it("this action's own credential with another audience is set again; someone else's is a clear error", () => {
+    const ours = existing(federatedCredentialName(MAIN), MAIN, ['api://other'])
+    expect(planFederatedCredentials(federation([MAIN]), [ours]).update).toEqual([
+      { id: ours.id, credential: expect.objectContaining({ name: ours.name, audiences: [AUDIENCE] }) }
+    ])
+    const theirs = existing('team-made', MAIN, ['api://other'])
+    expect(() => planFederatedCredentials(federation([MAIN]), [theirs])).toThrow(UserError)
+    expect(() => planFederatedCredentials(federation([MAIN]), [theirs])).toThrow(/one credential per issuer and subject/)
+  })
+
+  it("never drops one: this action's credentials for subjects no longer listed stay, and are reported", () => {
+    const old = existing(federatedCredentialName('repo:contoso/exo-jobs:ref:refs/heads/old'), 'repo:contoso/exo-jobs:ref:refs/heads/old')
+    const plan = planFederatedCredentials(federation([MAIN]), [old, existing('someone', 'repo:x/y:ref:refs/heads/main')])
+    expect(plan.otherActionMade).toEqual([old])
+    expect(plan.add.map(c => c.subject)).toEqual([MAIN])
+  })
+
+  it('at most 20 per application: 20 is fine, 21 is a clear error naming the input', () => {
+    const nineteen = Array.from({ length: 19 }, (_, i) => existing(`team-${i}`, `repo:contoso/team-${i}:ref:refs/heads/main`))
+    expect(planFederatedCredentials(federation([MAIN]), nineteen).add).toHaveLength(1)
+    let error: unknown
+    try {
+      planFederatedCredentials(federation([MAIN, PROD]), nineteen)
+    } catch (thrown) {
+      error = thrown
+    }
+    expect(error).toBeInstanceOf(UserError)
+    expect((error as UserError).input).toBe('federated-subjects')
+    expect((error as Error).message).toMatch(/21 federated identity credentials \(19 already on it, 2 to add\), but Entra allows at most 20/)
+  })
+})
+
+describe('the plan with credential: federated', () => {
+  it('a fresh tenant: no certificate; the credentials go beside the service principal', () => {
+    const plan = planProvisioning({ ...desired(), federation: federation([MAIN]) }, freshTenant(), NOW)
+    expect(plan.certificate).toEqual({ decision: 'none', reason: 'federated', rotateBeforeDays: 30 })
+    expect(plan.phases.map(phase => phase.map(change => change.kind))).toEqual([
+      ['create-app'],
+      ['create-service-principal', 'add-federated-credential'],
+      ['grant-exchange-manage-as-app', 'assign-directory-role']
+    ])
+  })
+
+  it('everything in place: no change, whatever certificates the app has', () => {
+    const tenant = completeTenant([])
+    tenant.app!.federatedCredentials = [existing('x', MAIN)]
+    const plan = planProvisioning({ ...desired(), federation: federation([MAIN]) }, tenant, NOW)
+    expect(plan.changes).toEqual([])
+  })
+})
+
+describe('the issuer of GitHub OIDC tokens', () => {
+  it.each([
+    [undefined, 'https://token.actions.githubusercontent.com'],
+    ['https://github.com', 'https://token.actions.githubusercontent.com'],
+    ['https://contoso.ghe.com', 'https://token.actions.contoso.ghe.com'],
+    ['https://ghes.contoso.com', 'https://ghes.contoso.com/_services/token'],
+    ['https://ghes.contoso.com/', 'https://ghes.contoso.com/_services/token']
+  ])('GITHUB_SERVER_URL %s → %s', (server, issuer) => {
+    expect(gitHubIssuerFor(server)).toBe(issuer)
+  })
+
+  it('reads sub, iss and exp of a job token (unverified: for names and messages)', () => {
+    const payload = Buffer.from(JSON.stringify({ sub: MAIN, iss: ISSUER, exp: 2_000_000_000 })).toString('base64url')
+    expect(withClaims(`e30.${payload}.sig`)).toEqual({ token: `e30.${payload}.sig`, subject: MAIN, issuer: ISSUER, expiresAt: new Date(2_000_000_000_000) })
+    expect(withClaims('not a jwt')).toEqual({ token: 'not a jwt' })
+  })
+})
+
+describe('the secrets with credential: federated', () => {
+  const values = { appId: 'app', tenantId: 'tenant', organization: 'contoso.onmicrosoft.com' }
+  it('three, none of them a certificate', () => {
+    expect(secretValues('EXO_', values)).toEqual({ EXO_APP_ID: 'app', EXO_TENANT_ID: 'tenant', EXO_ORGANIZATION: 'contoso.onmicrosoft.com' })
+  })
+
+  it('unchanged when the run was given the same values and all three are stored', () => {
+    const stored = { EXO_APP_ID: new Date(), EXO_TENANT_ID: new Date(), EXO_ORGANIZATION: new Date() }
+    expect(storedSetIncomplete('EXO_', stored, false)).toBe(false)
+    expect(secretChanges('EXO_', values, values, stored)).toEqual({ changed: {}, unchanged: ['EXO_APP_ID', 'EXO_TENANT_ID', 'EXO_ORGANIZATION'] })
+  })
+
+  it('one of the three missing: all three written', () => {
+    const stored = { EXO_APP_ID: new Date(), EXO_TENANT_ID: new Date() }
+    expect(Object.keys(secretChanges('EXO_', values, values, stored).changed)).toEqual(['EXO_APP_ID', 'EXO_TENANT_ID', 'EXO_ORGANIZATION'])
+  })
+})

@@ -1,0 +1,139 @@
+/**
+ * Provision mode with `credential: federated` against the emulator (issue 14): which subjects
+ * the app trusts, never a duplicate or a dropped credential, Entra's limit of 20, a job the app
+ * does not trust, and switching an existing app from certificate to federated and back.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { GITHUB_SEED } from '../../emulator/github.js'
+import { emulatorEnv, inputsFromStoredSecrets, repositorySecretInputs } from '../../scripts/lib/emulated-run.js'
+import { BundledAction } from '../helpers/bundled-action.js'
+import { errorsOf, explain, graphWrites, provision, warningsOf } from '../provision/provision-helpers.js'
+
+const MAIN = 'repo:octo/demo:ref:refs/heads/main'
+const PROD = 'repo:octo/demo:environment:prod'
+const REPOSITORY = { kind: 'repository' as const, owner: GITHUB_SEED.owner, repo: GITHUB_SEED.repo }
+
+let action: BundledAction
+let emulator: Emulator | undefined
+
+beforeAll(() => {
+  action = new BundledAction()
+})
+afterEach(async () => {
+  await emulator?.close()
+  emulator = undefined
+})
+afterAll(() => action?.cleanup())
+
+function theApp() {
+  return [...emulator!.tenant.applications.values()].find(app => app.displayName === 'EXO Background Process')!
+}
+
+describe('which jobs the app trusts', () => {
+  it('listed subjects: one credential each; this job is not among them, so it neither verifies nor connects', async () => {
+    emulator = await startEmulator()
+    const run = await provision(action, emulator, { credential: 'federated', 'federated-subjects': `${PROD}\nrepo:octo/demo:ref:refs/heads/release` })
+    expect(run.main.exitCode === 0 ? 'exit 0' : explain(run)).toBe('exit 0')
+    expect(theApp().federatedIdentityCredentials.map(f => f.subject).sort()).toEqual([PROD, 'repo:octo/demo:ref:refs/heads/release'])
+    expect(run.main.stdout).toMatch(/Not verifying: this job's GitHub OIDC token \(subject 'repo:octo\/demo:ref:refs\/heads\/main'\) is not one the app trusts/)
+    expect(run.outputs).not.toHaveProperty('connect-script')
+    expect(run.summary).toContain("This job's token is not one the app trusts, so no connect script was written here")
+  }, 120_000)
+
+  it('a rerun changes nothing; a credential someone made by hand for the same subject counts, and is never duplicated or removed', async () => {
+    emulator = await startEmulator({
+      apps: [{ displayName: 'EXO Background Process', federatedCredentials: [{ name: 'made-in-the-portal', subject: MAIN }, { name: 'other-team', subject: 'repo:octo/other:ref:refs/heads/main' }] }]
+    })
+    const run = await provision(action, emulator, { credential: 'federated', organization: 'contoso.onmicrosoft.com' })
+    expect(run.main.exitCode === 0 ? 'exit 0' : explain(run)).toBe('exit 0')
+    const kinds = (JSON.parse(run.outputs.changes) as Array<{ kind: string }>).map(c => c.kind)
+    expect(kinds).not.toContain('add-federated-credential')
+    expect(theApp().federatedIdentityCredentials.map(f => f.name).sort()).toEqual(['made-in-the-portal', 'other-team'])
+
+    emulator.log.clear()
+    const rerun = await provision(action, emulator, { credential: 'federated', organization: 'contoso.onmicrosoft.com' })
+    expect(rerun.main.exitCode === 0 ? 'exit 0' : explain(rerun)).toBe('exit 0')
+    expect(JSON.parse(rerun.outputs.changes)).toEqual([])
+    expect(graphWrites(emulator)).toEqual([])
+  }, 120_000)
+
+  it('more than 20 on the app: a clear error before any write', async () => {
+    const existing = Array.from({ length: 19 }, (_, i) => ({ name: `team-${i}`, subject: `repo:octo/team-${i}:ref:refs/heads/main` }))
+    emulator = await startEmulator({ apps: [{ displayName: 'EXO Background Process', federatedCredentials: existing }] })
+    const run = await provision(action, emulator, { credential: 'federated', 'federated-subjects': `${MAIN}, ${PROD}`, organization: 'contoso.onmicrosoft.com' })
+    expect(run.main.exitCode).toBe(1)
+    expect(errorsOf(run).join('\n')).toMatch(/The app would need 21 federated identity credentials \(19 already on it, 2 to add\), but Entra allows at most 20 per application/)
+    expect(graphWrites(emulator)).toEqual([])
+  }, 120_000)
+
+  it('a wildcard subject is refused before anything happens', async () => {
+    emulator = await startEmulator()
+    const run = await provision(action, emulator, { credential: 'federated', 'federated-subjects': 'repo:octo/demo:*' })
+    expect(run.main.exitCode).toBe(1)
+    expect(errorsOf(run).join('\n')).toMatch(/Input 'federated-subjects' lists "repo:octo\/demo:\*", which is not a GitHub OIDC subject/)
+    expect(emulator.log.list({ service: 'graph' })).toEqual([])
+  }, 60_000)
+
+  it('without the OIDC permission (client secret sign-in), the default subject and issuer come from the runner', async () => {
+    emulator = await startEmulator()
+    const env = emulatorEnv(emulator)
+    delete env.ACTIONS_ID_TOKEN_REQUEST_URL
+    delete env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
+    const run = await provision(action, emulator, { credential: 'federated', 'client-secret': emulator.provisioning.clientSecret }, {
+      env: { ...env, GITHUB_REPOSITORY: 'octo/demo', GITHUB_REF: 'refs/heads/main', GITHUB_SERVER_URL: 'https://ghes.contoso.com' }
+    })
+    expect(run.main.exitCode === 0 ? 'exit 0' : explain(run)).toBe('exit 0')
+    expect(theApp().federatedIdentityCredentials.map(f => [f.subject, f.issuer])).toEqual([[MAIN, 'https://ghes.contoso.com/_services/token']])
+    expect(run.main.stdout).toContain("(from GITHUB_REPOSITORY and GITHUB_REF)")
+  }, 120_000)
+})
+
+describe('switching an existing app between the two credentials', () => {
+  it('certificate → federated → certificate: each job kind keeps working, the summary says which credential, nothing is lost', async () => {
+    emulator = await startEmulator()
+    const first = await provision(action, emulator, repositorySecretInputs())
+    expect(first.main.exitCode === 0 ? 'exit 0' : explain(first)).toBe('exit 0')
+    const certificate = first.outputs['certificate-thumbprint']
+
+    // To federated: the app gains the credential, keeps its certificate (jobs not yet switched
+    // still use it), and the stored certificate secrets are named for deletion.
+    const toFederated = await provision(action, emulator, { ...repositorySecretInputs(), ...inputsFromStoredSecrets(emulator), credential: 'federated' })
+    expect(toFederated.main.exitCode === 0 ? 'exit 0' : explain(toFederated)).toBe('exit 0')
+    expect(warningsOf(toFederated).join('\n')).toMatch(/pfx-base64 is ignored with credential: federated/)
+    expect(warningsOf(toFederated).join('\n')).toMatch(/The secrets EXO_CERT_THUMBPRINT, EXO_CERT_PFX_BASE64, EXO_CERT_PASSWORD from credential: certificate are still stored/)
+    expect(toFederated.summary).toMatch(/### Credential: federated/)
+    expect(toFederated.outputs.credential).toBe('federated')
+    expect(theApp().federatedIdentityCredentials.map(f => f.subject)).toEqual([MAIN])
+    expect(theApp().keyCredentials.map(k => k.customKeyIdentifier)).toEqual([certificate])
+
+    // A job still on the certificate connects as before.
+    const stored = inputsFromStoredSecrets(emulator)
+    const certificateJob = await action.run({ inputs: { mode: 'connect', 'app-id': stored['app-id'], organization: stored.organization, 'pfx-base64': stored['pfx-base64'], 'pfx-password': stored['pfx-password'] } })
+    expect(certificateJob.main.exitCode === 0 ? 'exit 0' : explain(certificateJob)).toBe('exit 0')
+    expect(certificateJob.outputs.credential).toBe('certificate')
+
+    // Back to the certificate: the held one is still valid, so nothing changes; the federated
+    // credential stays (a job already switched keeps working).
+    const back = await provision(action, emulator, { ...repositorySecretInputs(), ...inputsFromStoredSecrets(emulator) })
+    expect(back.main.exitCode === 0 ? 'exit 0' : explain(back)).toBe('exit 0')
+    expect(back.outputs.credential).toBe('certificate')
+    expect(back.outputs['certificate-thumbprint']).toBe(certificate)
+    expect(back.summary).toMatch(/### Certificate/)
+    expect(theApp().federatedIdentityCredentials.map(f => f.subject)).toEqual([MAIN])
+    expect(emulator.github.secretNames(REPOSITORY)).toEqual(expect.arrayContaining(['EXO_CERT_PFX_BASE64', 'EXO_APP_ID']))
+  }, 180_000)
+
+  it('an app provisioned federated gets its first certificate when switched to certificate', async () => {
+    emulator = await startEmulator()
+    const federated = await provision(action, emulator, { ...repositorySecretInputs(), credential: 'federated' })
+    expect(federated.main.exitCode === 0 ? 'exit 0' : explain(federated)).toBe('exit 0')
+    expect(theApp().keyCredentials).toEqual([])
+    const certificate = await provision(action, emulator, { ...repositorySecretInputs(), ...inputsFromStoredSecrets(emulator) })
+    expect(certificate.main.exitCode === 0 ? 'exit 0' : explain(certificate)).toBe('exit 0')
+    expect(certificate.outputs.rotated).toBe('true')
+    expect(theApp().keyCredentials).toHaveLength(1)
+    expect(emulator.github.secretValue(REPOSITORY, 'EXO_CERT_THUMBPRINT')).toBe(certificate.outputs['certificate-thumbprint'])
+    expect(certificate.main.stdout).toMatch(/Verified/)
+  }, 180_000)
+})
