@@ -54,7 +54,7 @@ export function renderSummary(report: SummaryReport): string {
   }
   if (report.certificate !== undefined) {
     const c = report.certificate
-    lines.push('### Certificate', '')
+    lines.push('### Certificate', '', 'Jobs sign in with this certificate (`credential: certificate`), kept in the secrets below or in the outputs.', '')
     if (c.previous !== undefined) {
       lines.push(
         `Rotated: \`${c.previous.thumbprint}\` (expires ${day(c.previous.notAfter)}) → \`${c.thumbprint}\` (expires ${day(c.notAfter)}).`,
