@@ -120,10 +120,11 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   // Asked for now, so the request travels while the app is set up; certificate writes wait for it.
   if (plan.certificate.decision === 'add-new' || plan.prune !== undefined) lease?.request()
   try {
+    const run: ProvisionRun = { settings, graph, plan, actual, organization, lease, storedSecretDates, now }
     if (trusted !== undefined) {
-      await carryOutFederatedPlan(settings, graph, plan, actual, organization, lease, storedSecretDates, trusted, now)
+      await carryOutFederatedPlan(run, trusted)
     } else {
-      await carryOutPlan(settings, graph, plan, actual, organization, lease, storedSecretDates, now)
+      await carryOutPlan(run)
     }
   } catch (error) {
     if (error instanceof ApplyError) await writeStoppedSummary(settings, plan, undefined, false, error)
@@ -133,22 +134,33 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   }
 }
 
-/** Apply, verify, store, prune: everything after the plan, under the lease when there is one. */
-async function carryOutPlan(
-  settings: Settings,
-  graph: Graph,
-  plan: Plan,
-  actual: TenantState,
-  organization: string,
-  lease: ProvisioningLease | undefined,
-  storedSecretDates: SettledSecretDates | undefined,
+/** Everything the steps after the plan work with. */
+interface ProvisionRun {
+  settings: Settings
+  graph: Graph
+  plan: Plan
+  actual: TenantState
+  organization: string
+  lease: ProvisioningLease | undefined
+  storedSecretDates: SettledSecretDates | undefined
   now: Date
-): Promise<void> {
-  const tenantId = settings.tenantId ?? ''
+}
+
+/** Applies the plan in its own log group; certificate writes wait for the lease when there is one. */
+async function applyInGroup(run: ProvisionRun): Promise<{ applied: AppliedState; holdLease: ((giveUp?: AbortSignal) => Promise<void>) | undefined }> {
+  const { settings, graph, plan, actual, lease, now } = run
   const holdLease = lease === undefined ? undefined : async (giveUp?: AbortSignal) => void (await lease.hold(giveUp))
   const applied = await core.group(plan.phases.length === 0 ? 'Applying (nothing to change)' : 'Applying', () =>
     applyPlan(plan, actual, { graph, settings, now, log: line => core.info(line), mask: value => maskSecret(masker, value), holdLease })
   )
+  return { applied, holdLease }
+}
+
+/** Apply, verify, store, prune: everything after the plan, under the lease when there is one. */
+async function carryOutPlan(run: ProvisionRun): Promise<void> {
+  const { settings, graph, plan, organization, lease, storedSecretDates } = run
+  const tenantId = settings.tenantId ?? ''
+  const { applied, holdLease } = await applyInGroup(run)
   const certificate: HeldCertificate | undefined = applied.newCertificate ?? settings.held
   if (certificate === undefined) throw new Error('No certificate after apply: the plan neither kept nor added one')
 
@@ -202,7 +214,7 @@ async function carryOutPlan(
     certificate: {
       thumbprint: certificate.thumbprint,
       notAfter: certificate.notAfter,
-      daysLeft: daysUntil(certificate.notAfter, now),
+      daysLeft: daysUntil(certificate.notAfter, run.now),
       // The previous certificate's expiry as Entra enforces it (the app-side end date when earlier).
       ...(rotated && plan.certificate.decision === 'add-new' && plan.certificate.reason !== 'none-held'
         ? { previous: { thumbprint: plan.certificate.held.thumbprint, notAfter: new Date(plan.certificate.held.notAfter) } }
@@ -236,22 +248,10 @@ async function pruneExpiredCertificates(
  * organization), remove expired certificates this action made earlier, and — when this job is
  * one the app trusts — emit the connect script with a token. No certificate anywhere.
  */
-async function carryOutFederatedPlan(
-  settings: Settings,
-  graph: Graph,
-  plan: Plan,
-  actual: TenantState,
-  organization: string,
-  lease: ProvisioningLease | undefined,
-  storedSecretDates: SettledSecretDates | undefined,
-  trusted: ResolvedFederation,
-  now: Date
-): Promise<void> {
+async function carryOutFederatedPlan(run: ProvisionRun, trusted: ResolvedFederation): Promise<void> {
+  const { settings, graph, plan, organization, lease, storedSecretDates } = run
   const tenantId = settings.tenantId ?? ''
-  const holdLease = lease === undefined ? undefined : async (giveUp?: AbortSignal) => void (await lease.hold(giveUp))
-  const applied = await core.group(plan.phases.length === 0 ? 'Applying (nothing to change)' : 'Applying', () =>
-    applyPlan(plan, actual, { graph, settings, now, log: line => core.info(line), mask: value => maskSecret(masker, value), holdLease })
-  )
+  const { applied, holdLease } = await applyInGroup(run)
   const canSignIn = jobIsTrusted(trusted)
   const assertion = reusableGitHubIdToken(settings.signIn.audience)
   const verification = await verifyFederatedIfChanged(settings, plan, applied, trusted, canSignIn, assertion)

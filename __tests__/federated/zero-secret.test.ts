@@ -78,6 +78,22 @@ describeIfPwsh('credential: federated, from provisioning to a connected PowerShe
     if (dir) await rm(dir, { recursive: true, force: true })
   })
 
+  /** A later job in connect mode with credential: federated (the runner's environment unless given). */
+  function connectJob(env: Record<string, string> = emulatorEnv(emulator)): Promise<ActionRun> {
+    return action.run({
+      inputs: {
+        mode: 'connect',
+        credential: 'federated',
+        'app-id': connected.outputs['app-id'],
+        'tenant-id': emulator.tenant.tenantId,
+        organization: 'contoso.onmicrosoft.com',
+        'authority-host': emulator.urls.login
+      },
+      env,
+      jobDir: job()
+    })
+  }
+
   /** Dot-sources a script as a later step of the same job: the runner's OIDC variables, the emulator's CA. */
   function dotSource(script: { path: string }, then: string[] = []): Promise<DotSourceRun> {
     return dotSourceConnectScript(pwsh, dir, script, {
@@ -199,18 +215,7 @@ describeIfPwsh('credential: federated, from provisioning to a connected PowerShe
   it('a job whose subject no credential trusts: the exact subject, and the credential to add', async () => {
     emulator.oidc.subject = 'repo:octo/demo:environment:prod'
     try {
-      const run = await action.run({
-        inputs: {
-          mode: 'connect',
-          credential: 'federated',
-          'app-id': connected.outputs['app-id'],
-          'tenant-id': emulator.tenant.tenantId,
-          organization: 'contoso.onmicrosoft.com',
-          'authority-host': emulator.urls.login
-        },
-        env: emulatorEnv(emulator),
-        jobDir: job()
-      })
+      const run = await connectJob()
       expect(run.main.exitCode).toBe(1)
       const error = errorsOf(run).join('\n')
       expect(error).toContain(`The token says: issuer ${emulator.urls.oidc}, subject 'repo:octo/demo:environment:prod', audience 'api://AzureADTokenExchange'`)
@@ -227,35 +232,13 @@ describeIfPwsh('credential: federated, from provisioning to a connected PowerShe
     const env = emulatorEnv(emulator)
     delete env.ACTIONS_ID_TOKEN_REQUEST_URL
     delete env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
-    const run = await action.run({
-      inputs: {
-        mode: 'connect',
-        credential: 'federated',
-        'app-id': connected.outputs['app-id'],
-        'tenant-id': emulator.tenant.tenantId,
-        organization: 'contoso.onmicrosoft.com',
-        'authority-host': emulator.urls.login
-      },
-      env,
-      jobDir: job()
-    })
+    const run = await connectJob(env)
     expect(run.main.exitCode).toBe(1)
     expect(errorsOf(run).join('\n')).toMatch(/credential: federated signs in with this job's GitHub OIDC token, but this job cannot request one\. Add `permissions: id-token: write`/)
   }, 60_000)
 
   it("the post step removes the token files", async () => {
-    const run = await action.run({
-      inputs: {
-        mode: 'connect',
-        credential: 'federated',
-        'app-id': connected.outputs['app-id'],
-        'tenant-id': emulator.tenant.tenantId,
-        organization: 'contoso.onmicrosoft.com',
-        'authority-host': emulator.urls.login
-      },
-      env: emulatorEnv(emulator),
-      jobDir: job()
-    })
+    const run = await connectJob()
     expect(run.main.exitCode).toBe(0)
     expect(run.post?.exitCode).toBe(0)
     expect(filesUnder(run.runnerTemp)).toEqual([])
