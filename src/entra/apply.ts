@@ -5,7 +5,7 @@
  * in the same place. Objects created in this run are marked `newObject`, so the retry
  * policy waits out their replication lag.
  */
-import { certificateProofToken, generateCertificate } from '../certificate/index.js'
+import { certificateProofToken, type CertificateInAdvance } from '../certificate/index.js'
 import type { HeldCertificate } from '../certificate/types.js'
 import { UserError } from '../errors.js'
 import type { Settings } from '../settings.js'
@@ -33,8 +33,8 @@ export interface ApplyContext {
   settings: Settings
   now: Date
   log: (line: string) => void
-  /** Registers a secret with the runner before anything could print it. */
-  mask: (value: string) => void
+  /** The certificate this run adds (made at most once, masked as soon as it exists). */
+  newCertificate: CertificateInAdvance
   /**
    * Resolves once this run holds the provisioning lease (see provisioning-lease.ts), so no
    * other run writes the certificates meanwhile; rejects at once when `giveUp` is aborted.
@@ -275,7 +275,7 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
             `Another run created the app "${state.app?.displayName ?? ''}" (${state.app?.appId ?? ''}) at the same moment as this one and is adding its certificate. This run stops before touching the app's certificates, so neither overwrites the other's; nothing is half-done. Rerun this workflow once the other run has finished, and use a 'concurrency:' group so provisioning runs for one tenant queue instead of overlapping.`
           )
         }
-        const certificate = newCertificate(ctx)
+        const certificate = await ctx.newCertificate.take()
         ctx.log(`Adding certificate ${certificate.thumbprint} (expires ${certificate.notAfter.toISOString()}) beside the existing ones`)
         const provenBy = change.reason === 'held-expiring' ? ctx.settings.held : undefined
         await addCertificateToApp(graph, appObjectId, newKeyCredential(certificate), { newObject: state.createdApp, provenBy })
@@ -331,23 +331,6 @@ function federatedCredentialBody(credential: FederatedCredential): Record<string
     audiences: credential.audiences,
     ...(credential.description ? { description: credential.description } : {})
   }
-}
-
-/** Generates the certificate and registers its secrets with the runner at once. */
-function newCertificate(ctx: ApplyContext): HeldCertificate {
-  const { settings } = ctx
-  const certificate = generateCertificate({
-    subject: settings.newCertificate.subject,
-    keySize: settings.newCertificate.keySize,
-    validityDays: settings.newCertificate.validityDays,
-    encryption: settings.newCertificate.encryption,
-    friendlyName: settings.app.name,
-    now: ctx.now
-  })
-  ctx.mask(certificate.pfxBase64)
-  ctx.mask(certificate.pfxPassword)
-  ctx.mask(certificate.privateKeyPem)
-  return certificate
 }
 
 /**

@@ -6,7 +6,7 @@
  * (fetched once per call) and PUT; all PUTs of a call run in parallel. GitHub answers 201
  * for a new secret and 204 for a replaced one, which the result reports by name.
  */
-import { getOctokit } from '@actions/github'
+import type { getOctokit } from '@actions/github'
 import { UserError } from '../errors.js'
 import { sealSecretValue } from './sealed-box.js'
 import { describeTarget, secretFailure, type FailureContext } from './secret-errors.js'
@@ -95,7 +95,7 @@ export async function writeSecrets(
   if (!options.token) {
     throw new UserError(`github-token is required to write Actions secrets to the ${where}.`, { input: 'github-token' })
   }
-  const github = gitHubFor(target, options)
+  const github = await gitHubFor(target, options)
 
   // Independent reads: the key to seal with, and (organization) who may use the secrets.
   const [key, access] = await Promise.all([
@@ -146,7 +146,7 @@ export async function writeSecrets(
  */
 export async function deleteSecrets(target: SecretTarget, names: string[], options: WriteSecretsOptions): Promise<string[]> {
   if (names.length === 0) return []
-  const github = gitHubFor(target, options)
+  const github = await gitHubFor(target, options)
   const deleted = await Promise.all(
     names.map(async (raw) => {
       const name = raw.toUpperCase()
@@ -175,7 +175,7 @@ export async function readSecretDates(
   names: string[],
   options: WriteSecretsOptions
 ): Promise<{ publicKey: TargetPublicKey; dates: Record<string, Date | undefined> }> {
-  const github = gitHubFor(target, options)
+  const github = await gitHubFor(target, options)
   const key = await publicKey(github, target)
   const entries = await Promise.all(
     names.map(async (raw): Promise<[string, Date | undefined]> => {
@@ -203,7 +203,7 @@ export interface SecretMetadata {
 
 /** When one secret was created and last written; undefined when it does not exist. */
 export async function readSecretMetadata(target: SecretTarget, name: string, options: WriteSecretsOptions): Promise<SecretMetadata | undefined> {
-  const github = gitHubFor(target, options)
+  const github = await gitHubFor(target, options)
   const upper = name.toUpperCase()
   try {
     const response = await github.call(() => metadata(github.octokit, target, upper))
@@ -250,8 +250,13 @@ function remove(octokit: GitHubClient, target: SecretTarget, secret_name: string
   }
 }
 
-/** Octokit for GITHUB_API_URL, with this module's retries and error explanations. */
-function gitHubFor(target: SecretTarget, options: WriteSecretsOptions): GitHub {
+/**
+ * Octokit for GITHUB_API_URL, with this module's retries and error explanations. Octokit
+ * is loaded on first use: a run without a secret target (and a post step with no lease to
+ * give back) never needs it.
+ */
+async function gitHubFor(target: SecretTarget, options: WriteSecretsOptions): Promise<GitHub> {
+  const { getOctokit } = await import('@actions/github')
   const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry }
   const apiUrl = options.apiUrl.replace(/\/+$/, '')
   return {
