@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, wri
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import forge from 'node-forge'
+import { PROXIED_LOGIN_HOSTS } from './proxy.js'
 
 export interface CertificateAuthority {
   /** Path of the CA certificate (PEM): the value for NODE_EXTRA_CA_CERTS. */
@@ -92,7 +93,10 @@ function createCaFiles(): { certPem: string; keyPem: string } {
   return { certPem: forge.pki.certificateToPem(cert), keyPem: forge.pki.privateKeyToPem(privateKey) }
 }
 
-/** A TLS certificate for 127.0.0.1 and localhost, signed by the CA. */
+/**
+ * A TLS certificate for 127.0.0.1 and localhost, signed by the CA; also for the login host
+ * the emulator's proxy tunnels to the emulated Entra ID (only reachable through it).
+ */
 export function issueServerCertificate(ca: CertificateAuthority): ServerCertificate {
   const caCert = forge.pki.certificateFromPem(ca.certPem)
   const caKey = forge.pki.privateKeyFromPem(ca.keyPem)
@@ -108,12 +112,21 @@ export function issueServerCertificate(ca: CertificateAuthority): ServerCertific
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, ...SERVER_DNS_NAMES.map(value => ({ type: 2, value }))] },
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() }
   ])
   cert.sign(caKey, forge.md.sha256.create())
   return { certPem: forge.pki.certificateToPem(cert), keyPem: forge.pki.privateKeyToPem(privateKey) }
+}
+
+const SERVER_DNS_NAMES = ['localhost', ...PROXIED_LOGIN_HOSTS]
+
+/** True when the certificate names every DNS name the emulator serves. */
+function namesEveryHost(cert: forge.pki.Certificate): boolean {
+  const san = cert.getExtension('subjectAltName') as { altNames?: Array<{ type: number; value?: string }> } | null
+  const names = new Set((san?.altNames ?? []).filter(n => n.type === 2).map(n => n.value))
+  return SERVER_DNS_NAMES.every(name => names.has(name))
 }
 
 /** node:crypto makes the RSA key (forge's pure-JS generation takes seconds). */
@@ -134,7 +147,7 @@ function serialNumber(): string {
 /**
  * The server certificate, cached next to the CA (signing with node-forge is slow and every
  * test file starts its own emulator). Reissued when it expires within a day or was
- * signed by another CA.
+ * signed by another CA or lacks one of the names.
  */
 export function ensureServerCertificate(ca: CertificateAuthority): ServerCertificate {
   // Key and certificate share one file, renamed into place whole, so concurrent test
@@ -147,7 +160,7 @@ export function ensureServerCertificate(ca: CertificateAuthority): ServerCertifi
       const keyPem = /-----BEGIN RSA PRIVATE KEY-----[\s\S]+?-----END RSA PRIVATE KEY-----\r?\n?/.exec(pem)![0]
       const cert = forge.pki.certificateFromPem(certPem)
       const caCert = forge.pki.certificateFromPem(ca.certPem)
-      if (cert.validity.notAfter.getTime() - Date.now() > 24 * 3600 * 1000 && caCert.verify(cert)) return { certPem, keyPem }
+      if (cert.validity.notAfter.getTime() - Date.now() > 24 * 3600 * 1000 && caCert.verify(cert) && namesEveryHost(cert)) return { certPem, keyPem }
     } catch {
       // Unreadable or from another CA: issue a new one below.
     }

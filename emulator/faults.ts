@@ -6,7 +6,7 @@
 import type { LagKind } from './tenant.js'
 import { LAG_KINDS } from './tenant.js'
 
-export type ServiceName = 'login' | 'graph' | 'github' | 'oidc'
+export type ServiceName = 'login' | 'graph' | 'github' | 'oidc' | 'arm'
 
 export interface FaultMatch {
   /** Which service (default: any). */

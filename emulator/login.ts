@@ -13,6 +13,13 @@ const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 /** Clock skew Entra tolerates on assertion nbf/exp. */
 const SKEW_SECONDS = 300
 const ACCESS_TOKEN_LIFETIME_SECONDS = 3599
+/** Microsoft's public login hosts as instance discovery groups them (MSAL's own static copy). */
+const MICROSOFT_LOGIN_HOSTS: ReadonlyArray<{ preferred_network: string; preferred_cache: string; aliases: string[] }> = [
+  { preferred_network: 'login.microsoftonline.com', preferred_cache: 'login.windows.net', aliases: ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'] },
+  { preferred_network: 'login.partner.microsoftonline.cn', preferred_cache: 'login.partner.microsoftonline.cn', aliases: ['login.partner.microsoftonline.cn', 'login.chinacloudapi.cn'] },
+  { preferred_network: 'login.microsoftonline.us', preferred_cache: 'login.microsoftonline.us', aliases: ['login.microsoftonline.us', 'login.usgovcloudapi.net'] },
+  { preferred_network: 'login-us.microsoftonline.com', preferred_cache: 'login-us.microsoftonline.com', aliases: ['login-us.microsoftonline.com'] }
+]
 
 /** An AADSTS error, answered in the token endpoint's JSON shape. */
 class AadError extends Error {
@@ -51,6 +58,7 @@ export class LoginService implements EmulatedService {
       if (req.method === 'GET' && (route === 'v2.0/.well-known/openid-configuration' || route === '.well-known/openid-configuration')) {
         return { status: 200, json: this.openIdConfiguration(tenantSegment, route.startsWith('v2.0')) }
       }
+      if (req.method === 'GET' && route === 'discovery/instance') return this.instanceDiscovery(req)
       if (req.method === 'GET' && (route === 'discovery/v2.0/keys' || route === 'discovery/keys')) {
         this.requireTenant(tenantSegment)
         return { status: 200, json: { keys: [this.ctx.tokenKey.jwk()] } }
@@ -110,6 +118,49 @@ export class LoginService implements EmulatedService {
       cloud_graph_host_name: 'graph.windows.net',
       msgraph_host: 'graph.microsoft.com',
       rbac_url: 'https://pas.windows.net'
+    }
+  }
+
+  /**
+   * Instance discovery, `GET /common/discovery/instance?api-version=1.1&authorization_endpoint=…`:
+   * how MSAL (Python, .NET) checks an authority it does not know and learns each cloud's host
+   * aliases. MSAL Python always asks login.microsoftonline.com, which a client reaches here
+   * through the emulator's proxy (`urls.proxy`). This emulated cloud knows its own login host
+   * (MSAL sends it without the port; the answer points at the real origin) and Microsoft's
+   * public hosts; any other host is AADSTS50049 `invalid_instance`, as Entra answers.
+   */
+  private instanceDiscovery(req: EmulatorRequest): EmulatorResponse {
+    const apiVersion = req.url.searchParams.get('api-version')
+    if (apiVersion !== '1.0' && apiVersion !== '1.1') {
+      throw new AadError(900561, 'invalid_request', `Unsupported api-version '${apiVersion ?? ''}' for instance discovery; use 1.0 or 1.1.`)
+    }
+    const raw = req.url.searchParams.get('authorization_endpoint')
+    let endpoint: URL
+    try {
+      endpoint = new URL(raw ?? '')
+    } catch {
+      throw new AadError(900144, 'invalid_request', "The request body must contain the following parameter: 'authorization_endpoint'.")
+    }
+    const own = new URL(this.ctx.origin())
+    const host = endpoint.hostname.toLowerCase()
+    const isOwn = host === own.hostname || host === 'localhost'
+    if (endpoint.protocol !== 'https:' || (!isOwn && !MICROSOFT_LOGIN_HOSTS.some(group => group.aliases.includes(host)))) {
+      throw new AadError(50049, 'invalid_instance', 'Unknown or invalid instance.')
+    }
+    // `/{tenant}/oauth2/v2.0/authorize` → `/{tenant}/v2.0/.well-known/openid-configuration` (v1 without `/v2.0`).
+    const [tenant = 'common', , version] = endpoint.pathname.split('/').filter(Boolean)
+    const base = isOwn ? this.ctx.origin() : `https://${host}`
+    const ownGroup = { preferred_network: own.hostname, preferred_cache: own.hostname, aliases: [own.hostname] }
+    return {
+      status: 200,
+      json: {
+        tenant_discovery_endpoint: `${base}/${tenant}${version === 'v2.0' ? '/v2.0' : ''}/.well-known/openid-configuration`,
+        'api-version': apiVersion,
+        metadata: [
+          ownGroup,
+          ...structuredClone(MICROSOFT_LOGIN_HOSTS)
+        ]
+      }
     }
   }
 

@@ -63,6 +63,24 @@ export const MICROSOFT_GRAPH = {
   ] as SeedAppRole[]
 }
 
+/**
+ * "Windows Azure Service Management API": the resource of Azure Resource Manager tokens
+ * (`https://management.core.windows.net/` is what the Azure CLI asks for, the clouds'
+ * `activeDirectoryResourceId`). Every tenant has its service principal. It exposes only a
+ * delegated scope (user_impersonation), no app roles: an app-only ARM token carries no
+ * `roles`; what it may do in ARM comes from Azure RBAC, not from Entra.
+ */
+export const AZURE_SERVICE_MANAGEMENT = {
+  appId: '797f4846-ba00-4fd7-ba43-dac1f8f63013',
+  displayName: 'Windows Azure Service Management API',
+  resourceUris: [
+    'https://management.core.windows.net/', 'https://management.azure.com/',
+    'https://management.core.usgovcloudapi.net/', 'https://management.usgovcloudapi.net/',
+    'https://management.core.chinacloudapi.cn/', 'https://management.chinacloudapi.cn/'
+  ],
+  appRoles: [] as SeedAppRole[]
+}
+
 /** The Graph permissions the provisioning identity gets unless a test says otherwise. */
 export const DEFAULT_PROVISIONING_GRAPH_PERMISSIONS = [
   'Application.ReadWrite.All',

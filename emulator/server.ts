@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { ApiChecks } from './api-check/api-checks.js'
+import { ArmService, armFaultResponse } from './arm.js'
 import { ensureCa, ensureServerCertificate } from './ca.js'
 import { Faults, type FaultRule, type LagSettings, type ServiceName } from './faults.js'
 import { GitHubEmulator, type GitHubEmulatorOptions } from './github.js'
@@ -18,6 +19,7 @@ import { SigningKey } from './jwt.js'
 import { RequestLog } from './log.js'
 import { LoginService, loginFaultResponse } from './login.js'
 import { OidcIssuer } from './oidc.js'
+import { startProxy, type EmulatorProxy } from './proxy.js'
 import {
   DEFAULT_FEDERATED_SUBJECT,
   Tenant,
@@ -55,6 +57,14 @@ export interface EmulatorUrls {
   github: string
   /** GitHub Actions OIDC issuer (`iss` of its tokens). */
   oidc: string
+  /** Azure Resource Manager (subscriptions and tenants lists): a cloud's `resourceManager` endpoint. */
+  arm: string
+  /**
+   * `http://…`: an HTTPS_PROXY (CONNECT only) that reaches the emulated Entra ID under the name
+   * login.microsoftonline.com, for clients that call that host whatever their authority (MSAL
+   * Python's instance discovery). Use with NO_PROXY=127.0.0.1.
+   */
+  proxy: string
 }
 
 export interface EmulatorDump {
@@ -89,7 +99,7 @@ export interface Emulator {
   close(): Promise<void>
 }
 
-const SERVICES: readonly ServiceName[] = ['login', 'graph', 'github', 'oidc']
+const SERVICES: readonly ServiceName[] = ['login', 'graph', 'github', 'oidc', 'arm']
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const ca = ensureCa(options.caDir)
@@ -105,7 +115,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     void serve(name, incoming, outgoing, { services, faults, log, apiChecks, control })
   })))
   const servers = new Map(SERVICES.map((name, i) => [name, listening[i]] as const))
-  const urls = Object.fromEntries(SERVICES.map(name => [name, servers.get(name)!.url])) as unknown as EmulatorUrls
+  const proxy: EmulatorProxy = await startProxy(() => Number(new URL(servers.get('login')!.url).port))
+  const urls = { ...Object.fromEntries(SERVICES.map(name => [name, servers.get(name)!.url])), proxy: proxy.url } as unknown as EmulatorUrls
 
   const tokenKey = new SigningKey()
   const oidc = new OidcIssuer(() => urls.oidc, {
@@ -113,7 +124,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     claims: options.oidc?.claims
   })
   const tenant = new Tenant(
-    { tenant: options.tenant, provisioning: options.provisioning, apps: options.apps, oidcIssuer: urls.oidc },
+    { tenant: options.tenant, provisioning: options.provisioning, apps: options.apps, oidcIssuer: urls.oidc, graphOrigin: urls.graph },
     kind => faults.lagFor(kind)
   )
   const github = new GitHubEmulator(options.github)
@@ -127,6 +138,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   services.set('graph', new GraphService({ tenant: () => tenant, tokenPublicKey: tokenKey.publicKey, origin: () => urls.graph, faults, log, apiChecks }))
   services.set('github', github)
   services.set('oidc', oidc)
+  services.set('arm', new ArmService({ tenant: () => tenant, tokenPublicKey: tokenKey.publicKey }))
 
   const emulator: Emulator = {
     urls,
@@ -142,7 +154,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     setKeyCredentialEndDate: (app, key, end) => tenant.setKeyCredentialEndDate(app, key, end),
     dump: () => ({ tenant: tenant.dump(), faults: faults.list().map(({ id, rule, seen, hits }) => ({ id, rule, seen, hits })) }),
     close: async () => {
-      await Promise.all([...servers.values()].map(({ server }) => new Promise<void>(resolve => {
+      await Promise.all([...servers.values(), proxy].map(({ server }) => new Promise<void>(resolve => {
         server.closeAllConnections()
         server.close(() => resolve())
       })))
@@ -239,6 +251,10 @@ function faultResponse(name: ServiceName, status: number, retryAfterSeconds: num
       return graphErrorResponse(graphFaultError(status, retryAfterSeconds), req)
     case 'login': {
       const res = loginFaultResponse(status, req)
+      return { ...res, headers: { ...res.headers, ...retryAfter } }
+    }
+    case 'arm': {
+      const res = armFaultResponse(status)
       return { ...res, headers: { ...res.headers, ...retryAfter } }
     }
     default:

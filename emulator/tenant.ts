@@ -8,6 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { parseCertificate, pemToBase64Der } from './x509.js'
 import {
+  AZURE_SERVICE_MANAGEMENT,
   BUILT_IN_DIRECTORY_ROLES,
   DEFAULT_APP_WID,
   DEFAULT_PROVISIONING_GRAPH_PERMISSIONS,
@@ -239,9 +240,22 @@ export class Tenant {
   readonly exchangeServicePrincipal: ServicePrincipalRecord
   /** "Microsoft Exchange Online Protection" (Security & Compliance PowerShell's resource). */
   readonly exchangeProtectionServicePrincipal: ServicePrincipalRecord
+  /** "Windows Azure Service Management API" (the resource of Azure Resource Manager tokens). */
+  readonly azureServiceManagementServicePrincipal: ServicePrincipalRecord
 
   constructor(
-    options: { tenant?: TenantOptions; provisioning?: ProvisioningOptions; apps?: SeedApplication[]; oidcIssuer: string },
+    options: {
+      tenant?: TenantOptions
+      provisioning?: ProvisioningOptions
+      apps?: SeedApplication[]
+      oidcIssuer: string
+      /**
+       * The emulated Graph's own origin, one more name of Microsoft Graph (as
+       * https://canary.graph.microsoft.com is one): a client whose cloud names the Graph
+       * endpoint as the Graph resource (the Azure CLI does) gets Graph tokens for it.
+       */
+      graphOrigin?: string
+    },
     private readonly lagFor: (kind: LagKind) => number = () => 0
   ) {
     const t = options.tenant ?? {}
@@ -264,9 +278,11 @@ export class Tenant {
       })
     }
 
-    this.graphServicePrincipal = this.seedFirstPartyServicePrincipal(MICROSOFT_GRAPH)
+    const graphUris = options.graphOrigin ? [...MICROSOFT_GRAPH.resourceUris, options.graphOrigin] : MICROSOFT_GRAPH.resourceUris
+    this.graphServicePrincipal = this.seedFirstPartyServicePrincipal({ ...MICROSOFT_GRAPH, resourceUris: graphUris })
     this.exchangeServicePrincipal = this.seedFirstPartyServicePrincipal(EXCHANGE_ONLINE)
     this.exchangeProtectionServicePrincipal = this.seedFirstPartyServicePrincipal(EXCHANGE_ONLINE_PROTECTION)
+    this.azureServiceManagementServicePrincipal = this.seedFirstPartyServicePrincipal(AZURE_SERVICE_MANAGEMENT)
 
     const p = options.provisioning ?? {}
     const federatedSubject = p.federatedSubject ?? DEFAULT_FEDERATED_SUBJECT

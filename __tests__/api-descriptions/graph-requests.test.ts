@@ -140,6 +140,14 @@ describe("Microsoft's request examples (microsoft-graph-docs-contrib, api-refere
     expect(patch(Buffer.from(certificate.base64Der, 'base64').toString('base64url'))).toEqual([])
     expect(patch('MIIDYDCCAki...')).toEqual([expect.stringMatching(/'keyCredentials\[0\]\.key' expected Edm\.Binary/)])
   })
+
+  it("reads Edm.Binary with line breaks, as the Azure CLI sends a PEM body and Graph's OData reader (Convert.FromBase64String) skips them", () => {
+    const patch = (key: string) => check('PATCH', `/applications/${APP}`, { keyCredentials: [{ type: 'AsymmetricX509Cert', usage: 'Verify', key }] })
+    const pemBody = certificate.base64Der.replace(/.{64}/g, line => `${line}\n`)
+    expect(pemBody).toContain('\n')
+    expect(patch(pemBody)).toEqual([])
+    expect(patch(pemBody.replace('\n', '\n!'))).toEqual([expect.stringMatching(/'keyCredentials\[0\]\.key' expected Edm\.Binary/)])
+  })
 })
 
 describe('malformed requests are rejected, each with the rule it breaks', () => {

@@ -91,6 +91,35 @@ describe('emulated Graph applications', () => {
     expect(garbage.json.error.message).toMatch(/invalid certificate/i)
   })
 
+  it('reads a key sent as a PEM body with line breaks (as the Azure CLI sends it) and stores the plain base64', async () => {
+    const app = (await graph(emulator, token, 'POST', '/applications', { displayName: 'az-made key' })).json
+    const certificate = makeCertificate({ subject: 'CLI-Login' })
+    const pemBody = certificate.base64Der.replace(/.{64}/g, line => `${line}\n`)
+    const patched = await graph(emulator, token, 'PATCH', `/applications/${app.id}`, {
+      keyCredentials: [{ '@odata.type': '#microsoft.graph.keyCredential', type: 'AsymmetricX509Cert', usage: 'Verify', key: pemBody, displayName: null, keyId: randomUUID() }]
+    })
+    expect(patched.status).toBe(204)
+    const selected = (await graph(emulator, token, 'GET', `/applications/${app.id}?$select=keyCredentials`)).json
+    expect(selected.keyCredentials).toEqual([expect.objectContaining({ key: certificate.base64Der, customKeyIdentifier: certificate.thumbprint })])
+  })
+
+  it("filters with the lambda any() over a multi-valued property, as `az ad sp show --id <appId>` does", async () => {
+    const exchangeAppId = '00000002-0000-0ff1-ce00-000000000000'
+    const filter = (expression: string) => `/servicePrincipals?$filter=${encodeURIComponent(expression)}`
+    const byName = await graph(emulator, token, 'GET', filter(`servicePrincipalNames/any(c:c eq '${exchangeAppId}')`))
+    expect(byName.status).toBe(200)
+    expect(byName.json.value.map((sp: { id: string }) => sp.id)).toEqual([emulator.tenant.exchangeServicePrincipal.id])
+    const byUri = await graph(emulator, token, 'GET', filter("servicePrincipalNames/any(n:startswith(n,'https://outlook.office365.'))"))
+    expect(byUri.json.value.map((sp: { appId: string }) => sp.appId)).toEqual([exchangeAppId])
+    const none = await graph(emulator, token, 'GET', filter("servicePrincipalNames/any(c:c eq 'api://nobody')"))
+    expect(none.json.value).toEqual([])
+    const combined = await graph(emulator, token, 'GET', filter(`servicePrincipalNames/any(c:c eq '${exchangeAppId}') and accountEnabled eq false`))
+    expect(combined.json.value).toEqual([])
+    // `all` is not supported on directory objects, nor any() over a single-valued property.
+    expect((await graph(emulator, token, 'GET', filter("servicePrincipalNames/all(c:c ne 'x')"))).json.error.code).toBe('Request_UnsupportedQuery')
+    expect((await graph(emulator, token, 'GET', filter("displayName/any(c:c eq 'x')"))).status).toBe(400)
+  })
+
   it('adds a key with addKey and a proof signed by a current certificate, needing no Graph permission', async () => {
     const portal = (await graph(emulator, token, 'GET', `/applications(appId='${portalAppId}')`)).json
     // The portal app signs in with its own certificate: it has no Graph permission at all.

@@ -71,7 +71,7 @@ describe('emulator server', () => {
     try {
       const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string]
       const started = JSON.parse(line) as { urls: Record<string, string>; tenantId: string; organization: string }
-      expect(Object.keys(started.urls).sort()).toEqual(['github', 'graph', 'login', 'oidc'])
+      expect(Object.keys(started.urls).sort()).toEqual(['arm', 'github', 'graph', 'login', 'oidc', 'proxy'])
       expect(started.organization).toBe('contoso.onmicrosoft.com')
       const discovery = await fetch(`${started.urls.login}/${started.tenantId}/v2.0/.well-known/openid-configuration`)
       expect(discovery.status).toBe(200)

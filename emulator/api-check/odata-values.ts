@@ -15,9 +15,15 @@ const DURATION = /^-?P(?=\d|T\d)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/
 /**
  * Edm.Binary: OData JSON says base64url (RFC 4648 §5). Microsoft's own Graph examples and
  * SDKs send keyCredential.key and customKeyIdentifier in standard base64 (`+`, `/`, `=`)
- * and Graph accepts it, so both alphabets pass; anything else does not.
+ * and Graph accepts it, so both alphabets pass; anything else does not. White space
+ * between the characters (a PEM body's line breaks: the Azure CLI's `az ad app credential
+ * reset --create-cert` sends the certificate so) is skipped, as Graph's OData reader skips
+ * it: Microsoft.OData.Core reads a JSON string as Edm.Binary with .NET's
+ * Convert.FromBase64String (OData/odata.net, ODataJsonLightReaderUtils.ConvertStringValue),
+ * which ignores space, tab, CR and LF.
  */
 const BINARY = /^[A-Za-z0-9+/_-]*={0,2}$/
+const BASE64_WHITE_SPACE = /[ \t\r\n]+/g
 
 const INTEGER_RANGES: Record<string, [number, number]> = {
   'Edm.Byte': [0, 255],
@@ -55,8 +61,11 @@ export function primitiveProblem(type: string, value: unknown, maxLength?: numbe
       return typeof value === 'string' && DURATION.test(value) ? undefined : expect('an ISO 8601 duration, e.g. P90D')
     case 'Edm.Binary':
     case 'Edm.Stream':
-      if (typeof value !== 'string' || !BINARY.test(value) || value.replace(/=+$/, '').length % 4 === 1) return expect('base64 or base64url text')
+    {
+      const text = typeof value === 'string' ? value.replace(BASE64_WHITE_SPACE, '') : undefined
+      if (text === undefined || !BINARY.test(text) || text.replace(/=+$/, '').length % 4 === 1) return expect('base64 or base64url text')
       return undefined
+    }
     case 'Edm.Single':
     case 'Edm.Double':
       return typeof value === 'number' || value === 'INF' || value === '-INF' || value === 'NaN' ? undefined : expect('a JSON number')

@@ -32,8 +32,11 @@ export function authenticate(req: Pick<EmulatorRequest, 'headers'>, tenant: Tena
   if (!jwt) throw unauthorized('IDX14100: JWT is not well formed, there are no dots (.).')
   if (!verifyJwtSignature(jwt, tokenKey)) throw unauthorized('Access token validation failure. Invalid signature.')
   const { claims } = jwt
-  const graphResources = MICROSOFT_GRAPH.resourceUris.concat(MICROSOFT_GRAPH.appId)
-  if (typeof claims.aud !== 'string' || !graphResources.includes(claims.aud.replace(/\/+$/, ''))) {
+  // Graph takes tokens for any of its names: its appId, its clouds' URIs, and the emulated
+  // Graph's own origin (tenant.graphServicePrincipal's servicePrincipalNames), nothing else.
+  const audience = typeof claims.aud === 'string' ? claims.aud.replace(/\/+$/, '') : undefined
+  const graphResources = tenant.graphServicePrincipal.servicePrincipalNames.map(n => n.replace(/\/+$/, ''))
+  if (audience === undefined || !graphResources.includes(audience)) {
     throw unauthorized('Access token validation failure. Invalid audience.')
   }
   if (typeof claims.exp !== 'number' || claims.exp < nowSeconds()) throw unauthorized('Lifetime validation failed, the token is expired.')

@@ -1,6 +1,8 @@
 /**
  * The OData query options the emulator understands: `$filter` (eq, ne, startswith, in,
- * and/or/not, parentheses), `$select`, `$top` with `@odata.nextLink` paging, `$count`.
+ * and/or/not, parentheses, and the lambda `any` over a multi-valued property, e.g.
+ * `servicePrincipalNames/any(c:c eq '…')`), `$select`, `$top` with `@odata.nextLink`
+ * paging, `$count`.
  * Anything else in a `$filter` is refused the way Graph refuses an unsupported query.
  */
 import { graphCsdlModel, type PropertyDef } from '../api-check/csdl-model.js'
@@ -13,6 +15,8 @@ type Expr =
   | { op: 'eq' | 'ne'; prop: string; value: Literal }
   | { op: 'in'; prop: string; values: Literal[] }
   | { op: 'startswith'; prop: string; value: string }
+  /** `prop/any(v: expr)`: some element satisfies expr (`v` names the element); `prop/any()`: not empty. */
+  | { op: 'any'; prop: string; variable?: string; expr?: Expr }
 
 type Token = { kind: 'ident' | 'string' | 'punct' | 'literal'; text: string; value?: Literal }
 
@@ -51,7 +55,22 @@ export function parseFilter(filter: string): (entity: Record<string, unknown>) =
       if (typeof value !== 'string') throw invalid('startswith needs a string')
       return { op: 'startswith', prop: prop.text, value }
     }
+    const lambda = t.kind === 'ident' ? /^(.+)\/any$/i.exec(t.text) : null
+    if (lambda && peek()?.text === '(') {
+      next()
+      if (peek()?.text === ')') {
+        next()
+        return { op: 'any', prop: lambda[1] }
+      }
+      const variable = next()
+      if (!variable || variable.kind !== 'ident' || !/^[A-Za-z_]\w*$/.test(variable.text)) throw invalid('any( needs a range variable, e.g. any(c:c eq \'x\')')
+      expectPunct(':')
+      const inner = orExpr()
+      expectPunct(')')
+      return { op: 'any', prop: lambda[1], variable: variable.text, expr: inner }
+    }
     if (t.kind === 'ident') {
+      // `all` and functions other than startswith are not supported on directory objects.
       if (peek()?.text === '(' || t.text.includes('/any') || t.text.includes('/all')) {
         throw new GraphError(400, 'Request_UnsupportedQuery', `Unsupported query: '${filter}'.`)
       }
@@ -85,22 +104,46 @@ export function parseFilter(filter: string): (entity: Record<string, unknown>) =
   return entity => evaluate(expr, entity)
 }
 
-function evaluate(expr: Expr, entity: Record<string, unknown>): boolean {
+/** Range variables of the enclosing `any` lambdas, by name. */
+type Scope = ReadonlyMap<string, unknown>
+
+function evaluate(expr: Expr, entity: Record<string, unknown>, scope: Scope = new Map()): boolean {
   switch (expr.op) {
-    case 'and': return evaluate(expr.left, entity) && evaluate(expr.right, entity)
-    case 'or': return evaluate(expr.left, entity) || evaluate(expr.right, entity)
-    case 'not': return !evaluate(expr.expr, entity)
-    case 'eq': return same(property(entity, expr.prop), expr.value)
-    case 'ne': return !same(property(entity, expr.prop), expr.value)
-    case 'in': return expr.values.some(v => same(property(entity, expr.prop), v))
+    case 'and': return evaluate(expr.left, entity, scope) && evaluate(expr.right, entity, scope)
+    case 'or': return evaluate(expr.left, entity, scope) || evaluate(expr.right, entity, scope)
+    case 'not': return !evaluate(expr.expr, entity, scope)
+    case 'eq': return same(property(entity, expr.prop, scope), expr.value)
+    case 'ne': return !same(property(entity, expr.prop, scope), expr.value)
+    case 'in': return expr.values.some(v => same(property(entity, expr.prop, scope), v))
     case 'startswith': {
-      const value = property(entity, expr.prop)
+      const value = property(entity, expr.prop, scope)
       return typeof value === 'string' && value.toLowerCase().startsWith(expr.value.toLowerCase())
+    }
+    case 'any': {
+      const items = property(entity, expr.prop, scope)
+      if (!Array.isArray(items)) {
+        throw new GraphError(400, 'Request_UnsupportedQuery', `Unsupported query: '${expr.prop}' is not a multi-valued property; any() needs one.`)
+      }
+      if (!expr.expr) return items.length > 0
+      const inner = expr.expr
+      return items.some(item => evaluate(inner, entity, new Map([...scope, [expr.variable!, item]])))
     }
   }
 }
 
-function property(entity: Record<string, unknown>, path: string): unknown {
+function property(entity: Record<string, unknown>, path: string, scope: Scope = new Map()): unknown {
+  const [head, ...rest] = path.split('/')
+  if (scope.has(head)) {
+    // A range variable: the element itself, or a property of it (`c/id`).
+    let value = scope.get(head)
+    for (const part of rest) {
+      if (value === null || typeof value !== 'object') return undefined
+      const obj = value as Record<string, unknown>
+      const key = Object.keys(obj).find(k => k.toLowerCase() === part.toLowerCase())
+      value = key === undefined ? undefined : obj[key]
+    }
+    return value
+  }
   let value: unknown = entity
   for (const part of path.split('/')) {
     if (value === null || typeof value !== 'object') return undefined
@@ -126,7 +169,18 @@ function tokenize(input: string): Token[] {
   while (i < input.length) {
     const c = input[i]
     if (/\s/.test(c)) { i++; continue }
-    if ('(),'.includes(c)) { tokens.push({ kind: 'punct', text: c }); i++; continue }
+    if ('(),'.includes(c)) {
+      tokens.push({ kind: 'punct', text: c })
+      i++
+      // A lambda's range variable: `any(c:c eq 'x')` → ident c, punct ':'.
+      const previous = tokens[tokens.length - 2]
+      const variable = c === '(' && previous?.kind === 'ident' && /\/any$/i.test(previous.text) ? /^\s*([A-Za-z_]\w*)\s*:/.exec(input.slice(i)) : null
+      if (variable) {
+        tokens.push({ kind: 'ident', text: variable[1] }, { kind: 'punct', text: ':' })
+        i += variable[0].length
+      }
+      continue
+    }
     if (c === "'") {
       let value = ''
       i++
