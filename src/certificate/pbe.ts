@@ -14,8 +14,8 @@ import {
   sequence
 } from './asn1.js'
 import { DecryptError, UnsupportedAlgorithmError } from './errors.js'
-import { HMAC_BY_OID, OID } from './oids.js'
-import { KDF_PURPOSE, checkedIterations, pkcs12Kdf } from './pkcs12-kdf.js'
+import { type Hash, HMAC_BY_OID, OID } from './oids.js'
+import { KDF_PURPOSE, bmpPassword, checkedIterations, pkcs12Kdf } from './pkcs12-kdf.js'
 import type { PfxEncryption } from './types.js'
 
 /**
@@ -63,8 +63,9 @@ function pbes2Encrypt(plaintext: Buffer, password: string, iterations: number): 
 /** pbeWithSHAAnd3-KeyTripleDES-CBC: what Windows Server 2016 and older can import. */
 function tripleDesEncrypt(plaintext: Buffer, password: string, iterations: number): Encrypted {
   const salt = randomBytes(8)
-  const key = pkcs12Kdf(password, salt, KDF_PURPOSE.key, iterations, 24, 'sha1')
-  const iv = pkcs12Kdf(password, salt, KDF_PURPOSE.iv, iterations, 8, 'sha1')
+  const bmp = bmpPassword(password)
+  const key = pkcs12Kdf(bmp, salt, KDF_PURPOSE.key, iterations, 24, 'sha1')
+  const iv = pkcs12Kdf(bmp, salt, KDF_PURPOSE.iv, iterations, 8, 'sha1')
   const cipher = createCipheriv('des-ede3-cbc', key, iv)
   const algorithm = sequence(oid(OID.pbeWithSha1And3KeyTripleDesCbc), sequence(octetString(salt), integer(iterations)))
   return { algorithm, ciphertext: Buffer.concat([cipher.update(plaintext), cipher.final()]) }
@@ -77,25 +78,42 @@ const PBES2_CIPHERS: Record<string, { name: string; keyBytes: number }> = {
   [OID.desEde3Cbc]: { name: 'des-ede3-cbc', keyBytes: 24 }
 }
 
-export function pbeDecrypt(algorithm: Asn1, ciphertext: Buffer, password: string): Buffer {
+/**
+ * How a part of a PFX is encrypted, read from its AlgorithmIdentifier and checked before
+ * any key is derived: the reader needs the iteration count to decide whether to start.
+ */
+export type Pbe =
+  | { kdf: 'pbkdf2'; iterations: number; salt: Buffer; prf: Hash; cipher: string; keyBytes: number; iv: Buffer }
+  | { kdf: 'pkcs12'; iterations: number; salt: Buffer; cipher: 'des-ede3-cbc' | 'rc2'; keyBytes: number }
+
+/**
+ * A password as each KDF takes it: PBKDF2 (PBES2) hashes its UTF-8 bytes, the PKCS#12 KDF
+ * a BMPString, of which the empty password has two forms (bmpPasswordForms).
+ */
+export interface PbePassword {
+  utf8: Buffer
+  bmp: Buffer
+}
+
+export function readPbe(algorithm: Asn1): Pbe {
   const [algorithmOid, params] = children(algorithm, 'AlgorithmIdentifier')
   const id = oidOf(algorithmOid)
   switch (id) {
     case OID.pbes2:
-      return pbes2Decrypt(params, ciphertext, password)
+      return readPbes2(params)
     case OID.pbeWithSha1And3KeyTripleDesCbc:
-      return pkcs12PbeDecrypt(params, ciphertext, password, 'des-ede3-cbc', 24)
+      return readPkcs12Pbe(params, 'des-ede3-cbc', 24)
     case OID.pbeWithSha1And128BitRc2Cbc:
-      return pkcs12PbeDecrypt(params, ciphertext, password, 'rc2', 16)
+      return readPkcs12Pbe(params, 'rc2', 16)
     case OID.pbeWithSha1And40BitRc2Cbc:
       // OpenSSL's "-legacy" profile encrypts the certificates this way.
-      return pkcs12PbeDecrypt(params, ciphertext, password, 'rc2', 5)
+      return readPkcs12Pbe(params, 'rc2', 5)
     default:
       throw new UnsupportedAlgorithmError(`the encryption algorithm ${id}`)
   }
 }
 
-function pbes2Decrypt(params: Asn1 | undefined, ciphertext: Buffer, password: string): Buffer {
+function readPbes2(params: Asn1 | undefined): Pbe {
   const [kdf, scheme] = children(params, 'PBES2-params')
   const [kdfOid, kdfParams] = children(kdf, 'keyDerivationFunc')
   if (oidOf(kdfOid) !== OID.pbkdf2) throw new UnsupportedAlgorithmError(`the key derivation ${oidOf(kdfOid)}`)
@@ -111,24 +129,23 @@ function pbes2Decrypt(params: Asn1 | undefined, ciphertext: Buffer, password: st
   const [cipherOid, ivNode] = children(scheme, 'encryptionScheme')
   const cipher = PBES2_CIPHERS[oidOf(cipherOid)]
   if (cipher === undefined) throw new UnsupportedAlgorithmError(`the cipher ${oidOf(cipherOid)}`)
-  const key = pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, cipher.keyBytes, prf)
-  return decipher(cipher.name, key, octetsOf(ivNode), ciphertext)
+  return { kdf: 'pbkdf2', iterations, salt, prf, cipher: cipher.name, keyBytes: cipher.keyBytes, iv: octetsOf(ivNode) }
 }
 
-function pkcs12PbeDecrypt(
-  params: Asn1 | undefined,
-  ciphertext: Buffer,
-  password: string,
-  cipherName: 'des-ede3-cbc' | 'rc2',
-  keyBytes: number
-): Buffer {
+function readPkcs12Pbe(params: Asn1 | undefined, cipher: 'des-ede3-cbc' | 'rc2', keyBytes: number): Pbe {
   const [saltNode, countNode] = children(params, 'pkcs-12PbeParams')
-  const salt = octetsOf(saltNode)
-  const iterations = checkedIterations(integerOf(countNode))
-  const key = pkcs12Kdf(password, salt, KDF_PURPOSE.key, iterations, keyBytes, 'sha1')
-  const iv = pkcs12Kdf(password, salt, KDF_PURPOSE.iv, iterations, 8, 'sha1')
-  if (cipherName === 'rc2') return rc2Decrypt(key, iv, ciphertext)
-  return decipher(cipherName, key, iv, ciphertext)
+  return { kdf: 'pkcs12', iterations: checkedIterations(integerOf(countNode)), salt: octetsOf(saltNode), cipher, keyBytes }
+}
+
+export function pbeDecrypt(pbe: Pbe, ciphertext: Buffer, password: PbePassword): Buffer {
+  if (pbe.kdf === 'pbkdf2') {
+    const key = pbkdf2Sync(password.utf8, pbe.salt, pbe.iterations, pbe.keyBytes, pbe.prf)
+    return decipher(pbe.cipher, key, pbe.iv, ciphertext)
+  }
+  const key = pkcs12Kdf(password.bmp, pbe.salt, KDF_PURPOSE.key, pbe.iterations, pbe.keyBytes, 'sha1')
+  const iv = pkcs12Kdf(password.bmp, pbe.salt, KDF_PURPOSE.iv, pbe.iterations, 8, 'sha1')
+  if (pbe.cipher === 'rc2') return rc2Decrypt(key, iv, ciphertext)
+  return decipher(pbe.cipher, key, iv, ciphertext)
 }
 
 function decipher(name: string, key: Buffer, iv: Buffer, ciphertext: Buffer): Buffer {

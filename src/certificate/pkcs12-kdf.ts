@@ -4,7 +4,8 @@ import { UnsupportedAlgorithmError } from './errors.js'
 
 /**
  * A PFX names its own iteration counts; a hostile or broken file could make reading it
- * hang. .NET refuses more than 600 000; real files use 2 000 to 100 000.
+ * hang. .NET's loader refuses more than 300 000 per derivation (600 000 before .NET 9);
+ * real files use 2 000 to 100 000. The whole file has a budget too (see read-pfx.ts).
  */
 const MAX_ITERATIONS = 1_000_000
 
@@ -21,9 +22,20 @@ type Purpose = (typeof KDF_PURPOSE)[keyof typeof KDF_PURPOSE]
 
 const BLOCK_BYTES: Record<Hash, number> = { sha1: 64, sha224: 64, sha256: 64, sha384: 128, sha512: 128 }
 
-/** The password as PKCS#12 hashes it: BMPString (UTF-16BE) with a two-byte terminator. */
-function bmpPassword(password: string): Buffer {
+/** The password as PKCS#12 hashes it (RFC 7292 B.1): BMPString (UTF-16BE) with a two-byte terminator. */
+export function bmpPassword(password: string): Buffer {
   return Buffer.concat([Buffer.from(password, 'utf16le').swap16(), Buffer.alloc(2)])
+}
+
+/**
+ * The forms in which a PFX's writer may have hashed this password. The empty password has
+ * two: the terminator alone (00 00), as OpenSSL writes `-passout pass:`, and no bytes at
+ * all (a NULL password), as .NET writes a PFX exported with no password, and as Windows
+ * can. OpenSSL and .NET try both when reading; so does this reader. Any other password
+ * has one form.
+ */
+export function bmpPasswordForms(password: string): Buffer[] {
+  return password === '' ? [bmpPassword(''), Buffer.alloc(0)] : [bmpPassword(password)]
 }
 
 function repeatToMultiple(bytes: Buffer, blockBytes: number): Buffer {
@@ -39,7 +51,8 @@ function repeatToMultiple(bytes: Buffer, blockBytes: number): Buffer {
  * integrity MAC key is always derived this way, and so are the legacy 3DES/RC2 keys.
  */
 export function pkcs12Kdf(
-  password: string,
+  /** Already in its BMPString form (bmpPassword). */
+  password: Buffer,
   salt: Buffer,
   purpose: Purpose,
   iterations: number,
@@ -48,7 +61,7 @@ export function pkcs12Kdf(
 ): Buffer {
   const v = BLOCK_BYTES[hash]
   const diversifier = Buffer.alloc(v, purpose)
-  const input = Buffer.concat([repeatToMultiple(salt, v), repeatToMultiple(bmpPassword(password), v)])
+  const input = Buffer.concat([repeatToMultiple(salt, v), repeatToMultiple(password, v)])
   const out: Buffer[] = []
   let produced = 0
   while (produced < length) {
@@ -74,7 +87,7 @@ export function pkcs12Kdf(
 }
 
 /** The PFX integrity MAC: HMAC over the AuthenticatedSafe, keyed by the PKCS#12 KDF. */
-export function computeMac(content: Buffer, password: string, salt: Buffer, iterations: number, hash: Hash): Buffer {
+export function computeMac(content: Buffer, password: Buffer, salt: Buffer, iterations: number, hash: Hash): Buffer {
   const keyLength = createHash(hash).digest().length
   const key = pkcs12Kdf(password, salt, KDF_PURPOSE.mac, iterations, keyLength, hash)
   return createHmac(hash, key).update(content).digest()

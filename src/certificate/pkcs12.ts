@@ -14,7 +14,7 @@ import {
 } from './asn1.js'
 import { OID, type Hash } from './oids.js'
 import { type PbeProfile, pbeEncrypt } from './pbe.js'
-import { computeMac } from './pkcs12-kdf.js'
+import { bmpPassword, computeMac } from './pkcs12-kdf.js'
 import type { PfxEncryption } from './types.js'
 
 export interface PfxOptions {
@@ -122,7 +122,7 @@ function encryptedDataContentInfo(algorithm: Asn1, ciphertext: Buffer): Asn1 {
 /** The password-integrity MAC: HMAC over the AuthenticatedSafe, keyed by the PKCS#12 KDF. */
 function macData(authenticatedSafe: Buffer, password: string, profile: Profile): Asn1 {
   const salt = randomBytes(16)
-  const digest = computeMac(authenticatedSafe, password, salt, profile.macIterations, profile.macHash)
+  const digest = computeMac(authenticatedSafe, bmpPassword(password), salt, profile.macIterations, profile.macHash)
   return sequence(
     sequence(sequence(oid(MAC_DIGEST_OID[profile.macHash]), asn1Null()), octetString(digest)),
     octetString(salt),
