@@ -2,7 +2,8 @@
  * The Graph client (src/entra/graph.ts) against the emulator with injected faults: what is
  * retried (429 with and without Retry-After, 503, 504, dropped connections, throttled
  * $batch steps, replication lag on objects marked new) and what is not (500, 403, a 404 on
- * an object that is not new). Budgets are small so the tests stay quick; waits are real.
+ * an object that is not new). Budgets are small so the tests stay quick; waits are real
+ * (graph-retry-after.test.ts records them instead, with the real budgets).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { ClientSecretCredential } from '@azure/identity'
@@ -10,6 +11,7 @@ import { startEmulator, type Emulator } from '../../emulator/index.js'
 import { resolveCloud } from '../../src/cloud.js'
 import { Graph, GraphRequestError, type GraphOptions } from '../../src/entra/graph.js'
 import { explainGraphError } from '../../src/entra/graph-errors.js'
+import { RetryAfterBeyondBudget } from '../../src/entra/retry.js'
 
 let emulator: Emulator
 
@@ -96,13 +98,23 @@ describe('throttling and outages', () => {
     expect(fault.seen).toBe(1)
   })
 
-  it('throttled beyond the budget: gives up with the 429, explained as "run again later"', async () => {
+  it('throttled with Retry-After beyond what is left of the budget: stops at once, saying how long Graph asked to wait', async () => {
     const fault = emulator.faults.throttle({ service: 'graph', path: ORGANIZATION_PATH, retryAfterSeconds: 1 })
     const { graph } = graphFor({ ...QUICK, transientBudget: { maxTotalWaitMs: 2_500, baseDelayMs: 20, maxDelayMs: 1_500 } })
     const error = await rejectionOf(graph.call(ORGANIZATION))
+    expect(error).toBeInstanceOf(RetryAfterBeyondBudget)
+    expect(((error as Error).cause as GraphRequestError).status).toBe(429)
+    expect(fault.hits).toBe(3) // the first try and two retries of 1 s fit in 2.5 s; 0.5 s left is less than the 1 s asked
+    expect((error as Error).message).toMatch(/asked to wait 1 s before retrying, more than the 0.5 s left of this run's retry budget/)
+  })
+
+  it('throttled without Retry-After beyond the budget: gives up with the 429, explained as "run again later"', async () => {
+    const fault = emulator.faults.throttle({ service: 'graph', path: ORGANIZATION_PATH, retryAfterSeconds: null })
+    const { graph } = graphFor({ ...QUICK, transientBudget: { maxTotalWaitMs: 300, baseDelayMs: 20, maxDelayMs: 100 } })
+    const error = await rejectionOf(graph.call(ORGANIZATION))
     expect(error).toBeInstanceOf(GraphRequestError)
     expect((error as GraphRequestError).status).toBe(429)
-    expect(fault.hits).toBe(3) // the first try and two retries of 1 s fit in 2.5 s
+    expect(fault.hits).toBeGreaterThan(1)
     expect(explainGraphError(error as GraphRequestError).message).toMatch(/throttled or unavailable .* run the workflow again later/)
   })
 

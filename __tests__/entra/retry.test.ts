@@ -7,13 +7,16 @@ import { describe, expect, it } from '@jest/globals'
 import {
   backoffDelay,
   classifyFailure,
+  createdRecently,
   isReplicationLag,
   parseRetryAfter,
+  RetryAfterBeyondBudget,
   RetryClock,
   REPLICATION_BUDGET,
   TRANSIENT_BUDGET,
   type RetryBudget
 } from '../../src/entra/retry.js'
+import { UserError } from '../../src/errors.js'
 
 const NO_BACKING_APP =
   "The appId 'd2ebf73f-88d0-415c-b981-ca26f1086ff2' of the service principal does not reference a valid application object."
@@ -83,10 +86,10 @@ describe('parseRetryAfter', () => {
 describe('backoffDelay', () => {
   const budget: RetryBudget = { maxTotalWaitMs: 60_000, baseDelayMs: 500, maxDelayMs: 8_000 }
 
-  it('honours Retry-After, capped at the longest single wait', () => {
+  it('honours Retry-After in full: the longest backoff step never shortens it', () => {
     expect(backoffDelay(0, budget, 3000, () => 0)).toBe(3000)
     expect(backoffDelay(5, budget, 0, () => 0.99)).toBe(0)
-    expect(backoffDelay(0, budget, 120_000)).toBe(8_000)
+    expect(backoffDelay(0, budget, 45_000)).toBe(45_000)
   })
 
   it('without Retry-After: full jitter under a ceiling that doubles and is capped', () => {
@@ -119,6 +122,33 @@ describe('RetryClock', () => {
     expect(clock.totalWaitMs).toBe(2000)
   })
 
+  it('waits a Retry-After of 45 s in full when it fits the budget (not the 30 s backoff cap)', async () => {
+    const waits: number[] = []
+    const clock = new RetryClock(TRANSIENT_BUDGET, async ms => {
+      waits.push(ms)
+    })
+    expect(TRANSIENT_BUDGET.maxDelayMs).toBeLessThan(45_000)
+    expect(await clock.waitBeforeRetry(45_000)).toBe(true)
+    expect(waits).toEqual([45_000])
+  })
+
+  it('never waits less than Retry-After: one longer than what is left of the budget is refused at once', async () => {
+    const waits: number[] = []
+    const clock = new RetryClock({ maxTotalWaitMs: 120_000, baseDelayMs: 500, maxDelayMs: 30_000 }, async ms => {
+      waits.push(ms)
+    })
+    expect(await clock.waitBeforeRetry(45_000)).toBe(true)
+    expect(await clock.waitBeforeRetry(45_000)).toBe(true)
+    expect(clock.remainingMs).toBe(30_000)
+    // 45 s asked, 30 s left: no shortened wait, no retry.
+    expect(clock.retryAfterBeyondBudget(45_000)).toBe(true)
+    expect(await clock.waitBeforeRetry(45_000)).toBe(false)
+    expect(waits).toEqual([45_000, 45_000])
+    // A wait that fits is not "beyond the budget"; neither is a backoff without Retry-After.
+    expect(clock.retryAfterBeyondBudget(30_000)).toBe(false)
+    expect(clock.retryAfterBeyondBudget(undefined)).toBe(false)
+  })
+
   it('a zero budget never waits', async () => {
     const waits: number[] = []
     const clock = new RetryClock({ maxTotalWaitMs: 0, baseDelayMs: 500, maxDelayMs: 8000 }, async ms => {
@@ -126,6 +156,33 @@ describe('RetryClock', () => {
     })
     expect(await clock.waitBeforeRetry()).toBe(false)
     expect(waits).toEqual([])
+  })
+})
+
+describe('RetryAfterBeyondBudget', () => {
+  it('says how long Graph asked to wait, that it is more than the budget has left, and what to do', () => {
+    const error = new RetryAfterBeyondBudget('PATCH /applications/1', 429, 300_000, 120_000)
+    expect(error).toBeInstanceOf(UserError)
+    expect(error.message).toMatch(/^Microsoft Graph answered 429 to PATCH \/applications\/1 and asked to wait 300 s before retrying, more than the 120 s left of this run's retry budget/)
+    expect(error.message).toMatch(/throttles per app per tenant: rerun the workflow once 300 s have passed/)
+  })
+})
+
+describe('createdRecently', () => {
+  const now = new Date('2026-06-01T12:00:00Z')
+
+  it('is true for an object created within the last ten minutes (or "after now": clock skew)', () => {
+    expect(createdRecently('2026-06-01T11:59:00Z', now)).toBe(true)
+    expect(createdRecently('2026-06-01T11:50:30Z', now)).toBe(true)
+    expect(createdRecently('2026-06-01T12:02:00Z', now)).toBe(true)
+  })
+
+  it('is false for an older object, and when Graph gave no date', () => {
+    expect(createdRecently('2026-06-01T11:50:00Z', now)).toBe(false)
+    expect(createdRecently('2025-01-01T00:00:00Z', now)).toBe(false)
+    expect(createdRecently(undefined, now)).toBe(false)
+    expect(createdRecently(null, now)).toBe(false)
+    expect(createdRecently('not a date', now)).toBe(false)
   })
 })
 

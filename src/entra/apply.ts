@@ -2,8 +2,10 @@
  * Carries out a plan against Graph, phase after phase (the grant and the roles of one
  * phase in parallel). Each write is idempotent: an upsert, or a create whose "already
  * exists" answer counts as success, so a rerun after a crash or a concurrent run ends
- * in the same place. Objects created in this run are marked `newObject`, so the retry
- * policy waits out their replication lag.
+ * in the same place. Calls on objects that may not have replicated yet are marked
+ * `newObject`, so the retry policy waits out their replication lag: objects this run's
+ * upserts created or found (a 204 means a concurrent run created it moments ago), and an
+ * app whose createdDateTime is minutes old (see `createdRecently`).
  */
 import { certificateProofToken, type CertificateInAdvance } from '../certificate/index.js'
 import type { HeldCertificate } from '../certificate/types.js'
@@ -25,7 +27,7 @@ import { describeChange } from './describe-plan.js'
 import type { FederatedCredential } from './federated-credentials.js'
 import type { Change, Plan } from './plan.js'
 import { APP_SELECT, readKeyCredentials } from './read-tenant.js'
-import { REPLICATION_BUDGET, RetryClock } from './retry.js'
+import { createdRecently, REPLICATION_BUDGET, RetryClock } from './retry.js'
 import type { KeyCredential, TenantState } from './tenant-state.js'
 
 export interface ApplyContext {
@@ -56,11 +58,17 @@ export interface AppliedState {
 }
 
 export async function applyPlan(plan: Plan, actual: TenantState, ctx: ApplyContext): Promise<AppliedState> {
+  // A service principal is created after its app (it needs one to back it), so the
+  // service principal of a minutes-old app is minutes old at most; v1.0 servicePrincipal has
+  // no createdDateTime to read.
+  const appRecent = actual.app !== undefined && createdRecently(actual.app.createdDateTime, ctx.now)
   const state: ApplyState & { applied: Change[] } = {
     applied: [],
     createdApp: false,
     createdServicePrincipal: false,
     appCreatedConcurrently: false,
+    appMayLag: appRecent,
+    servicePrincipalMayLag: appRecent,
     failed: new AbortController()
   }
   if (actual.app !== undefined) {
@@ -155,6 +163,10 @@ type ApplyState = Partial<AppliedState> & {
   createdServicePrincipal: boolean
   /** The app did not exist when read, but another run created it before our upsert did. */
   appCreatedConcurrently: boolean
+  /** The app may not have replicated everywhere yet: calls on it wait out replication lag. */
+  appMayLag: boolean
+  /** The same for the service principal (grants and roles name it as their principal). */
+  servicePrincipalMayLag: boolean
   /** Aborted when a change failed: the run is over, nothing more is written. */
   failed: AbortController
 }
@@ -198,6 +210,8 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
         state.app = { objectId: app.id, appId: app.appId, displayName: app.displayName }
         state.createdApp = created.status === 201
         state.appCreatedConcurrently = created.status !== 201
+        // Created by us (201) or by a concurrent run moments ago (204): new either way.
+        state.appMayLag = true
         return
       }
       case 'set-required-resource-access': {
@@ -205,7 +219,8 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
         await graph.call({
           method: 'PATCH',
           path: `/applications/${change.appObjectId}`,
-          body: { requiredResourceAccess: change.requiredResourceAccess }
+          body: { requiredResourceAccess: change.requiredResourceAccess },
+          newObject: state.appMayLag
         })
         return
       }
@@ -227,6 +242,8 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
             : (await graph.call<{ id: string }>({ method: 'GET', path: `/servicePrincipals(appId='${appId}')?$select=id`, newObject: true })).body.id
         state.servicePrincipalId = id
         state.createdServicePrincipal = created.status === 201
+        // 204: it was not there when read, so a concurrent run created it moments ago.
+        state.servicePrincipalMayLag = true
         return
       }
       case 'grant-exchange-manage-as-app':
@@ -242,7 +259,7 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
             method: 'POST',
             path: `/servicePrincipals/${change.resourceId}/appRoleAssignedTo`,
             body: { principalId, resourceId: change.resourceId, appRoleId: change.appRoleId },
-            newObject: state.createdServicePrincipal
+            newObject: state.servicePrincipalMayLag
           })
         )
         return
@@ -255,7 +272,7 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
             method: 'POST',
             path: '/roleManagement/directory/roleAssignments',
             body: { principalId, roleDefinitionId: change.role.templateId, directoryScopeId: change.directoryScopeId },
-            newObject: state.createdServicePrincipal
+            newObject: state.servicePrincipalMayLag
           })
         )
         return
@@ -278,7 +295,7 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
         const certificate = await ctx.newCertificate.take()
         ctx.log(`Adding certificate ${certificate.thumbprint} (expires ${certificate.notAfter.toISOString()}) beside the existing ones`)
         const provenBy = change.reason === 'held-expiring' ? ctx.settings.held : undefined
-        await addCertificateToApp(graph, appObjectId, newKeyCredential(certificate), { newObject: state.createdApp, provenBy })
+        await addCertificateToApp(graph, appObjectId, newKeyCredential(certificate), { newObject: state.appMayLag, provenBy })
         state.newCertificate = certificate
         return
       }
@@ -293,7 +310,7 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
             method: 'POST',
             path: `/applications/${appObjectId}/federatedIdentityCredentials`,
             body: federatedCredentialBody(change.credential),
-            newObject: state.createdApp
+            newObject: state.appMayLag
           })
         )
         return
@@ -304,7 +321,8 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
         await graph.call({
           method: 'PATCH',
           path: `/applications/${change.appObjectId}/federatedIdentityCredentials/${change.id}`,
-          body: { audiences: change.credential.audiences }
+          body: { audiences: change.credential.audiences },
+          newObject: state.appMayLag
         })
         return
       }

@@ -16,6 +16,7 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import { defaultScope, type Cloud } from '../cloud.js'
 import {
   classifyFailure,
+  RetryAfterBeyondBudget,
   RetryClock,
   REPLICATION_BUDGET,
   TRANSIENT_BUDGET,
@@ -31,7 +32,8 @@ export interface GraphCall {
   body?: unknown
   headers?: Record<string, string>
   /**
-   * The call touches an object this run created moments ago: the documented replication
+   * The call touches an object that may not have replicated yet (created or upserted by this
+   * run, or created minutes ago, see retry.ts `createdRecently`): the documented replication
    * errors (404 Request_ResourceNotFound, 400 NoBackingApplicationObject) are retried.
    */
   newObject?: boolean
@@ -63,6 +65,8 @@ export interface GraphOptions {
   replicationBudget?: RetryBudget
   /** Called after every HTTP exchange (including retries): for counting and logs. */
   onExchange?: (event: { method: string; url: string; status: number | 'network-error'; retry: boolean }) => void
+  /** Every wait between retries goes through this (tests record the waits instead of sleeping). */
+  sleep?: (ms: number) => Promise<void>
 }
 
 /** Counts of what a run did, for the log and the benchmarks. */
@@ -81,7 +85,8 @@ export class Graph {
   private constructor(
     private readonly client: Client,
     private readonly options: GraphOptions,
-    private readonly signIn: { lastError?: unknown }
+    private readonly signIn: { lastError?: unknown },
+    private readonly retryAfterRefusals: RetryAfterRefusals
   ) {}
 
   static create(credential: TokenCredential, cloud: Cloud, options: GraphOptions = {}): Graph {
@@ -103,7 +108,8 @@ export class Graph {
       new TokenCredentialAuthenticationProvider(trackedCredential, { scopes: [defaultScope(cloud.graphResource)] })
     )
     let graph: Graph | undefined
-    const retry = new TransientRetryMiddleware(options.transientBudget ?? TRANSIENT_BUDGET, (event) => {
+    const retryAfterRefusals: RetryAfterRefusals = new WeakMap()
+    const retry = new TransientRetryMiddleware(options.transientBudget ?? TRANSIENT_BUDGET, options.sleep, retryAfterRefusals, (event) => {
       if (graph !== undefined) {
         if (event.retry) graph.stats.retries++
         options.onExchange?.(event)
@@ -119,19 +125,26 @@ export class Graph {
       // The auth middleware only attaches tokens to known Graph hosts or these.
       customHosts: new Set([endpoint.hostname])
     })
-    graph = new Graph(client, options, signIn)
+    graph = new Graph(client, options, signIn, retryAfterRefusals)
     return graph
   }
 
-  /** Sends one request; retries as retry.ts says; throws GraphRequestError on an error answer. */
+  /**
+   * Sends one request; retries as retry.ts says; throws GraphRequestError on an error answer,
+   * or RetryAfterBeyondBudget when Graph asked for a longer wait than the budget has left.
+   */
   async call<T = unknown>(call: GraphCall): Promise<GraphResult<T>> {
-    const clock = new RetryClock(this.options.replicationBudget ?? REPLICATION_BUDGET)
+    const clock = new RetryClock(this.options.replicationBudget ?? REPLICATION_BUDGET, this.options.sleep)
     // A $batch envelope is neither a read nor a write: batch() counts its steps.
     if (call.path !== '/$batch') this.count(call.method, 1)
     for (;;) {
       const response = await this.send(call)
       if (response.ok) return { status: response.status, body: (await readBody(response)) as T, headers: response.headers }
       const error = await toGraphError(call, response)
+      const refusal = this.retryAfterRefusals.get(response)
+      if (refusal !== undefined) {
+        throw new RetryAfterBeyondBudget(`${error.method} ${error.path}`, error.status, refusal.retryAfterMs, refusal.remainingMs, { cause: error })
+      }
       const failure = classifyFailure({ status: error.status, code: error.code, message: error.graphMessage }, call.newObject ?? false)
       if (failure.kind === 'replication-lag' && (await clock.waitBeforeRetry())) {
         this.stats.retries++
@@ -152,8 +165,8 @@ export class Graph {
     const results = new Map<string, GraphResult | GraphRequestError>()
     let pending = calls
     for (const call of calls) this.count(call.method, 1)
-    const clock = new RetryClock(this.options.transientBudget ?? TRANSIENT_BUDGET)
-    const lagClock = new RetryClock(this.options.replicationBudget ?? REPLICATION_BUDGET)
+    const clock = new RetryClock(this.options.transientBudget ?? TRANSIENT_BUDGET, this.options.sleep)
+    const lagClock = new RetryClock(this.options.replicationBudget ?? REPLICATION_BUDGET, this.options.sleep)
     while (pending.length > 0) {
       const answer = await this.call<{ responses: BatchAnswer[] }>({
         method: 'POST',
@@ -171,6 +184,8 @@ export class Graph {
       })
       const again: typeof pending = []
       let retryAfterMs: number | undefined
+      /** The step that asked for the longest wait. */
+      let waitAskedBy: GraphRequestError | undefined
       let lagOnly = true
       for (const sub of answer.body.responses) {
         const call = pending.find(c => c.id === sub.id)
@@ -189,13 +204,17 @@ export class Graph {
         if (failure.kind === 'fatal' && sub.status !== 424) continue
         again.push(call)
         if (failure.kind !== 'replication-lag' && sub.status !== 424) lagOnly = false
-        if ((failure.kind === 'throttled' || failure.kind === 'unavailable') && failure.retryAfterMs !== undefined) {
-          retryAfterMs = Math.max(retryAfterMs ?? 0, failure.retryAfterMs)
+        if ((failure.kind === 'throttled' || failure.kind === 'unavailable') && failure.retryAfterMs !== undefined && failure.retryAfterMs >= (retryAfterMs ?? 0)) {
+          retryAfterMs = failure.retryAfterMs
+          waitAskedBy = error
         }
       }
       pending = again.filter(c => !failedDependency(results.get(c.id)) || dependencyGoesAgain(c, again, results))
       if (pending.length === 0) break
       const waited = lagOnly ? await lagClock.waitBeforeRetry() : await clock.waitBeforeRetry(retryAfterMs)
+      if (!waited && !lagOnly && waitAskedBy !== undefined && clock.retryAfterBeyondBudget(retryAfterMs)) {
+        throw new RetryAfterBeyondBudget(`${waitAskedBy.method} ${waitAskedBy.path}`, waitAskedBy.status, retryAfterMs, clock.remainingMs, { cause: waitAskedBy })
+      }
       if (!waited) break
       this.stats.retries += pending.length
     }
@@ -273,14 +292,23 @@ function errorFrom(call: GraphCall, status: number, body: GraphErrorBody | strin
 }
 
 /**
+ * The error answers the retry middleware gave up on because Graph asked for a longer wait
+ * than the budget had left: Graph.call turns them into RetryAfterBeyondBudget. Keyed by the
+ * very Response object, which the client hands back unchanged (ResponseType.RAW).
+ */
+type RetryAfterRefusals = WeakMap<Response, { retryAfterMs: number; remainingMs: number }>
+
+/**
  * Retries throttled (429) and unavailable (503/504, dropped connection) exchanges,
- * honouring Retry-After, within the transient budget.
+ * honouring Retry-After in full, within the transient budget.
  */
 class TransientRetryMiddleware implements Middleware {
   private next?: Middleware
 
   constructor(
     private readonly budget: RetryBudget,
+    private readonly sleep: ((ms: number) => Promise<void>) | undefined,
+    private readonly retryAfterRefusals: RetryAfterRefusals,
     private readonly onExchange: (event: { method: string; url: string; status: number | 'network-error'; retry: boolean }) => void
   ) {}
 
@@ -290,7 +318,7 @@ class TransientRetryMiddleware implements Middleware {
 
   async execute(context: Context): Promise<void> {
     if (this.next === undefined) throw new Error('TransientRetryMiddleware needs a next middleware')
-    const clock = new RetryClock(this.budget)
+    const clock = new RetryClock(this.budget, this.sleep)
     const method = context.options?.method ?? 'GET'
     const url = typeof context.request === 'string' ? context.request : context.request.url
     for (let retry = false; ; retry = true) {
@@ -311,6 +339,9 @@ class TransientRetryMiddleware implements Middleware {
           // Drain the body so the connection can be reused.
           await response?.arrayBuffer().catch(() => undefined)
           continue
+        }
+        if (response !== undefined && clock.retryAfterBeyondBudget(failure.retryAfterMs)) {
+          this.retryAfterRefusals.set(response, { retryAfterMs: failure.retryAfterMs, remainingMs: clock.remainingMs })
         }
       }
       return

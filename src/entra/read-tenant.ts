@@ -39,8 +39,11 @@ export interface TenantQuery {
 /** Owned objects come back 100 to a page unless asked for more; Graph allows up to 999. */
 const OWNED_OBJECTS_PAGE = 999
 
-/** `key` comes back only when keyCredentials is asked for by name (FACTS.md). */
-export const APP_SELECT = '$select=id,appId,displayName,uniqueName,signInAudience,requiredResourceAccess,keyCredentials'
+/**
+ * `key` comes back only when keyCredentials is asked for by name (FACTS.md). createdDateTime
+ * tells apply whether the app may still be replicating (a concurrent run made it moments ago).
+ */
+export const APP_SELECT = '$select=id,appId,displayName,uniqueName,signInAudience,requiredResourceAccess,keyCredentials,createdDateTime'
 
 export async function readTenant(graph: Graph, query: TenantQuery): Promise<TenantState> {
   const uniqueName = uniqueNameFor(query.appName)
@@ -223,6 +226,7 @@ interface GraphApp {
   signInAudience?: string
   requiredResourceAccess?: AppState['requiredResourceAccess']
   keyCredentials?: AppState['keyCredentials']
+  createdDateTime?: string | null
 }
 
 function toApp(body: unknown, foundBy: AppState['foundBy']): AppState {
@@ -235,6 +239,7 @@ function toApp(body: unknown, foundBy: AppState['foundBy']): AppState {
     signInAudience: app.signInAudience ?? 'AzureADMyOrg',
     requiredResourceAccess: app.requiredResourceAccess ?? [],
     keyCredentials: app.keyCredentials ?? [],
+    createdDateTime: app.createdDateTime ?? null,
     foundBy
   }
 }

@@ -47,6 +47,11 @@ export interface AppState {
   signInAudience: string
   requiredResourceAccess: RequiredResourceAccess[]
   keyCredentials: KeyCredential[]
+  /**
+   * When Graph created it (ISO 8601). Absent from hand-written states. Minutes-old apps may
+   * not have replicated everywhere yet, so apply waits out replication lag on them.
+   */
+  createdDateTime?: string | null
   /** How the reader found it: by `app-id`, by the uniqueName derived from `app-name`, or by display name. */
   foundBy?: 'app-id' | 'unique-name' | 'display-name'
   /** Its federated identity credentials; read only with `credential: federated`. */
