@@ -1,8 +1,9 @@
 import { tmpdir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
-import { CLOCK_SKEW_MS, parseSubject, readPfx } from './certificate/index.js'
-import { PfxError, type HeldCertificate, type KeySize, type PfxEncryption, type PfxProblem } from './certificate/types.js'
+import { parseSubject } from './certificate/index.js'
+import type { HeldCertificate, KeySize, PfxEncryption } from './certificate/types.js'
 import { CLOUD_NAMES, resolveCloud, type Cloud } from './cloud.js'
+import { maskSecret, openClientCertificate, openHeldCertificate, type Masker } from './credential-inputs.js'
 import { UserError } from './errors.js'
 import { validateSecretPrefix } from './github/secret-names.js'
 import { findDirectoryRole, SUPPORTED_DIRECTORY_ROLES, type DirectoryRole } from './entra/well-known.js'
@@ -17,6 +18,8 @@ import {
   parseList,
   shown
 } from './input-parsers.js'
+
+export { maskSecret } from './credential-inputs.js'
 
 export type Mode = 'provision' | 'connect'
 export type SecretTarget = 'none' | 'repository' | 'environment' | 'organization'
@@ -64,6 +67,8 @@ export interface Settings {
     clientSecret?: string
     /** PEM with the private key and the certificate (a PFX input is converted). */
     clientCertificatePem?: string
+    /** Password of an encrypted private key in `clientCertificatePem` (`client-certificate-password`). */
+    clientCertificatePassword?: string
     audience: string
   }
   newCertificate: {
@@ -73,6 +78,16 @@ export interface Settings {
     encryption: PfxEncryption
   }
   rotateBeforeDays: number
+  /**
+   * `repair`: a run may make and store a new certificate when the stored secrets hold a
+   * complete set but no usable certificate was passed in (pfx-base64/pfx-password).
+   */
+  repair: boolean
+  /**
+   * `revoke-previous`: hours the current certificate must have been on the app before this
+   * action's earlier certificates are removed; undefined for 'never' (they stay until they expire).
+   */
+  revokePreviousAfterHours: number | undefined
   /** The certificate this pipeline holds (`pfx-base64` + `pfx-password`), already opened. */
   held?: HeldCertificate
   secrets: {
@@ -81,7 +96,11 @@ export interface Settings {
     prefix: string
     githubToken?: string
     repository?: { owner: string; repo: string }
-    visibility: OrganizationSecretVisibility
+    /**
+     * `secret-visibility` of organization secrets; undefined keeps the visibility (and
+     * selected repositories) of secrets that exist, and is refused for a secret to create.
+     */
+    visibility: OrganizationSecretVisibility | undefined
     selectedRepositories: string[]
     /** GITHUB_API_URL, e.g. https://api.github.com (or a GHES /api/v3). */
     apiUrl: string
@@ -95,11 +114,9 @@ export interface Settings {
 }
 
 /** Where settings come from: the action's inputs, and the way to mask secret ones. */
-export interface InputSource {
+export interface InputSource extends Masker {
   /** The raw input value ('' when not given); the runner passes action.yml defaults. */
   get(name: string): string
-  /** Registers a secret so the runner masks it in every later log line. */
-  mask(value: string): void
 }
 
 export interface SettingsResult {
@@ -129,10 +146,14 @@ export const SECRET_INPUTS = [
 /** Validity above this often exceeds what tenant app-management policies allow. */
 const LONG_VALIDITY_DAYS = 730
 
+/** Upper end of `revoke-previous`: a year of grace. */
+const MAX_REVOKE_PREVIOUS_HOURS = 8760
+
 /**
  * Reads and validates every input. Throws a UserError naming the input on the first
- * problem, before any file or network I/O. `env` gives the runner's variables
- * (RUNNER_TEMP, GITHUB_REPOSITORY, GITHUB_API_URL); `now` decides expiry checks.
+ * problem, before any file or network I/O. The inputs are parsed here; the ones that carry
+ * a certificate are then opened by `credential-inputs.ts`. `env` gives the runner's
+ * variables (RUNNER_TEMP, GITHUB_REPOSITORY, GITHUB_API_URL); `now` decides expiry checks.
  */
 export function readSettings(source: InputSource, env: NodeJS.ProcessEnv, now: Date): SettingsResult {
   for (const name of SECRET_INPUTS) maskSecret(source, source.get(name))
@@ -182,6 +203,9 @@ export function readSettings(source: InputSource, env: NodeJS.ProcessEnv, now: D
     )
   }
 
+  const repair = parseBoolean('repair', input('repair') || 'false')
+  const revokePreviousAfterHours = readRevokePrevious(input('revoke-previous') || '24')
+
   const secrets = readSecrets(source, env)
   const held = credential.kind === 'certificate' ? readHeldCertificate(source, mode, now, warnings, secrets.target) : undefined
   if (credential.kind === 'federated' && source.get('pfx-base64').trim() !== '') {
@@ -213,6 +237,8 @@ export function readSettings(source: InputSource, env: NodeJS.ProcessEnv, now: D
       signIn,
       newCertificate: { subject, keySize, validityDays, encryption },
       rotateBeforeDays,
+      repair,
+      revokePreviousAfterHours,
       held,
       secrets,
       verify: { enabled: verifyEnabled, timeoutSeconds: verifyTimeout },
@@ -222,21 +248,6 @@ export function readSettings(source: InputSource, env: NodeJS.ProcessEnv, now: D
       runnerTemp
     },
     warnings
-  }
-}
-
-/**
- * Masks a secret and, for multi-line values such as PEM, each line on its own: the
- * runner matches masks line by line, so a multi-line mask alone would never match.
- */
-export function maskSecret(source: Pick<InputSource, 'mask'>, value: string): void {
-  if (value.trim() === '') return
-  source.mask(value)
-  if (!/[\r\n]/.test(value)) return
-  for (const line of value.split(/\r?\n/)) {
-    const trimmed = line.trim()
-    // PEM armour lines are public and would only add noise to the mask list.
-    if (trimmed.length >= 8 && !trimmed.startsWith('-----')) source.mask(trimmed)
   }
 }
 
@@ -393,24 +404,16 @@ function readSignIn(source: InputSource, mode: Mode): Settings['signIn'] {
   }
   if (clientSecret !== undefined) return { method: 'client-secret', clientId, clientSecret, audience }
   if (certificateValue !== '') {
-    const clientCertificatePem = readClientCertificate(source, certificateValue, source.get('client-certificate-password'))
-    return { method: 'client-certificate', clientId, clientCertificatePem, audience }
+    const certificate = openClientCertificate(source, certificateValue, source.get('client-certificate-password'))
+    return {
+      method: 'client-certificate',
+      clientId,
+      clientCertificatePem: certificate.pem,
+      ...(certificate.password === undefined ? {} : { clientCertificatePassword: certificate.password }),
+      audience
+    }
   }
   return { method: 'github-oidc', clientId, audience }
-}
-
-function readClientCertificate(source: InputSource, value: string, password: string): string {
-  if (value.includes('-----BEGIN')) {
-    if (!/-----BEGIN (RSA |EC |ENCRYPTED )?PRIVATE KEY-----/.test(value) || !value.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new UserError(
-        "Input 'client-certificate' is PEM but must hold both the private key (-----BEGIN PRIVATE KEY-----) and the certificate (-----BEGIN CERTIFICATE-----).",
-        { input: 'client-certificate' }
-      )
-    }
-    return value
-  }
-  const held = openPfx(source, value, password, 'client-certificate', 'client-certificate-password')
-  return `${held.privateKeyPem.trim()}\n${held.certificatePem.trim()}\n`
 }
 
 function readHeldCertificate(
@@ -438,92 +441,20 @@ function readHeldCertificate(
   // new certificate and writing all six secrets again; refusing would leave the
   // repository stuck until someone fixes the secrets by hand.
   const repairable = mode === 'provision' && secretTarget !== 'none'
-  const held = openPfx(source, pfxBase64, password, 'pfx-base64', 'pfx-password', repairable)
-  if (held === undefined) {
-    warnings.push(
-      "Input 'pfx-password' does not open the PFX in 'pfx-base64': the stored secrets disagree with each other, as an interrupted earlier run leaves them. A new certificate will be created and all six secrets written again; the certificates already on the app stay until they expire."
+  const opened = openHeldCertificate(source, { pfxBase64, password, mode, repairable }, now)
+  warnings.push(...opened.warnings)
+  return opened.held
+}
+
+function readRevokePrevious(value: string): number | undefined {
+  if (value.toLowerCase() === 'never') return undefined
+  if (!/^\d+$/.test(value) || Number(value) > MAX_REVOKE_PREVIOUS_HOURS) {
+    throw new UserError(
+      `Input 'revoke-previous' must be a whole number of hours from 0 to ${MAX_REVOKE_PREVIOUS_HOURS} (how long the current certificate must have been on the app before the earlier ones are removed), or 'never'; got ${shown(value)}.`,
+      { input: 'revoke-previous' }
     )
-    return undefined
   }
-  const problem =
-    held.notAfter.getTime() <= now.getTime()
-      ? `expired on ${held.notAfter.toISOString()}`
-      : held.notBefore.getTime() > now.getTime() + CLOCK_SKEW_MS
-        ? `is not valid before ${held.notBefore.toISOString()}`
-        : undefined
-  if (problem !== undefined) {
-    const what = `The certificate in 'pfx-base64' (thumbprint ${held.thumbprint}) ${problem}`
-    if (mode === 'connect') {
-      throw new UserError(
-        `${what}. Run this action in provision mode to rotate it (a scheduled rotation workflow keeps this from happening), then use the new secrets.`,
-        { input: 'pfx-base64' }
-      )
-    }
-    // Provision mode does not sign in with the held certificate, so it can replace it.
-    warnings.push(`${what}; a new certificate will be created.`)
-  }
-  return held
-}
-
-/**
- * Opens a PFX input (once: the PKCS#12 key derivation is the slow part), or explains why it
- * cannot. With `wrongPasswordRepairable`, a readable PFX with the wrong password gives
- * undefined instead of an error.
- */
-function openPfx(
-  masker: Pick<InputSource, 'mask'>,
-  value: string,
-  password: string,
-  input: string,
-  passwordInput: string
-): HeldCertificate
-function openPfx(
-  masker: Pick<InputSource, 'mask'>,
-  value: string,
-  password: string,
-  input: string,
-  passwordInput: string,
-  wrongPasswordRepairable: boolean
-): HeldCertificate | undefined
-function openPfx(
-  masker: Pick<InputSource, 'mask'>,
-  value: string,
-  password: string,
-  input: string,
-  passwordInput: string,
-  wrongPasswordRepairable = false
-): HeldCertificate | undefined {
-  try {
-    const held = readPfx(value, password)
-    // The key taken out of the PFX is as secret as the PFX: mask it before anything logs.
-    maskSecret(masker, held.privateKeyPem)
-    return held
-  } catch (error) {
-    if (!(error instanceof PfxError)) throw error
-    if (wrongPasswordRepairable && error.problem === 'wrong-password') return undefined
-    // For an unreadable file the engine's own message names the algorithm or limit at fault.
-    const detail = error.problem === 'not-pkcs12' ? ` (${error.message})` : ''
-    throw new UserError(`${pfxProblemSentence(error.problem, input, passwordInput)}${detail}`, { input, cause: error })
-  }
-}
-
-function pfxProblemSentence(problem: PfxProblem, input: string, passwordInput: string): string {
-  switch (problem) {
-    case 'not-base64':
-      return `Input '${input}' is not base64. Pass the PFX file base64-encoded on one line, e.g. \`base64 -w0 cert.pfx\` (Linux) or [Convert]::ToBase64String([IO.File]::ReadAllBytes('cert.pfx')) (PowerShell).`
-    case 'not-pkcs12':
-      return `Input '${input}' is base64 but not a PKCS#12 (.pfx) file. Export the certificate with its private key as .pfx, then base64-encode it.`
-    case 'wrong-password':
-      return `Input '${passwordInput}' does not open the PFX in '${input}'. Check that both come from the same run (e.g. the EXO_CERT_PASSWORD and EXO_CERT_PFX_BASE64 secrets).`
-    case 'no-certificate':
-      return `The PFX in '${input}' holds no certificate. Export it with its certificate and private key.`
-    case 'no-private-key':
-      return `The PFX in '${input}' holds no private key, so it cannot sign in. Export it again including the private key ("Yes, export the private key").`
-    case 'key-mismatch':
-      return `The private key in the PFX in '${input}' does not belong to its certificate. Export the certificate together with its own key.`
-    case 'not-rsa':
-      return `The PFX in '${input}' has a non-RSA key. Entra ID certificate credentials for Exchange Online need an RSA key; let provision mode create one.`
-  }
+  return Number(value)
 }
 
 function readSecrets(source: InputSource, env: NodeJS.ProcessEnv): Settings['secrets'] {
@@ -539,7 +470,9 @@ function readSecrets(source: InputSource, env: NodeJS.ProcessEnv): Settings['sec
   }
   const environment = input('secret-environment') || undefined
   const githubToken = input('github-token') || undefined
-  const visibility = parseChoice('secret-visibility', input('secret-visibility') || 'private', VISIBILITIES)
+  // No default: a PFX that signs in as an Exchange admin must not reach every private
+  // repository of an organization because nobody chose. Empty keeps what is stored.
+  const visibility = input('secret-visibility') ? parseChoice('secret-visibility', input('secret-visibility'), VISIBILITIES) : undefined
   const selectedRepositories = parseList(source.get('secret-repositories'))
   const apiUrl = (env.GITHUB_API_URL?.trim() || 'https://api.github.com').replace(/\/+$/, '')
 
@@ -578,6 +511,13 @@ function readSecrets(source: InputSource, env: NodeJS.ProcessEnv): Settings['sec
   if (target === 'organization' && visibility === 'selected' && selectedRepositories.length === 0) {
     throw new UserError(
       "Input 'secret-repositories' is required with secret-visibility: selected: list the repositories (names in the organization) that may use the secrets.",
+      { input: 'secret-repositories' }
+    )
+  }
+  if (target === 'organization' && visibility !== 'selected' && selectedRepositories.length > 0) {
+    // Without this the list would be ignored and the secrets written with another visibility.
+    throw new UserError(
+      `Input 'secret-repositories' needs secret-visibility: selected (it is ${visibility === undefined ? 'empty' : `'${visibility}'`}): add secret-visibility: selected so only the listed repositories can use the secrets.`,
       { input: 'secret-repositories' }
     )
   }

@@ -64,13 +64,19 @@ const INTERFACE_INPUTS: Record<string, string> = {
   'connect-ippssession': 'false'
 }
 
-/** Inputs added beyond INTERFACE.md, with the reason: organization secrets (issue 5), the federated credential (issue 14). */
+/**
+ * Inputs added beyond INTERFACE.md, with the reason: organization secrets (issue 5; no
+ * default visibility since issue 16), the federated credential (issue 14), repairing a
+ * stored set and revoking earlier certificates (issue 16).
+ */
 const ADDED_INPUTS: Record<string, string> = {
-  'secret-visibility': 'private',
+  'secret-visibility': '',
   'secret-repositories': '',
   credential: 'certificate',
   'federated-subjects': '',
-  'federated-issuer': ''
+  'federated-issuer': '',
+  repair: 'false',
+  'revoke-previous': '24'
 }
 
 /** Outputs added beyond INTERFACE.md (issue 14): which credential, and the federated access token's file and expiry. */

@@ -38,6 +38,19 @@ interface Certs {
 }
 let certs: Certs
 
+/** Client certificates that are PEM with an encrypted key, or whose key is EC (issue 16, point 8). */
+interface ClientPems {
+  password: string
+  /** `-----BEGIN ENCRYPTED PRIVATE KEY-----` (PKCS#8, AES-256) + certificate. */
+  encrypted: string
+  /** OpenSSL's traditional `-----BEGIN RSA PRIVATE KEY-----` with `Proc-Type: 4,ENCRYPTED` + certificate. */
+  traditionalEncrypted: string
+  /** An EC P-256 key + its certificate, as PEM and as a PFX. */
+  ec: string
+  ecPfx: { base64: string; password: string }
+}
+let clientPems: ClientPems
+
 /** Validity relative to NOW, in days: openssl's `req -days` would start at the wall clock. */
 const days = (from: number, to: number) => ({ from: new Date(NOW.getTime() + from * DAY_MS), to: new Date(NOW.getTime() + to * DAY_MS) })
 
@@ -50,6 +63,21 @@ beforeAll(() => {
     withoutKey: fixtures.pfx({ name: 'Certificate Only', validity: days(-1, 30), withoutKey: true }),
     mismatched: fixtures.mismatchedPfx(),
     client: fixtures.pfx({ name: 'Provisioning Identity', validity: days(-1, 30), encryption: '3des' })
+  }
+  const password = 'client-key-password-0123456789'
+  const env = { FIXTURE_KEY_PASSWORD: password }
+  const clientCertificate = readText(certs.client.certPath)
+  fixtures.openssl(['pkcs8', '-topk8', '-in', certs.client.keyPath, '-v2', 'aes-256-cbc', '-passout', 'env:FIXTURE_KEY_PASSWORD', '-out', 'client.encrypted.key.pem'], env)
+  fixtures.openssl(['rsa', '-in', certs.client.keyPath, '-aes256', '-traditional', '-passout', 'env:FIXTURE_KEY_PASSWORD', '-out', 'client.traditional.key.pem'], env)
+  fixtures.openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-sha256', '-keyout', 'ec.key.pem', '-out', 'ec.cert.pem', '-subj', '/CN=EC Identity', '-days', '30'])
+  fixtures.openssl(['pkcs12', '-export', '-inkey', 'ec.key.pem', '-in', 'ec.cert.pem', '-out', 'ec.pfx', '-passout', 'env:FIXTURE_KEY_PASSWORD', '-keypbe', 'AES-256-CBC', '-certpbe', 'AES-256-CBC', '-macalg', 'sha256'], env)
+  const inFixtures = (name: string) => readText(join(fixtures.dir, name))
+  clientPems = {
+    password,
+    encrypted: inFixtures('client.encrypted.key.pem') + clientCertificate,
+    traditionalEncrypted: inFixtures('client.traditional.key.pem') + clientCertificate,
+    ec: inFixtures('ec.key.pem') + inFixtures('ec.cert.pem'),
+    ecPfx: { base64: readFileSync(join(fixtures.dir, 'ec.pfx')).toString('base64'), password }
   }
 })
 afterAll(() => fixtures.cleanup())
@@ -143,6 +171,9 @@ const rejected: RejectedCase[] = [
   { what: 'secret-target unknown', inputs: () => provision({ 'secret-target': 'vault' }), input: 'secret-target', shows: 'vault', says: ["'none', 'repository', 'environment', 'organization'"] },
   { what: 'secret-visibility unknown', inputs: () => provision({ 'secret-visibility': 'public' }), input: 'secret-visibility', shows: 'public', says: ["'private', 'all', 'selected'"] },
   { what: 'selected visibility without repositories', inputs: () => provision({ 'secret-target': 'organization', 'secret-visibility': 'selected', 'github-token': GITHUB_TOKEN }), input: 'secret-repositories', says: ['secret-visibility: selected'] },
+  // issue 16, point 3: a repository list is never silently ignored for another visibility
+  { what: 'secret-repositories without secret-visibility', inputs: () => provision({ 'secret-target': 'organization', 'secret-repositories': 'exo-jobs', 'github-token': GITHUB_TOKEN }), input: 'secret-repositories', says: ['needs secret-visibility: selected', 'it is empty'] },
+  { what: "secret-repositories with secret-visibility: private", inputs: () => provision({ 'secret-target': 'organization', 'secret-visibility': 'private', 'secret-repositories': 'exo-jobs', 'github-token': GITHUB_TOKEN }), input: 'secret-repositories', says: ["it is 'private'"] },
   { what: 'repository not owner/name', inputs: () => provision({ repository: 'exo-jobs' }), input: 'repository', shows: 'exo-jobs', says: ['owner/name'] },
   // mode, cloud, endpoints
   { what: 'mode unknown', inputs: () => provision({ mode: 'provison' }), input: 'mode', shows: 'provison', says: ["'provision', 'connect'"] },
@@ -158,6 +189,13 @@ const rejected: RejectedCase[] = [
   { what: 'client-certificate PEM without a key', inputs: () => provision({ 'client-certificate': certificatePem(certs.client) }), input: 'client-certificate', says: ['PRIVATE KEY', 'CERTIFICATE'] },
   { what: 'client-certificate neither PEM nor base64', inputs: () => provision({ 'client-certificate': 'C:\\certs\\identity.pfx' }), input: 'client-certificate', says: ['not base64'] },
   { what: 'client-certificate PFX with a wrong password', inputs: () => provision({ 'client-certificate': certs.client.base64, 'client-certificate-password': 'not-the-password' }), input: 'client-certificate', says: ["'client-certificate-password' does not open the PFX in 'client-certificate'"] },
+  // issue 16, point 8: encrypted PEM keys and EC keys
+  { what: 'client-certificate with an encrypted PEM key and no password', inputs: () => provision({ 'client-certificate': clientPems.encrypted }), input: 'client-certificate-password', says: ["'client-certificate' is encrypted", "'client-certificate-password' is empty"] },
+  { what: 'client-certificate with an encrypted PEM key and a wrong password', inputs: () => provision({ 'client-certificate': clientPems.encrypted, 'client-certificate-password': 'not-the-password' }), input: 'client-certificate-password', says: ["does not open the encrypted private key in 'client-certificate'"] },
+  { what: 'client-certificate with a traditional encrypted PEM key and a wrong password', inputs: () => provision({ 'client-certificate': clientPems.traditionalEncrypted, 'client-certificate-password': 'not-the-password' }), input: 'client-certificate-password', says: ['does not open the encrypted private key'] },
+  { what: 'client-certificate PEM with an EC key', inputs: () => provision({ 'client-certificate': clientPems.ec }), input: 'client-certificate', says: ['key of type EC', 'RSA', 'could never sign in', 'openssl req -x509 -newkey rsa:2048'] },
+  { what: 'client-certificate PFX with an EC key', inputs: () => provision({ 'client-certificate': clientPems.ecPfx.base64, 'client-certificate-password': clientPems.ecPfx.password }), input: 'client-certificate', says: ['non-RSA key', 'could never sign in', 'openssl req -x509 -newkey rsa:2048'] },
+  { what: 'client-certificate PEM whose key belongs to another certificate', inputs: () => provision({ 'client-certificate': readText(certs.valid.keyPath) + certificatePem(certs.client) }), input: 'client-certificate', says: ['does not belong to its certificate'] },
   // the held certificate
   { what: 'pfx-base64 that is not base64', inputs: () => connect({ 'pfx-base64': 'this is not base64!' }), input: 'pfx-base64', says: ['not base64', 'base64 -w0'] },
   { what: 'pfx-base64 that is PEM', inputs: () => connect({ 'pfx-base64': certificatePem(certs.valid) }), input: 'pfx-base64', says: ['not base64'] },
@@ -190,7 +228,14 @@ const rejected: RejectedCase[] = [
   { what: 'dry-run 1', inputs: () => provision({ 'dry-run': '1' }), input: 'dry-run', shows: '1', says: ['true or false'] },
   { what: 'connect-ippssession on', inputs: () => connect({ 'connect-ippssession': 'on' }), input: 'connect-ippssession', shows: 'on', says: ['true or false'] },
   { what: 'verify-timeout-seconds not a number', inputs: () => provision({ 'verify-timeout-seconds': '3m' }), input: 'verify-timeout-seconds', shows: '3m', says: ['whole number'] },
-  { what: 'connect-script-path not a .ps1', inputs: () => connect({ 'connect-script-path': 'connect.sh' }), input: 'connect-script-path', shows: 'connect.sh', says: ['.ps1'] }
+  { what: 'connect-script-path not a .ps1', inputs: () => connect({ 'connect-script-path': 'connect.sh' }), input: 'connect-script-path', shows: 'connect.sh', says: ['.ps1'] },
+  // issue 16: repair and revoke-previous
+  { what: 'repair yes', inputs: () => provision({ repair: 'yes' }), input: 'repair', shows: 'yes', says: ['true or false'] },
+  { what: 'revoke-previous with a unit', inputs: () => provision({ 'revoke-previous': '24h' }), input: 'revoke-previous', shows: '24h', says: ['whole number of hours from 0 to 8760', "'never'"] },
+  { what: 'revoke-previous negative', inputs: () => provision({ 'revoke-previous': '-1' }), input: 'revoke-previous', shows: '-1', says: ['from 0 to 8760'] },
+  { what: 'revoke-previous above a year', inputs: () => provision({ 'revoke-previous': '8761' }), input: 'revoke-previous', shows: '8761', says: ['from 0 to 8760'] },
+  { what: 'revoke-previous fractional', inputs: () => provision({ 'revoke-previous': '1.5' }), input: 'revoke-previous', shows: '1.5', says: ['whole number'] },
+  { what: 'revoke-previous in words', inputs: () => provision({ 'revoke-previous': 'later' }), input: 'revoke-previous', shows: 'later', says: ["'never'"] }
 ]
 
 function pemOf(fixture: PfxFixture): string {
@@ -306,12 +351,14 @@ describe('readSettings accepts good inputs', () => {
       signIn: { method: 'github-oidc', clientId: CLIENT_ID, audience: 'api://AzureADTokenExchange' },
       newCertificate: { subject: 'CN=EXO Background Process', keySize: 2048, validityDays: 365, encryption: 'aes256' },
       rotateBeforeDays: 30,
+      repair: false,
+      revokePreviousAfterHours: 24,
       held: undefined,
       secrets: {
         target: 'none',
         prefix: 'EXO_',
         repository: { owner: 'octo-org', repo: 'exo-jobs' },
-        visibility: 'private',
+        visibility: undefined,
         selectedRepositories: [],
         apiUrl: 'https://api.github.com'
       },
@@ -417,6 +464,58 @@ describe('readSettings accepts good inputs', () => {
   it('takes secret-target environment with its environment', () => {
     const { result } = read(provision({ 'secret-target': 'environment', 'secret-environment': 'production', 'github-token': GITHUB_TOKEN }))
     expect(result.settings.secrets).toMatchObject({ target: 'environment', environment: 'production' })
+  })
+
+  it('takes secret-target organization without secret-visibility: stored secrets keep theirs (issue 16, point 3)', () => {
+    const { result } = read(provision({ 'secret-target': 'organization', 'github-token': GITHUB_TOKEN }))
+    expect(result.settings.secrets.target).toBe('organization')
+    expect(result.settings.secrets.visibility).toBeUndefined()
+    expect(result.warnings).toEqual([])
+  })
+
+  it.each([
+    ['private', {}],
+    ['all', {}],
+    ['selected', { 'secret-repositories': 'exo-jobs, exo-reports' }]
+  ] as const)('takes secret-visibility %s for an organization target', (visibility, extra) => {
+    const { result } = read(provision({ 'secret-target': 'organization', 'github-token': GITHUB_TOKEN, 'secret-visibility': visibility, ...extra }))
+    expect(result.settings.secrets.visibility).toBe(visibility)
+    if (visibility === 'selected') expect(result.settings.secrets.selectedRepositories).toEqual(['exo-jobs', 'exo-reports'])
+  })
+
+  it.each([
+    ['true', true],
+    ['False', false]
+  ])('repair %s', (value, expected) => {
+    expect(read(provision({ repair: value })).result.settings.repair).toBe(expected)
+  })
+
+  it.each([
+    ['24', 24],
+    ['0', 0],
+    ['8760', 8760],
+    [' 48 ', 48],
+    ['never', undefined],
+    ['Never', undefined],
+    ['NEVER', undefined]
+  ])('revoke-previous %j', (value, expected) => {
+    expect(read(provision({ 'revoke-previous': value })).result.settings.revokePreviousAfterHours).toBe(expected)
+  })
+
+  it('takes client-certificate as PEM with an encrypted key and its password (issue 16, point 8)', () => {
+    const { source, result } = read(provision({ 'client-certificate': clientPems.encrypted, 'client-certificate-password': clientPems.password }))
+    expect(result.settings.signIn).toMatchObject({ method: 'client-certificate', clientCertificatePem: clientPems.encrypted.trim(), clientCertificatePassword: clientPems.password })
+    expect(source.masks).toContain(clientPems.password)
+  })
+
+  it("takes OpenSSL's traditional encrypted PEM key (Proc-Type: 4,ENCRYPTED) with its password", () => {
+    const { result } = read(provision({ 'client-certificate': clientPems.traditionalEncrypted, 'client-certificate-password': clientPems.password }))
+    expect(result.settings.signIn.clientCertificatePassword).toBe(clientPems.password)
+  })
+
+  it('passes no password for an unencrypted PEM key, and none for a PFX (it is converted to a plain PEM)', () => {
+    expect(read(provision({ 'client-certificate': pemOf(certs.client), 'client-certificate-password': 'unused' })).result.settings.signIn.clientCertificatePassword).toBeUndefined()
+    expect(read(provision({ 'client-certificate': certs.client.base64, 'client-certificate-password': certs.client.password })).result.settings.signIn.clientCertificatePassword).toBeUndefined()
   })
 
   it('signs in with a client secret', () => {

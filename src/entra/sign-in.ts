@@ -37,7 +37,16 @@ export function provisioningCredential(settings: Settings): TokenCredential {
       credential = new ClientSecretCredential(tenantId, clientId, signIn.clientSecret ?? '', options)
       break
     case 'client-certificate':
-      credential = new ClientCertificateCredential(tenantId, clientId, { certificate: signIn.clientCertificatePem ?? '' }, options)
+      credential = new ClientCertificateCredential(
+        tenantId,
+        clientId,
+        // An encrypted key is decrypted by @azure/identity with its password.
+        {
+          certificate: signIn.clientCertificatePem ?? '',
+          ...(signIn.clientCertificatePassword === undefined ? {} : { certificatePassword: signIn.clientCertificatePassword })
+        },
+        options
+      )
       break
     case 'github-oidc':
       credential = new ClientAssertionCredential(

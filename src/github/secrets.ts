@@ -5,6 +5,10 @@
  * GitHub cannot hand a secret back, so each value is sealed with the target's public key
  * (fetched once per call) and PUT; all PUTs of a call run in parallel. GitHub answers 201
  * for a new secret and 204 for a replaced one, which the result reports by name.
+ *
+ * An organization secret's PUT must say who may use it (`visibility`, and the selected
+ * repositories, which a PUT without them clears). Without a chosen visibility the writes
+ * keep what each stored secret has, so a secret an admin narrowed stays narrowed.
  */
 import type { getOctokit } from '@actions/github'
 import { UserError } from '../errors.js'
@@ -21,12 +25,19 @@ export type SecretTarget =
   | {
       kind: 'organization'
       org: string
-      /** `private` (private and internal repositories), `all`, or `selected` repositories. */
-      visibility: OrganizationSecretVisibility
+      /**
+       * `private` (private and internal repositories), `all`, or `selected` repositories.
+       * Undefined keeps the visibility and selected repositories each existing secret has;
+       * a secret that does not exist yet gets the narrowest of `siblings` that exist (a
+       * complete set missing one), and with none of them there it is refused.
+       */
+      visibility?: OrganizationSecretVisibility
       /** With `selected`: repository ids that may use the secrets. */
       selectedRepositoryIds?: number[]
       /** With `selected`: repositories by `name` (in the organization) or `owner/name`; resolved to ids. */
       selectedRepositories?: string[]
+      /** Without `visibility`: the secrets of the same set, whose access a new secret copies. */
+      siblings?: string[]
     }
 
 export interface WriteSecretsOptions {
@@ -100,7 +111,7 @@ export async function writeSecrets(
   // Independent reads: the key to seal with, and (organization) who may use the secrets.
   const [key, access] = await Promise.all([
     options.publicKey ?? publicKey(github, target),
-    target.kind === 'organization' ? organizationAccess(github, target) : undefined
+    target.kind === 'organization' ? organizationAccess(github, target, names) : undefined
   ])
 
   const outcomes = await Promise.allSettled(
@@ -108,7 +119,7 @@ export async function writeSecrets(
       const encrypted_value = await sealSecretValue(secrets[name], key.key)
       const body = { secret_name: name, encrypted_value, key_id: key.key_id }
       try {
-        const response = await github.call(() => put(github.octokit, target, body, access))
+        const response = await github.call(() => put(github.octokit, target, body, access?.get(name.toUpperCase())))
         return { name: name.toUpperCase(), created: response.status === 201 }
       } catch (error) {
         throw github.fail(error, { action: `write secret ${name.toUpperCase()} to` })
@@ -168,7 +179,9 @@ export async function deleteSecrets(target: SecretTarget, names: string[], optio
  * target's public key for the writes that may follow. GitHub never returns values, but
  * these dates tell whether an earlier run was cut off halfway through writing the set.
  * The key is read first, so a token or target GitHub refuses gets the same explanation
- * as a write would; then the secrets are read in parallel.
+ * as a write would; then the secrets are read in parallel. An organization target without
+ * a visibility is refused here when none of the secrets exists: the writes would have to
+ * create them and choose who may use them (see `visibilityRequired`).
  */
 export async function readSecretDates(
   target: SecretTarget,
@@ -190,6 +203,9 @@ export async function readSecretDates(
       }
     })
   )
+  if (target.kind === 'organization' && target.visibility === undefined && entries.every(([, date]) => date === undefined)) {
+    throw visibilityRequired(target.org, entries.map(([name]) => name))
+  }
   return { publicKey: key, dates: Object.fromEntries(entries) }
 }
 
@@ -331,12 +347,35 @@ interface OrganizationAccess {
   selected_repository_ids?: number[]
 }
 
-/** Visibility of organization secrets; selected repositories given by name are resolved to ids. */
-async function organizationAccess(
+type OrganizationTarget = Extract<SecretTarget, { kind: 'organization' }>
+
+/** Who may use each of `names` (upper-case) once written: the chosen visibility, or what is stored. */
+async function organizationAccess(github: GitHub, target: OrganizationTarget, names: string[]): Promise<Map<string, OrganizationAccess>> {
+  const upper = names.map(name => name.toUpperCase())
+  if (target.visibility !== undefined) {
+    const chosen = await chosenAccess(github, target, target.visibility)
+    return new Map(upper.map(name => [name, chosen]))
+  }
+  const pool = [...new Set([...upper, ...(target.siblings ?? []).map(name => name.toUpperCase())])]
+  const stored = await Promise.all(pool.map(async name => [name, await storedAccess(github, target, name)] as const))
+  const current = new Map(stored.flatMap(([name, access]) => (access === undefined ? [] : [[name, access] as const])))
+  const template = narrowest([...current.values()])
+  return new Map(
+    upper.map(name => {
+      const access = current.get(name) ?? template
+      if (access === undefined) throw visibilityRequired(target.org, pool)
+      return [name, access]
+    })
+  )
+}
+
+/** The chosen visibility; selected repositories given by name are resolved to ids. */
+async function chosenAccess(
   { octokit, call, fail }: GitHub,
-  target: Extract<SecretTarget, { kind: 'organization' }>
+  target: OrganizationTarget,
+  visibility: OrganizationSecretVisibility
 ): Promise<OrganizationAccess> {
-  if (target.visibility !== 'selected') return { visibility: target.visibility }
+  if (visibility !== 'selected') return { visibility }
   const ids = [...(target.selectedRepositoryIds ?? [])]
   for (const entry of target.selectedRepositories ?? []) {
     const [owner, repo] = entry.includes('/') ? entry.split('/', 2) : [target.org, entry]
@@ -359,6 +398,45 @@ async function organizationAccess(
     )
   }
   return { visibility: 'selected', selected_repository_ids: [...new Set(ids)] }
+}
+
+/**
+ * Who may use a stored organization secret now; undefined when it does not exist. A PUT
+ * with `selected` and no repository ids clears the selection, so the ids are read too.
+ */
+async function storedAccess({ octokit, call, fail }: GitHub, target: OrganizationTarget, secret_name: string): Promise<OrganizationAccess | undefined> {
+  try {
+    const { data } = await call(() => octokit.rest.actions.getOrgSecret({ org: target.org, secret_name }))
+    if (data.visibility !== 'selected') return { visibility: data.visibility }
+    const repositories = await call(() =>
+      octokit.paginate(octokit.rest.actions.listSelectedReposForOrgSecret, { org: target.org, secret_name, per_page: 100 })
+    )
+    return { visibility: 'selected', selected_repository_ids: repositories.map(repository => repository.id) }
+  } catch (error) {
+    if (isHttpFailure(error) && error.status === 404) return undefined
+    throw fail(error, { action: `read which repositories may use secret ${secret_name} in` })
+  }
+}
+
+/** The narrowest of several secrets' access: `selected` (the repositories all of them share) before `private` before `all`. */
+function narrowest(accesses: OrganizationAccess[]): OrganizationAccess | undefined {
+  const selected = accesses.filter(access => access.visibility === 'selected')
+  if (selected.length > 0) {
+    const lists = selected.map(access => access.selected_repository_ids ?? [])
+    return { visibility: 'selected', selected_repository_ids: lists.reduce((common, list) => common.filter(id => list.includes(id))) }
+  }
+  if (accesses.some(access => access.visibility === 'private')) return { visibility: 'private' }
+  return accesses[0]
+}
+
+/** No visibility was chosen and there is no stored secret to keep one from. */
+function visibilityRequired(org: string, names: string[]): UserError {
+  return new UserError(
+    `Input 'secret-visibility' is required to create organization secrets: none of ${names.join(', ')} exists in the organization ${org} yet, so someone has to choose which repositories may use them. ` +
+      "Use secret-visibility: selected with secret-repositories listing the repositories whose jobs connect to Exchange Online (recommended: the certificate signs in as an Exchange admin); 'private' gives them to every private and internal repository of the organization, 'all' to every repository, public ones included. " +
+      'Once the secrets exist, runs without secret-visibility keep the visibility they have, also one an admin narrowed later.',
+    { input: 'secret-visibility' }
+  )
 }
 
 async function put(

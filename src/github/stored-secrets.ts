@@ -110,6 +110,11 @@ export function secretTarget(settings: Settings): SecretTarget | undefined {
     case 'environment':
       return { kind: 'environment', owner: repository.owner, repo: repository.repo, environment: secrets.environment ?? '' }
     case 'organization':
+      // Without secret-visibility, each stored secret keeps who may use it; one missing from
+      // the set gets the narrowest access of the others (see writeSecrets).
+      if (secrets.visibility === undefined) {
+        return { kind: 'organization', org: repository.owner, siblings: Object.values(secretNames(secrets.prefix)) }
+      }
       return {
         kind: 'organization',
         org: repository.owner,
