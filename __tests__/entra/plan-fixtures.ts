@@ -125,7 +125,8 @@ export function desired(
     securityAndCompliance: options.securityAndCompliance ?? false,
     certificate: {
       rotateBeforeDays: options.rotateBeforeDays ?? 30,
-      ...(options.held === undefined ? {} : { held: options.held })
+      ...(options.held === undefined ? {} : { held: options.held }),
+      ...(options.revokePreviousAfterHours === undefined ? {} : { revokePreviousAfterHours: options.revokePreviousAfterHours })
     }
   }
 }

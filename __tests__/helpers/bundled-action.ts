@@ -16,7 +16,9 @@ export class BundledAction {
   private readonly dir = join(this.root, 'dist')
 
   constructor() {
-    const dist = join(projectRoot, 'dist')
+    // EXO_CBA_TEST_DIST runs the tests against another bundle, e.g. an earlier commit's
+    // dist/, to show that a new test fails without the change it comes with.
+    const dist = process.env.EXO_CBA_TEST_DIST ?? join(projectRoot, 'dist')
     for (const entry of ['index.js', 'cleanup.js', 'package.json']) {
       if (!existsSync(join(dist, entry))) {
         throw new Error(`dist/${entry} is missing: bundle the action first (node scripts/bundle.mjs).`)

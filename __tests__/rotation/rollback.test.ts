@@ -149,6 +149,45 @@ describe('a secret write that fails during rotation', () => {
   })
 })
 
+describe('a secret write that fails during rotation, and Graph refusing to take the new certificate off', () => {
+  let emulator: Emulator
+  beforeEach(async () => {
+    emulator = await startEmulator()
+  })
+  afterEach(async () => {
+    await emulator?.close()
+  })
+
+  it('puts the secrets back first, then tries the certificate, and fails naming both causes', async () => {
+    const due = await dueForRotation(emulator)
+    // Two PUTs refused for good, three land; then removing the new certificate (a
+    // keyCredentials PATCH; the rotation itself adds it with addKey, a POST) fails too.
+    emulator.github.failSecretWrites(422, 2, { only: THE_SIX })
+    emulator.faults.fail(500, { service: 'graph', method: 'PATCH', path: /^\/v1\.0\/applications\// })
+    const failed = await provision(action, emulator, due.rotationInputs)
+    expect(failed.main.exitCode).toBe(1)
+    const errors = errorsOf(failed)
+    expect(errors).toMatch(/GitHub refused to write secret EXO_\w+ to repository contoso\/exo-automation \(422\)/)
+    expect(errors).toMatch(/Taking back this run's changes did not fully succeed:\n- take back "apply the plan": .*500/)
+    // The secrets were put back before the certificate was tried: the old one is everywhere it was.
+    expect(failed.main.stdout).toMatch(/Restored (EXO_\w+, ){2}EXO_\w+ to the previous certificate/)
+    const secrets = storedSecrets(emulator, target.scope)
+    expect(secrets).toEqual(due.oldSecrets)
+    expect(await signsIn(emulator, due.appId, { base64: secrets.CERT_PFX_BASE64 ?? '', password: secrets.CERT_PASSWORD ?? '' })).toBe(true)
+    // The new certificate is still on the app, beside the old one, named by no secret.
+    const added = /Adding certificate ([0-9A-F]{40})/.exec(failed.main.stdout)?.[1] ?? ''
+    expect(appKeyCredentials(emulator, due.appId).map(credential => credential.thumbprint).sort()).toEqual([due.oldThumbprint, added].sort())
+    expect(emulator.github.secretNames(target.scope)).not.toContain(LEASE)
+
+    // The next run, with Graph working again, rotates and stores a certificate that is on the app.
+    emulator.faults.clear()
+    const rerun = await provision(action, emulator, { ...target.inputs, ...inputsFromSecrets(emulator, target.scope) })
+    expectSucceeded(rerun)
+    expect(openStoredPfx(storedSecrets(emulator, target.scope)).thumbprint).toBe(rerun.outputs['certificate-thumbprint'])
+    expect(appKeyCredentials(emulator, due.appId).map(credential => credential.thumbprint)).toContain(rerun.outputs['certificate-thumbprint'])
+  })
+})
+
 describe('a GitHub outage when the run asks for the lease, during rotation', () => {
   let emulator: Emulator
   beforeEach(async () => {

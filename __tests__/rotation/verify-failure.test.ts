@@ -58,6 +58,26 @@ describe('a new certificate that does not sign in within verify-timeout-seconds'
     expect(emulator.github.secretNames(target.scope)).not.toContain(LEASE)
   })
 
+  it('in a rotation whose held certificate has already expired on the app: stores the new one anyway (nothing to fall back to)', async () => {
+    const first = await provision(action, emulator, target.inputs)
+    expectSucceeded(first)
+    const appId = first.outputs['app-id']
+    const oldThumbprint = first.outputs['certificate-thumbprint']
+    // The app stopped accepting the held certificate yesterday: jobs are already locked out.
+    emulator.setKeyCredentialEndDate(appId, oldThumbprint, new Date(Date.now() - 1 * DAY_MS))
+
+    emulator.faults.replicationLag(SLOW_KEYS)
+    const rotation = await provision(action, emulator, { ...target.inputs, ...inputsFromSecrets(emulator, target.scope), ...IMPATIENT })
+    expectSucceeded(rotation)
+    const thumbprint = rotation.outputs['certificate-thumbprint']
+    expect(thumbprint).not.toBe(oldThumbprint)
+    expect(rotation.main.stdout).toMatch(
+      new RegExp(`::warning title=New certificate not verified yet::The new certificate ${thumbprint} did not sign in within 1 s .*the certificate this run was given \\(${oldThumbprint}\\) is expired or not on the app`)
+    )
+    expect(appKeyCredentials(emulator, appId).map(credential => credential.thumbprint)).toContain(thumbprint)
+    expect(openStoredPfx(storedSecrets(emulator, target.scope)).thumbprint).toBe(thumbprint)
+  })
+
   it('on a first run: stores it anyway (nothing to fall back to) with a warning to verify later', async () => {
     emulator.faults.replicationLag(SLOW_KEYS)
     const first = await provision(action, emulator, { ...target.inputs, ...IMPATIENT })

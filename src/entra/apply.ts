@@ -327,7 +327,8 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
         return
       }
       case 'remove-expired-certificates':
-        // Pruning runs after verification and the secrets (provision.ts), never inside apply.
+      case 'revoke-previous-certificates':
+        // Pruning and revoking run after verification and the secrets (provision.ts), never inside apply.
         return
       default: {
         const unknown: never = change

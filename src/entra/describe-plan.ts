@@ -85,6 +85,14 @@ export function describeChange(change: Change, plan: Plan): string[] {
           `- remove expired certificate "${certificate.displayName}" (keyId ${certificate.keyId}, ` +
           `expired ${day(certificate.endDateTime)}), after the new state is verified and stored`
       )
+    case 'revoke-previous-certificates':
+      return change.certificates.map(
+        certificate =>
+          `- revoke previous certificate "${certificate.displayName}" (keyId ${certificate.keyId}, valid until ${day(certificate.endDateTime)}), ` +
+          (change.supersededBy === 'this-run'
+            ? 'once the new certificate has signed in and is stored (revoke-previous: 0)'
+            : `superseded by ${change.current ?? 'the held certificate'} for more than ${change.graceHours} h (revoke-previous)`)
+      )
   }
 }
 
@@ -176,6 +184,17 @@ export function describePlanRows(plan: Plan): ResourceRow[] {
       before: `${count(plan.prune.certificates.length, 'expired certificate')} on the app`,
       after: 'removed',
       detail: plan.prune.certificates.map(expired => `keyId ${expired.keyId} (expired ${day(expired.endDateTime)})`).join(', ')
+    })
+  }
+  if (plan.revokePrevious !== undefined) {
+    const revoke = plan.revokePrevious
+    rows.push({
+      resource: 'Previous certificates made by this action',
+      before: `${count(revoke.certificates.length, 'previous certificate')} on the app, still valid`,
+      after: 'removed',
+      detail: `${revoke.certificates.map(previous => `keyId ${previous.keyId} (valid until ${day(previous.endDateTime)})`).join(', ')}; ${
+        revoke.supersededBy === 'this-run' ? 'superseded by the new certificate, removed once it signed in and was stored' : `superseded more than ${revoke.graceHours} h ago`
+      }`
     })
   }
   return rows

@@ -13,6 +13,7 @@ import { planFederatedCredentials, type DesiredFederation, type FederatedCredent
 import { isActionMadeKeyCredential, keyCredentialHasThumbprint } from './key-credentials.js'
 import type {
   AppState,
+  KeyCredential,
   ExchangeOnlineServicePrincipal,
   RequiredResourceAccess,
   TenantState
@@ -58,6 +59,8 @@ export interface DesiredState {
     rotateBeforeDays: number
     /** The certificate this run holds (`pfx-base64`), or absent. */
     held?: Pick<HeldCertificate, 'thumbprint' | 'notAfter' | 'derBase64'>
+    /** `revoke-previous`: hours the current certificate must have been on the app first; absent for `never`. */
+    revokePreviousAfterHours?: number
   }
   /**
    * `credential: federated`: the GitHub OIDC subjects the app trusts instead of a certificate
@@ -183,6 +186,34 @@ export interface RemoveExpiredCertificates {
   certificates: ExpiredCertificate[]
 }
 
+/** An earlier certificate of this action that the current one has superseded. */
+export interface PreviousCertificate {
+  keyId: string
+  displayName: string
+  /** ISO 8601. */
+  startDateTime: string
+  /** ISO 8601. */
+  endDateTime: string
+}
+
+/**
+ * `revoke-previous`: this action's earlier certificates, taken off the app so a leaked old
+ * PFX stops working before it expires. Only after the current certificate has been on the
+ * app for the grace period (jobs that started with the previous one have finished), or — with
+ * a grace of 0 — in the rotating run itself, once its new certificate has signed in and is stored.
+ */
+export interface RevokePreviousCertificates {
+  kind: 'revoke-previous-certificates'
+  appObjectId: string
+  keyIds: string[]
+  certificates: PreviousCertificate[]
+  /** `held-for-grace`: superseded by the held certificate; `this-run`: superseded by this run's new one. */
+  supersededBy: 'held-for-grace' | 'this-run'
+  /** The thumbprint that superseded them (the held one), or undefined for this run's new one. */
+  current?: string
+  graceHours: number
+}
+
 export type Change =
   | CreateApp
   | SetRequiredResourceAccess
@@ -194,9 +225,10 @@ export type Change =
   | AddFederatedCredential
   | UpdateFederatedCredential
   | RemoveExpiredCertificates
+  | RevokePreviousCertificates
 
 export interface Plan {
-  /** Every change, in apply order (phases, then prune). Empty when everything is in place. */
+  /** Every change, in apply order (phases, then prune and revoke). Empty when everything is in place. */
   changes: Change[]
   /**
    * What apply runs, phase after phase; changes within one phase are independent and may
@@ -206,6 +238,8 @@ export interface Plan {
   phases: Change[][]
   /** Runs last, after verification and the secrets are written (issue 5), never before. */
   prune?: RemoveExpiredCertificates
+  /** Runs with prune, never before; with `supersededBy: 'this-run'` only once the new certificate signed in. */
+  revokePrevious?: RevokePreviousCertificates
   certificate: CertificatePlan
   /** `credential: federated`: the credentials jobs sign in through. */
   federatedCredentials?: FederatedCredentialsPlan
@@ -269,9 +303,11 @@ export function desiredStateFromSettings(settings: Settings, federation?: Desire
     app: settings.app.id === undefined ? { name: settings.app.name } : { id: settings.app.id, name: settings.app.name },
     roles: settings.roles,
     securityAndCompliance: settings.connectIppsSession,
-    certificate: settings.held === undefined
-      ? { rotateBeforeDays: settings.rotateBeforeDays }
-      : { rotateBeforeDays: settings.rotateBeforeDays, held: settings.held }
+    certificate: {
+      rotateBeforeDays: settings.rotateBeforeDays,
+      ...(settings.held === undefined ? {} : { held: settings.held }),
+      ...(settings.revokePreviousAfterHours === undefined ? {} : { revokePreviousAfterHours: settings.revokePreviousAfterHours })
+    }
   }
 }
 
@@ -419,6 +455,7 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
   ]
 
   const prune = app === undefined ? undefined : planPrune(app, desired.certificate.held?.thumbprint, now)
+  const revokePrevious = app === undefined ? undefined : planRevokePrevious(app, certificate, desired.certificate.revokePreviousAfterHours, now)
   // The certificate needs only the app, so it goes into the first phase after the app's:
   // beside the service principal, or beside the grant and roles. Its replication wait then
   // overlaps theirs, and a fresh run has one sequential step less.
@@ -429,9 +466,10 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
   ).filter(phase => phase.length > 0)
 
   return {
-    changes: [...phases.flat(), ...(prune === undefined ? [] : [prune])],
+    changes: [...phases.flat(), ...(prune === undefined ? [] : [prune]), ...(revokePrevious === undefined ? [] : [revokePrevious])],
     phases,
     ...(prune === undefined ? {} : { prune }),
+    ...(revokePrevious === undefined ? {} : { revokePrevious }),
     certificate,
     ...(federatedCredentials === undefined ? {} : { federatedCredentials }),
     app: {
@@ -570,6 +608,68 @@ function planPrune(app: AppState, heldThumbprint: string | undefined, now: Date)
       endDateTime: credential.endDateTime
     }))
   }
+}
+
+const HOUR_MS = 3_600_000
+
+/**
+ * This action's earlier certificates that the current one supersedes (`revoke-previous`).
+ * Kept: foreign certificates, the held one, expired ones (prune removes those), any that
+ * started after the current one (a concurrent run's, not stored here), and any whose start
+ * date cannot be read — when unsure, keep.
+ * - Keeping the held certificate: those older than it go once it has been on the app for the
+ *   grace period, so jobs that started with the previous certificate have finished.
+ * - Adding a new one with a grace of 0: every earlier certificate of this action goes in the
+ *   same run, once the new one has signed in and is stored (apply decides that, not the plan).
+ * - Adding with a grace above 0: nothing now; a later run removes them once the grace is over.
+ */
+function planRevokePrevious(
+  app: AppState,
+  certificate: CertificatePlan,
+  graceHours: number | undefined,
+  now: Date
+): RevokePreviousCertificates | undefined {
+  if (graceHours === undefined || certificate.decision === 'none') return undefined
+  const live = (credential: KeyCredential): boolean =>
+    isActionMadeKeyCredential(credential) && !(Date.parse(credential.endDateTime) < now.getTime()) && startOf(credential) !== undefined
+  let previous: KeyCredential[]
+  let supersededBy: RevokePreviousCertificates['supersededBy']
+  if (certificate.decision === 'keep-held') {
+    const heldCredentials = app.keyCredentials.filter(credential => keyCredentialHasThumbprint(credential, certificate.held.thumbprint))
+    const heldStarts = heldCredentials.map(startOf).filter((start): start is number => start !== undefined)
+    if (heldStarts.length === 0) return undefined
+    const heldStart = Math.min(...heldStarts)
+    if (now.getTime() - heldStart < graceHours * HOUR_MS) return undefined
+    previous = app.keyCredentials.filter(
+      credential => live(credential) && !keyCredentialHasThumbprint(credential, certificate.held.thumbprint) && (startOf(credential) as number) < heldStart
+    )
+    supersededBy = 'held-for-grace'
+  } else {
+    if (graceHours > 0) return undefined
+    previous = app.keyCredentials.filter(live)
+    supersededBy = 'this-run'
+  }
+  if (previous.length === 0) return undefined
+  return {
+    kind: 'revoke-previous-certificates',
+    appObjectId: app.objectId,
+    keyIds: previous.map(credential => credential.keyId),
+    certificates: previous.map(credential => ({
+      keyId: credential.keyId,
+      displayName: credential.displayName ?? '',
+      startDateTime: credential.startDateTime ?? '',
+      endDateTime: credential.endDateTime
+    })),
+    supersededBy,
+    ...(certificate.decision === 'keep-held' ? { current: certificate.held.thumbprint } : {}),
+    graceHours
+  }
+}
+
+/** A key credential's start as epoch ms, or undefined when absent or unreadable. */
+function startOf(credential: Pick<KeyCredential, 'startDateTime'>): number | undefined {
+  const start = Date.parse(credential.startDateTime ?? '')
+  return Number.isNaN(start) ? undefined : start
 }
 
 function distinctRoles(roles: readonly DirectoryRole[]): DirectoryRole[] {

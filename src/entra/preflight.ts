@@ -129,6 +129,9 @@ export function needsOfPlan(plan: Plan): Need[] {
       case 'remove-expired-certificates':
         needs.push({ capability: 'manage-app', task: `remove the expired certificates of ${app}` })
         break
+      case 'revoke-previous-certificates':
+        needs.push({ capability: 'manage-app', task: `remove the previous certificates of ${app} (revoke-previous; 'never' keeps them until they expire)` })
+        break
       case 'add-federated-credential':
       case 'update-federated-credential':
         needs.push({ capability: 'manage-app', task: `set the federated credential for '${change.credential.subject}' on ${app}` })

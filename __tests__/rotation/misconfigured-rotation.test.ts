@@ -1,0 +1,82 @@
+/**
+ * Issue 16, point 2: a scheduled rotation that lost its certificate inputs (pfx-base64 left
+ * out, a misspelt password secret) must not mint and store a new certificate on every run
+ * while the earlier ones stay valid. With a complete stored set and no usable certificate,
+ * the run stops before any write and says which inputs to pass; `repair: true` allows it.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { BundledAction } from '../helpers/bundled-action.js'
+import {
+  appKeyCredentials,
+  errorsOf,
+  expectSucceeded,
+  graphWrites,
+  inputsFromSecrets,
+  openStoredPfx,
+  provision,
+  REPOSITORY_TARGET,
+  storedSecrets,
+  writesOfTheSix
+} from '../secrets-e2e/harness.js'
+
+const target = REPOSITORY_TARGET
+
+let action: BundledAction
+beforeAll(() => {
+  action = new BundledAction()
+})
+afterAll(() => action?.cleanup())
+
+describe('a rotation run without a usable certificate, while the stored set is complete', () => {
+  let emulator: Emulator
+  beforeEach(async () => {
+    emulator = await startEmulator()
+  })
+  afterEach(async () => {
+    await emulator?.close()
+  })
+
+  async function provisioned(): Promise<{ appId: string; thumbprint: string; before: ReturnType<typeof storedSecrets>; inputs: Record<string, string> }> {
+    const first = await provision(action, emulator, target.inputs)
+    expectSucceeded(first)
+    const before = storedSecrets(emulator, target.scope)
+    emulator.log.clear()
+    emulator.github.clearSecretWrites()
+    return { appId: first.outputs['app-id'], thumbprint: first.outputs['certificate-thumbprint'], before, inputs: { ...target.inputs, ...inputsFromSecrets(emulator, target.scope) } }
+  }
+
+  it.each<{ name: string; change: (inputs: Record<string, string>) => Record<string, string> }>([
+    { name: 'pfx-base64 left out', change: ({ 'pfx-base64': _left, 'pfx-password': _out, ...rest }) => rest },
+    { name: 'a password secret that does not open the PFX (misspelt: empty)', change: inputs => ({ ...inputs, 'pfx-password': '' }) },
+    { name: 'a wrong password', change: inputs => ({ ...inputs, 'pfx-password': 'not the password' }) }
+  ])('$name: stops before any write, naming the inputs to pass and repair: true', async ({ change }) => {
+    const { appId, thumbprint, before, inputs } = await provisioned()
+    const run = await provision(action, emulator, change(inputs))
+    expect(run.main.exitCode).toBe(1)
+    expect(errorsOf(run)).toMatch(/already holds a complete set of secrets .*but this run was given no usable certificate/)
+    expect(errorsOf(run)).toContain('pfx-base64: ${{ secrets.EXO_CERT_PFX_BASE64 }} and pfx-password: ${{ secrets.EXO_CERT_PASSWORD }}')
+    expect(errorsOf(run)).toContain('run once with repair: true')
+    expect(run.main.stdout).not.toMatch(/Adding certificate/)
+    expect(graphWrites(emulator)).toEqual([])
+    expect(writesOfTheSix(emulator)).toEqual([])
+    expect(appKeyCredentials(emulator, appId).map(credential => credential.thumbprint)).toEqual([thumbprint])
+    expect(storedSecrets(emulator, target.scope)).toEqual(before)
+  })
+
+  it('repair: true makes and stores a new certificate', async () => {
+    const { appId, thumbprint, inputs } = await provisioned()
+    const { 'pfx-base64': _left, 'pfx-password': _out, ...withoutCertificate } = inputs
+    const run = await provision(action, emulator, { ...withoutCertificate, repair: 'true' })
+    expectSucceeded(run)
+    expect(run.outputs.rotated).toBe('true')
+    const stored = storedSecrets(emulator, target.scope)
+    expect(openStoredPfx(stored).thumbprint).toBe(run.outputs['certificate-thumbprint'])
+    expect(appKeyCredentials(emulator, appId).map(credential => credential.thumbprint).sort()).toEqual([thumbprint, run.outputs['certificate-thumbprint']].sort())
+  })
+
+  it('a first run (nothing stored yet) needs no repair', async () => {
+    const first = await provision(action, emulator, target.inputs)
+    expectSucceeded(first)
+  })
+})

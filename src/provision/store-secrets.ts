@@ -1,0 +1,175 @@
+/**
+ * Provision mode's side of the GitHub secrets: when they were last written (read beside the
+ * tenant), the refusal to mint a certificate for a misconfigured rotation, writing the set
+ * under the lease, and putting secrets back when the run is taken back.
+ */
+import * as core from '@actions/core'
+import type { HeldCertificate } from '../certificate/types.js'
+import { UserError } from '../errors.js'
+import { describeTarget } from '../github/secret-errors.js'
+import { deleteSecrets, readSecretDates, SecretWriteError } from '../github/secrets.js'
+import { secretNames } from '../github/secret-names.js'
+import { givenValues, secretChanges, secretTarget, secretValues, storedSetIncomplete, writeSecretSet } from '../github/stored-secrets.js'
+import type { ProvisioningLease } from '../provisioning-lease.js'
+import type { SummaryReport } from '../report/summary.js'
+import type { Settings } from '../settings.js'
+
+export type StoredSecretState = Awaited<ReturnType<typeof readSecretDates>>
+export type SettledSecretDates = { value: () => Promise<StoredSecretState | undefined> }
+
+/** When each of the six secrets was last written; undefined without a secret target. */
+export async function readStoredSecretDates(settings: Settings): Promise<StoredSecretState | undefined> {
+  const target = secretTarget(settings)
+  if (target === undefined) return undefined
+  return readSecretDates(target, Object.values(secretNames(settings.secrets.prefix)), {
+    token: settings.secrets.githubToken ?? '',
+    apiUrl: settings.secrets.apiUrl
+  })
+}
+
+/**
+ * A scheduled rotation that lost its certificate inputs (pfx-base64 left out, a misspelt
+ * password secret) would otherwise mint and store a new certificate on every run, while the
+ * earlier ones stay valid. When all six secrets are stored but no usable certificate came in,
+ * the run stops before any write, unless `repair: true` says the stored one is really lost.
+ */
+export function requireUsableCertificate(settings: Settings, stored: StoredSecretState | undefined): void {
+  if (settings.credential.kind !== 'certificate' || settings.held !== undefined || settings.repair || stored === undefined) return
+  const names = secretNames(settings.secrets.prefix)
+  const all = Object.values(names)
+  if (all.some(name => stored.dates[name.toUpperCase()] === undefined)) return
+  const written = stored.dates[names.certThumbprint.toUpperCase()]
+  throw new UserError(
+    `The ${describeTarget(secretTarget(settings) ?? { kind: 'repository', owner: '', repo: '' })} already holds a complete set of secrets (${all.join(', ')}; certificate stored ${written?.toISOString() ?? 'earlier'}), but this run was given no usable certificate: pfx-base64 is empty or could not be opened with pfx-password. ` +
+      `A scheduled rotation must pass the stored ones back: pfx-base64: \${{ secrets.${names.certPfxBase64} }} and pfx-password: \${{ secrets.${names.certPassword} }} (check the spelling of both secret names). ` +
+      'Nothing was changed: making a new certificate here would mint one on every run and leave the earlier ones valid. If the stored certificate is really lost or broken, run once with repair: true to make and store a new one.',
+    { input: 'pfx-base64' }
+  )
+}
+
+/**
+ * Work out and write the secrets that changed, under the lease when there is one. Throws on
+ * failure (a SecretWriteError names what was written before it); `putBackSecrets` undoes it.
+ */
+export async function storeSecrets(
+  settings: Settings,
+  values: { appId: string; organization: string; certificate: HeldCertificate | undefined },
+  storedSecretDates: SettledSecretDates | undefined,
+  lease: ProvisioningLease | undefined
+): Promise<SummaryReport['secrets']> {
+  const target = secretTarget(settings)
+  if (target === undefined) return undefined
+  const { appId, organization, certificate } = values
+  const decide = (stored: StoredSecretState | undefined) =>
+    secretChanges(settings.secrets.prefix, { appId, tenantId: settings.tenantId ?? '', organization, certificate }, givenValues(settings), stored?.dates)
+  let stored = await storedSecretDates?.value()
+  let changes = decide(stored)
+  if (Object.keys(changes.changed).length > 0 && lease !== undefined) {
+    const held = await lease.hold()
+    // Another run may have written the secrets since their dates were read: it held the
+    // lease meanwhile, or the dates caught it halfway (a partly written set) and it gave
+    // the lease back just before this run took it. Decide again from what is stored now.
+    const partlyWritten =
+      stored !== undefined &&
+      Object.values(stored.dates).some(date => date !== undefined) &&
+      storedSetIncomplete(settings.secrets.prefix, stored.dates, certificate !== undefined)
+    if (held.contended || partlyWritten) {
+      stored = await readStoredSecretDates(settings)
+      changes = decide(stored)
+    }
+  }
+  const names = Object.keys(changes.changed)
+  if (names.length === 0) {
+    core.info('Secrets: nothing changed, nothing written.')
+    return { where: describeTarget(target), written: [], unchanged: changes.unchanged }
+  }
+  const unchanged = changes.unchanged
+  return core.group(`Writing secrets (${names.length} changed)`, async () => {
+    // The secrets must name a certificate that is on the app. apply confirmed it; a stale
+    // write from outside the lease landing meanwhile is repaired at the end of the run.
+    const result = await writeSecretSet(settings.secrets.prefix, target, changes.changed, {
+      token: settings.secrets.githubToken ?? '',
+      apiUrl: settings.secrets.apiUrl,
+      publicKey: stored?.publicKey
+    })
+    const written = [...result.created, ...result.updated]
+    core.info(`Wrote ${written.join(', ')} to the ${result.target}.`)
+    return { where: result.target, written, unchanged: unchanged.filter(name => !written.includes(name)) }
+  })
+}
+
+/**
+ * Takes back secrets written before a failure. Those the run holds an earlier value for get
+ * the certificate it was given put back; those it created (nothing was there before) are
+ * deleted again. Each group is tried on its own. `stillNamingNew` lists the certificate
+ * secrets that still hold the new certificate afterwards (a write that failed, or a secret
+ * replaced without knowing its earlier value because no pfx-base64 was given): the new
+ * certificate must then stay on the app. `problem` says what could not be put back.
+ */
+export async function putBackSecrets(settings: Settings, failure: unknown): Promise<{ stillNamingNew: string[]; problem?: string }> {
+  const target = secretTarget(settings)
+  if (!(failure instanceof SecretWriteError) || target === undefined) return { stillNamingNew: [] }
+  const written = [...failure.created, ...failure.updated]
+  if (written.length === 0) return { stillNamingNew: [] }
+  const held = settings.held
+  const previous =
+    held === undefined
+      ? {}
+      : secretValues(settings.secrets.prefix, {
+          appId: settings.app.id ?? '',
+          tenantId: settings.tenantId ?? '',
+          organization: settings.organization ?? '',
+          certificate: held
+        })
+  const known = (name: string): string | undefined => (previous[name] !== undefined && previous[name] !== '' ? previous[name] : undefined)
+  const restore = Object.fromEntries(written.flatMap(name => (known(name) === undefined ? [] : [[name, known(name) as string]])))
+  const created = failure.created.filter(name => known(name) === undefined)
+  const names = secretNames(settings.secrets.prefix)
+  const certificateSecrets = [names.certThumbprint, names.certPfxBase64, names.certPassword]
+  const replacedUnknown = failure.updated.filter(name => known(name) === undefined && certificateSecrets.includes(name))
+  const options = { token: settings.secrets.githubToken ?? '', apiUrl: settings.secrets.apiUrl }
+
+  const stillNew: string[] = [...replacedUnknown]
+  const problems: string[] = []
+  if (Object.keys(restore).length > 0) {
+    try {
+      await writeSecretSet(settings.secrets.prefix, target, restore, options)
+      core.warning(`Restored ${Object.keys(restore).join(', ')} to the previous certificate.`)
+    } catch (error) {
+      const notRestored = error instanceof SecretWriteError ? Object.keys(restore).filter(name => !error.created.includes(name) && !error.updated.includes(name)) : Object.keys(restore)
+      stillNew.push(...notRestored.filter(name => certificateSecrets.includes(name)))
+      problems.push(`could not restore ${notRestored.join(', ')} to the previous certificate (${(error as Error).message})`)
+    }
+  }
+  if (created.length > 0) {
+    try {
+      await deleteSecrets(target, created, options)
+      core.warning(`Deleted ${created.join(', ')} again: this run had created them for the certificate it removed.`)
+    } catch (error) {
+      stillNew.push(...created.filter(name => certificateSecrets.includes(name)))
+      problems.push(`could not delete ${created.join(', ')} (${(error as Error).message})`)
+    }
+  }
+  if (replacedUnknown.length > 0) {
+    problems.push(`${replacedUnknown.join(', ')} now hold the new certificate, and this run was not given the earlier one (pfx-base64) to put back`)
+  }
+  return problems.length === 0
+    ? { stillNamingNew: stillNew }
+    : { stillNamingNew: stillNew, problem: `${problems.join('; ')}. Rerun this workflow: it stores a certificate that is on the app.` }
+}
+
+/**
+ * After a switch from `credential: certificate`, the certificate secrets are still stored.
+ * They are left alone (a job not yet switched still reads them) but named, so they are
+ * deleted once nothing uses them: zero-secret means nothing stored.
+ */
+export async function leftOverCertificateSecrets(settings: Settings, storedSecretDates: SettledSecretDates | undefined): Promise<string[]> {
+  const stored = await storedSecretDates?.value().catch(() => undefined)
+  if (stored === undefined) return []
+  const names = secretNames(settings.secrets.prefix)
+  const left = [names.certThumbprint, names.certPfxBase64, names.certPassword].filter(name => stored.dates[name.toUpperCase()] !== undefined)
+  if (left.length === 0) return []
+  const message = `The secrets ${left.join(', ')} from credential: certificate are still stored. Delete them once every job uses credential: federated (Settings → Secrets and variables → Actions); the app's certificates expire on their own.`
+  core.warning(message, { title: 'Certificate secrets still stored' })
+  return [message]
+}
