@@ -278,8 +278,15 @@ describe('writeSecrets: retries and partial failures', () => {
   it('does not block a job on a rate limit that asks for a long wait', async () => {
     github.failSecretWrites(429, 1, { retryAfterSeconds: 3600 })
     const error = await failure(() => writeSecrets(repositoryTarget, { EXO_APP_ID: 'v-rl' }, options), { v: 'v-rl' }, adminToken)
-    expect(error.message).toMatch(/rate-limited/)
+    expect(error.message).toMatch(/rate-limited .* and asked to wait 3600 s, longer than the 60 s this action waits within a job, so it did not retry/)
+    expect(error.message).not.toMatch(/retrying within the job/)
     expect(requests().filter((r) => r.method === 'PUT')).toHaveLength(1)
+  })
+
+  it('after the waits GitHub asked for, a rate limit that still refuses says it was retried', async () => {
+    github.failSecretWrites(429, 10, { retryAfterSeconds: 0 })
+    const error = await failure(() => writeSecrets(repositoryTarget, { EXO_APP_ID: 'v-rl2' }, options), { v: 'v-rl2' }, adminToken)
+    expect(error.message).toMatch(/rate-limited .* and retrying within the job, after the waits GitHub asked for, did not get through/)
   })
 
   it('gives up after a bounded number of retries and says which secrets were and were not written', async () => {

@@ -4,7 +4,7 @@
  * GitHub's text and secret NAMES, never a secret value (GitHub never echoes values back).
  */
 import { UserError } from '../errors.js'
-import { gitHubMessage, isHttpFailure, rateLimitWaitSeconds } from './retry.js'
+import { DEFAULT_RETRY_POLICY, gitHubMessage, isHttpFailure, rateLimitWaitSeconds, type HttpFailure } from './retry.js'
 import type { SecretTarget } from './secrets.js'
 
 export function describeTarget(target: SecretTarget): string {
@@ -72,12 +72,7 @@ export function secretFailure(error: unknown, context: FailureContext): unknown 
         { input: 'github-token', cause: error }
       )
     case 403: {
-      if (rateLimitWaitSeconds(error) !== undefined) {
-        return new UserError(
-          `GitHub rate-limited the requests to ${action} ${where} (403 ${said}) and retrying within the job did not get through. Run the job again later, and avoid starting many runs at once (use a concurrency group).`,
-          { cause: error }
-        )
-      }
+      if (rateLimitWaitSeconds(error) !== undefined) return rateLimited(error, `${action} ${where}`, `403 ${said}`)
       if (/by integration/i.test(said)) {
         return new UserError(
           `github-token may not ${action} ${where} (403 ${said}). The workflow's GITHUB_TOKEN can never write Actions secrets, whatever its 'permissions:' say; if this is a GitHub App token, the app lacks the permission. ${tokenFix}`,
@@ -107,16 +102,29 @@ export function secretFailure(error: unknown, context: FailureContext): unknown 
     case 422:
       return new UserError(`GitHub refused to ${action} ${where} (422): ${said}`, { cause: error })
     case 429:
-      return new UserError(
-        `GitHub rate-limited the requests to ${action} ${where} (429 ${said}) and retrying within the job did not get through. Run the job again later, and avoid starting many runs at once (use a concurrency group).`,
-        { cause: error }
-      )
+      return rateLimited(error, `${action} ${where}`, `429 ${said}`)
     default:
       return new UserError(
         `GitHub failed to ${action} ${where} (${error.status} ${said}) after retries. Check https://www.githubstatus.com and run the job again.`,
         { cause: error }
       )
   }
+}
+
+/**
+ * A rate limit that survived the retries: either GitHub asked for a wait longer than a job
+ * is blocked for (then nothing was retried, and the message says how long it asked), or the
+ * waits it asked for were taken and it still refused.
+ */
+function rateLimited(error: HttpFailure, what: string, answer: string): UserError {
+  const wait = rateLimitWaitSeconds(error) ?? 0
+  const advice = 'Run the job again later, and avoid starting many runs at once (use a concurrency group).'
+  return new UserError(
+    wait > DEFAULT_RETRY_POLICY.maxWaitSeconds
+      ? `GitHub rate-limited the requests to ${what} (${answer}) and asked to wait ${wait} s, longer than the ${DEFAULT_RETRY_POLICY.maxWaitSeconds} s this action waits within a job, so it did not retry. ${advice}`
+      : `GitHub rate-limited the requests to ${what} (${answer}) and retrying within the job, after the waits GitHub asked for, did not get through. ${advice}`,
+    { cause: error }
+  )
 }
 
 function defaultNotFound(target: SecretTarget): { explanation: string; input: string } {
