@@ -128,6 +128,19 @@ interface WriteFault {
   only?: RegExp
 }
 
+/** PUTs that are stored but whose answer is lost on the way back. */
+interface LostAnswer {
+  status: 502 | 504
+  remaining: number
+  only?: RegExp
+}
+
+/** Holds requests until `size` of them are waiting, then lets them all go on. */
+interface Barrier {
+  size: number
+  waiting: Array<() => void>
+}
+
 function timestamp(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
@@ -144,8 +157,12 @@ export class GitHubEmulator implements EmulatedService {
   private readonly scopes = new Map<string, Scope>()
   private readonly writes: SecretWrite[] = []
   private readonly faults: WriteFault[] = []
+  private readonly lostAnswers: LostAnswer[] = []
   private nextRepositoryId = 800000
-  private gate?: { size: number; waiting: Array<() => void> }
+  /** At a PUT's arrival (holdSecretWritesUntilConcurrent). */
+  private gate?: Barrier
+  /** Between a PUT's lookup of the secret and its store (interleaveSecretWrites). */
+  private interleave?: Barrier
 
   constructor(options: GitHubEmulatorOptions = {}) {
     const repositories = options.repositories ?? [
@@ -282,9 +299,31 @@ export class GitHubEmulator implements EmulatedService {
     this.gate = { size: count, waiting: [] }
   }
 
-  /** Clears every pending secret-write fault. */
+  /**
+   * Holds the next `count` secret PUTs after each has looked up whether its secret exists
+   * and before it stores it, until all `count` have looked it up; then they store one after
+   * another. This is the interleaving of a service that handles requests in parallel: a
+   * handler that answered 201 from its lookup would answer 201 to every one of `count` PUTs
+   * racing to create one name. This one decides created or updated when the write is stored,
+   * as a unique key in a database does, so exactly one of them is answered 201.
+   */
+  interleaveSecretWrites(count: number): void {
+    this.interleave = { size: count, waiting: [] }
+  }
+
+  /**
+   * Stores the next `count` secret PUTs (of names matching `only`, upper-case) but loses
+   * their answers on the way back: the client gets a gateway's 502 (or 504) although GitHub
+   * stored the secret, so it cannot tell whether its PUT took effect (a retry then gets 204).
+   */
+  loseSecretWriteAnswers(count = 1, options: { status?: 502 | 504; only?: RegExp } = {}): void {
+    this.lostAnswers.push({ status: options.status ?? 502, remaining: count, only: options.only })
+  }
+
+  /** Clears every pending secret-write fault (failures and lost answers). */
   stopFailingSecretWrites(): void {
     this.faults.length = 0
+    this.lostAnswers.length = 0
   }
 
   /** GitHub rotates its public keys now and then: a PUT sealed with the old key_id then fails. */
@@ -477,7 +516,7 @@ export class GitHubEmulator implements EmulatedService {
   ): Promise<EmulatorResponse> {
     const target = this.access(power, scope)
     if ('status' in target) return target
-    await this.passGate()
+    await this.passGate('gate')
 
     const fault = this.faults.find(
       (candidate) => candidate.remaining > 0 && (candidate.only === undefined || candidate.only.test(rawName.toUpperCase()))
@@ -498,6 +537,8 @@ export class GitHubEmulator implements EmulatedService {
 
     const body = (req.body ?? {}) as Record<string, unknown>
     const previous = target.secrets.get(name)
+    // Other PUTs may run between this lookup and the store below (interleaveSecretWrites).
+    await this.passGate('interleave')
 
     let visibility: OrganizationSecretVisibility | undefined
     let selectedRepositoryIds: number[] | undefined
@@ -538,17 +579,22 @@ export class GitHubEmulator implements EmulatedService {
     })
     const outcome = existing ? 'updated' : 'created'
     this.writes.push({ scope: target.label, name, outcome })
+    const lost = this.lostAnswers.find((candidate) => candidate.remaining > 0 && (candidate.only === undefined || candidate.only.test(name)))
+    if (lost) {
+      lost.remaining -= 1
+      return error(lost.status, lost.status === 502 ? 'Bad Gateway' : 'Gateway Timeout')
+    }
     return existing ? { status: 204 } : { status: 201, json: {} }
   }
 
-  private async passGate(): Promise<void> {
-    const gate = this.gate
-    if (!gate) return
+  private async passGate(which: 'gate' | 'interleave'): Promise<void> {
+    const barrier = this[which]
+    if (!barrier) return
     await new Promise<void>((resolve) => {
-      gate.waiting.push(resolve)
-      if (gate.waiting.length >= gate.size) {
-        this.gate = undefined
-        for (const release of gate.waiting) release()
+      barrier.waiting.push(resolve)
+      if (barrier.waiting.length >= barrier.size) {
+        this[which] = undefined
+        for (const release of barrier.waiting) release()
       }
     })
   }

@@ -226,6 +226,31 @@ describe('GitHub emulator: faults', () => {
     expect(github.secretWrites).toHaveLength(1)
   })
 
+  it('answers exactly one of several PUTs racing to create one name 201, though all looked it up before any stored it', async () => {
+    github.interleaveSecretWrites(4)
+    const bodies = await Promise.all([0, 1, 2, 3].map(i => seal(REPO, `value ${i}`)))
+    // Not awaited one by one: the emulator holds each PUT until all four have looked EXO_LEASE up.
+    const answers = await Promise.all(bodies.map(body => call('PUT', `${REPO}/EXO_LEASE`, { body })))
+    expect(answers.map(answer => answer.status).sort()).toEqual([201, 204, 204, 204])
+    expect(github.secretWrites.map(write => write.outcome)).toEqual(['created', 'updated', 'updated', 'updated'])
+    // Later PUTs are not held.
+    expect((await call('PUT', `${REPO}/B`, { body: await seal(REPO, 'v') })).status).toBe(201)
+  })
+
+  it('can store a PUT and lose its answer, so the client cannot tell it took effect (a retry gets 204)', async () => {
+    github.loseSecretWriteAnswers(1, { only: /^A$/ })
+    const lost = await call('PUT', `${REPO}/A`, { body: await seal(REPO, 'first') })
+    expect(lost.status).toBe(502)
+    expect(github.secretValue(repositoryScope, 'A')).toBe('first')
+    expect((await call('PUT', `${REPO}/B`, { body: await seal(REPO, 'v') })).status).toBe(201)
+    expect((await call('PUT', `${REPO}/A`, { body: await seal(REPO, 'again') })).status).toBe(204)
+    expect(github.secretWrites.map(write => [write.name, write.outcome])).toEqual([
+      ['A', 'created'],
+      ['B', 'created'],
+      ['A', 'updated']
+    ])
+  })
+
   it('can answer a secondary rate limit with retry-after', async () => {
     github.failSecretWrites(403, 1, { retryAfterSeconds: 3 })
     const res = await call('PUT', `${REPO}/A`, { body: await seal(REPO, 'v') })

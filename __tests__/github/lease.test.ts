@@ -1,7 +1,9 @@
 /**
- * The provisioning lease against the emulated GitHub secrets API: one holder at a time,
- * waiters take it when it is given back, an abandoned lease is broken, a waiter gives up
- * with what to do, and the post step's give-back leaves other runs' leases alone.
+ * The provisioning lease against the emulated GitHub secrets API: one holder at a time
+ * (also when the emulator handles the PUTs truly interleaved), waiters take it when it is
+ * given back, an abandoned lease is broken, a waiter gives up with what to do, a holder
+ * that took too long stops writing, a request whose answer was lost never makes two
+ * holders, and the post step's give-back leaves other runs' leases alone.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import { GITHUB_SEED } from '../../emulator/github.js'
@@ -10,6 +12,7 @@ import { UserError } from '../../src/errors.js'
 import {
   acquireLease,
   LeaseAbandoned,
+  LeaseOverdue,
   leaseSecretName,
   releaseLeftLease,
   type LeaseClock,
@@ -44,6 +47,7 @@ function options(overrides: Partial<LeaseOptions> = {}): LeaseOptions {
     apiUrl: emulator.urls.github,
     retry: { baseDelayMs: 1 },
     staleAfterMs: 15 * MINUTE,
+    writeMarginMs: 5 * MINUTE,
     maxWaitMs: 15 * MINUTE,
     log: line => lines.push(line),
     warn: line => warnings.push(line),
@@ -54,6 +58,18 @@ function options(overrides: Partial<LeaseOptions> = {}): LeaseOptions {
 
 /** Real time, with short sleeps, so waiting runs poll quickly. */
 const quickClock: LeaseClock = { now: () => Date.now(), sleep: ms => new Promise(resolve => setTimeout(resolve, Math.min(ms, 20))) }
+
+const pause = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
+
+/** What `run` threw, or undefined. */
+function thrownBy(run: () => unknown): unknown {
+  try {
+    run()
+  } catch (caught) {
+    return caught
+  }
+  return undefined
+}
 
 describe('acquireLease', () => {
   it('is named after the prefix, and is a secret that exists exactly while it is held', async () => {
@@ -206,6 +222,132 @@ describe('acquireLease', () => {
     expect(emulator.github.secret({ kind: 'organization', org }, NAME)).toMatchObject({ visibility: 'private' })
     await lease.release()
     expect(emulator.github.secretNames({ kind: 'organization', org })).not.toContain(NAME)
+  })
+})
+
+describe('truly concurrent requests', () => {
+  it('of five runs whose PUTs all looked the lease up before any stored it, exactly one takes it, and all hold it one at a time', async () => {
+    // The emulator holds each PUT between its lookup and its store until all five are there
+    // (a client sending them one by one would never get past it): a handler deciding 201
+    // from its lookup would answer all five 201.
+    emulator.github.interleaveSecretWrites(5)
+    let holders = 0
+    let most = 0
+    const order: number[] = []
+    await Promise.all(
+      Array.from({ length: 5 }, async (_, run) => {
+        const lease = await acquireLease(repository, NAME, options({ clock: quickClock }))
+        holders++
+        most = Math.max(most, holders)
+        order.push(run)
+        await pause(30)
+        holders--
+        await lease.release()
+      })
+    )
+    const racing = emulator.github.secretWrites.filter(write => write.name === NAME).slice(0, 5)
+    expect(racing.map(write => write.outcome).sort()).toEqual(['created', 'updated', 'updated', 'updated', 'updated'])
+    expect(most).toBe(1)
+    expect(order.sort()).toEqual([0, 1, 2, 3, 4])
+    expect(emulator.github.secretNames(scope)).not.toContain(NAME)
+  })
+})
+
+describe('a holder that has held the lease too long', () => {
+  it('may start writes until staleAfterMs minus one write after it asked, then stops with what to do', async () => {
+    let now = Date.now()
+    const clock: LeaseClock = { now: () => now, sleep: async ms => void (now += ms) }
+    const lease = await acquireLease(repository, NAME, options({ clock, staleAfterMs: 15 * MINUTE, writeMarginMs: 5 * MINUTE }))
+    lease.checkTimeLeft()
+    now += 10 * MINUTE - 1000
+    lease.checkTimeLeft()
+    now += 2000
+    const error = thrownBy(() => lease.checkTimeLeft())
+    expect(error).toBeInstanceOf(LeaseOverdue)
+    expect(error).toBeInstanceOf(UserError)
+    const message = (error as Error).message
+    expect(message).toMatch(/asked for the provisioning lease EXO_LEASE in the repository .* 10 minutes ago/)
+    expect(message).toMatch(/older than 15 minutes as abandoned and may take over/)
+    expect(message).toMatch(/stops before its next change to the certificates or the secrets/)
+    expect(message).toMatch(/Rerun the workflow/)
+    // It still gives the lease back.
+    await lease.release()
+    expect(emulator.github.secretNames(scope)).not.toContain(NAME)
+  })
+
+  it('counts from the PUT that took the lease, not from when the run began to wait', async () => {
+    await writeSecrets(repository, { [NAME]: 'held by a live run' }, options())
+    const began = Date.now()
+    let now = began
+    const clock: LeaseClock = {
+      now: () => now,
+      sleep: async ms => {
+        now += ms
+        // The other run gives the lease back after twelve minutes.
+        if (now - began > 12 * MINUTE) emulator.github.removeSecret(scope, NAME)
+      }
+    }
+    const lease = await acquireLease(repository, NAME, options({ clock, maxWaitMs: 30 * MINUTE }))
+    expect(lease.contended).toBe(true)
+    lease.checkTimeLeft()
+    now += 9 * MINUTE
+    lease.checkTimeLeft()
+    now += 2 * MINUTE
+    expect(thrownBy(() => lease.checkTimeLeft())).toBeInstanceOf(LeaseOverdue)
+    await lease.release()
+  })
+
+  it('refuses a write margin that leaves no time to write', async () => {
+    await expect(acquireLease(repository, NAME, options({ staleAfterMs: MINUTE, writeMarginMs: MINUTE }))).rejects.toThrow(/writeMarginMs/)
+    expect(emulator.github.secretNames(scope)).not.toContain(NAME)
+  })
+})
+
+describe('a request for the lease whose answer was lost', () => {
+  it('waits for a lease its own PUT created but whose 201 was lost, breaks it once stale, says so, and takes it', async () => {
+    // GitHub stores the lease, the answer is lost (502), the retried PUT gets 204.
+    emulator.github.loseSecretWriteAnswers(1, { only: /^EXO_LEASE$/ })
+    const began = Date.now()
+    const lease = await acquireLease(repository, NAME, options({ clock: quickClock, staleAfterMs: 2000, writeMarginMs: 1000, maxWaitMs: MINUTE }))
+    expect(emulator.github.secretWrites.filter(write => write.name === NAME).map(write => write.outcome)).toEqual(['created', 'updated', 'created'])
+    // Not before it was stale by GitHub's clock: nothing readable said the lease was its own.
+    expect(Date.now() - began).toBeGreaterThanOrEqual(2000)
+    expect(lease.contended).toBe(true)
+    expect(warnings.join('\n')).toMatch(
+      /EXO_LEASE .* the moment this run asked for it, and never given back: most likely this run's own request created it and its answer was lost\. .*rather than risk two runs holding it; breaking it\./
+    )
+    await lease.release()
+    expect(emulator.github.secretNames(scope)).toEqual([])
+  })
+
+  it('never takes for its own a lease another run created in the moment its own request was lost', async () => {
+    // This run's PUT is lost before GitHub stores it (502), and in that moment another run's
+    // PUT creates the lease; the retry gets 204. To this run it looks exactly like the test
+    // above: a lease created while its PUT was on its way, whose dates say nothing more.
+    emulator.github.failSecretWrites(502, 1, { only: /^EXO_LEASE$/ })
+    let createdByOther: string | undefined
+    const stop = emulator.log.onRecord(entry => {
+      if (entry.service !== 'github' || entry.method !== 'PUT' || entry.status !== 502) return
+      stop()
+      emulator.github.seedSecret(scope, NAME, 'another run')
+      createdByOther = emulator.github.secret(scope, NAME)?.createdAt
+    })
+    let holds = false
+    const waiting = acquireLease(repository, NAME, options({ clock: quickClock, retry: { baseDelayMs: 50 } })).then(lease => {
+      holds = true
+      return lease
+    })
+    await pause(500)
+    expect(holds).toBe(false)
+    // Still the other run's lease (this run's retry replaced only its value).
+    expect(createdByOther).toBeDefined()
+    expect(emulator.github.secret(scope, NAME)?.createdAt).toBe(createdByOther)
+    // The other run gives it back: only now does this one take it.
+    emulator.github.removeSecret(scope, NAME)
+    const lease = await waiting
+    expect(lease.contended).toBe(true)
+    expect(warnings).toEqual([])
+    await lease.release()
   })
 })
 

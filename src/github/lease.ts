@@ -17,9 +17,21 @@
  * under a second secret `<prefix>LEASE_BREAK`, so two waiters cannot both break it and
  * each take a lease the other then deletes.
  *
+ * A holder, in turn, starts no write under the lease once the lease is so old that another
+ * run may break it before that write ends: every write is preceded by
+ * `HeldLease.checkTimeLeft()`, which stops the run `writeMarginMs` before `staleAfterMs`.
+ *
  * GitHub has no conditional delete, so a run deletes only the lease it knows it created:
  * it learns the lease's creation date right after taking it, and checks it again before a
  * DELETE whose first answer was lost.
+ *
+ * What the lease rests on: GitHub's REST description gives a secret PUT two answers, 201
+ * "when creating a secret" and 204 "when updating a secret", and says nothing of PUTs that
+ * race to create one name. That exactly one of them gets 201 (GitHub stores a secret once
+ * per name, as a unique key does) is an assumption; the emulator decides 201 when the write
+ * is stored, and the lease tests race PUTs through it truly interleaved. Were GitHub ever to
+ * answer two 201s, nothing readable could tell the two holders apart (one secret, whole-second
+ * dates, no value to read back), so no read-back after the 201 could repair it.
  */
 import { randomBytes } from 'node:crypto'
 import { UserError } from '../errors.js'
@@ -50,6 +62,12 @@ export interface LeaseRecord {
 export interface LeaseOptions extends WriteSecretsOptions {
   /** Older leases were left by a run that died: they are broken. */
   staleAfterMs: number
+  /**
+   * The longest one write under the lease can take once started. A holder starts no write
+   * later than `staleAfterMs - writeMarginMs` after it asked for the lease, so its last
+   * write has ended before any other run may break the lease.
+   */
+  writeMarginMs: number
   /** The longest this run waits for other runs before giving up. */
   maxWaitMs: number
   log: (line: string) => void
@@ -73,7 +91,27 @@ export interface HeldLease {
    * changed the certificates and the secrets since this run read them.
    */
   contended: boolean
+  /**
+   * Call before each write under the lease. Throws LeaseOverdue once this run has held the
+   * lease so long that another run may break it before the write ends.
+   */
+  checkTimeLeft(): void
   release(): Promise<void>
+}
+
+/**
+ * The holder took too long: its lease is about to count as abandoned, so another run may
+ * break it and start writing. The run stops before its next write instead.
+ */
+export class LeaseOverdue extends UserError {
+  constructor(name: string, where: string, heldMs: number, options: Pick<LeaseOptions, 'staleAfterMs' | 'writeMarginMs'>) {
+    const minutes = (ms: number) => Math.round(ms / 60_000)
+    super(
+      `This run asked for the provisioning lease ${name} in the ${where} ${minutes(heldMs)} minutes ago and still had certificate or secret writes to do: too late to start one. ` +
+        `Other runs treat a lease older than ${minutes(options.staleAfterMs)} minutes as abandoned and may take over, and one write can take up to ${minutes(options.writeMarginMs)} minutes, so this run stops before its next change to the certificates or the secrets rather than overwrite another run's. ` +
+        `Rerun the workflow: a rerun reads what is in place and does only what is missing. Runs this slow usually mean Microsoft Graph or GitHub kept throttling or failing requests.`
+    )
+  }
 }
 
 /** Thrown when the run stopped asking for the lease (see LeaseOptions.signal). */
@@ -112,6 +150,8 @@ const BREAK_GUARD_STALE_MS = 2 * 60_000
  * have been retried.
  */
 const LEFT_LEASE_WINDOW_MS = 10_000
+/** GitHub's dates (created_at and the Date header) are whole seconds: a comparison of two allows one each. */
+const WHOLE_SECONDS_MS = 2000
 
 /** The secret that is the lease, beside the six (`EXO_LEASE` with the default prefix). */
 export function leaseSecretName(prefix: string): string {
@@ -143,6 +183,9 @@ function once(options: WriteSecretsOptions): WriteSecretsOptions {
 
 /** Takes the lease, waiting for other runs while they hold it. */
 export async function acquireLease(target: SecretTarget, name: string, options: LeaseOptions): Promise<HeldLease> {
+  if (!(options.writeMarginMs >= 0 && options.writeMarginMs < options.staleAfterMs)) {
+    throw new Error(`The lease's writeMarginMs (${options.writeMarginMs}) must be less than staleAfterMs (${options.staleAfterMs}).`)
+  }
   const clock = options.clock ?? SYSTEM_CLOCK
   const where = describeTarget(target)
   const place = leaseTarget(target)
@@ -150,10 +193,13 @@ export async function acquireLease(target: SecretTarget, name: string, options: 
   let pollMs = FIRST_POLL_MS
   let announced = false
   let contended = false
+  /** When this run's PUTs answered 204 were on their way (the runner's clock). */
+  const answered204: AttemptWindow[] = []
 
   for (;;) {
     if (options.signal?.aborted) throw new LeaseAbandoned()
-    const attemptedAt = new Date(clock.now()).toISOString()
+    const sentAt = clock.now()
+    const attemptedAt = new Date(sentAt).toISOString()
     options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: false })
     const result = await writeSecrets(place, { [name]: nonce() }, options)
     if (result.created.includes(name)) {
@@ -162,13 +208,25 @@ export async function acquireLease(target: SecretTarget, name: string, options: 
           ? `Took the provisioning lease ${name} after ${Math.round((clock.now() - started) / 1000)} s.`
           : `Took the provisioning lease ${name} in the ${where}: other runs wait until this one has changed the certificate and the secrets.`
       )
-      return heldLease(place, name, contended, attemptedAt, options)
+      return heldLease(place, name, contended, sentAt, options, clock)
     }
-    // 204: the secret was there, so another run holds the lease. (Or our own PUT created it
-    // and its 201 was lost to a retry: then we wait until it is stale and break it — slow,
-    // but never two holders.) Our PUT replaced its value, which nobody reads; its creation
-    // date, which decides staleness, is unchanged.
+    // 204: the secret was there. Usually another run holds the lease; our PUT replaced its
+    // value, which nobody reads, and not its creation date, which decides staleness.
+    //
+    // Or our own PUT created it and its 201 was lost (a dropped connection, or a gateway's 502
+    // after GitHub stored it; the retry then got 204). Then the lease is ours, but nothing
+    // this run can read says so: a secret's value cannot be read back, only its name and its
+    // whole-second dates, and "created by our PUT, whose answer was lost" looks exactly like
+    // "created by another run's PUT in the same second, while our PUT was lost before GitHub
+    // stored it". Taking a lease created while our PUT was on its way as our own would, in the
+    // second case, let two runs hold it (the lease test "never takes for its own a lease
+    // another run created in the moment its own request was lost"), the one outcome the lease
+    // exists to prevent. A run-unique token cannot tell them apart either: the value is
+    // unreadable, and in the name the lease would no longer be one name that concurrent PUTs
+    // collide on. So we wait like any other run and, if it was ours, break it once stale:
+    // slow in this rare case, but never two holders.
     contended = true
+    answered204.push({ sentAt, answeredAt: clock.now() })
     options.record?.(undefined)
 
     for (;;) {
@@ -176,7 +234,7 @@ export async function acquireLease(target: SecretTarget, name: string, options: 
       const lease = await readSecretMetadata(place, name, options)
       if (lease === undefined) break // given back: try to take it
       if (ageOf(lease, clock) > options.staleAfterMs) {
-        await breakStaleLease(place, name, lease, options, clock)
+        await breakStaleLease(place, name, lease, options, clock, createdWhileAsking(lease, answered204, clock))
         break
       }
       const waited = clock.now() - started
@@ -205,7 +263,14 @@ export async function acquireLease(target: SecretTarget, name: string, options: 
  * `<name>_BREAK` is answered 201 deletes it, after checking it is still the same stale
  * lease (not one another run has just taken). Others go back to waiting.
  */
-async function breakStaleLease(place: SecretTarget, name: string, stale: SecretMetadata, options: LeaseOptions, clock: LeaseClock): Promise<void> {
+async function breakStaleLease(
+  place: SecretTarget,
+  name: string,
+  stale: SecretMetadata,
+  options: LeaseOptions,
+  clock: LeaseClock,
+  perhapsOurs: boolean
+): Promise<void> {
   const guard = `${name}_BREAK`
   const result = await writeSecrets(place, { [guard]: nonce() }, options)
   if (!result.created.includes(guard)) {
@@ -217,7 +282,9 @@ async function breakStaleLease(place: SecretTarget, name: string, stale: SecretM
     const current = await readSecretMetadata(place, name, options)
     if (current !== undefined && current.createdAt.getTime() === stale.createdAt.getTime()) {
       options.warn(
-        `The provisioning lease ${name} in the ${describeTarget(place)} was taken ${stale.createdAt.toISOString()} and never given back (a runner that died without its post step); breaking it.`
+        perhapsOurs
+          ? `The provisioning lease ${name} in the ${describeTarget(place)} was taken ${stale.createdAt.toISOString()}, the moment this run asked for it, and never given back: most likely this run's own request created it and its answer was lost. GitHub cannot say whose a lease is, so this run waited until it went stale rather than risk two runs holding it; breaking it.`
+          : `The provisioning lease ${name} in the ${describeTarget(place)} was taken ${stale.createdAt.toISOString()} and never given back (a runner that died without its post step); breaking it.`
       )
       // Not retried blindly either: a waiting run may take the lease the moment it is gone.
       await deleteOwnLease(place, name, stale.createdAt, options)
@@ -227,7 +294,25 @@ async function breakStaleLease(place: SecretTarget, name: string, stale: SecretM
   }
 }
 
-function heldLease(place: SecretTarget, name: string, contended: boolean, attemptedAt: string, options: LeaseOptions): HeldLease {
+/** When one PUT of this run was on its way, by the runner's clock. */
+interface AttemptWindow {
+  sentAt: number
+  answeredAt: number
+}
+
+/**
+ * Whether the lease was created while one of this run's PUTs answered 204 was on its way
+ * (compared on GitHub's clock): then it may be this run's own, its 201 lost. Only for what
+ * the run says: it never takes such a lease for its own (see acquireLease).
+ */
+function createdWhileAsking(lease: SecretMetadata, windows: AttemptWindow[], clock: LeaseClock): boolean {
+  const skew = lease.gitHubNow === undefined ? 0 : lease.gitHubNow.getTime() - clock.now()
+  const created = lease.createdAt.getTime() - skew
+  return windows.some(window => created >= window.sentAt - WHOLE_SECONDS_MS && created <= window.answeredAt + WHOLE_SECONDS_MS)
+}
+
+function heldLease(place: SecretTarget, name: string, contended: boolean, sentAt: number, options: LeaseOptions, clock: LeaseClock): HeldLease {
+  const attemptedAt = new Date(sentAt).toISOString()
   let released = false
   options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true })
   // Read back off the critical path: with its creation date, this run (and its post step)
@@ -242,6 +327,12 @@ function heldLease(place: SecretTarget, name: string, contended: boolean, attemp
   return {
     name,
     contended,
+    checkTimeLeft() {
+      // Timed from when this run sent the PUT that created the lease, by the runner's clock:
+      // the lease is younger than that by GitHub's, up to its whole second.
+      const heldMs = clock.now() - sentAt
+      if (heldMs > options.staleAfterMs - options.writeMarginMs) throw new LeaseOverdue(name, describeTarget(place), heldMs, options)
+    },
     async release() {
       if (released) return
       released = true
