@@ -304,7 +304,13 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
         // have dropped it; a writer outside it (a person, a pipeline with other secrets) can.
         name: 'check that the new certificate is still on the app',
         bestEffort: true,
-        run: async () => void (await keepNewCertificateOnApp(graph, settings, appliedState()))
+        run: async () => {
+          const done = appliedState()
+          if (done.newCertificate === undefined) return
+          // Putting it back is a certificate write: the lease must still be this run's.
+          await lease?.hold()
+          await keepNewCertificateOnApp(graph, settings, done)
+        }
       }
     ],
     message => core.warning(message)
