@@ -1,7 +1,8 @@
 /**
- * Everything a later PowerShell step needs to connect: the PFX and its password as
- * 0600 files under RUNNER_TEMP, and the connect script that loads them. Both modes end
- * with this. The post step removes all of it.
+ * Everything a later PowerShell step needs to connect: the PFX and its password as files
+ * only this user can read under RUNNER_TEMP, and the connect script that loads them. Both
+ * modes end with this. The post step removes all of it (the script only while it is still
+ * the file written here).
  */
 import { readFile } from 'node:fs/promises'
 import type { HeldCertificate } from './certificate/types.js'
@@ -9,7 +10,7 @@ import { UserError } from './errors.js'
 import type { ExchangeTokens } from './entra/exchange-token.js'
 import { renderConnectScript, renderFederatedConnectScript, writeConnectScript } from './powershell/connect-script.js'
 import { writeCertificateFiles, writeTokenFiles, type CertificateFiles, type TokenFiles } from './runner/secret-files.js'
-import { rememberForCleanup } from './runner/state.js'
+import { CONNECT_SCRIPT_MARK, rememberConnectScript } from './runner/state.js'
 import type { Settings } from './settings.js'
 
 export interface ConnectFiles extends CertificateFiles {
@@ -33,7 +34,7 @@ export async function emitConnectFiles(
     thumbprint: held.thumbprint,
     notAfter: held.notAfter
   })
-  rememberForCleanup(settings.connectScriptPath)
+  rememberConnectScript(settings.connectScriptPath)
   await writeConnectScript(settings.connectScriptPath, script)
   return { ...files, scriptPath: settings.connectScriptPath }
 }
@@ -67,13 +68,10 @@ export async function emitFederatedConnectFiles(
     exchangeResource: settings.cloud.exchangeResource,
     complianceResource: settings.cloud.complianceResource
   })
-  rememberForCleanup(settings.connectScriptPath)
+  rememberConnectScript(settings.connectScriptPath)
   await writeConnectScript(settings.connectScriptPath, script)
   return { ...files, scriptPath: settings.connectScriptPath }
 }
-
-/** The first line of every script this action writes: how it recognises its own file. */
-const SCRIPT_MARK = 'written by exo-cba-action'
 
 /**
  * Refuses a `connect-script-path` that names someone else's file: the action would
@@ -90,7 +88,7 @@ export async function checkConnectScriptPath(path: string): Promise<void> {
       cause: error
     })
   }
-  if (!existing.split('\n', 1)[0].includes(SCRIPT_MARK)) {
+  if (!existing.split('\n', 1)[0].includes(CONNECT_SCRIPT_MARK)) {
     throw new UserError(
       `Input 'connect-script-path' names an existing file that this action did not write (${path}); it would be overwritten and then deleted by the post step. Choose a new path, e.g. under $RUNNER_TEMP.`,
       { input: 'connect-script-path' }

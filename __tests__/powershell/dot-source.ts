@@ -46,7 +46,8 @@ export interface DotSourceOptions {
 const WORKING_VARIABLES = [
   'pfxPassword', 'certificate', 'pfxPath', 'pfxFullPath', 'pfxPasswordPath', 'appId', 'organization',
   'keyStorageFlags', 'passwordSource', 'expectedThumbprint', 'installed', 'notAfterUtc', 'minimumModuleVersion',
-  'exchangeToken', 'complianceToken', 'exchangeTokenPath', 'complianceTokenPath', 'oidc', 'tokens', 'answer', 'body'
+  'exchangeToken', 'complianceToken', 'exchangeTokenPath', 'complianceTokenPath', 'oidc', 'tokens', 'answer', 'body',
+  'key', 'keyName', 'sid', 'keyFiles', 'exitHandlers', 'connection'
 ]
 
 let runs = 0

@@ -109,7 +109,9 @@ describeIfPwsh('the federated connect script in PowerShell 7’s parser', (pwsh)
     const commands = results.get('global+ipps')!.commands
     expect(commands.filter(name => name === null)).toHaveLength(1)
     expect([...new Set(commands.filter(name => name !== null))].sort()).toEqual(
-      ['Connect-ExchangeOnline', 'Connect-IPPSSession', 'Get-Content', 'Get-Module', 'Import-Module', 'Install-Module', 'Invoke-RestMethod', 'Test-Path', 'Update-ExoCbaConnection', 'Where-Object', 'Write-Host'].sort()
+      ['Connect-ExchangeOnline', 'Connect-IPPSSession', 'Get-Content', 'Get-Module', 'Import-Module', 'Install-Module', 'Invoke-RestMethod', 'Test-Path', 'Update-ExoCbaConnection', 'Where-Object', 'Write-Host',
+        // Disconnect-ExoCba
+        'Disconnect-ExchangeOnline', 'Get-Variable', 'Remove-Variable'].sort()
     )
   })
 

@@ -141,7 +141,10 @@ describeIfPwsh('the connect script in PowerShell 7’s parser', (pwsh) => {
     expect(benignCommands()).toEqual(
       [
         'Connect-ExchangeOnline', 'Connect-IPPSSession', 'Get-Content', 'Get-Module', 'Import-Module', 'Install-Module',
-        'New-Object', 'Remove-Variable', 'Resolve-Path', 'Test-Path', 'Where-Object', 'Write-Host'
+        'New-Object', 'Remove-Variable', 'Resolve-Path', 'Test-Path', 'Where-Object', 'Write-Host',
+        // Disconnect-ExoCba, the exit handler that disposes the certificate, and (on Windows) naming its key file.
+        'Disconnect-ExchangeOnline', 'Disconnect-ExoCba', 'Get-Variable', 'Get-EventSubscriber', 'Register-EngineEvent',
+        'Add-Content', 'Join-Path', 'Split-Path', 'Write-Verbose'
       ].sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }))
     )
   })

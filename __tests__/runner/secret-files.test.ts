@@ -3,13 +3,13 @@
  * (runner/state.ts), and the post step's cleanup (post.ts).
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseFileCommands } from '../../scripts/lib/local-runner.js'
 import { cleanup } from '../../src/post.js'
 import { writeCertificateFiles, writePrivateFile } from '../../src/runner/secret-files.js'
-import { pathsToCleanUp, rememberForCleanup } from '../../src/runner/state.js'
+import { connectScriptToCleanUp, pathsToCleanUp, rememberConnectScript, rememberForCleanup } from '../../src/runner/state.js'
 
 const root = mkdtempSync(join(tmpdir(), 'exo-cba-secret-files-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -111,33 +111,94 @@ describe('state for the post step', () => {
 })
 
 describe('cleanup (the post step)', () => {
+  /** What the main step saved, handed to the post step as the runner does (STATE_<name>). */
+  function handOverState(): void {
+    const saved = parseFileCommands(readFileSync(stateFile, 'utf8'))
+    for (const [name, value] of Object.entries(saved)) process.env[`STATE_${name}`] = value
+  }
+  const SCRIPT = '\uFEFF# Connect-ExoCba.ps1, written by exo-cba-action. Dot-source it in a later step of the same job:\n'
+
   it('removes the remembered files and folders, then the empty exo-cba folder', async () => {
     const files = await writeCertificateFiles(runnerTemp, PFX.toString('base64'), PASSWORD)
     const script = join(runnerTemp, 'exo-cba', 'Connect-ExoCba.ps1')
-    writeFileSync(script, '# script')
-    process.env['STATE_cleanup-paths'] = JSON.stringify([files.directory, script])
+    rememberConnectScript(script)
+    writeFileSync(script, SCRIPT)
+    handOverState()
     await cleanup()
     expect(existsSync(files.pfxPath)).toBe(false)
     expect(existsSync(files.directory)).toBe(false)
     expect(existsSync(script)).toBe(false)
     expect(existsSync(join(runnerTemp, 'exo-cba'))).toBe(false)
     expect(stdout.join('')).toContain(`Removed ${files.directory}`)
+    expect(stdout.join('')).toContain(`Removed ${script}`)
   })
 
-  it("leaves other people's files: a non-empty exo-cba folder and the workspace folder of a custom script path", async () => {
+  it('removes the connect script at a custom connect-script-path, never its folder, even one named exo-cba', async () => {
     const files = await writeCertificateFiles(runnerTemp, PFX.toString('base64'), PASSWORD)
     const someoneElses = join(runnerTemp, 'exo-cba', 'keep-me.txt')
     writeFileSync(someoneElses, 'not ours')
-    const workspaceDir = join(runnerTemp, 'workspace-ci')
-    mkdirSync(workspaceDir)
+    const workspaceDir = join(runnerTemp, 'workspace', 'exo-cba')
+    mkdirSync(workspaceDir, { recursive: true })
     const script = join(workspaceDir, 'Connect.ps1')
-    writeFileSync(script, '# script')
-    process.env['STATE_cleanup-paths'] = JSON.stringify([files.directory, script])
+    rememberConnectScript(script)
+    writeFileSync(script, SCRIPT)
+    handOverState()
+    expect(connectScriptToCleanUp()).toBe(script)
     await cleanup()
     expect(existsSync(files.directory)).toBe(false)
     expect(existsSync(script)).toBe(false)
     expect(existsSync(someoneElses)).toBe(true)
     expect(existsSync(workspaceDir)).toBe(true)
+  })
+
+  it('leaves what a later step put at the connect script path: another file, or a folder with its contents', async () => {
+    const replaced = join(runnerTemp, 'workspace', 'Connect.ps1')
+    mkdirSync(dirname(replaced), { recursive: true })
+    rememberConnectScript(replaced)
+    writeFileSync(replaced, '# a script of the workflow\n')
+    handOverState()
+    await cleanup()
+    expect(readFileSync(replaced, 'utf8')).toBe('# a script of the workflow\n')
+
+    const folder = join(runnerTemp, 'workspace', 'Connect-Folder.ps1')
+    process.env.GITHUB_STATE = join(root, `state-${Math.random().toString(36).slice(2)}`)
+    writeFileSync(process.env.GITHUB_STATE, '')
+    stateFile = process.env.GITHUB_STATE
+    rememberConnectScript(folder)
+    mkdirSync(folder)
+    writeFileSync(join(folder, 'report.csv'), 'data')
+    handOverState()
+    await cleanup()
+    expect(readdirSync(folder)).toEqual(['report.csv'])
+    expect(stdout.join('')).not.toContain('::warning')
+  })
+
+  it('deletes the key files Windows kept for the certificate that the connect script named, and nothing outside the key folders', async () => {
+    const files = await writeCertificateFiles(runnerTemp, PFX.toString('base64'), PASSWORD)
+    const appData = join(runnerTemp, 'AppData', 'Roaming')
+    const capiKey = join(appData, 'Microsoft', 'Crypto', 'RSA', 'S-1-5-21-1-2-3-1001', '6c1ef0a3d1b0c2b4_7f4e')
+    const cngKey = join(appData, 'Microsoft', 'Crypto', 'Keys', '9a8b7c6d5e4f_2a3b')
+    const outside = join(runnerTemp, 'important.txt')
+    const sneaky = join(appData, 'Microsoft', 'Crypto', 'Other', 'x')
+    const sneakyRecorded = `${dirname(capiKey)}/../../Other/x`
+    for (const path of [capiKey, cngKey, outside, sneaky]) {
+      mkdirSync(dirname(path), { recursive: true })
+      writeFileSync(path, 'key')
+    }
+    const gone = join(appData, 'Microsoft', 'Crypto', 'Keys', 'already-deleted')
+    // As Add-Content writes it in Windows PowerShell 5.1: a BOM and CRLF.
+    writeFileSync(join(files.directory, 'key-files.txt'), `\uFEFF${[capiKey, cngKey, outside, sneakyRecorded, gone].join('\r\n')}\r\n`)
+    handOverState()
+    await cleanup({ APPDATA: appData })
+    expect(existsSync(capiKey)).toBe(false)
+    expect(existsSync(cngKey)).toBe(false)
+    expect(existsSync(outside)).toBe(true)
+    expect(existsSync(sneaky)).toBe(true)
+    expect(existsSync(files.directory)).toBe(false)
+    const log = stdout.join('')
+    expect(log).toContain(`Removed the key file ${capiKey}`)
+    expect(log).toContain(`::warning::Did not delete ${outside}`)
+    expect(log).not.toContain('already-deleted')
   })
 
   it('does not fail when the files are already gone', async () => {

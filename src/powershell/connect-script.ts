@@ -3,14 +3,23 @@
  * (`. $env:RUNNER_TEMP/exo-cba/Connect-ExoCba.ps1`) to sign in to Exchange Online
  * (and optionally Security & Compliance) PowerShell with the app's certificate.
  *
- * The script carries no secret. It reads the PFX password at run time from a 0600 file
- * the action writes next to the PFX (removed by the post step), or from
+ * The script carries no secret. It reads the PFX password at run time from a file only
+ * this user can read, which the action writes next to the PFX (removed by the post step), or from
  * `$env:EXO_CBA_PFX_PASSWORD`. Every value from the outside world enters the script as
  * a PowerShell single-quoted literal built by {@link psSingleQuoted}.
+ *
+ * Both scripts define `Disconnect-ExoCba`. The certificate it disposes matters on Windows:
+ * a PFX loaded without PersistKeySet leaves its private key in a file in the user profile
+ * (%APPDATA%\Microsoft\Crypto\…) until the X509Certificate2 is disposed, and .NET does not
+ * run finalizers when PowerShell exits. So the certificate script also disposes it when
+ * PowerShell exits, disposes it when connecting fails, and writes the key file's path to
+ * `key-files.txt` beside the PFX, for the post step to delete if the process was killed.
  */
-import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { exchangeEnvironmentNameOf, type Cloud, type CloudName } from '../cloud.js'
+import { thisRunner, writePrivateFile, type FileAccessHost } from '../runner/secret-files.js'
+import { KEY_FILES_RECORD } from '../runner/state.js'
 
 export type ExchangeEnvironmentName = Cloud['exchangeEnvironmentName']
 
@@ -21,7 +30,7 @@ export interface ConnectScriptOptions {
   organization: string
   /** Absolute path of the PFX file on the runner. */
   pfxPath: string
-  /** Absolute path of the file holding the PFX password (mode 0600, removed by the post step). */
+  /** Absolute path of the file holding the PFX password (this user's only, removed by the post step). */
   pfxPasswordPath: string
   /** `-ExchangeEnvironmentName`; must be the one of `cloud`. */
   exchangeEnvironmentName: ExchangeEnvironmentName
@@ -94,6 +103,48 @@ export function psSingleQuoted(value: string): string {
   return `'${value.replace(SINGLE_QUOTE_CHARACTERS, (quote) => quote + quote)}'`
 }
 
+/**
+ * On Windows only: the key file Windows made for the certificate (a CAPI key under
+ * Crypto\\RSA\\<SID>, or a CNG key under Crypto\\Keys), appended to {@link KEY_FILES_RECORD}
+ * beside the PFX. Bookkeeping for the post step: it never stops the connection.
+ */
+const WINDOWS_KEY_FILE_LINES: readonly string[] = [
+  "    # Windows keeps the private key in a file in the user profile while the certificate lives:",
+  "    # name it beside the PFX, so that the post step can delete it if this process is killed.",
+  "    if ([System.Environment]::OSVersion.Platform -eq [System.PlatformID]::Win32NT) {",
+  '      try {',
+  '        $key = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($certificate)',
+  '        $keyName = if ($key -is [System.Security.Cryptography.RSACryptoServiceProvider]) { $key.CspKeyContainerInfo.UniqueKeyContainerName } elseif ($key -is [System.Security.Cryptography.RSACng]) { $key.Key.UniqueName }',
+  '        if ($keyName) {',
+  '          $sid = [System.Security.Principal.WindowsIdentity]::GetCurrent().User.Value',
+  "          $keyFiles = @((Join-Path $env:APPDATA \"Microsoft\\Crypto\\RSA\\$sid\\$keyName\"), (Join-Path $env:APPDATA \"Microsoft\\Crypto\\Keys\\$keyName\")) |",
+  '            Where-Object { Test-Path -LiteralPath $_ -PathType Leaf }',
+  `          if ($keyFiles) { Add-Content -LiteralPath (Join-Path (Split-Path -Parent $pfxFullPath) ${psSingleQuoted(KEY_FILES_RECORD)}) -Value $keyFiles -Encoding UTF8 }`,
+  '        }',
+  '      } catch {',
+  '        Write-Verbose "Could not name the key file of the certificate: $($_.Exception.Message)"',
+  '      }',
+  '    }'
+]
+
+/**
+ * Disposes the certificate when PowerShell exits, for steps that never call Disconnect-ExoCba.
+ * Once per session; -SupportEvent keeps it out of Get-Job and Get-EventSubscriber, so callers
+ * who wait for or clean up their own jobs never meet it. The action block sees only globals.
+ */
+const EXIT_HANDLER_LINES: readonly string[] = [
+  '  # When PowerShell exits, dispose the certificate (a step need not call Disconnect-ExoCba).',
+  '  $exitHandlers = @(Get-EventSubscriber -Force -SourceIdentifier PowerShell.Exiting -ErrorAction SilentlyContinue |',
+  "    Where-Object { $_.Action -and $_.Action.Command -like '*exo-cba-action*' })",
+  '  if ($exitHandlers.Count -eq 0) {',
+  '    $null = Register-EngineEvent -SourceIdentifier PowerShell.Exiting -SupportEvent -Action {',
+  '      # exo-cba-action: dispose the certificate the connect script loaded.',
+  '      $connection = Get-Variable -Name ExoCba -Scope Global -ValueOnly -ErrorAction SilentlyContinue',
+  "      if ($connection -and $connection.PSObject.Properties['Certificate'] -and $connection.Certificate) { $connection.Certificate.Dispose() }",
+  '    }',
+  '  }'
+]
+
 /** Installs ExchangeOnlineManagement when no new enough one is there, then imports it (`$minimumModuleVersion` set before). */
 const MODULE_LINES: readonly string[] = [
   '  # The module: use an installed one that is new enough, else install it for this user.',
@@ -110,6 +161,33 @@ const MODULE_LINES: readonly string[] = [
   '    }',
   '  }',
   '  Import-Module -Name ExchangeOnlineManagement -MinimumVersion $minimumModuleVersion',
+]
+
+/**
+ * `Disconnect-ExoCba`, in both scripts: ends every Exchange Online (and Security & Compliance)
+ * connection of the session, disposes the certificate and removes $global:ExoCba, the last two
+ * also when disconnecting fails. Strict-mode safe: callers may have Set-StrictMode on.
+ */
+const DISCONNECT_FUNCTION_LINES: readonly string[] = [
+  '# Disconnect-ExoCba: Disconnect-ExchangeOnline (all Exchange Online and Security & Compliance',
+  '# connections of this session), then dispose the certificate (on Windows that deletes the key',
+  '# file kept for it) and remove $global:ExoCba, even when disconnecting fails.',
+  'function global:Disconnect-ExoCba {',
+  '  [CmdletBinding()]',
+  '  param()',
+  "  $ErrorActionPreference = 'Stop'",
+  '  $connection = Get-Variable -Name ExoCba -Scope Global -ValueOnly -ErrorAction SilentlyContinue',
+  '  try {',
+  '    if (Get-Module -Name ExchangeOnlineManagement) {',
+  '      Disconnect-ExchangeOnline -Confirm:$false',
+  '    }',
+  '  } finally {',
+  "    if ($connection -and $connection.PSObject.Properties['Certificate'] -and $connection.Certificate) {",
+  '      $connection.Certificate.Dispose()',
+  '    }',
+  '    Remove-Variable -Name ExoCba -Scope Global -ErrorAction SilentlyContinue',
+  '  }',
+  '}'
 ]
 
 /** The connect script's text. Pure: no I/O, same options → same text. */
@@ -165,14 +243,22 @@ export function renderConnectScript(o: ConnectScriptOptions): string {
     `# as an app with certificate ${thumbprint} (expires ${notAfter}).`,
     '#',
     '# The PFX password is not in this file. The script reads it from the password file named below,',
-    "# which the action wrote (mode 0600) and its post step deletes at the end of the job. To supply",
+    "# which the action wrote for this user only and its post step deletes at the end of the job. To supply",
     '# the password another way (e.g. from a secret), set $env:EXO_CBA_PFX_PASSWORD; it wins over the file.',
     '#',
     '# Afterwards $global:ExoCba describes the connection: AppId, Organization, CertificateThumbprint,',
     '# CertificateNotAfter (UTC), ExchangeEnvironmentName, SecurityAndCompliance and the Certificate',
     '# itself (e.g. for Connect-MgGraph -Certificate).',
+    '#',
+    '# Disconnect-ExoCba ends the connection: Disconnect-ExchangeOnline, then it disposes the',
+    '# certificate and removes $global:ExoCba. On Windows, disposing deletes the key file Windows keeps',
+    '# for the certificate in the user profile. The script also disposes it when PowerShell exits,',
+    '# and the post step deletes a key file a killed process left. Dot-sourcing the script again',
+    '# calls Disconnect-ExoCba before connecting anew.',
     '',
     "$ErrorActionPreference = 'Stop'",
+    '',
+    ...DISCONNECT_FUNCTION_LINES,
     '',
     '# Everything runs in a child scope: the script is dot-sourced, and its working variables',
     '# (above all the password) must not be left behind in the caller\'s scope.',
@@ -220,21 +306,32 @@ export function renderConnectScript(o: ConnectScriptOptions): string {
     '  } finally {',
     '    Remove-Variable -Name pfxPassword -ErrorAction SilentlyContinue',
     '  }',
-    '  if (-not $certificate.HasPrivateKey) {',
-    '    throw "The certificate file \'$pfxPath\' holds no private key; Exchange Online certificate sign-in needs the PFX with its key."',
-    '  }',
-    '  if ($certificate.Thumbprint -ne $expectedThumbprint) {',
-    '    throw "The certificate file \'$pfxPath\' holds certificate $($certificate.Thumbprint), but this script was written for $expectedThumbprint. Use the script and the PFX from the same run of the action."',
-    '  }',
-    '  $notAfterUtc = $certificate.NotAfter.ToUniversalTime()',
-    '  if ($notAfterUtc -lt [datetime]::UtcNow) {',
-    '    throw "The certificate $expectedThumbprint expired on $($notAfterUtc.ToString(\'u\')). Run exo-cba-action in provision mode to rotate it."',
-    '  }',
+    '  try {',
+    '    if (-not $certificate.HasPrivateKey) {',
+    '      throw "The certificate file \'$pfxPath\' holds no private key; Exchange Online certificate sign-in needs the PFX with its key."',
+    '    }',
+    '    if ($certificate.Thumbprint -ne $expectedThumbprint) {',
+    '      throw "The certificate file \'$pfxPath\' holds certificate $($certificate.Thumbprint), but this script was written for $expectedThumbprint. Use the script and the PFX from the same run of the action."',
+    '    }',
+    '    $notAfterUtc = $certificate.NotAfter.ToUniversalTime()',
+    '    if ($notAfterUtc -lt [datetime]::UtcNow) {',
+    '      throw "The certificate $expectedThumbprint expired on $($notAfterUtc.ToString(\'u\')). Run exo-cba-action in provision mode to rotate it."',
+    '    }',
     '',
-    '  # Exchange Online PowerShell. -Certificate (not -CertificateThumbprint, which only reads the',
-    '  # Windows certificate store) works on Linux, macOS and Windows.',
-    `  ${connectExchange}`,
-    ...connectIpps,
+    ...WINDOWS_KEY_FILE_LINES,
+    '',
+    '    # Dot-sourced again in this session: end the previous connection and free its certificate.',
+    '    if (Get-Variable -Name ExoCba -Scope Global -ErrorAction SilentlyContinue) { Disconnect-ExoCba }',
+    '',
+    '    # Exchange Online PowerShell. -Certificate (not -CertificateThumbprint, which only reads the',
+    '    # Windows certificate store) works on Linux, macOS and Windows.',
+    `    ${connectExchange}`,
+    ...connectIpps.map(line => (line === '' ? line : `  ${line}`)),
+    '  } catch {',
+    '    # Nothing will use this certificate: dispose it now (on Windows, that deletes its key file).',
+    '    $certificate.Dispose()',
+    '    throw',
+    '  }',
     '',
     '  $global:ExoCba = [pscustomobject]@{',
     '    AppId                   = $appId',
@@ -245,6 +342,7 @@ export function renderConnectScript(o: ConnectScriptOptions): string {
     `    SecurityAndCompliance   = $${o.connectIppsSession ? 'true' : 'false'}`,
     '    Certificate             = $certificate',
     '  }',
+    ...EXIT_HANDLER_LINES,
     `  Write-Host ("Connected to ${services} as app {0} in {1} with certificate {2} (expires {3})." -f $appId, $organization, $certificate.Thumbprint, $notAfterUtc.ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture))`,
     '}',
     ''
@@ -317,8 +415,12 @@ export function renderFederatedConnectScript(o: FederatedConnectScriptOptions): 
     '#',
     '# The token is not in this file: the action wrote it to a file only this user can read (named',
     '# below), which its post step deletes at the end of the job.',
+    '#',
+    '# Disconnect-ExoCba ends the connection (Disconnect-ExchangeOnline) and removes $global:ExoCba.',
     '',
     "$ErrorActionPreference = 'Stop'",
+    '',
+    ...DISCONNECT_FUNCTION_LINES,
     '',
     '# Signs in again as the app: a fresh GitHub OIDC token, exchanged at Entra ID for new access',
     '# tokens, then Connect-ExchangeOnline with them. Nothing is written to disk; the tokens are masked.',
@@ -391,12 +493,11 @@ export function renderFederatedConnectScript(o: FederatedConnectScriptOptions): 
 
 /**
  * Writes the script for later steps: parent folder created 0700 when missing, the file
- * 0600 (it names where the PFX and its password are). chmod again because `writeFile`'s
- * mode only applies when it creates the file. A UTF-8 byte order mark makes Windows
- * PowerShell 5.1 read non-ASCII values as UTF-8 rather than the ANSI code page.
+ * readable only by this user (0600; an owner-only ACL on Windows), as it names where the PFX
+ * and its password are. A UTF-8 byte order mark makes Windows PowerShell 5.1 read non-ASCII
+ * values as UTF-8 rather than the ANSI code page.
  */
-export async function writeConnectScript(path: string, text: string): Promise<void> {
+export async function writeConnectScript(path: string, text: string, host: FileAccessHost = thisRunner): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-  await writeFile(path, `\uFEFF${text}`, { encoding: 'utf8', mode: 0o600 })
-  await chmod(path, 0o600)
+  await writePrivateFile(path, `\uFEFF${text}`, host)
 }
