@@ -9,7 +9,8 @@
   GUID              = '6b1cf1a4-5f0e-4e0b-9f6e-3c8a4b7e2d10'
   Author            = 'exo-cba-action tests'
   Description       = 'Test double of ExchangeOnlineManagement (not the real module).'
-  PowerShellVersion = '7.6'
+  # Lower than the 7.6.9 the tests here use: windows-latest ships an older PowerShell 7 (CI's Windows job).
+  PowerShellVersion = '7.2'
   FunctionsToExport = @('Connect-ExchangeOnline', 'Connect-IPPSSession', 'Get-ConnectionInformation', 'Disconnect-ExchangeOnline')
   CmdletsToExport   = @()
   VariablesToExport = @()
