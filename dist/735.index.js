@@ -331,6 +331,9 @@ function needsOfPlan(plan) {
             case 'remove-expired-certificates':
                 needs.push({ capability: 'manage-app', task: `remove the expired certificates of ${app}` });
                 break;
+            case 'revoke-previous-certificates':
+                needs.push({ capability: 'manage-app', task: `remove the previous certificates of ${app} (revoke-previous; 'never' keeps them until they expire)` });
+                break;
             case 'add-federated-credential':
             case 'update-federated-credential':
                 needs.push({ capability: 'manage-app', task: `set the federated credential for '${change.credential.subject}' on ${app}` });
@@ -558,7 +561,12 @@ function provisioningCredential(settings) {
             credential = new _azure_identity__WEBPACK_IMPORTED_MODULE_0__/* .ClientSecretCredential */ .HC(tenantId, clientId, signIn.clientSecret ?? '', options);
             break;
         case 'client-certificate':
-            credential = new _azure_identity__WEBPACK_IMPORTED_MODULE_0__/* .ClientCertificateCredential */ .m0(tenantId, clientId, { certificate: signIn.clientCertificatePem ?? '' }, options);
+            credential = new _azure_identity__WEBPACK_IMPORTED_MODULE_0__/* .ClientCertificateCredential */ .m0(tenantId, clientId, 
+            // An encrypted key is decrypted by @azure/identity with its password.
+            {
+                certificate: signIn.clientCertificatePem ?? '',
+                ...(signIn.clientCertificatePassword === undefined ? {} : { certificatePassword: signIn.clientCertificatePassword })
+            }, options);
             break;
         case 'github-oidc':
             credential = new _azure_identity__WEBPACK_IMPORTED_MODULE_0__/* .ClientAssertionCredential */ .XI(tenantId, clientId, 

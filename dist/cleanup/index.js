@@ -31806,9 +31806,8 @@ function secretFailure(error, context) {
         case 401:
             return new errors_UserError(`GitHub rejected github-token (401 ${said}) when trying to ${action} ${where}: the token is wrong, expired or revoked. ${tokenFix}`, { input: 'github-token', cause: error });
         case 403: {
-            if (rateLimitWaitSeconds(error) !== undefined) {
-                return new errors_UserError(`GitHub rate-limited the requests to ${action} ${where} (403 ${said}) and retrying within the job did not get through. Run the job again later, and avoid starting many runs at once (use a concurrency group).`, { cause: error });
-            }
+            if (rateLimitWaitSeconds(error) !== undefined)
+                return rateLimited(error, `${action} ${where}`, `403 ${said}`);
             if (/by integration/i.test(said)) {
                 return new errors_UserError(`github-token may not ${action} ${where} (403 ${said}). The workflow's GITHUB_TOKEN can never write Actions secrets, whatever its 'permissions:' say; if this is a GitHub App token, the app lacks the permission. ${tokenFix}`, { input: 'github-token', cause: error });
             }
@@ -31827,10 +31826,22 @@ function secretFailure(error, context) {
         case 422:
             return new errors_UserError(`GitHub refused to ${action} ${where} (422): ${said}`, { cause: error });
         case 429:
-            return new errors_UserError(`GitHub rate-limited the requests to ${action} ${where} (429 ${said}) and retrying within the job did not get through. Run the job again later, and avoid starting many runs at once (use a concurrency group).`, { cause: error });
+            return rateLimited(error, `${action} ${where}`, `429 ${said}`);
         default:
             return new errors_UserError(`GitHub failed to ${action} ${where} (${error.status} ${said}) after retries. Check https://www.githubstatus.com and run the job again.`, { cause: error });
     }
+}
+/**
+ * A rate limit that survived the retries: either GitHub asked for a wait longer than a job
+ * is blocked for (then nothing was retried, and the message says how long it asked), or the
+ * waits it asked for were taken and it still refused.
+ */
+function rateLimited(error, what, answer) {
+    const wait = rateLimitWaitSeconds(error) ?? 0;
+    const advice = 'Run the job again later, and avoid starting many runs at once (use a concurrency group).';
+    return new errors_UserError(wait > DEFAULT_RETRY_POLICY.maxWaitSeconds
+        ? `GitHub rate-limited the requests to ${what} (${answer}) and asked to wait ${wait} s, longer than the ${DEFAULT_RETRY_POLICY.maxWaitSeconds} s this action waits within a job, so it did not retry. ${advice}`
+        : `GitHub rate-limited the requests to ${what} (${answer}) and retrying within the job, after the waits GitHub asked for, did not get through. ${advice}`, { cause: error });
 }
 function defaultNotFound(target) {
     switch (target.kind) {
@@ -31885,13 +31896,13 @@ async function secrets_writeSecrets(target, secrets, options) {
     // Independent reads: the key to seal with, and (organization) who may use the secrets.
     const [key, access] = await Promise.all([
         options.publicKey ?? publicKey(github, target),
-        target.kind === 'organization' ? organizationAccess(github, target) : undefined
+        target.kind === 'organization' ? organizationAccess(github, target, names) : undefined
     ]);
     const outcomes = await Promise.allSettled(names.map(async (name) => {
         const encrypted_value = await sealSecretValue(secrets[name], key.key);
         const body = { secret_name: name, encrypted_value, key_id: key.key_id };
         try {
-            const response = await github.call(() => put(github.octokit, target, body, access));
+            const response = await github.call(() => put(github.octokit, target, body, access?.get(name.toUpperCase())));
             return { name: name.toUpperCase(), created: response.status === 201 };
         }
         catch (error) {
@@ -31946,7 +31957,9 @@ async function secrets_deleteSecrets(target, names, options) {
  * target's public key for the writes that may follow. GitHub never returns values, but
  * these dates tell whether an earlier run was cut off halfway through writing the set.
  * The key is read first, so a token or target GitHub refuses gets the same explanation
- * as a write would; then the secrets are read in parallel.
+ * as a write would; then the secrets are read in parallel. An organization target without
+ * a visibility is refused here when none of the secrets exists: the writes would have to
+ * create them and choose who may use them (see `visibilityRequired`).
  */
 async function readSecretDates(target, names, options) {
     const github = await gitHubFor(target, options);
@@ -31964,6 +31977,9 @@ async function readSecretDates(target, names, options) {
             throw github.fail(error, { action: `read when secret ${name} was written in` });
         }
     }));
+    if (target.kind === 'organization' && target.visibility === undefined && entries.every(([, date]) => date === undefined)) {
+        throw visibilityRequired(target.org, entries.map(([name]) => name));
+    }
     return { publicKey: key, dates: Object.fromEntries(entries) };
 }
 /** When one secret was created and last written; undefined when it does not exist. */
@@ -32081,10 +32097,28 @@ async function publicKey({ octokit, call, fail }, target) {
         throw fail(error, { action });
     }
 }
-/** Visibility of organization secrets; selected repositories given by name are resolved to ids. */
-async function organizationAccess({ octokit, call, fail }, target) {
-    if (target.visibility !== 'selected')
-        return { visibility: target.visibility };
+/** Who may use each of `names` (upper-case) once written: the chosen visibility, or what is stored. */
+async function organizationAccess(github, target, names) {
+    const upper = names.map(name => name.toUpperCase());
+    if (target.visibility !== undefined) {
+        const chosen = await chosenAccess(github, target, target.visibility);
+        return new Map(upper.map(name => [name, chosen]));
+    }
+    const pool = [...new Set([...upper, ...(target.siblings ?? []).map(name => name.toUpperCase())])];
+    const stored = await Promise.all(pool.map(async (name) => [name, await storedAccess(github, target, name)]));
+    const current = new Map(stored.flatMap(([name, access]) => (access === undefined ? [] : [[name, access]])));
+    const template = narrowest([...current.values()]);
+    return new Map(upper.map(name => {
+        const access = current.get(name) ?? template;
+        if (access === undefined)
+            throw visibilityRequired(target.org, pool);
+        return [name, access];
+    }));
+}
+/** The chosen visibility; selected repositories given by name are resolved to ids. */
+async function chosenAccess({ octokit, call, fail }, target, visibility) {
+    if (visibility !== 'selected')
+        return { visibility };
     const ids = [...(target.selectedRepositoryIds ?? [])];
     for (const entry of target.selectedRepositories ?? []) {
         const [owner, repo] = entry.includes('/') ? entry.split('/', 2) : [target.org, entry];
@@ -32106,6 +32140,41 @@ async function organizationAccess({ octokit, call, fail }, target) {
         throw new UserError(`Organization secrets of ${target.org} with visibility 'selected' need at least one selected repository.`);
     }
     return { visibility: 'selected', selected_repository_ids: [...new Set(ids)] };
+}
+/**
+ * Who may use a stored organization secret now; undefined when it does not exist. A PUT
+ * with `selected` and no repository ids clears the selection, so the ids are read too.
+ */
+async function storedAccess({ octokit, call, fail }, target, secret_name) {
+    try {
+        const { data } = await call(() => octokit.rest.actions.getOrgSecret({ org: target.org, secret_name }));
+        if (data.visibility !== 'selected')
+            return { visibility: data.visibility };
+        const repositories = await call(() => octokit.paginate(octokit.rest.actions.listSelectedReposForOrgSecret, { org: target.org, secret_name, per_page: 100 }));
+        return { visibility: 'selected', selected_repository_ids: repositories.map(repository => repository.id) };
+    }
+    catch (error) {
+        if (isHttpFailure(error) && error.status === 404)
+            return undefined;
+        throw fail(error, { action: `read which repositories may use secret ${secret_name} in` });
+    }
+}
+/** The narrowest of several secrets' access: `selected` (the repositories all of them share) before `private` before `all`. */
+function narrowest(accesses) {
+    const selected = accesses.filter(access => access.visibility === 'selected');
+    if (selected.length > 0) {
+        const lists = selected.map(access => access.selected_repository_ids ?? []);
+        return { visibility: 'selected', selected_repository_ids: lists.reduce((common, list) => common.filter(id => list.includes(id))) };
+    }
+    if (accesses.some(access => access.visibility === 'private'))
+        return { visibility: 'private' };
+    return accesses[0];
+}
+/** No visibility was chosen and there is no stored secret to keep one from. */
+function visibilityRequired(org, names) {
+    return new UserError(`Input 'secret-visibility' is required to create organization secrets: none of ${names.join(', ')} exists in the organization ${org} yet, so someone has to choose which repositories may use them. ` +
+        "Use secret-visibility: selected with secret-repositories listing the repositories whose jobs connect to Exchange Online (recommended: the certificate signs in as an Exchange admin); 'private' gives them to every private and internal repository of the organization, 'all' to every repository, public ones included. " +
+        'Once the secrets exist, runs without secret-visibility keep the visibility they have, also one an admin narrowed later.', { input: 'secret-visibility' });
 }
 async function put(octokit, target, body, access) {
     switch (target.kind) {
@@ -32143,14 +32212,38 @@ async function put(octokit, target, body, access) {
  * under a second secret `<prefix>LEASE_BREAK`, so two waiters cannot both break it and
  * each take a lease the other then deletes.
  *
+ * A holder, in turn, starts no write under the lease once the lease is so old that another
+ * run may break it before that write ends: every write is preceded by
+ * `HeldLease.checkTimeLeft()`, which stops the run `writeMarginMs` before `staleAfterMs`.
+ *
  * GitHub has no conditional delete, so a run deletes only the lease it knows it created:
  * it learns the lease's creation date right after taking it, and checks it again before a
  * DELETE whose first answer was lost.
+ *
+ * What the lease rests on: GitHub's REST description gives a secret PUT two answers, 201
+ * "when creating a secret" and 204 "when updating a secret", and says nothing of PUTs that
+ * race to create one name. That exactly one of them gets 201 (GitHub stores a secret once
+ * per name, as a unique key does) is an assumption; the emulator decides 201 when the write
+ * is stored, and the lease tests race PUTs through it truly interleaved. Were GitHub ever to
+ * answer two 201s, nothing readable could tell the two holders apart (one secret, whole-second
+ * dates, no value to read back), so no read-back after the 201 could repair it.
  */
 
 
 
 
+/**
+ * The holder took too long: its lease is about to count as abandoned, so another run may
+ * break it and start writing. The run stops before its next write instead.
+ */
+class LeaseOverdue extends errors_UserError {
+    constructor(name, where, heldMs, options) {
+        const minutes = (ms) => Math.round(ms / 60_000);
+        super(`This run asked for the provisioning lease ${name} in the ${where} ${minutes(heldMs)} minutes ago and still had certificate or secret writes to do: too late to start one. ` +
+            `Other runs treat a lease older than ${minutes(options.staleAfterMs)} minutes as abandoned and may take over, and one write can take up to ${minutes(options.writeMarginMs)} minutes, so this run stops before its next change to the certificates or the secrets rather than overwrite another run's. ` +
+            `Rerun the workflow: a rerun reads what is in place and does only what is missing. Runs this slow usually mean Microsoft Graph or GitHub kept throttling or failing requests.`);
+    }
+}
 /** Thrown when the run stopped asking for the lease (see LeaseOptions.signal). */
 class LeaseAbandoned extends Error {
     name = 'LeaseAbandoned';
@@ -32181,6 +32274,8 @@ const BREAK_GUARD_STALE_MS = (/* unused pure expression or super */ null && (2 *
  * have been retried.
  */
 const LEFT_LEASE_WINDOW_MS = 10_000;
+/** GitHub's dates (created_at and the Date header) are whole seconds: a comparison of two allows one each. */
+const WHOLE_SECONDS_MS = 2000;
 /** The secret that is the lease, beside the six (`EXO_LEASE` with the default prefix). */
 function leaseSecretName(prefix) {
     return `${prefix}LEASE`.toUpperCase();
@@ -32206,6 +32301,9 @@ function once(options) {
 }
 /** Takes the lease, waiting for other runs while they hold it. */
 async function acquireLease(target, name, options) {
+    if (!(options.writeMarginMs >= 0 && options.writeMarginMs < options.staleAfterMs)) {
+        throw new Error(`The lease's writeMarginMs (${options.writeMarginMs}) must be less than staleAfterMs (${options.staleAfterMs}).`);
+    }
     const clock = options.clock ?? SYSTEM_CLOCK;
     const where = describeTarget(target);
     const place = leaseTarget(target);
@@ -32213,23 +32311,38 @@ async function acquireLease(target, name, options) {
     let pollMs = FIRST_POLL_MS;
     let announced = false;
     let contended = false;
+    /** When this run's PUTs answered 204 were on their way (the runner's clock). */
+    const answered204 = [];
     for (;;) {
         if (options.signal?.aborted)
             throw new LeaseAbandoned();
-        const attemptedAt = new Date(clock.now()).toISOString();
+        const sentAt = clock.now();
+        const attemptedAt = new Date(sentAt).toISOString();
         options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: false });
         const result = await writeSecrets(place, { [name]: nonce() }, options);
         if (result.created.includes(name)) {
             options.log(announced
                 ? `Took the provisioning lease ${name} after ${Math.round((clock.now() - started) / 1000)} s.`
                 : `Took the provisioning lease ${name} in the ${where}: other runs wait until this one has changed the certificate and the secrets.`);
-            return heldLease(place, name, contended, attemptedAt, options);
+            return heldLease(place, name, contended, sentAt, options, clock);
         }
-        // 204: the secret was there, so another run holds the lease. (Or our own PUT created it
-        // and its 201 was lost to a retry: then we wait until it is stale and break it — slow,
-        // but never two holders.) Our PUT replaced its value, which nobody reads; its creation
-        // date, which decides staleness, is unchanged.
+        // 204: the secret was there. Usually another run holds the lease; our PUT replaced its
+        // value, which nobody reads, and not its creation date, which decides staleness.
+        //
+        // Or our own PUT created it and its 201 was lost (a dropped connection, or a gateway's 502
+        // after GitHub stored it; the retry then got 204). Then the lease is ours, but nothing
+        // this run can read says so: a secret's value cannot be read back, only its name and its
+        // whole-second dates, and "created by our PUT, whose answer was lost" looks exactly like
+        // "created by another run's PUT in the same second, while our PUT was lost before GitHub
+        // stored it". Taking a lease created while our PUT was on its way as our own would, in the
+        // second case, let two runs hold it (the lease test "never takes for its own a lease
+        // another run created in the moment its own request was lost"), the one outcome the lease
+        // exists to prevent. A run-unique token cannot tell them apart either: the value is
+        // unreadable, and in the name the lease would no longer be one name that concurrent PUTs
+        // collide on. So we wait like any other run and, if it was ours, break it once stale:
+        // slow in this rare case, but never two holders.
         contended = true;
+        answered204.push({ sentAt, answeredAt: clock.now() });
         options.record?.(undefined);
         for (;;) {
             if (options.signal?.aborted)
@@ -32238,7 +32351,7 @@ async function acquireLease(target, name, options) {
             if (lease === undefined)
                 break; // given back: try to take it
             if (ageOf(lease, clock) > options.staleAfterMs) {
-                await breakStaleLease(place, name, lease, options, clock);
+                await breakStaleLease(place, name, lease, options, clock, createdWhileAsking(lease, answered204, clock));
                 break;
             }
             const waited = clock.now() - started;
@@ -32262,7 +32375,7 @@ async function acquireLease(target, name, options) {
  * `<name>_BREAK` is answered 201 deletes it, after checking it is still the same stale
  * lease (not one another run has just taken). Others go back to waiting.
  */
-async function breakStaleLease(place, name, stale, options, clock) {
+async function breakStaleLease(place, name, stale, options, clock, perhapsOurs) {
     const guard = `${name}_BREAK`;
     const result = await writeSecrets(place, { [guard]: nonce() }, options);
     if (!result.created.includes(guard)) {
@@ -32274,7 +32387,9 @@ async function breakStaleLease(place, name, stale, options, clock) {
     try {
         const current = await readSecretMetadata(place, name, options);
         if (current !== undefined && current.createdAt.getTime() === stale.createdAt.getTime()) {
-            options.warn(`The provisioning lease ${name} in the ${describeTarget(place)} was taken ${stale.createdAt.toISOString()} and never given back (a runner that died without its post step); breaking it.`);
+            options.warn(perhapsOurs
+                ? `The provisioning lease ${name} in the ${describeTarget(place)} was taken ${stale.createdAt.toISOString()}, the moment this run asked for it, and never given back: most likely this run's own request created it and its answer was lost. GitHub cannot say whose a lease is, so this run waited until it went stale rather than risk two runs holding it; breaking it.`
+                : `The provisioning lease ${name} in the ${describeTarget(place)} was taken ${stale.createdAt.toISOString()} and never given back (a runner that died without its post step); breaking it.`);
             // Not retried blindly either: a waiting run may take the lease the moment it is gone.
             await deleteOwnLease(place, name, stale.createdAt, options);
         }
@@ -32283,7 +32398,18 @@ async function breakStaleLease(place, name, stale, options, clock) {
         await deleteSecrets(place, [guard], options);
     }
 }
-function heldLease(place, name, contended, attemptedAt, options) {
+/**
+ * Whether the lease was created while one of this run's PUTs answered 204 was on its way
+ * (compared on GitHub's clock): then it may be this run's own, its 201 lost. Only for what
+ * the run says: it never takes such a lease for its own (see acquireLease).
+ */
+function createdWhileAsking(lease, windows, clock) {
+    const skew = lease.gitHubNow === undefined ? 0 : lease.gitHubNow.getTime() - clock.now();
+    const created = lease.createdAt.getTime() - skew;
+    return windows.some(window => created >= window.sentAt - WHOLE_SECONDS_MS && created <= window.answeredAt + WHOLE_SECONDS_MS);
+}
+function heldLease(place, name, contended, sentAt, options, clock) {
+    const attemptedAt = new Date(sentAt).toISOString();
     let released = false;
     options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true });
     // Read back off the critical path: with its creation date, this run (and its post step)
@@ -32296,6 +32422,13 @@ function heldLease(place, name, contended, attemptedAt, options) {
     return {
         name,
         contended,
+        checkTimeLeft() {
+            // Timed from when this run sent the PUT that created the lease, by the runner's clock:
+            // the lease is younger than that by GitHub's, up to its whole second.
+            const heldMs = clock.now() - sentAt;
+            if (heldMs > options.staleAfterMs - options.writeMarginMs)
+                throw new LeaseOverdue(name, describeTarget(place), heldMs, options);
+        },
         async release() {
             if (released)
                 return;
@@ -32360,13 +32493,14 @@ async function releaseLeftLease(record, options) {
 
 ;// CONCATENATED MODULE: ./src/runner/state.ts
 /**
- * What the main step tells the post step: the files to remove and the provisioning lease
- * to give back. The runner passes saved state to the post step as STATE_<name> variables.
+ * What the main step tells the post step: the files to remove (the folders with secrets,
+ * and the connect script) and the provisioning lease to give back. The runner passes saved
+ * state to the post step as STATE_<name> variables.
  */
 
 const CLEANUP_PATHS = 'cleanup-paths';
 const remembered = (/* unused pure expression or super */ null && ([]));
-/** Records a file or directory for the post step to remove. */
+/** Records a file or directory for the post step to remove, with everything in it. */
 function rememberForCleanup(path) {
     if (remembered.includes(path))
         return;
@@ -32382,6 +32516,32 @@ function pathsToCleanUp() {
     const parsed = JSON.parse(saved);
     return Array.isArray(parsed) ? parsed.filter((p) => typeof p === 'string') : [];
 }
+const CONNECT_SCRIPT = 'connect-script';
+/**
+ * In the first line of every connect script this action writes. The action overwrites, and
+ * the post step deletes, a file at `connect-script-path` only when it carries this mark.
+ */
+const CONNECT_SCRIPT_MARK = 'written by exo-cba-action';
+/**
+ * Records the connect script for the post step. It is removed like the other remembered
+ * paths, but only while it is still the file this action wrote ({@link CONNECT_SCRIPT_MARK}):
+ * it may live in a folder of the user's (`connect-script-path`), where a later step could
+ * have put something else.
+ */
+function rememberConnectScript(path) {
+    rememberForCleanup(path);
+    core.saveState(CONNECT_SCRIPT, path);
+}
+/** The connect script the main step recorded, read in the post step. */
+function connectScriptToCleanUp() {
+    const saved = getState(CONNECT_SCRIPT);
+    return saved === '' ? undefined : saved;
+}
+/**
+ * Written by the connect script on Windows beside the PFX: the key files Windows made for the
+ * certificate, one path a line. The post step deletes those a killed process left behind.
+ */
+const KEY_FILES_RECORD = 'key-files.txt';
 const LEASE = 'provisioning-lease';
 /**
  * Records the provisioning lease this run holds or is taking (undefined: none), so the
@@ -32400,25 +32560,34 @@ function leaseToGiveBack() {
 
 ;// CONCATENATED MODULE: ./src/post.ts
 /**
- * The post step: removes every file with a secret that the main step wrote (the PFX,
- * its password, the connect script), so nothing is left on a self-hosted runner, and
- * gives back the provisioning lease if the main step died holding it.
+ * The post step: removes the files the main step wrote (the folders with the PFX, its
+ * password or the access tokens; the connect script, wherever `connect-script-path` put it,
+ * while it is still the action's own file) and the key files Windows kept for certificates
+ * the connect script loaded in processes that were killed before they could dispose them, so
+ * nothing is left on a self-hosted runner; and gives back the provisioning lease if the main
+ * step died holding it.
  */
 
 
 
 
 
-async function cleanup() {
-    await removeFiles();
+async function cleanup(env = process.env) {
+    await removeFiles(env);
     await giveBackLease();
 }
-async function removeFiles() {
-    const paths = pathsToCleanUp();
+async function removeFiles(env) {
+    const script = connectScriptToCleanUp();
     const parents = new Set();
-    for (const path of paths) {
+    for (const path of pathsToCleanUp()) {
         try {
+            if (path === script) {
+                await removeConnectScript(path);
+                continue;
+            }
+            await removeKeyFilesRecordedIn(path, env);
             await (0,promises_namespaceObject.rm)(path, { recursive: true, force: true });
+            // The folder the action made these in (RUNNER_TEMP/exo-cba): removed below when empty.
             parents.add((0,external_node_path_namespaceObject.dirname)(path));
             info(`Removed ${path}`);
         }
@@ -32432,6 +32601,81 @@ async function removeFiles() {
         if (!parent.endsWith('exo-cba'))
             continue;
         await (0,promises_namespaceObject.rmdir)(parent).catch(() => undefined);
+    }
+}
+/**
+ * The connect script may sit in a folder of the user's. It is removed only while it is still
+ * the file this action wrote (its first line says so): a later step may have replaced it with
+ * a file or a folder of its own. Its folder is never removed.
+ */
+async function removeConnectScript(path) {
+    let head;
+    try {
+        const file = await (0,promises_namespaceObject.open)(path, 'r');
+        try {
+            const buffer = Buffer.alloc(200);
+            const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
+            head = buffer.subarray(0, bytesRead).toString('utf8');
+        }
+        finally {
+            await file.close();
+        }
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT')
+            return;
+        if (code === 'EISDIR') {
+            info(`Left ${path}: it is a folder now, not the connect script this action wrote.`);
+            return;
+        }
+        throw error;
+    }
+    if (!head.split('\n', 1)[0].includes(CONNECT_SCRIPT_MARK)) {
+        info(`Left ${path}: it no longer holds the connect script this action wrote.`);
+        return;
+    }
+    await (0,promises_namespaceObject.unlink)(path);
+    info(`Removed ${path}`);
+}
+/**
+ * On Windows the connect script names, beside the PFX, the key file Windows keeps for the
+ * certificate until it is disposed. A step that was killed never disposed it: delete it.
+ * Only plain file names in the user's own key folders (%APPDATA%\Microsoft\Crypto\RSA\<SID>
+ * and \Keys) are deleted, whatever the record says.
+ */
+async function removeKeyFilesRecordedIn(directory, env) {
+    let record;
+    try {
+        record = await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(directory, KEY_FILES_RECORD), 'utf8');
+    }
+    catch {
+        return;
+    }
+    const appData = env.APPDATA;
+    if (appData === undefined || appData === '')
+        return;
+    const crypto = (0,external_node_path_namespaceObject.resolve)(appData, 'Microsoft', 'Crypto');
+    for (const line of record.replace(/^\uFEFF/, '').split(/\r?\n/)) {
+        const keyFile = line.trim();
+        if (keyFile === '')
+            continue;
+        const inside = (0,external_node_path_namespaceObject.relative)(crypto, (0,external_node_path_namespaceObject.resolve)(keyFile)).split(/[\\/]/);
+        const folder = inside[0].toLowerCase();
+        const isKeyFile = (inside.length === 3 && folder === 'rsa') || (inside.length === 2 && folder === 'keys');
+        if (!isKeyFile || inside.some(part => part === '' || part === '..')) {
+            warning(`Did not delete ${keyFile}: it is not a key file in ${crypto}.`);
+            continue;
+        }
+        try {
+            await (0,promises_namespaceObject.unlink)(keyFile);
+            info(`Removed the key file ${keyFile} Windows kept for the certificate.`);
+        }
+        catch (error) {
+            if (error.code === 'ENOENT')
+                continue;
+            warning(`Could not remove the key file ${keyFile}: ${error.message}. Delete it by hand on self-hosted runners.`);
+        }
     }
 }
 /**

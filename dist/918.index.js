@@ -1,8 +1,8 @@
-export const id = 492;
-export const ids = [492];
+export const id = 918;
+export const ids = [918];
 export const modules = {
 
-/***/ 2111:
+/***/ 8918:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -74,16 +74,18 @@ var src_cloud = __webpack_require__(1486);
  * The one place that knows when a Graph (or Entra) request is worth trying again, and
  * how long to wait. Everything else asks this module; nothing sleeps on its own.
  *
- * - Throttling (429) and unavailability (503/504, dropped connections): honour
- *   Retry-After, otherwise exponential backoff with full jitter, bounded in total time.
- * - Replication lag on objects this run just created (FACTS.md "Eventual consistency"):
- *   only the documented errors, only when the caller says the object is new, bounded.
+ * - Throttling (429) and unavailability (503/504, dropped connections): wait exactly as
+ *   long as Retry-After says, otherwise exponential backoff with full jitter, bounded in
+ *   total time. A Retry-After longer than the budget has left fails at once.
+ * - Replication lag (FACTS.md "Eventual consistency"): only the documented errors, only
+ *   when the caller says the object may not have replicated yet (`newObject`), bounded.
  */
+
 /** Throttling and outages: Graph asks for seconds, outages rarely last minutes. */
 const TRANSIENT_BUDGET = { maxTotalWaitMs: 120_000, baseDelayMs: 500, maxDelayMs: 30_000 };
 /** Replication: "app role assignments appear after 30–60 s" (FACTS.md); allow some margin. */
 const REPLICATION_BUDGET = { maxTotalWaitMs: 90_000, baseDelayMs: 500, maxDelayMs: 8_000 };
-/** Decides what kind of failure this is. `newObject`: the request touches an object this run just created. */
+/** Decides what kind of failure this is. `newObject`: the request touches an object that may not have replicated yet. */
 function classifyFailure(facts, newObject) {
     const retryAfterMs = parseRetryAfter(facts.retryAfter);
     if (facts.networkError)
@@ -96,7 +98,7 @@ function classifyFailure(facts, newObject) {
         return { kind: 'replication-lag' };
     return { kind: 'fatal' };
 }
-/** The errors Graph answers while a just-created object has not replicated yet. */
+/** The errors Graph answers while a recently created object has not replicated yet. */
 function isReplicationLag(facts) {
     if (facts.status === 404 && facts.code === 'Request_ResourceNotFound')
         return true;
@@ -119,12 +121,12 @@ function parseRetryAfter(value, now = Date.now()) {
     return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 /**
- * The wait before attempt `attempt` (0-based count of failures so far): Retry-After when
- * the service gave one, else exponential backoff with full jitter.
+ * The wait before attempt `attempt` (0-based count of failures so far): Retry-After in full
+ * when the service gave one, else exponential backoff with full jitter.
  */
 function backoffDelay(attempt, budget, retryAfterMs, random = Math.random) {
     if (retryAfterMs !== undefined)
-        return Math.min(retryAfterMs, budget.maxDelayMs);
+        return retryAfterMs;
     const ceiling = Math.min(budget.maxDelayMs, budget.baseDelayMs * 2 ** attempt);
     // Full jitter keeps parallel runs (a matrix of tenants) from retrying in lockstep.
     return Math.max(50, Math.floor(random() * ceiling));
@@ -139,7 +141,11 @@ class RetryClock {
         this.budget = budget;
         this.sleep = sleep;
     }
-    /** Waits before the next attempt; returns false when the budget is spent (give up). */
+    /**
+     * Waits before the next attempt; returns false, without waiting, when the wait does not
+     * fit in what is left of the budget (give up). A Retry-After that does not fit is never
+     * shortened to fit: see `RetryAfterBeyondBudget`.
+     */
     async waitBeforeRetry(retryAfterMs) {
         const delay = backoffDelay(this.attempt, this.budget, retryAfterMs);
         if (this.waitedMs + delay > this.budget.maxTotalWaitMs)
@@ -155,6 +161,60 @@ class RetryClock {
     get totalWaitMs() {
         return this.waitedMs;
     }
+    /** What is left of the budget to wait. */
+    get remainingMs() {
+        return Math.max(0, this.budget.maxTotalWaitMs - this.waitedMs);
+    }
+    /** True when the service asks for a longer wait than the budget has left (the reason to give up at once). */
+    retryAfterBeyondBudget(retryAfterMs) {
+        return retryAfterMs !== undefined && retryAfterMs > this.remainingMs;
+    }
+}
+/**
+ * The service asked to wait longer (Retry-After) than the retry budget has left. A retry
+ * sooner would be refused again and count against the app's quota; waiting past the budget
+ * would hold the job far longer than it promises. So the run stops at once and says when a
+ * rerun can get through.
+ */
+class RetryAfterBeyondBudget extends errors/* UserError */.y {
+    request;
+    status;
+    retryAfterMs;
+    remainingMs;
+    constructor(
+    /** e.g. `PATCH /applications/{id}`. */
+    request, status, retryAfterMs, remainingMs, options) {
+        const asked = seconds(retryAfterMs);
+        super(`Microsoft Graph answered ${status} to ${request} and asked to wait ${asked} s before retrying, more than the ${seconds(remainingMs)} s left of this run's retry budget, so the run stops here instead of retrying early. ` +
+            `Graph throttles per app per tenant: rerun the workflow once ${asked} s have passed, and keep other jobs and tools that use the same provisioning identity in this tenant from running at the same time (a 'concurrency:' group).`, options);
+        this.request = request;
+        this.status = status;
+        this.retryAfterMs = retryAfterMs;
+        this.remainingMs = remainingMs;
+    }
+}
+/** 45, 0.5: whole seconds as such, anything else to a tenth. */
+function seconds(ms) {
+    const value = ms / 1000;
+    return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+/**
+ * How long after its creation an object counts as possibly not replicated yet. Directory
+ * writes usually reach every replica within seconds, app role assignments within 30–60 s
+ * (FACTS.md); an object a concurrent run created is at most that run's length (a minute or
+ * two) old when this run first sees it; and the runner's clock may be a few minutes off
+ * Graph's. Ten minutes covers all three with margin, and erring long costs little: only a
+ * genuine 404 on an object this young (deleted in between) waits out the replication budget
+ * before it fails.
+ */
+const RECENTLY_CREATED_MS = 10 * 60_000;
+/** Whether Graph's `createdDateTime` is recent enough that replication lag is still possible. */
+function createdRecently(createdDateTime, now) {
+    if (createdDateTime === undefined || createdDateTime === null)
+        return false;
+    const created = Date.parse(createdDateTime);
+    // A time ahead of ours is clock skew: recent.
+    return !Number.isNaN(created) && now.getTime() - created < RECENTLY_CREATED_MS;
 }
 function defaultSleep(ms) {
     return new Promise(resolve => setTimeout(resolve, ms));
@@ -188,11 +248,13 @@ class Graph {
     client;
     options;
     signIn;
+    retryAfterRefusals;
     stats = { reads: 0, writes: 0, retries: 0 };
-    constructor(client, options, signIn) {
+    constructor(client, options, signIn, retryAfterRefusals) {
         this.client = client;
         this.options = options;
         this.signIn = signIn;
+        this.retryAfterRefusals = retryAfterRefusals;
     }
     static create(credential, cloud, options = {}) {
         // The Graph client wraps a credential's failure in its own error type, which would
@@ -212,7 +274,8 @@ class Graph {
         };
         const auth = new src/* AuthenticationHandler */.zA(new azureTokenCredentials.TokenCredentialAuthenticationProvider(trackedCredential, { scopes: [(0,src_cloud/* defaultScope */._V)(cloud.graphResource)] }));
         let graph;
-        const retry = new TransientRetryMiddleware(options.transientBudget ?? TRANSIENT_BUDGET, (event) => {
+        const retryAfterRefusals = new WeakMap();
+        const retry = new TransientRetryMiddleware(options.transientBudget ?? TRANSIENT_BUDGET, options.sleep, retryAfterRefusals, (event) => {
             if (graph !== undefined) {
                 if (event.retry)
                     graph.stats.retries++;
@@ -229,12 +292,15 @@ class Graph {
             // The auth middleware only attaches tokens to known Graph hosts or these.
             customHosts: new Set([endpoint.hostname])
         });
-        graph = new Graph(client, options, signIn);
+        graph = new Graph(client, options, signIn, retryAfterRefusals);
         return graph;
     }
-    /** Sends one request; retries as retry.ts says; throws GraphRequestError on an error answer. */
+    /**
+     * Sends one request; retries as retry.ts says; throws GraphRequestError on an error answer,
+     * or RetryAfterBeyondBudget when Graph asked for a longer wait than the budget has left.
+     */
     async call(call) {
-        const clock = new RetryClock(this.options.replicationBudget ?? REPLICATION_BUDGET);
+        const clock = new RetryClock(this.options.replicationBudget ?? REPLICATION_BUDGET, this.options.sleep);
         // A $batch envelope is neither a read nor a write: batch() counts its steps.
         if (call.path !== '/$batch')
             this.count(call.method, 1);
@@ -243,6 +309,10 @@ class Graph {
             if (response.ok)
                 return { status: response.status, body: (await readBody(response)), headers: response.headers };
             const error = await toGraphError(call, response);
+            const refusal = this.retryAfterRefusals.get(response);
+            if (refusal !== undefined) {
+                throw new RetryAfterBeyondBudget(`${error.method} ${error.path}`, error.status, refusal.retryAfterMs, refusal.remainingMs, { cause: error });
+            }
             const failure = classifyFailure({ status: error.status, code: error.code, message: error.graphMessage }, call.newObject ?? false);
             if (failure.kind === 'replication-lag' && (await clock.waitBeforeRetry())) {
                 this.stats.retries++;
@@ -264,8 +334,8 @@ class Graph {
         let pending = calls;
         for (const call of calls)
             this.count(call.method, 1);
-        const clock = new RetryClock(this.options.transientBudget ?? TRANSIENT_BUDGET);
-        const lagClock = new RetryClock(this.options.replicationBudget ?? REPLICATION_BUDGET);
+        const clock = new RetryClock(this.options.transientBudget ?? TRANSIENT_BUDGET, this.options.sleep);
+        const lagClock = new RetryClock(this.options.replicationBudget ?? REPLICATION_BUDGET, this.options.sleep);
         while (pending.length > 0) {
             const answer = await this.call({
                 method: 'POST',
@@ -283,6 +353,8 @@ class Graph {
             });
             const again = [];
             let retryAfterMs;
+            /** The step that asked for the longest wait. */
+            let waitAskedBy;
             let lagOnly = true;
             for (const sub of answer.body.responses) {
                 const call = pending.find(c => c.id === sub.id);
@@ -301,14 +373,18 @@ class Graph {
                 again.push(call);
                 if (failure.kind !== 'replication-lag' && sub.status !== 424)
                     lagOnly = false;
-                if ((failure.kind === 'throttled' || failure.kind === 'unavailable') && failure.retryAfterMs !== undefined) {
-                    retryAfterMs = Math.max(retryAfterMs ?? 0, failure.retryAfterMs);
+                if ((failure.kind === 'throttled' || failure.kind === 'unavailable') && failure.retryAfterMs !== undefined && failure.retryAfterMs >= (retryAfterMs ?? 0)) {
+                    retryAfterMs = failure.retryAfterMs;
+                    waitAskedBy = error;
                 }
             }
             pending = again.filter(c => !failedDependency(results.get(c.id)) || dependencyGoesAgain(c, again, results));
             if (pending.length === 0)
                 break;
             const waited = lagOnly ? await lagClock.waitBeforeRetry() : await clock.waitBeforeRetry(retryAfterMs);
+            if (!waited && !lagOnly && waitAskedBy !== undefined && clock.retryAfterBeyondBudget(retryAfterMs)) {
+                throw new RetryAfterBeyondBudget(`${waitAskedBy.method} ${waitAskedBy.path}`, waitAskedBy.status, retryAfterMs, clock.remainingMs, { cause: waitAskedBy });
+            }
             if (!waited)
                 break;
             this.stats.retries += pending.length;
@@ -370,14 +446,18 @@ function errorFrom(call, status, body, requestId) {
 }
 /**
  * Retries throttled (429) and unavailable (503/504, dropped connection) exchanges,
- * honouring Retry-After, within the transient budget.
+ * honouring Retry-After in full, within the transient budget.
  */
 class TransientRetryMiddleware {
     budget;
+    sleep;
+    retryAfterRefusals;
     onExchange;
     next;
-    constructor(budget, onExchange) {
+    constructor(budget, sleep, retryAfterRefusals, onExchange) {
         this.budget = budget;
+        this.sleep = sleep;
+        this.retryAfterRefusals = retryAfterRefusals;
         this.onExchange = onExchange;
     }
     setNext(next) {
@@ -386,7 +466,7 @@ class TransientRetryMiddleware {
     async execute(context) {
         if (this.next === undefined)
             throw new Error('TransientRetryMiddleware needs a next middleware');
-        const clock = new RetryClock(this.budget);
+        const clock = new RetryClock(this.budget, this.sleep);
         const method = context.options?.method ?? 'GET';
         const url = typeof context.request === 'string' ? context.request : context.request.url;
         for (let retry = false;; retry = true) {
@@ -409,6 +489,9 @@ class TransientRetryMiddleware {
                     // Drain the body so the connection can be reused.
                     await response?.arrayBuffer().catch(() => undefined);
                     continue;
+                }
+                if (response !== undefined && clock.retryAfterBeyondBudget(failure.retryAfterMs)) {
+                    this.retryAfterRefusals.set(response, { retryAfterMs: failure.retryAfterMs, remainingMs: clock.remainingMs });
                 }
             }
             return;
@@ -682,6 +765,11 @@ function describeChange(change, plan) {
         case 'remove-expired-certificates':
             return change.certificates.map(certificate => `- remove expired certificate "${certificate.displayName}" (keyId ${certificate.keyId}, ` +
                 `expired ${day(certificate.endDateTime)}), after the new state is verified and stored`);
+        case 'revoke-previous-certificates':
+            return change.certificates.map(certificate => `- revoke previous certificate "${certificate.displayName}" (keyId ${certificate.keyId}, valid until ${day(certificate.endDateTime)}), ` +
+                (change.supersededBy === 'this-run'
+                    ? 'once the new certificate has signed in and is stored (revoke-previous: 0)'
+                    : `superseded by ${change.current ?? 'the held certificate'} for more than ${change.graceHours} h (revoke-previous)`));
     }
 }
 /** The job summary's table: app, service principal, permission + consent, each role, certificate. */
@@ -768,6 +856,15 @@ function describePlanRows(plan) {
             before: `${count(plan.prune.certificates.length, 'expired certificate')} on the app`,
             after: 'removed',
             detail: plan.prune.certificates.map(expired => `keyId ${expired.keyId} (expired ${day(expired.endDateTime)})`).join(', ')
+        });
+    }
+    if (plan.revokePrevious !== undefined) {
+        const revoke = plan.revokePrevious;
+        rows.push({
+            resource: 'Previous certificates made by this action',
+            before: `${count(revoke.certificates.length, 'previous certificate')} on the app, still valid`,
+            after: 'removed',
+            detail: `${revoke.certificates.map(previous => `keyId ${previous.keyId} (valid until ${day(previous.endDateTime)})`).join(', ')}; ${revoke.supersededBy === 'this-run' ? 'superseded by the new certificate, removed once it signed in and was stored' : `superseded more than ${revoke.graceHours} h ago`}`
         });
     }
     return rows;
@@ -967,9 +1064,11 @@ function desiredStateFromSettings(settings, federation) {
         app: settings.app.id === undefined ? { name: settings.app.name } : { id: settings.app.id, name: settings.app.name },
         roles: settings.roles,
         securityAndCompliance: settings.connectIppsSession,
-        certificate: settings.held === undefined
-            ? { rotateBeforeDays: settings.rotateBeforeDays }
-            : { rotateBeforeDays: settings.rotateBeforeDays, held: settings.held }
+        certificate: {
+            rotateBeforeDays: settings.rotateBeforeDays,
+            ...(settings.held === undefined ? {} : { held: settings.held }),
+            ...(settings.revokePreviousAfterHours === undefined ? {} : { revokePreviousAfterHours: settings.revokePreviousAfterHours })
+        }
     };
 }
 /** The tenant's Exchange Online service principal, or an error the user can act on. */
@@ -1093,6 +1192,7 @@ function planProvisioning(desired, actual, now) {
         }))
     ];
     const prune = app === undefined ? undefined : planPrune(app, desired.certificate.held?.thumbprint, now);
+    const revokePrevious = app === undefined ? undefined : planRevokePrevious(app, certificate, desired.certificate.revokePreviousAfterHours, now);
     // The certificate needs only the app, so it goes into the first phase after the app's:
     // beside the service principal, or beside the grant and roles. Its replication wait then
     // overlaps theirs, and a fresh run has one sequential step less.
@@ -1100,9 +1200,10 @@ function planProvisioning(desired, actual, now) {
         ? [appPhase, [...servicePrincipalPhase, ...certificatePhase], accessPhase]
         : [appPhase, [...accessPhase, ...certificatePhase]]).filter(phase => phase.length > 0);
     return {
-        changes: [...phases.flat(), ...(prune === undefined ? [] : [prune])],
+        changes: [...phases.flat(), ...(prune === undefined ? [] : [prune]), ...(revokePrevious === undefined ? [] : [revokePrevious])],
         phases,
         ...(prune === undefined ? {} : { prune }),
+        ...(revokePrevious === undefined ? {} : { revokePrevious }),
         certificate,
         ...(federatedCredentials === undefined ? {} : { federatedCredentials }),
         app: {
@@ -1231,6 +1332,63 @@ function planPrune(app, heldThumbprint, now) {
         }))
     };
 }
+const HOUR_MS = 3_600_000;
+/**
+ * This action's earlier certificates that the current one supersedes (`revoke-previous`).
+ * Kept: foreign certificates, the held one, expired ones (prune removes those), any that
+ * started after the current one (a concurrent run's, not stored here), and any whose start
+ * date cannot be read — when unsure, keep.
+ * - Keeping the held certificate: those older than it go once it has been on the app for the
+ *   grace period, so jobs that started with the previous certificate have finished.
+ * - Adding a new one with a grace of 0: every earlier certificate of this action goes in the
+ *   same run, once the new one has signed in and is stored (apply decides that, not the plan).
+ * - Adding with a grace above 0: nothing now; a later run removes them once the grace is over.
+ */
+function planRevokePrevious(app, certificate, graceHours, now) {
+    if (graceHours === undefined || certificate.decision === 'none')
+        return undefined;
+    const live = (credential) => isActionMadeKeyCredential(credential) && !(Date.parse(credential.endDateTime) < now.getTime()) && startOf(credential) !== undefined;
+    let previous;
+    let supersededBy;
+    if (certificate.decision === 'keep-held') {
+        const heldCredentials = app.keyCredentials.filter(credential => keyCredentialHasThumbprint(credential, certificate.held.thumbprint));
+        const heldStarts = heldCredentials.map(startOf).filter((start) => start !== undefined);
+        if (heldStarts.length === 0)
+            return undefined;
+        const heldStart = Math.min(...heldStarts);
+        if (now.getTime() - heldStart < graceHours * HOUR_MS)
+            return undefined;
+        previous = app.keyCredentials.filter(credential => live(credential) && !keyCredentialHasThumbprint(credential, certificate.held.thumbprint) && startOf(credential) < heldStart);
+        supersededBy = 'held-for-grace';
+    }
+    else {
+        if (graceHours > 0)
+            return undefined;
+        previous = app.keyCredentials.filter(live);
+        supersededBy = 'this-run';
+    }
+    if (previous.length === 0)
+        return undefined;
+    return {
+        kind: 'revoke-previous-certificates',
+        appObjectId: app.objectId,
+        keyIds: previous.map(credential => credential.keyId),
+        certificates: previous.map(credential => ({
+            keyId: credential.keyId,
+            displayName: credential.displayName ?? '',
+            startDateTime: credential.startDateTime ?? '',
+            endDateTime: credential.endDateTime
+        })),
+        supersededBy,
+        ...(certificate.decision === 'keep-held' ? { current: certificate.held.thumbprint } : {}),
+        graceHours
+    };
+}
+/** A key credential's start as epoch ms, or undefined when absent or unreadable. */
+function startOf(credential) {
+    const start = Date.parse(credential.startDateTime ?? '');
+    return Number.isNaN(start) ? undefined : start;
+}
 function distinctRoles(roles) {
     const seen = new Set();
     return roles.filter(role => {
@@ -1261,8 +1419,11 @@ function plan_sameId(a, b) {
 
 /** Owned objects come back 100 to a page unless asked for more; Graph allows up to 999. */
 const OWNED_OBJECTS_PAGE = 999;
-/** `key` comes back only when keyCredentials is asked for by name (FACTS.md). */
-const APP_SELECT = '$select=id,appId,displayName,uniqueName,signInAudience,requiredResourceAccess,keyCredentials';
+/**
+ * `key` comes back only when keyCredentials is asked for by name (FACTS.md). createdDateTime
+ * tells apply whether the app may still be replicating (a concurrent run made it moments ago).
+ */
+const APP_SELECT = '$select=id,appId,displayName,uniqueName,signInAudience,requiredResourceAccess,keyCredentials,createdDateTime';
 async function readTenant(graph, query) {
     const uniqueName = uniqueNameFor(query.appName);
     const identity = query.identity;
@@ -1432,6 +1593,7 @@ function toApp(body, foundBy) {
         signInAudience: app.signInAudience ?? 'AzureADMyOrg',
         requiredResourceAccess: app.requiredResourceAccess ?? [],
         keyCredentials: app.keyCredentials ?? [],
+        createdDateTime: app.createdDateTime ?? null,
         foundBy
     };
 }
@@ -1499,8 +1661,10 @@ function odataString(value) {
  * Carries out a plan against Graph, phase after phase (the grant and the roles of one
  * phase in parallel). Each write is idempotent: an upsert, or a create whose "already
  * exists" answer counts as success, so a rerun after a crash or a concurrent run ends
- * in the same place. Objects created in this run are marked `newObject`, so the retry
- * policy waits out their replication lag.
+ * in the same place. Calls on objects that may not have replicated yet are marked
+ * `newObject`, so the retry policy waits out their replication lag: objects this run's
+ * upserts created or found (a 204 means a concurrent run created it moments ago), and an
+ * app whose createdDateTime is minutes old (see `createdRecently`).
  */
 
 
@@ -1511,11 +1675,17 @@ function odataString(value) {
 
 
 async function applyPlan(plan, actual, ctx) {
+    // A service principal is created after its app (it needs one to back it), so the
+    // service principal of a minutes-old app is minutes old at most; v1.0 servicePrincipal has
+    // no createdDateTime to read.
+    const appRecent = actual.app !== undefined && createdRecently(actual.app.createdDateTime, ctx.now);
     const state = {
         applied: [],
         createdApp: false,
         createdServicePrincipal: false,
         appCreatedConcurrently: false,
+        appMayLag: appRecent,
+        servicePrincipalMayLag: appRecent,
         failed: new AbortController()
     };
     if (actual.app !== undefined) {
@@ -1639,6 +1809,8 @@ async function applyChange(change, state, ctx) {
                 state.app = { objectId: app.id, appId: app.appId, displayName: app.displayName };
                 state.createdApp = created.status === 201;
                 state.appCreatedConcurrently = created.status !== 201;
+                // Created by us (201) or by a concurrent run moments ago (204): new either way.
+                state.appMayLag = true;
                 return;
             }
             case 'set-required-resource-access': {
@@ -1646,7 +1818,8 @@ async function applyChange(change, state, ctx) {
                 await graph.call({
                     method: 'PATCH',
                     path: `/applications/${change.appObjectId}`,
-                    body: { requiredResourceAccess: change.requiredResourceAccess }
+                    body: { requiredResourceAccess: change.requiredResourceAccess },
+                    newObject: state.appMayLag
                 });
                 return;
             }
@@ -1668,6 +1841,8 @@ async function applyChange(change, state, ctx) {
                     : (await graph.call({ method: 'GET', path: `/servicePrincipals(appId='${appId}')?$select=id`, newObject: true })).body.id;
                 state.servicePrincipalId = id;
                 state.createdServicePrincipal = created.status === 201;
+                // 204: it was not there when read, so a concurrent run created it moments ago.
+                state.servicePrincipalMayLag = true;
                 return;
             }
             case 'grant-exchange-manage-as-app':
@@ -1680,7 +1855,7 @@ async function applyChange(change, state, ctx) {
                     method: 'POST',
                     path: `/servicePrincipals/${change.resourceId}/appRoleAssignedTo`,
                     body: { principalId, resourceId: change.resourceId, appRoleId: change.appRoleId },
-                    newObject: state.createdServicePrincipal
+                    newObject: state.servicePrincipalMayLag
                 }));
                 return;
             }
@@ -1691,7 +1866,7 @@ async function applyChange(change, state, ctx) {
                     method: 'POST',
                     path: '/roleManagement/directory/roleAssignments',
                     body: { principalId, roleDefinitionId: change.role.templateId, directoryScopeId: change.directoryScopeId },
-                    newObject: state.createdServicePrincipal
+                    newObject: state.servicePrincipalMayLag
                 }));
                 return;
             }
@@ -1714,7 +1889,7 @@ async function applyChange(change, state, ctx) {
                 const certificate = await ctx.newCertificate.take();
                 ctx.log(`Adding certificate ${certificate.thumbprint} (expires ${certificate.notAfter.toISOString()}) beside the existing ones`);
                 const provenBy = change.reason === 'held-expiring' ? ctx.settings.held : undefined;
-                await addCertificateToApp(graph, appObjectId, newKeyCredential(certificate), { newObject: state.createdApp, provenBy });
+                await addCertificateToApp(graph, appObjectId, newKeyCredential(certificate), { newObject: state.appMayLag, provenBy });
                 state.newCertificate = certificate;
                 return;
             }
@@ -1729,7 +1904,7 @@ async function applyChange(change, state, ctx) {
                     method: 'POST',
                     path: `/applications/${appObjectId}/federatedIdentityCredentials`,
                     body: federatedCredentialBody(change.credential),
-                    newObject: state.createdApp
+                    newObject: state.appMayLag
                 }));
                 return;
             }
@@ -1739,12 +1914,14 @@ async function applyChange(change, state, ctx) {
                 await graph.call({
                     method: 'PATCH',
                     path: `/applications/${change.appObjectId}/federatedIdentityCredentials/${change.id}`,
-                    body: { audiences: change.credential.audiences }
+                    body: { audiences: change.credential.audiences },
+                    newObject: state.appMayLag
                 });
                 return;
             }
             case 'remove-expired-certificates':
-                // Pruning runs after verification and the secrets (provision.ts), never inside apply.
+            case 'revoke-previous-certificates':
+                // Pruning and revoking run after verification and the secrets (provision.ts), never inside apply.
                 return;
             default: {
                 const unknown = change;
@@ -1950,6 +2127,209 @@ function decodeClaims(token) {
     return { roles: strings((0,sign_in/* jwtClaimValue */.$s)(token, 'roles')), wids: strings((0,sign_in/* jwtClaimValue */.$s)(token, 'wids')) };
 }
 
+;// CONCATENATED MODULE: ./src/provision/certificate-on-app.ts
+/**
+ * The certificate steps of provision mode that run after apply: verifying that the new
+ * certificate signs in, keeping it on the app against concurrent writers, taking it off
+ * again when the run is taken back, and removing this action's old certificates last.
+ */
+
+
+
+
+
+
+/** Runs Graph work, turning a Graph error answer into what the user should do. */
+async function withGraphErrors(operation, context = {}) {
+    try {
+        return await operation();
+    }
+    catch (error) {
+        if (error instanceof GraphRequestError)
+            throw explainGraphError(error, context);
+        throw error;
+    }
+}
+/**
+ * Whether the certificate this run was given still signs in, so a new one that does not can
+ * be taken off again: it must be on the app and valid now (the app-side end date counts).
+ * An expired held certificate, or one not on the app, is nothing to fall back to.
+ */
+function heldCertificateStillWorks(plan, held, now) {
+    const certificate = plan.certificate;
+    if (held === undefined || certificate.decision === 'none' || certificate.reason === 'none-held')
+        return false;
+    return certificate.held.onApp && Date.parse(certificate.held.notAfter) > now.getTime() && held.notBefore.getTime() <= now.getTime() + src_certificate/* CLOCK_SKEW_MS */.rn;
+}
+/**
+ * Verifies the sign-in, first making sure the new certificate is still on the app (a
+ * concurrent run's stale keyCredentials write can drop it; see ensureCertificateOnApp). If
+ * the sign-in fails because it was dropped during verification, it is put back and
+ * verified again; if it is still there, the failure stands.
+ */
+async function verifyKeptOnApp(graph, settings, plan, applied, certificate, tenantId) {
+    let result;
+    for (let round = 1;; round++) {
+        // apply has just confirmed the certificate is on the app; check again only after a
+        // failed sign-in, which a concurrent run dropping it would explain.
+        if (round > 1 && !(await keepNewCertificateOnApp(graph, settings, applied)))
+            return result;
+        result = await verifyIfChanged(settings, plan, applied, certificate, tenantId);
+        if (applied.newCertificate === undefined || result === undefined || result.signedIn || round >= MAX_VERIFY_ROUNDS)
+            return result;
+    }
+}
+/** ensureCertificateOnApp for this run's new certificate (none: nothing to keep); true when it had to put it back. */
+async function keepNewCertificateOnApp(graph, settings, applied) {
+    const added = applied.newCertificate;
+    if (added === undefined)
+        return false;
+    const putBack = await withGraphErrors(() => ensureCertificateOnApp(graph, applied.app.objectId, added), { clientId: settings.signIn.clientId });
+    if (putBack) {
+        core/* warning */.$e(`Another run replaced the app's certificates at the same time and dropped the new certificate ${added.thumbprint}; it was added again. Use a 'concurrency:' group so provisioning runs for one tenant do not overlap.`);
+    }
+    return putBack;
+}
+async function verifyIfChanged(settings, plan, applied, certificate, tenantId) {
+    // Verify after changes only; pruning is not one (it runs after the secrets).
+    if (!settings.verify.enabled || plan.phases.length === 0)
+        return undefined;
+    return core/* group */.Os('Verifying sign-in to Exchange Online with the certificate', async () => {
+        const result = await verifyExchangeAccess(settings, { tenantId, appId: applied.app.appId, certificate, roles: settings.roles });
+        if (result.ok) {
+            core/* info */.pq(`Verified: the token for Exchange Online carries Exchange.ManageAsApp${settings.roles.length > 0 ? ` and ${settings.roles.map(r => r.displayName).join(', ')}` : ''} (after ${Math.round(result.waitedMs / 1000)} s).`);
+        }
+        else if (result.signedIn) {
+            core/* warning */.$e(`After ${settings.verify.timeoutSeconds} s the Exchange Online token still lacks: ${result.missing.join('; ')}. Entra can take up to 15 minutes to apply consent and role changes; everything was written, so jobs will work once it has replicated. Rerun this workflow later to confirm.`, { title: 'Exchange Online access not yet in effect' });
+        }
+        return result;
+    });
+}
+/** Takes the certificate made in this run off the app again; the previous one stays. */
+async function removeNewCertificate(graph, settings, applied) {
+    if (applied.newCertificate === undefined)
+        return;
+    core/* warning */.$e(`Removing the new certificate ${applied.newCertificate.thumbprint} from the app again, so the app and the stored secrets agree.`);
+    await withGraphErrors(() => removeCertificate(graph, applied.app.objectId, applied.newCertificate?.thumbprint ?? ''), { clientId: settings.signIn.clientId });
+}
+/**
+ * Removes this action's old certificates, after everything else: the expired ones, and with
+ * `revoke-previous` the ones the current certificate superseded. Those superseded by this
+ * run's new certificate go only once it has signed in (a failed or skipped verification
+ * leaves them for a later run). Under the lease when there is one.
+ */
+async function removeOldCertificates(settings, graph, plan, newCertificateSignedIn, holdLease) {
+    const expired = plan.prune;
+    const previous = plan.revokePrevious;
+    const revokeNow = previous !== undefined && (previous.supersededBy === 'held-for-grace' || newCertificateSignedIn);
+    if (previous !== undefined && !revokeNow) {
+        core/* info */.pq(`Keeping the previous certificates (${previous.certificates.map(certificate => certificate.keyId).join(', ')}) for now: the new certificate has not signed in yet in this run. A later run revokes them (revoke-previous).`);
+    }
+    const keyIds = [...(expired?.keyIds ?? []), ...(revokeNow ? previous.keyIds : [])];
+    if (keyIds.length === 0)
+        return;
+    await holdLease?.();
+    await core/* group */.Os('Removing old certificates this action made', async () => {
+        for (const certificate of expired?.certificates ?? [])
+            core/* info */.pq(`- ${certificate.displayName} (expired ${certificate.endDateTime})`);
+        if (revokeNow)
+            for (const certificate of previous.certificates)
+                core/* info */.pq(`- ${certificate.displayName} (revoked: superseded, valid until ${certificate.endDateTime})`);
+        const appObjectId = expired?.appObjectId ?? previous?.appObjectId ?? '';
+        await withGraphErrors(() => removeKeyCredentials(graph, appObjectId, keyIds), { clientId: settings.signIn.clientId });
+    });
+}
+
+// EXTERNAL MODULE: ./src/report/summary.ts
+var summary = __webpack_require__(7994);
+;// CONCATENATED MODULE: ./src/provision/report.ts
+/**
+ * What provision mode reports besides its log: the dry run's plan, a stopped run's summary
+ * (before any write, or partway through apply), and the next steps after a run.
+ */
+
+
+
+
+
+async function reportDryRun(settings, plan, organization, preflight) {
+    core/* setOutput */.uH('changes', JSON.stringify(plan.changes));
+    core/* setOutput */.uH('rotated', 'false');
+    if (plan.app.appId !== undefined)
+        core/* setOutput */.uH('app-id', plan.app.appId);
+    if (organization !== '')
+        core/* setOutput */.uH('organization', organization);
+    if (settings.tenantId !== undefined)
+        core/* setOutput */.uH('tenant-id', settings.tenantId);
+    await (0,summary/* writeSummary */.S)({
+        title: `Exchange Online app: plan (dry run, ${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'})`,
+        app: { id: plan.app.appId, name: plan.app.displayName, objectId: plan.app.objectId },
+        tenantId: settings.tenantId,
+        organization,
+        resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
+        notes: [
+            'Dry run: nothing was written to the tenant, to GitHub or to disk. Run again with dry-run: false to apply.',
+            ...preflightNotes(preflight, true)
+        ]
+    });
+}
+/** The preflight in the summary's notes: what is missing (a real run would stop), or what it cannot tell. */
+function preflightNotes(preflight, dryRun) {
+    const notes = preflight.missing.map(requirement => `${dryRun ? 'A real run would stop before any write: the' : 'The'} provisioning identity lacks ${requirement.grant ?? entra_preflight/* CAPABILITY_NAMES */.AL[requirement.capability]}, needed to ${requirement.tasks.join('; ')} (${requirement.because}).`);
+    const unknown = preflight.requirements.filter(requirement => requirement.verdict === 'unknown');
+    if (unknown.length > 0) {
+        notes.push(`Preflight could not tell from the token whether the identity may ${unknown.map(requirement => entra_preflight/* CAPABILITY_NAMES */.AL[requirement.capability]).join(' and ')}; a refusal would be explained when it happens.`);
+    }
+    return notes;
+}
+/**
+ * The summary of a run that stopped: before any write (the preflight), or partway through
+ * apply (what was already changed, and that a rerun converges).
+ */
+async function writeStoppedSummary(settings, plan, preflight, dryRun, failure) {
+    const notes = failure !== undefined && plan !== undefined
+        ? [`Failed: ${failure.cause instanceof Error ? failure.cause.message : String(failure.cause)}`, ...describeStop(failure.applied, failure.certificate, plan)]
+        : [
+            ...(preflight === undefined ? [] : preflightNotes(preflight, dryRun)),
+            dryRun ? 'Dry run: nothing was written.' : 'Nothing was written to the tenant or to GitHub. Grant what is missing (see the error for the commands), then run again.'
+        ];
+    await (0,summary/* writeSummary */.S)({
+        title: failure !== undefined ? 'Exchange Online app: stopped partway' : 'Exchange Online app: stopped before any change',
+        app: { id: plan?.app.appId, name: plan?.app.displayName ?? settings.app.name, objectId: plan?.app.objectId },
+        tenantId: settings.tenantId,
+        // Before any change, the table shows what the run was going to do.
+        ...(plan === undefined || failure !== undefined
+            ? {}
+            : { resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: `${row.after} (planned)`, detail: row.detail })) }),
+        notes
+    });
+}
+function nextSteps(verification, stored) {
+    const notes = [];
+    if (verification !== undefined && !verification.ok) {
+        notes.push(`Exchange Online access not yet confirmed: the token lacks ${verification.missing.join('; ')}. Entra can take up to 15 minutes; rerun to confirm.`);
+    }
+    if (!stored) {
+        notes.push("The certificate is only in this job's outputs. To use it in other jobs and workflows, set `secret-target: repository` (or environment/organization) with a `github-token` that may write secrets.");
+    }
+    notes.push('Schedule this action weekly in provision mode with the stored secrets as inputs, so the certificate is renewed before it expires.');
+    return notes;
+}
+function federatedNextSteps(verification, secrets, canSignIn, trusted) {
+    const notes = [...trusted.notes];
+    if (verification !== undefined && !verification.ok) {
+        notes.push(`Exchange Online access not yet confirmed: the token lacks ${verification.missing.join('; ')}. Entra can take up to 15 minutes; rerun to confirm.`);
+    }
+    if (!canSignIn) {
+        notes.push("This job's token is not one the app trusts, so no connect script was written here: the everyday jobs use connect mode with credential: federated.");
+    }
+    if (secrets === undefined) {
+        notes.push('Set `secret-target` to store EXO_APP_ID, EXO_TENANT_ID and EXO_ORGANIZATION for the everyday jobs (they are not secret, but keep the workflows short).');
+    }
+    notes.push('Everyday jobs: `mode: connect`, `credential: federated`, app-id, tenant-id and organization, and `permissions: id-token: write`. Nothing to rotate.');
+    return notes;
+}
+
 ;// CONCATENATED MODULE: ./src/github/retry.ts
 /**
  * GitHub's retry rules, in one place: server errors (5xx, or no answer at all) are retried
@@ -2067,9 +2447,8 @@ function secretFailure(error, context) {
         case 401:
             return new errors/* UserError */.y(`GitHub rejected github-token (401 ${said}) when trying to ${action} ${where}: the token is wrong, expired or revoked. ${tokenFix}`, { input: 'github-token', cause: error });
         case 403: {
-            if (rateLimitWaitSeconds(error) !== undefined) {
-                return new errors/* UserError */.y(`GitHub rate-limited the requests to ${action} ${where} (403 ${said}) and retrying within the job did not get through. Run the job again later, and avoid starting many runs at once (use a concurrency group).`, { cause: error });
-            }
+            if (rateLimitWaitSeconds(error) !== undefined)
+                return rateLimited(error, `${action} ${where}`, `403 ${said}`);
             if (/by integration/i.test(said)) {
                 return new errors/* UserError */.y(`github-token may not ${action} ${where} (403 ${said}). The workflow's GITHUB_TOKEN can never write Actions secrets, whatever its 'permissions:' say; if this is a GitHub App token, the app lacks the permission. ${tokenFix}`, { input: 'github-token', cause: error });
             }
@@ -2088,10 +2467,22 @@ function secretFailure(error, context) {
         case 422:
             return new errors/* UserError */.y(`GitHub refused to ${action} ${where} (422): ${said}`, { cause: error });
         case 429:
-            return new errors/* UserError */.y(`GitHub rate-limited the requests to ${action} ${where} (429 ${said}) and retrying within the job did not get through. Run the job again later, and avoid starting many runs at once (use a concurrency group).`, { cause: error });
+            return rateLimited(error, `${action} ${where}`, `429 ${said}`);
         default:
             return new errors/* UserError */.y(`GitHub failed to ${action} ${where} (${error.status} ${said}) after retries. Check https://www.githubstatus.com and run the job again.`, { cause: error });
     }
+}
+/**
+ * A rate limit that survived the retries: either GitHub asked for a wait longer than a job
+ * is blocked for (then nothing was retried, and the message says how long it asked), or the
+ * waits it asked for were taken and it still refused.
+ */
+function rateLimited(error, what, answer) {
+    const wait = rateLimitWaitSeconds(error) ?? 0;
+    const advice = 'Run the job again later, and avoid starting many runs at once (use a concurrency group).';
+    return new errors/* UserError */.y(wait > DEFAULT_RETRY_POLICY.maxWaitSeconds
+        ? `GitHub rate-limited the requests to ${what} (${answer}) and asked to wait ${wait} s, longer than the ${DEFAULT_RETRY_POLICY.maxWaitSeconds} s this action waits within a job, so it did not retry. ${advice}`
+        : `GitHub rate-limited the requests to ${what} (${answer}) and retrying within the job, after the waits GitHub asked for, did not get through. ${advice}`, { cause: error });
 }
 function defaultNotFound(target) {
     switch (target.kind) {
@@ -2165,13 +2556,13 @@ async function writeSecrets(target, secrets, options) {
     // Independent reads: the key to seal with, and (organization) who may use the secrets.
     const [key, access] = await Promise.all([
         options.publicKey ?? publicKey(github, target),
-        target.kind === 'organization' ? organizationAccess(github, target) : undefined
+        target.kind === 'organization' ? organizationAccess(github, target, names) : undefined
     ]);
     const outcomes = await Promise.allSettled(names.map(async (name) => {
         const encrypted_value = await sealSecretValue(secrets[name], key.key);
         const body = { secret_name: name, encrypted_value, key_id: key.key_id };
         try {
-            const response = await github.call(() => put(github.octokit, target, body, access));
+            const response = await github.call(() => put(github.octokit, target, body, access?.get(name.toUpperCase())));
             return { name: name.toUpperCase(), created: response.status === 201 };
         }
         catch (error) {
@@ -2226,7 +2617,9 @@ async function deleteSecrets(target, names, options) {
  * target's public key for the writes that may follow. GitHub never returns values, but
  * these dates tell whether an earlier run was cut off halfway through writing the set.
  * The key is read first, so a token or target GitHub refuses gets the same explanation
- * as a write would; then the secrets are read in parallel.
+ * as a write would; then the secrets are read in parallel. An organization target without
+ * a visibility is refused here when none of the secrets exists: the writes would have to
+ * create them and choose who may use them (see `visibilityRequired`).
  */
 async function readSecretDates(target, names, options) {
     const github = await gitHubFor(target, options);
@@ -2244,6 +2637,9 @@ async function readSecretDates(target, names, options) {
             throw github.fail(error, { action: `read when secret ${name} was written in` });
         }
     }));
+    if (target.kind === 'organization' && target.visibility === undefined && entries.every(([, date]) => date === undefined)) {
+        throw visibilityRequired(target.org, entries.map(([name]) => name));
+    }
     return { publicKey: key, dates: Object.fromEntries(entries) };
 }
 /** When one secret was created and last written; undefined when it does not exist. */
@@ -2361,10 +2757,28 @@ async function publicKey({ octokit, call, fail }, target) {
         throw fail(error, { action });
     }
 }
-/** Visibility of organization secrets; selected repositories given by name are resolved to ids. */
-async function organizationAccess({ octokit, call, fail }, target) {
-    if (target.visibility !== 'selected')
-        return { visibility: target.visibility };
+/** Who may use each of `names` (upper-case) once written: the chosen visibility, or what is stored. */
+async function organizationAccess(github, target, names) {
+    const upper = names.map(name => name.toUpperCase());
+    if (target.visibility !== undefined) {
+        const chosen = await chosenAccess(github, target, target.visibility);
+        return new Map(upper.map(name => [name, chosen]));
+    }
+    const pool = [...new Set([...upper, ...(target.siblings ?? []).map(name => name.toUpperCase())])];
+    const stored = await Promise.all(pool.map(async (name) => [name, await storedAccess(github, target, name)]));
+    const current = new Map(stored.flatMap(([name, access]) => (access === undefined ? [] : [[name, access]])));
+    const template = narrowest([...current.values()]);
+    return new Map(upper.map(name => {
+        const access = current.get(name) ?? template;
+        if (access === undefined)
+            throw visibilityRequired(target.org, pool);
+        return [name, access];
+    }));
+}
+/** The chosen visibility; selected repositories given by name are resolved to ids. */
+async function chosenAccess({ octokit, call, fail }, target, visibility) {
+    if (visibility !== 'selected')
+        return { visibility };
     const ids = [...(target.selectedRepositoryIds ?? [])];
     for (const entry of target.selectedRepositories ?? []) {
         const [owner, repo] = entry.includes('/') ? entry.split('/', 2) : [target.org, entry];
@@ -2386,6 +2800,41 @@ async function organizationAccess({ octokit, call, fail }, target) {
         throw new errors/* UserError */.y(`Organization secrets of ${target.org} with visibility 'selected' need at least one selected repository.`);
     }
     return { visibility: 'selected', selected_repository_ids: [...new Set(ids)] };
+}
+/**
+ * Who may use a stored organization secret now; undefined when it does not exist. A PUT
+ * with `selected` and no repository ids clears the selection, so the ids are read too.
+ */
+async function storedAccess({ octokit, call, fail }, target, secret_name) {
+    try {
+        const { data } = await call(() => octokit.rest.actions.getOrgSecret({ org: target.org, secret_name }));
+        if (data.visibility !== 'selected')
+            return { visibility: data.visibility };
+        const repositories = await call(() => octokit.paginate(octokit.rest.actions.listSelectedReposForOrgSecret, { org: target.org, secret_name, per_page: 100 }));
+        return { visibility: 'selected', selected_repository_ids: repositories.map(repository => repository.id) };
+    }
+    catch (error) {
+        if (isHttpFailure(error) && error.status === 404)
+            return undefined;
+        throw fail(error, { action: `read which repositories may use secret ${secret_name} in` });
+    }
+}
+/** The narrowest of several secrets' access: `selected` (the repositories all of them share) before `private` before `all`. */
+function narrowest(accesses) {
+    const selected = accesses.filter(access => access.visibility === 'selected');
+    if (selected.length > 0) {
+        const lists = selected.map(access => access.selected_repository_ids ?? []);
+        return { visibility: 'selected', selected_repository_ids: lists.reduce((common, list) => common.filter(id => list.includes(id))) };
+    }
+    if (accesses.some(access => access.visibility === 'private'))
+        return { visibility: 'private' };
+    return accesses[0];
+}
+/** No visibility was chosen and there is no stored secret to keep one from. */
+function visibilityRequired(org, names) {
+    return new errors/* UserError */.y(`Input 'secret-visibility' is required to create organization secrets: none of ${names.join(', ')} exists in the organization ${org} yet, so someone has to choose which repositories may use them. ` +
+        "Use secret-visibility: selected with secret-repositories listing the repositories whose jobs connect to Exchange Online (recommended: the certificate signs in as an Exchange admin); 'private' gives them to every private and internal repository of the organization, 'all' to every repository, public ones included. " +
+        'Once the secrets exist, runs without secret-visibility keep the visibility they have, also one an admin narrowed later.', { input: 'secret-visibility' });
 }
 async function put(octokit, target, body, access) {
     switch (target.kind) {
@@ -2486,6 +2935,11 @@ function secretTarget(settings) {
         case 'environment':
             return { kind: 'environment', owner: repository.owner, repo: repository.repo, environment: secrets.environment ?? '' };
         case 'organization':
+            // Without secret-visibility, each stored secret keeps who may use it; one missing from
+            // the set gets the narrowest access of the others (see writeSecrets).
+            if (secrets.visibility === undefined) {
+                return { kind: 'organization', org: repository.owner, siblings: Object.values((0,secret_names/* secretNames */.XG)(secrets.prefix)) };
+            }
             return {
                 kind: 'organization',
                 org: repository.owner,
@@ -2518,6 +2972,169 @@ async function writeSecretSet(prefix, target, secrets, options) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/provision/store-secrets.ts
+/**
+ * Provision mode's side of the GitHub secrets: when they were last written (read beside the
+ * tenant), the refusal to mint a certificate for a misconfigured rotation, writing the set
+ * under the lease, and putting secrets back when the run is taken back.
+ */
+
+
+
+
+
+
+/** When each of the six secrets was last written; undefined without a secret target. */
+async function readStoredSecretDates(settings) {
+    const target = secretTarget(settings);
+    if (target === undefined)
+        return undefined;
+    return readSecretDates(target, Object.values((0,secret_names/* secretNames */.XG)(settings.secrets.prefix)), {
+        token: settings.secrets.githubToken ?? '',
+        apiUrl: settings.secrets.apiUrl
+    });
+}
+/**
+ * A scheduled rotation that lost its certificate inputs (pfx-base64 left out, a misspelt
+ * password secret) would otherwise mint and store a new certificate on every run, while the
+ * earlier ones stay valid. When all six secrets are stored but no usable certificate came in,
+ * the run stops before any write, unless `repair: true` says the stored one is really lost.
+ */
+function requireUsableCertificate(settings, stored) {
+    if (settings.credential.kind !== 'certificate' || settings.held !== undefined || settings.repair || stored === undefined)
+        return;
+    const names = (0,secret_names/* secretNames */.XG)(settings.secrets.prefix);
+    const all = Object.values(names);
+    if (all.some(name => stored.dates[name.toUpperCase()] === undefined))
+        return;
+    const written = stored.dates[names.certThumbprint.toUpperCase()];
+    throw new errors/* UserError */.y(`The ${describeTarget(secretTarget(settings) ?? { kind: 'repository', owner: '', repo: '' })} already holds a complete set of secrets (${all.join(', ')}; certificate stored ${written?.toISOString() ?? 'earlier'}), but this run was given no usable certificate: pfx-base64 is empty or could not be opened with pfx-password. ` +
+        `A scheduled rotation must pass the stored ones back: pfx-base64: \${{ secrets.${names.certPfxBase64} }} and pfx-password: \${{ secrets.${names.certPassword} }} (check the spelling of both secret names). ` +
+        'Nothing was changed: making a new certificate here would mint one on every run and leave the earlier ones valid. If the stored certificate is really lost or broken, run once with repair: true to make and store a new one.', { input: 'pfx-base64' });
+}
+/**
+ * Work out and write the secrets that changed, under the lease when there is one. Throws on
+ * failure (a SecretWriteError names what was written before it); `putBackSecrets` undoes it.
+ */
+async function storeSecrets(settings, values, storedSecretDates, lease) {
+    const target = secretTarget(settings);
+    if (target === undefined)
+        return undefined;
+    const { appId, organization, certificate } = values;
+    const decide = (stored) => secretChanges(settings.secrets.prefix, { appId, tenantId: settings.tenantId ?? '', organization, certificate }, givenValues(settings), stored?.dates);
+    let stored = await storedSecretDates?.value();
+    let changes = decide(stored);
+    if (Object.keys(changes.changed).length > 0 && lease !== undefined) {
+        const held = await lease.hold();
+        // Another run may have written the secrets since their dates were read: it held the
+        // lease meanwhile, or the dates caught it halfway (a partly written set) and it gave
+        // the lease back just before this run took it. Decide again from what is stored now.
+        const partlyWritten = stored !== undefined &&
+            Object.values(stored.dates).some(date => date !== undefined) &&
+            storedSetIncomplete(settings.secrets.prefix, stored.dates, certificate !== undefined);
+        if (held.contended || partlyWritten) {
+            stored = await readStoredSecretDates(settings);
+            changes = decide(stored);
+        }
+    }
+    const names = Object.keys(changes.changed);
+    if (names.length === 0) {
+        core/* info */.pq('Secrets: nothing changed, nothing written.');
+        return { where: describeTarget(target), written: [], unchanged: changes.unchanged };
+    }
+    const unchanged = changes.unchanged;
+    return core/* group */.Os(`Writing secrets (${names.length} changed)`, async () => {
+        // The secrets must name a certificate that is on the app. apply confirmed it; a stale
+        // write from outside the lease landing meanwhile is repaired at the end of the run.
+        const result = await writeSecretSet(settings.secrets.prefix, target, changes.changed, {
+            token: settings.secrets.githubToken ?? '',
+            apiUrl: settings.secrets.apiUrl,
+            publicKey: stored?.publicKey
+        });
+        const written = [...result.created, ...result.updated];
+        core/* info */.pq(`Wrote ${written.join(', ')} to the ${result.target}.`);
+        return { where: result.target, written, unchanged: unchanged.filter(name => !written.includes(name)) };
+    });
+}
+/**
+ * Takes back secrets written before a failure. Those the run holds an earlier value for get
+ * the certificate it was given put back; those it created (nothing was there before) are
+ * deleted again. Each group is tried on its own. `stillNamingNew` lists the certificate
+ * secrets that still hold the new certificate afterwards (a write that failed, or a secret
+ * replaced without knowing its earlier value because no pfx-base64 was given): the new
+ * certificate must then stay on the app. `problem` says what could not be put back.
+ */
+async function putBackSecrets(settings, failure) {
+    const target = secretTarget(settings);
+    if (!(failure instanceof SecretWriteError) || target === undefined)
+        return { stillNamingNew: [] };
+    const written = [...failure.created, ...failure.updated];
+    if (written.length === 0)
+        return { stillNamingNew: [] };
+    const held = settings.held;
+    const previous = held === undefined
+        ? {}
+        : secretValues(settings.secrets.prefix, {
+            appId: settings.app.id ?? '',
+            tenantId: settings.tenantId ?? '',
+            organization: settings.organization ?? '',
+            certificate: held
+        });
+    const known = (name) => (previous[name] !== undefined && previous[name] !== '' ? previous[name] : undefined);
+    const restore = Object.fromEntries(written.flatMap(name => (known(name) === undefined ? [] : [[name, known(name)]])));
+    const created = failure.created.filter(name => known(name) === undefined);
+    const names = (0,secret_names/* secretNames */.XG)(settings.secrets.prefix);
+    const certificateSecrets = [names.certThumbprint, names.certPfxBase64, names.certPassword];
+    const replacedUnknown = failure.updated.filter(name => known(name) === undefined && certificateSecrets.includes(name));
+    const options = { token: settings.secrets.githubToken ?? '', apiUrl: settings.secrets.apiUrl };
+    const stillNew = [...replacedUnknown];
+    const problems = [];
+    if (Object.keys(restore).length > 0) {
+        try {
+            await writeSecretSet(settings.secrets.prefix, target, restore, options);
+            core/* warning */.$e(`Restored ${Object.keys(restore).join(', ')} to the previous certificate.`);
+        }
+        catch (error) {
+            const notRestored = error instanceof SecretWriteError ? Object.keys(restore).filter(name => !error.created.includes(name) && !error.updated.includes(name)) : Object.keys(restore);
+            stillNew.push(...notRestored.filter(name => certificateSecrets.includes(name)));
+            problems.push(`could not restore ${notRestored.join(', ')} to the previous certificate (${error.message})`);
+        }
+    }
+    if (created.length > 0) {
+        try {
+            await deleteSecrets(target, created, options);
+            core/* warning */.$e(`Deleted ${created.join(', ')} again: this run had created them for the certificate it removed.`);
+        }
+        catch (error) {
+            stillNew.push(...created.filter(name => certificateSecrets.includes(name)));
+            problems.push(`could not delete ${created.join(', ')} (${error.message})`);
+        }
+    }
+    if (replacedUnknown.length > 0) {
+        problems.push(`${replacedUnknown.join(', ')} now hold the new certificate, and this run was not given the earlier one (pfx-base64) to put back`);
+    }
+    return problems.length === 0
+        ? { stillNamingNew: stillNew }
+        : { stillNamingNew: stillNew, problem: `${problems.join('; ')}. Rerun this workflow: it stores a certificate that is on the app.` };
+}
+/**
+ * After a switch from `credential: certificate`, the certificate secrets are still stored.
+ * They are left alone (a job not yet switched still reads them) but named, so they are
+ * deleted once nothing uses them: zero-secret means nothing stored.
+ */
+async function leftOverCertificateSecrets(settings, storedSecretDates) {
+    const stored = await storedSecretDates?.value().catch(() => undefined);
+    if (stored === undefined)
+        return [];
+    const names = (0,secret_names/* secretNames */.XG)(settings.secrets.prefix);
+    const left = [names.certThumbprint, names.certPfxBase64, names.certPassword].filter(name => stored.dates[name.toUpperCase()] !== undefined);
+    if (left.length === 0)
+        return [];
+    const message = `The secrets ${left.join(', ')} from credential: certificate are still stored. Delete them once every job uses credential: federated (Settings → Secrets and variables → Actions); the app's certificates expire on their own.`;
+    core/* warning */.$e(message, { title: 'Certificate secrets still stored' });
+    return [message];
+}
+
 ;// CONCATENATED MODULE: ./src/github/lease.ts
 /**
  * The provisioning lease: at most one run at a time changes the app's certificates and
@@ -2538,14 +3155,38 @@ async function writeSecretSet(prefix, target, secrets, options) {
  * under a second secret `<prefix>LEASE_BREAK`, so two waiters cannot both break it and
  * each take a lease the other then deletes.
  *
+ * A holder, in turn, starts no write under the lease once the lease is so old that another
+ * run may break it before that write ends: every write is preceded by
+ * `HeldLease.checkTimeLeft()`, which stops the run `writeMarginMs` before `staleAfterMs`.
+ *
  * GitHub has no conditional delete, so a run deletes only the lease it knows it created:
  * it learns the lease's creation date right after taking it, and checks it again before a
  * DELETE whose first answer was lost.
+ *
+ * What the lease rests on: GitHub's REST description gives a secret PUT two answers, 201
+ * "when creating a secret" and 204 "when updating a secret", and says nothing of PUTs that
+ * race to create one name. That exactly one of them gets 201 (GitHub stores a secret once
+ * per name, as a unique key does) is an assumption; the emulator decides 201 when the write
+ * is stored, and the lease tests race PUTs through it truly interleaved. Were GitHub ever to
+ * answer two 201s, nothing readable could tell the two holders apart (one secret, whole-second
+ * dates, no value to read back), so no read-back after the 201 could repair it.
  */
 
 
 
 
+/**
+ * The holder took too long: its lease is about to count as abandoned, so another run may
+ * break it and start writing. The run stops before its next write instead.
+ */
+class LeaseOverdue extends errors/* UserError */.y {
+    constructor(name, where, heldMs, options) {
+        const minutes = (ms) => Math.round(ms / 60_000);
+        super(`This run asked for the provisioning lease ${name} in the ${where} ${minutes(heldMs)} minutes ago and still had certificate or secret writes to do: too late to start one. ` +
+            `Other runs treat a lease older than ${minutes(options.staleAfterMs)} minutes as abandoned and may take over, and one write can take up to ${minutes(options.writeMarginMs)} minutes, so this run stops before its next change to the certificates or the secrets rather than overwrite another run's. ` +
+            `Rerun the workflow: a rerun reads what is in place and does only what is missing. Runs this slow usually mean Microsoft Graph or GitHub kept throttling or failing requests.`);
+    }
+}
 /** Thrown when the run stopped asking for the lease (see LeaseOptions.signal). */
 class LeaseAbandoned extends Error {
     name = 'LeaseAbandoned';
@@ -2576,6 +3217,8 @@ const BREAK_GUARD_STALE_MS = 2 * 60_000;
  * have been retried.
  */
 const LEFT_LEASE_WINDOW_MS = 10_000;
+/** GitHub's dates (created_at and the Date header) are whole seconds: a comparison of two allows one each. */
+const WHOLE_SECONDS_MS = 2000;
 /** The secret that is the lease, beside the six (`EXO_LEASE` with the default prefix). */
 function leaseSecretName(prefix) {
     return `${prefix}LEASE`.toUpperCase();
@@ -2601,6 +3244,9 @@ function once(options) {
 }
 /** Takes the lease, waiting for other runs while they hold it. */
 async function acquireLease(target, name, options) {
+    if (!(options.writeMarginMs >= 0 && options.writeMarginMs < options.staleAfterMs)) {
+        throw new Error(`The lease's writeMarginMs (${options.writeMarginMs}) must be less than staleAfterMs (${options.staleAfterMs}).`);
+    }
     const clock = options.clock ?? SYSTEM_CLOCK;
     const where = describeTarget(target);
     const place = leaseTarget(target);
@@ -2608,23 +3254,38 @@ async function acquireLease(target, name, options) {
     let pollMs = FIRST_POLL_MS;
     let announced = false;
     let contended = false;
+    /** When this run's PUTs answered 204 were on their way (the runner's clock). */
+    const answered204 = [];
     for (;;) {
         if (options.signal?.aborted)
             throw new LeaseAbandoned();
-        const attemptedAt = new Date(clock.now()).toISOString();
+        const sentAt = clock.now();
+        const attemptedAt = new Date(sentAt).toISOString();
         options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: false });
         const result = await writeSecrets(place, { [name]: nonce() }, options);
         if (result.created.includes(name)) {
             options.log(announced
                 ? `Took the provisioning lease ${name} after ${Math.round((clock.now() - started) / 1000)} s.`
                 : `Took the provisioning lease ${name} in the ${where}: other runs wait until this one has changed the certificate and the secrets.`);
-            return heldLease(place, name, contended, attemptedAt, options);
+            return heldLease(place, name, contended, sentAt, options, clock);
         }
-        // 204: the secret was there, so another run holds the lease. (Or our own PUT created it
-        // and its 201 was lost to a retry: then we wait until it is stale and break it — slow,
-        // but never two holders.) Our PUT replaced its value, which nobody reads; its creation
-        // date, which decides staleness, is unchanged.
+        // 204: the secret was there. Usually another run holds the lease; our PUT replaced its
+        // value, which nobody reads, and not its creation date, which decides staleness.
+        //
+        // Or our own PUT created it and its 201 was lost (a dropped connection, or a gateway's 502
+        // after GitHub stored it; the retry then got 204). Then the lease is ours, but nothing
+        // this run can read says so: a secret's value cannot be read back, only its name and its
+        // whole-second dates, and "created by our PUT, whose answer was lost" looks exactly like
+        // "created by another run's PUT in the same second, while our PUT was lost before GitHub
+        // stored it". Taking a lease created while our PUT was on its way as our own would, in the
+        // second case, let two runs hold it (the lease test "never takes for its own a lease
+        // another run created in the moment its own request was lost"), the one outcome the lease
+        // exists to prevent. A run-unique token cannot tell them apart either: the value is
+        // unreadable, and in the name the lease would no longer be one name that concurrent PUTs
+        // collide on. So we wait like any other run and, if it was ours, break it once stale:
+        // slow in this rare case, but never two holders.
         contended = true;
+        answered204.push({ sentAt, answeredAt: clock.now() });
         options.record?.(undefined);
         for (;;) {
             if (options.signal?.aborted)
@@ -2633,7 +3294,7 @@ async function acquireLease(target, name, options) {
             if (lease === undefined)
                 break; // given back: try to take it
             if (ageOf(lease, clock) > options.staleAfterMs) {
-                await breakStaleLease(place, name, lease, options, clock);
+                await breakStaleLease(place, name, lease, options, clock, createdWhileAsking(lease, answered204, clock));
                 break;
             }
             const waited = clock.now() - started;
@@ -2657,7 +3318,7 @@ async function acquireLease(target, name, options) {
  * `<name>_BREAK` is answered 201 deletes it, after checking it is still the same stale
  * lease (not one another run has just taken). Others go back to waiting.
  */
-async function breakStaleLease(place, name, stale, options, clock) {
+async function breakStaleLease(place, name, stale, options, clock, perhapsOurs) {
     const guard = `${name}_BREAK`;
     const result = await writeSecrets(place, { [guard]: nonce() }, options);
     if (!result.created.includes(guard)) {
@@ -2669,7 +3330,9 @@ async function breakStaleLease(place, name, stale, options, clock) {
     try {
         const current = await secrets_readSecretMetadata(place, name, options);
         if (current !== undefined && current.createdAt.getTime() === stale.createdAt.getTime()) {
-            options.warn(`The provisioning lease ${name} in the ${describeTarget(place)} was taken ${stale.createdAt.toISOString()} and never given back (a runner that died without its post step); breaking it.`);
+            options.warn(perhapsOurs
+                ? `The provisioning lease ${name} in the ${describeTarget(place)} was taken ${stale.createdAt.toISOString()}, the moment this run asked for it, and never given back: most likely this run's own request created it and its answer was lost. GitHub cannot say whose a lease is, so this run waited until it went stale rather than risk two runs holding it; breaking it.`
+                : `The provisioning lease ${name} in the ${describeTarget(place)} was taken ${stale.createdAt.toISOString()} and never given back (a runner that died without its post step); breaking it.`);
             // Not retried blindly either: a waiting run may take the lease the moment it is gone.
             await deleteOwnLease(place, name, stale.createdAt, options);
         }
@@ -2678,7 +3341,18 @@ async function breakStaleLease(place, name, stale, options, clock) {
         await deleteSecrets(place, [guard], options);
     }
 }
-function heldLease(place, name, contended, attemptedAt, options) {
+/**
+ * Whether the lease was created while one of this run's PUTs answered 204 was on its way
+ * (compared on GitHub's clock): then it may be this run's own, its 201 lost. Only for what
+ * the run says: it never takes such a lease for its own (see acquireLease).
+ */
+function createdWhileAsking(lease, windows, clock) {
+    const skew = lease.gitHubNow === undefined ? 0 : lease.gitHubNow.getTime() - clock.now();
+    const created = lease.createdAt.getTime() - skew;
+    return windows.some(window => created >= window.sentAt - WHOLE_SECONDS_MS && created <= window.answeredAt + WHOLE_SECONDS_MS);
+}
+function heldLease(place, name, contended, sentAt, options, clock) {
+    const attemptedAt = new Date(sentAt).toISOString();
     let released = false;
     options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true });
     // Read back off the critical path: with its creation date, this run (and its post step)
@@ -2691,6 +3365,13 @@ function heldLease(place, name, contended, attemptedAt, options) {
     return {
         name,
         contended,
+        checkTimeLeft() {
+            // Timed from when this run sent the PUT that created the lease, by the runner's clock:
+            // the lease is younger than that by GitHub's, up to its whole second.
+            const heldMs = clock.now() - sentAt;
+            if (heldMs > options.staleAfterMs - options.writeMarginMs)
+                throw new LeaseOverdue(name, describeTarget(place), heldMs, options);
+        },
         async release() {
             if (released)
                 return;
@@ -2761,8 +3442,11 @@ var state = __webpack_require__(6003);
  * secret target that is about to change the app's certificates or write secrets takes it:
  * a rerun with nothing to do writes nothing to GitHub. It is requested as soon as the
  * plan is known, so the PUT travels while the app is being set up, and awaited just
- * before the first certificate or secret write.
+ * before the first certificate or secret write — and before every later one, when `hold`
+ * also checks that the run still has time to write under it.
  */
+
+
 
 
 
@@ -2773,7 +3457,7 @@ var state = __webpack_require__(6003);
  * certificate write, verification (verify-timeout-seconds per round, at most
  * MAX_VERIFY_ROUNDS rounds), the secrets and pruning; Graph's and GitHub's retry budgets
  * add minutes at most. A lease older than that plus this margin was left by a runner that
- * died.
+ * died. A live run starts no write once its lease is within ONE_WRITE_MS of that age (hold).
  */
 const STALE_MARGIN_MS = 15 * 60 * 1000;
 /**
@@ -2781,24 +3465,34 @@ const STALE_MARGIN_MS = 15 * 60 * 1000;
  * will give back (even its own, when the 201 was lost) breaks it rather than giving up.
  */
 const WAIT_BEYOND_STALE_MS = 60 * 1000;
+/**
+ * The longest one write under the lease can take once started: a certificate write is a
+ * PATCH and its confirming read, each of which may use Graph's whole transient retry budget;
+ * the secret PUTs (in parallel) may each wait out GitHub's rate limits. Plus a minute for the
+ * requests themselves and GitHub's whole-second dates. A holder starts no write later than
+ * this before its lease may be broken (github/lease.ts, HeldLease.checkTimeLeft).
+ */
+const ONE_WRITE_MS = Math.max(2 * TRANSIENT_BUDGET.maxTotalWaitMs, DEFAULT_RETRY_POLICY.retries * DEFAULT_RETRY_POLICY.maxWaitSeconds * 1000) + 60 * 1000;
 class ProvisioningLease {
     settings;
     target;
     publicKey;
+    clock;
     pending;
     /** Aborted when the run no longer needs the lease, so it stops waiting. */
     stopWaiting = new AbortController();
-    constructor(settings, target, publicKey) {
+    constructor(settings, target, publicKey, clock) {
         this.settings = settings;
         this.target = target;
         this.publicKey = publicKey;
+        this.clock = clock;
     }
     /** The lease for this run's secret target; undefined when it stores no secrets or only plans. */
-    static for(settings, publicKey) {
+    static for(settings, publicKey, clock) {
         const target = secretTarget(settings);
         if (target === undefined || settings.dryRun)
             return undefined;
-        return new ProvisioningLease(settings, target, publicKey);
+        return new ProvisioningLease(settings, target, publicKey, clock);
     }
     /** Starts taking the lease (once); `hold` waits for it. */
     request() {
@@ -2809,10 +3503,17 @@ class ProvisioningLease {
         this.pending.catch(() => undefined);
     }
     /**
-     * Resolves once this run holds the lease; rejects with LeaseAbandoned as soon as
-     * `giveUp` is aborted (the caller failed elsewhere and must not wait any longer).
+     * Call before each certificate or secret write. Resolves once this run holds the lease;
+     * rejects with LeaseAbandoned as soon as `giveUp` is aborted (the caller failed elsewhere
+     * and must not wait any longer), and with LeaseOverdue (a UserError) once the lease is too
+     * old to start another write under it: other runs may soon break it and write themselves.
      */
     async hold(giveUp) {
+        const lease = await this.waitForLease(giveUp);
+        lease.checkTimeLeft();
+        return lease;
+    }
+    async waitForLease(giveUp) {
         this.request();
         const pending = this.pending;
         if (giveUp === undefined)
@@ -2840,8 +3541,10 @@ class ProvisioningLease {
             apiUrl: settings.secrets.apiUrl,
             publicKey: await this.publicKey().catch(() => undefined),
             staleAfterMs,
+            writeMarginMs: ONE_WRITE_MS,
             maxWaitMs: staleAfterMs + WAIT_BEYOND_STALE_MS,
             signal: this.stopWaiting.signal,
+            clock: this.clock,
             log: line => core/* info */.pq(line),
             warn: line => core/* warning */.$e(line, { title: 'Provisioning lease' }),
             record: state/* rememberLease */.AX
@@ -2851,23 +3554,83 @@ class ProvisioningLease {
 
 // EXTERNAL MODULE: ./src/report/outputs.ts
 var outputs = __webpack_require__(5468);
-// EXTERNAL MODULE: ./src/runner/step-timings.ts
-var step_timings = __webpack_require__(9428);
-// EXTERNAL MODULE: ./src/report/summary.ts
-var summary = __webpack_require__(7994);
-// EXTERNAL MODULE: ./src/settings.ts + 1 modules
-var src_settings = __webpack_require__(2376);
-;// CONCATENATED MODULE: ./src/provision.ts
+;// CONCATENATED MODULE: ./src/run-steps.ts
 /**
- * Provision mode: sign in as the provisioning identity, read the tenant, plan, apply,
- * verify, store the secrets, prune, emit the connect script. The order protects the
- * everyday jobs: a new certificate is added beside the old one, proven, stored, and only
- * then are expired certificates of this action removed. If storing fails, the new
- * certificate is taken off the app again, so the app and the secrets never disagree.
- * With a secret target, runs that change the certificate or the secrets take turns under
- * the provisioning lease, so concurrent runs cannot overwrite each other's.
+ * The steps of a run after its plan, as an explicit list: what each does, and how to take
+ * it back when the run cannot finish. The rules live here once, instead of in the care of
+ * every caller:
+ *
+ * - A failing step takes back its own partial work first (a secret set half written), then
+ *   the finished steps are taken back, newest first. Each taking-back runs in its own try:
+ *   one that fails neither stops the others nor hides the failure that stopped the run —
+ *   the error names both.
+ * - Once a step marked `settles` has finished (the secrets name the new certificate), the
+ *   run's result stands: nothing before it is taken back any more, and later failures are
+ *   reported without undoing a finished rotation.
+ * - A `bestEffort` step (removing old certificates, a last check) that fails is a warning;
+ *   the run goes on.
  */
 
+/** A step failed, and taking the run's work back failed too: both are named. */
+class StepsFailedError extends errors/* UserError */.y {
+    failure;
+    undoFailures;
+    constructor(failure, undoFailures) {
+        super(`${messageOf(failure)}\n\nTaking back this run's changes did not fully succeed:\n${undoFailures
+            .map(({ step, error }) => `- ${step}: ${messageOf(error)}`)
+            .join('\n')}`, { cause: failure });
+        this.failure = failure;
+        this.undoFailures = undoFailures;
+    }
+}
+async function runSteps(steps, warn) {
+    let finished = [];
+    for (const step of steps) {
+        try {
+            await step.run();
+        }
+        catch (failure) {
+            if (step.bestEffort === true) {
+                warn(`Could not ${step.name}: ${messageOf(failure)}. The run's result stands; the next run tries again.`);
+                continue;
+            }
+            const undoFailures = [];
+            for (const done of [step, ...[...finished].reverse()]) {
+                if (done.undo === undefined)
+                    continue;
+                try {
+                    await done.undo(failure);
+                }
+                catch (error) {
+                    undoFailures.push({ step: `take back "${done.name}"`, error });
+                }
+            }
+            if (undoFailures.length > 0)
+                throw new StepsFailedError(failure, undoFailures);
+            throw failure;
+        }
+        finished = step.settles === true ? [] : [...finished, step];
+    }
+}
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+// EXTERNAL MODULE: ./src/runner/step-timings.ts
+var step_timings = __webpack_require__(9428);
+// EXTERNAL MODULE: ./src/settings.ts + 2 modules
+var src_settings = __webpack_require__(3871);
+;// CONCATENATED MODULE: ./src/provision.ts
+/**
+ * Provision mode: sign in as the provisioning identity, read the tenant, plan, then carry
+ * the plan out as steps (run-steps.ts): apply, verify, store the secrets, write the connect
+ * files and outputs, remove old certificates. The order protects the everyday jobs: a new
+ * certificate is added beside the old one, proven, stored, and only then are this action's
+ * old certificates removed. If a step fails before the secrets are stored, the secrets are
+ * put back and the new certificate comes off the app again, so the app and the secrets
+ * never disagree; once they are stored, the rotation stands. With a secret target, runs
+ * that change the certificate or the secrets take turns under the provisioning lease.
+ */
 
 
 
@@ -2958,9 +3721,9 @@ async function runProvision(settings, now) {
     }
     // The secret target is checked before the first write too: its read ran beside the
     // tenant's, and a token that cannot read it could not store the certificate either.
-    await storedSecretDates?.value();
+    requireUsableCertificate(settings, await storedSecretDates?.value());
     // Asked for now, so the request travels while the app is set up; certificate writes wait for it.
-    if (plan.certificate.decision === 'add-new' || plan.prune !== undefined)
+    if (plan.certificate.decision === 'add-new' || plan.prune !== undefined || plan.revokePrevious !== undefined)
         lease?.request();
     try {
         const run = { settings, graph, plan, actual, organization, lease, storedSecretDates, newCertificate, now };
@@ -3008,77 +3771,150 @@ async function applyInGroup(run) {
     }
     return { applied, holdLease };
 }
-/** Apply, verify, store, prune: everything after the plan, under the lease when there is one. */
+/**
+ * Everything after the plan, as steps (run-steps.ts): apply, verify, store the secrets —
+ * the point after which the rotation stands — then the connect files and outputs, and last
+ * the best-effort removal of old certificates and the check that the new one is still on
+ * the app. If a step before the secrets settle fails, the secrets are put back first and
+ * then the new certificate comes off the app (unless a secret still names it).
+ */
 async function carryOutPlan(run) {
     const { settings, graph, plan, organization, lease, storedSecretDates } = run;
     const tenantId = settings.tenantId ?? '';
-    const { applied, holdLease } = await applyInGroup(run);
-    const certificate = applied.newCertificate ?? settings.held;
-    if (certificate === undefined)
-        throw new Error('No certificate after apply: the plan neither kept nor added one');
-    const verification = await (0,step_timings/* timed */.ay)('verify', () => verifyKeptOnApp(graph, settings, plan, applied, certificate, tenantId));
-    if (applied.newCertificate !== undefined && verification !== undefined && !verification.signedIn && settings.held === undefined) {
-        // Nothing to fall back to: taking the new certificate off would leave the app with none.
-        // It is on the app (apply confirmed it), so it is stored; sign-in follows replication.
-        core/* warning */.$e(`The new certificate ${applied.newCertificate.thumbprint} did not sign in within ${settings.verify.timeoutSeconds} s (${verification.signInError ?? 'no answer'}). It is on the app and is stored anyway, since there is no earlier certificate to keep; Entra replication can take minutes. Rerun this workflow later to verify.`, { title: 'New certificate not verified yet' });
-    }
-    else if (applied.newCertificate !== undefined && verification !== undefined && !verification.signedIn) {
-        await rollBackNewCertificate(graph, settings, applied);
-        throw new errors/* UserError */.y(`The new certificate ${applied.newCertificate.thumbprint} could not sign in as app ${applied.app.appId} within ${settings.verify.timeoutSeconds} s (${verification.signInError ?? 'no answer'}). It was removed again and the previous certificate and secrets were left as they were. Run again later, or raise 'verify-timeout-seconds' if Entra replication is slow in this tenant.`);
-    }
-    const secretsReport = await (0,step_timings/* timed */.ay)('secrets', () => storeSecrets(settings, graph, applied, certificate, organization, storedSecretDates, lease));
-    await pruneExpiredCertificates(settings, graph, plan, holdLease);
-    // The last Graph call of the run: the new certificate is in the secrets and in this job's
-    // connect script, so it must still be on the app. Runs sharing the lease cannot have
-    // dropped it; a writer outside it (a person, a pipeline with other secrets) can.
-    await keepNewCertificateOnApp(graph, settings, applied);
+    let applied;
+    let holdLease;
+    let verification;
+    let secretsReport;
+    let files;
+    /** Certificate secrets that still hold the new certificate after a failed put-back: it stays on the app for them. */
+    let secretsNamingNew = [];
+    const appliedState = () => {
+        if (applied === undefined)
+            throw new Error('apply has not run');
+        return applied;
+    };
+    const certificate = () => {
+        const held = appliedState().newCertificate ?? settings.held;
+        if (held === undefined)
+            throw new Error('No certificate after apply: the plan neither kept nor added one');
+        return held;
+    };
+    await runSteps([
+        {
+            name: 'apply the plan',
+            run: async () => void ({ applied, holdLease } = await applyInGroup(run)),
+            // Only the new certificate is taken back: the app, consent and roles are what every
+            // rerun converges to anyway, and removing them would break jobs already using them.
+            undo: async () => {
+                const added = applied?.newCertificate;
+                if (applied === undefined || added === undefined)
+                    return;
+                if (secretsNamingNew.length > 0) {
+                    throw new Error(`the new certificate ${added.thumbprint} was left on the app, because ${secretsNamingNew.join(', ')} still hold it; rerun this workflow to store one consistent set`);
+                }
+                await removeNewCertificate(graph, settings, applied);
+            }
+        },
+        {
+            name: 'verify the new certificate',
+            run: async () => {
+                const done = appliedState();
+                verification = await (0,step_timings/* timed */.ay)('verify', () => verifyKeptOnApp(graph, settings, plan, done, certificate(), tenantId));
+                const added = done.newCertificate;
+                if (added === undefined || verification === undefined || verification.signedIn)
+                    return;
+                const why = `${verification.signInError ?? 'no answer'}`;
+                if (!heldCertificateStillWorks(plan, settings.held, new Date())) {
+                    // Nothing to fall back to: taking the new certificate off would leave the app with
+                    // none that works. It is on the app (apply confirmed it), so it is stored.
+                    core/* warning */.$e(`The new certificate ${added.thumbprint} did not sign in within ${settings.verify.timeoutSeconds} s (${why}). It is on the app and is stored anyway, since ${settings.held === undefined ? 'there is no earlier certificate' : `the certificate this run was given (${settings.held.thumbprint}) is expired or not on the app, so there is nothing`} to keep; Entra replication can take minutes. Rerun this workflow later to verify.`, { title: 'New certificate not verified yet' });
+                    return;
+                }
+                throw new errors/* UserError */.y(`The new certificate ${added.thumbprint} could not sign in as app ${done.app.appId} within ${settings.verify.timeoutSeconds} s (${why}). It was removed again and the previous certificate and secrets were left as they were. Run again later, or raise 'verify-timeout-seconds' if Entra replication is slow in this tenant.`);
+            }
+        },
+        {
+            name: 'store the secrets',
+            settles: true,
+            run: async () => {
+                secretsReport = await (0,step_timings/* timed */.ay)('secrets', () => storeSecrets(settings, { appId: appliedState().app.appId, organization, certificate: certificate() }, storedSecretDates, lease));
+            },
+            // Secrets first, then (apply's undo) the certificate: no secret is left naming a
+            // certificate that is no longer on the app.
+            undo: async (failure) => {
+                if (applied?.newCertificate === undefined)
+                    return;
+                const putBack = await putBackSecrets(settings, failure);
+                secretsNamingNew = putBack.stillNamingNew;
+                if (putBack.problem !== undefined)
+                    throw new Error(putBack.problem);
+            }
+        },
+        {
+            name: 'write the connect files and outputs',
+            run: async () => {
+                const done = appliedState();
+                const held = certificate();
+                files = await (0,step_timings/* timed */.ay)('connect files', () => (0,connect_files/* emitConnectFiles */.ne)(settings, held, { appId: done.app.appId, organization }));
+                (0,outputs/* setActionOutputs */.x)({
+                    appId: done.app.appId,
+                    appObjectId: done.app.objectId,
+                    servicePrincipalId: done.servicePrincipalId,
+                    tenantId,
+                    organization,
+                    certificate: held,
+                    pfx: { base64: held.pfxBase64, password: held.pfxPassword, path: files.pfxPath },
+                    connectScript: files.scriptPath,
+                    credential: 'certificate',
+                    rotated: done.newCertificate !== undefined,
+                    changes: plan.changes
+                });
+            }
+        },
+        {
+            name: 'remove the old certificates this action made',
+            bestEffort: true,
+            run: () => removeOldCertificates(settings, graph, plan, verification?.signedIn === true, holdLease)
+        },
+        {
+            // The last Graph call of the run: the new certificate is in the secrets and in this
+            // job's connect script, so it must still be on the app. Runs sharing the lease cannot
+            // have dropped it; a writer outside it (a person, a pipeline with other secrets) can.
+            name: 'check that the new certificate is still on the app',
+            bestEffort: true,
+            run: async () => {
+                const done = appliedState();
+                if (done.newCertificate === undefined)
+                    return;
+                // Putting it back is a certificate write: the lease must still be this run's.
+                await lease?.hold();
+                await keepNewCertificateOnApp(graph, settings, done);
+            }
+        }
+    ], message => core/* warning */.$e(message));
     await lease?.release();
-    const files = await (0,step_timings/* timed */.ay)('connect files', () => (0,connect_files/* emitConnectFiles */.ne)(settings, certificate, { appId: applied.app.appId, organization }));
-    const rotated = applied.newCertificate !== undefined;
-    (0,outputs/* setActionOutputs */.x)({
-        appId: applied.app.appId,
-        appObjectId: applied.app.objectId,
-        servicePrincipalId: applied.servicePrincipalId,
-        tenantId,
-        organization,
-        certificate,
-        pfx: { base64: certificate.pfxBase64, password: certificate.pfxPassword, path: files.pfxPath },
-        connectScript: files.scriptPath,
-        credential: 'certificate',
-        rotated,
-        changes: plan.changes
-    });
+    const done = appliedState();
+    const held = certificate();
+    const rotated = done.newCertificate !== undefined;
     core/* info */.pq(`Graph requests: ${graph.stats.reads} reads, ${graph.stats.writes} writes, ${graph.stats.retries} retries.`);
     await (0,summary/* writeSummary */.S)({
         title: plan.changes.length === 0 ? 'Exchange Online app: everything in place' : 'Exchange Online app: provisioned',
-        app: { id: applied.app.appId, name: applied.app.displayName, objectId: applied.app.objectId, servicePrincipalId: applied.servicePrincipalId },
+        app: { id: done.app.appId, name: done.app.displayName, objectId: done.app.objectId, servicePrincipalId: done.servicePrincipalId },
         tenantId,
         organization,
         resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
         certificate: {
-            thumbprint: certificate.thumbprint,
-            notAfter: certificate.notAfter,
-            daysLeft: (0,src_certificate/* daysUntil */.AQ)(certificate.notAfter, run.now),
+            thumbprint: held.thumbprint,
+            notAfter: held.notAfter,
+            daysLeft: (0,src_certificate/* daysUntil */.AQ)(held.notAfter, run.now),
             // The previous certificate's expiry as Entra enforces it (the app-side end date when earlier).
             ...(rotated && plan.certificate.decision === 'add-new' && plan.certificate.reason !== 'none-held'
                 ? { previous: { thumbprint: plan.certificate.held.thumbprint, notAfter: new Date(plan.certificate.held.notAfter) } }
                 : {})
         },
         secrets: secretsReport,
-        connectScript: files.scriptPath,
+        ...(files === undefined ? {} : { connectScript: files.scriptPath }),
         notes: nextSteps(verification, secretsReport !== undefined)
-    });
-}
-/** Removes the expired certificates this action made, after everything else (under the lease when there is one). */
-async function pruneExpiredCertificates(settings, graph, plan, holdLease) {
-    const prune = plan.prune;
-    if (prune === undefined)
-        return;
-    await holdLease?.();
-    await core/* group */.Os('Removing expired certificates this action made', async () => {
-        for (const expired of prune.certificates)
-            core/* info */.pq(`- ${expired.displayName} (expired ${expired.endDateTime})`);
-        await withGraphErrors(() => removeKeyCredentials(graph, prune.appObjectId, prune.keyIds), { clientId: settings.signIn.clientId });
     });
 }
 /**
@@ -3090,46 +3926,77 @@ async function pruneExpiredCertificates(settings, graph, plan, holdLease) {
 async function carryOutFederatedPlan(run, trusted) {
     const { settings, graph, plan, organization, lease, storedSecretDates } = run;
     const tenantId = settings.tenantId ?? '';
-    const { applied, holdLease } = await applyInGroup(run);
     const canSignIn = jobIsTrusted(trusted);
     const assertion = reusableGitHubIdToken(settings.signIn.audience);
-    const verification = await verifyFederatedIfChanged(settings, plan, applied, trusted, canSignIn, assertion);
-    if (verification !== undefined && !verification.signedIn) {
-        // Nothing to take back: a federated credential holds no key, and jobs sign in once it has replicated.
-        core/* warning */.$e(`This job could not sign in as app ${applied.app.appId} with its GitHub OIDC token within ${settings.verify.timeoutSeconds} s (${verification.signInError ?? 'no answer'}). The federated credentials are on the app; Entra replication can take minutes. Rerun this workflow later to verify.`, { title: 'Federated sign-in not verified yet' });
-    }
-    const secretsReport = await storeSecrets(settings, graph, applied, undefined, organization, storedSecretDates, lease);
-    await pruneExpiredCertificates(settings, graph, plan, holdLease);
-    await lease?.release();
-    // The job that provisions can connect too, when the app trusts its token.
+    let applied;
+    let holdLease;
+    let verification;
+    let secretsReport;
     let files;
     let expiresOn;
-    if (canSignIn && (verification === undefined || verification.signedIn)) {
-        const tokens = await (0,exchange_token.federatedExchangeTokens)({ tenantId, appId: applied.app.appId, cloud: settings.cloud, audience: settings.signIn.audience, assertion }, settings.connectIppsSession);
-        core/* setSecret */.Pq(tokens.exchange.token);
-        if (tokens.compliance !== undefined)
-            core/* setSecret */.Pq(tokens.compliance.token);
-        files = await (0,connect_files/* emitFederatedConnectFiles */.JN)(settings, tokens, { appId: applied.app.appId, organization, tenantId });
-        expiresOn = tokens.exchange.expiresOn;
-    }
-    (0,outputs/* setActionOutputs */.x)({
-        appId: applied.app.appId,
-        appObjectId: applied.app.objectId,
-        servicePrincipalId: applied.servicePrincipalId,
-        tenantId,
-        organization,
-        ...(files === undefined ? {} : { connectScript: files.scriptPath }),
-        credential: 'federated',
-        ...(files === undefined || expiresOn === undefined ? {} : { accessToken: { path: files.exchangeTokenPath, expiresOn } }),
-        rotated: false,
-        changes: plan.changes
-    });
+    const appliedState = () => {
+        if (applied === undefined)
+            throw new Error('apply has not run');
+        return applied;
+    };
+    // Nothing to take back: a federated credential holds no key, and jobs sign in once it has replicated.
+    await runSteps([
+        { name: 'apply the plan', run: async () => void ({ applied, holdLease } = await applyInGroup(run)) },
+        {
+            name: 'verify sign-in with this job\'s token',
+            run: async () => {
+                verification = await verifyFederatedIfChanged(settings, plan, appliedState(), trusted, canSignIn, assertion);
+                if (verification === undefined || verification.signedIn)
+                    return;
+                core/* warning */.$e(`This job could not sign in as app ${appliedState().app.appId} with its GitHub OIDC token within ${settings.verify.timeoutSeconds} s (${verification.signInError ?? 'no answer'}). The federated credentials are on the app; Entra replication can take minutes. Rerun this workflow later to verify.`, { title: 'Federated sign-in not verified yet' });
+            }
+        },
+        {
+            name: 'store the secrets',
+            settles: true,
+            run: async () => void (secretsReport = await storeSecrets(settings, { appId: appliedState().app.appId, organization, certificate: undefined }, storedSecretDates, lease))
+        },
+        {
+            // The job that provisions can connect too, when the app trusts its token.
+            name: 'write the connect files and outputs',
+            run: async () => {
+                const done = appliedState();
+                if (canSignIn && (verification === undefined || verification.signedIn)) {
+                    const tokens = await (0,exchange_token.federatedExchangeTokens)({ tenantId, appId: done.app.appId, cloud: settings.cloud, audience: settings.signIn.audience, assertion }, settings.connectIppsSession);
+                    core/* setSecret */.Pq(tokens.exchange.token);
+                    if (tokens.compliance !== undefined)
+                        core/* setSecret */.Pq(tokens.compliance.token);
+                    files = await (0,connect_files/* emitFederatedConnectFiles */.JN)(settings, tokens, { appId: done.app.appId, organization, tenantId });
+                    expiresOn = tokens.exchange.expiresOn;
+                }
+                (0,outputs/* setActionOutputs */.x)({
+                    appId: done.app.appId,
+                    appObjectId: done.app.objectId,
+                    servicePrincipalId: done.servicePrincipalId,
+                    tenantId,
+                    organization,
+                    ...(files === undefined ? {} : { connectScript: files.scriptPath }),
+                    credential: 'federated',
+                    ...(files === undefined || expiresOn === undefined ? {} : { accessToken: { path: files.exchangeTokenPath, expiresOn } }),
+                    rotated: false,
+                    changes: plan.changes
+                });
+            }
+        },
+        {
+            name: 'remove the old certificates this action made',
+            bestEffort: true,
+            run: () => removeOldCertificates(settings, graph, plan, false, holdLease)
+        }
+    ], message => core/* warning */.$e(message));
+    await lease?.release();
+    const done = appliedState();
     core/* info */.pq(`Graph requests: ${graph.stats.reads} reads, ${graph.stats.writes} writes, ${graph.stats.retries} retries.`);
     const subjects = [...trusted.federation.subjects];
     const leftOver = await leftOverCertificateSecrets(settings, storedSecretDates);
     await (0,summary/* writeSummary */.S)({
         title: plan.changes.length === 0 ? 'Exchange Online app: everything in place (federated)' : 'Exchange Online app: provisioned (federated)',
-        app: { id: applied.app.appId, name: applied.app.displayName, objectId: applied.app.objectId, servicePrincipalId: applied.servicePrincipalId },
+        app: { id: done.app.appId, name: done.app.displayName, objectId: done.app.objectId, servicePrincipalId: done.servicePrincipalId },
         tenantId,
         organization,
         credential: { kind: 'federated', subjects, ...(expiresOn === undefined ? {} : { expiresOn }) },
@@ -3138,23 +4005,6 @@ async function carryOutFederatedPlan(run, trusted) {
         ...(files === undefined ? {} : { connectScript: files.scriptPath }),
         notes: [...federatedNextSteps(verification, secretsReport, canSignIn, trusted), ...leftOver]
     });
-}
-/**
- * After a switch from `credential: certificate`, the certificate secrets are still stored.
- * They are left alone (a job not yet switched still reads them) but named, so they are
- * deleted once nothing uses them: zero-secret means nothing stored.
- */
-async function leftOverCertificateSecrets(settings, storedSecretDates) {
-    const stored = await storedSecretDates?.value().catch(() => undefined);
-    if (stored === undefined)
-        return [];
-    const names = (0,secret_names/* secretNames */.XG)(settings.secrets.prefix);
-    const left = [names.certThumbprint, names.certPfxBase64, names.certPassword].filter(name => stored.dates[name.toUpperCase()] !== undefined);
-    if (left.length === 0)
-        return [];
-    const message = `The secrets ${left.join(', ')} from credential: certificate are still stored. Delete them once every job uses credential: federated (Settings → Secrets and variables → Actions); the app's certificates expire on their own.`;
-    core/* warning */.$e(message, { title: 'Certificate secrets still stored' });
-    return [message];
 }
 /** Verifies as a job will, when something changed and this job is one the app trusts. */
 async function verifyFederatedIfChanged(settings, plan, applied, trusted, canSignIn, assertion) {
@@ -3180,185 +4030,6 @@ async function verifyFederatedIfChanged(settings, plan, applied, trusted, canSig
         return result;
     });
 }
-function federatedNextSteps(verification, secrets, canSignIn, trusted) {
-    const notes = [...trusted.notes];
-    if (verification !== undefined && !verification.ok) {
-        notes.push(`Exchange Online access not yet confirmed: the token lacks ${verification.missing.join('; ')}. Entra can take up to 15 minutes; rerun to confirm.`);
-    }
-    if (!canSignIn) {
-        notes.push("This job's token is not one the app trusts, so no connect script was written here: the everyday jobs use connect mode with credential: federated.");
-    }
-    if (secrets === undefined) {
-        notes.push('Set `secret-target` to store EXO_APP_ID, EXO_TENANT_ID and EXO_ORGANIZATION for the everyday jobs (they are not secret, but keep the workflows short).');
-    }
-    notes.push('Everyday jobs: `mode: connect`, `credential: federated`, app-id, tenant-id and organization, and `permissions: id-token: write`. Nothing to rotate.');
-    return notes;
-}
-/**
- * Verifies the sign-in, first making sure the new certificate is still on the app (a
- * concurrent run's stale keyCredentials write can drop it; see ensureCertificateOnApp). If
- * the sign-in fails because it was dropped during verification, it is put back and
- * verified again; if it is still there, the failure stands.
- */
-async function verifyKeptOnApp(graph, settings, plan, applied, certificate, tenantId) {
-    let result;
-    for (let round = 1;; round++) {
-        // apply has just confirmed the certificate is on the app; check again only after a
-        // failed sign-in, which a concurrent run dropping it would explain.
-        if (round > 1 && !(await keepNewCertificateOnApp(graph, settings, applied)))
-            return result;
-        result = await verifyIfChanged(settings, plan, applied, certificate, tenantId);
-        if (applied.newCertificate === undefined || result === undefined || result.signedIn || round >= MAX_VERIFY_ROUNDS)
-            return result;
-    }
-}
-/** ensureCertificateOnApp for this run's new certificate (none: nothing to keep); true when it had to put it back. */
-async function keepNewCertificateOnApp(graph, settings, applied) {
-    const added = applied.newCertificate;
-    if (added === undefined)
-        return false;
-    const putBack = await withGraphErrors(() => ensureCertificateOnApp(graph, applied.app.objectId, added), { clientId: settings.signIn.clientId });
-    if (putBack) {
-        core/* warning */.$e(`Another run replaced the app's certificates at the same time and dropped the new certificate ${added.thumbprint}; it was added again. Use a 'concurrency:' group so provisioning runs for one tenant do not overlap.`);
-    }
-    return putBack;
-}
-async function verifyIfChanged(settings, plan, applied, certificate, tenantId) {
-    // Verify after changes only; pruning is not one (it runs after the secrets).
-    if (!settings.verify.enabled || plan.phases.length === 0)
-        return undefined;
-    return core/* group */.Os('Verifying sign-in to Exchange Online with the certificate', async () => {
-        const result = await verifyExchangeAccess(settings, { tenantId, appId: applied.app.appId, certificate, roles: settings.roles });
-        if (result.ok) {
-            core/* info */.pq(`Verified: the token for Exchange Online carries Exchange.ManageAsApp${settings.roles.length > 0 ? ` and ${settings.roles.map(r => r.displayName).join(', ')}` : ''} (after ${Math.round(result.waitedMs / 1000)} s).`);
-        }
-        else if (result.signedIn) {
-            core/* warning */.$e(`After ${settings.verify.timeoutSeconds} s the Exchange Online token still lacks: ${result.missing.join('; ')}. Entra can take up to 15 minutes to apply consent and role changes; everything was written, so jobs will work once it has replicated. Rerun this workflow later to confirm.`, { title: 'Exchange Online access not yet in effect' });
-        }
-        return result;
-    });
-}
-async function storeSecrets(settings, graph, applied, certificate, organization, storedSecretDates, lease) {
-    const target = secretTarget(settings);
-    if (target === undefined)
-        return undefined;
-    const values = { appId: applied.app.appId, tenantId: settings.tenantId ?? '', organization, certificate };
-    const decide = (stored) => secretChanges(settings.secrets.prefix, values, givenValues(settings), stored?.dates);
-    try {
-        let stored = await storedSecretDates?.value();
-        let changes = decide(stored);
-        if (Object.keys(changes.changed).length > 0 && lease !== undefined) {
-            const held = await lease.hold();
-            // Another run may have written the secrets since their dates were read: it held the
-            // lease meanwhile, or the dates caught it halfway (a partly written set) and it gave
-            // the lease back just before this run took it. Decide again from what is stored now.
-            const partlyWritten = stored !== undefined &&
-                Object.values(stored.dates).some(date => date !== undefined) &&
-                storedSetIncomplete(settings.secrets.prefix, stored.dates, certificate !== undefined);
-            if (held.contended || partlyWritten) {
-                stored = await readStoredSecretDates(settings);
-                changes = decide(stored);
-            }
-        }
-        const names = Object.keys(changes.changed);
-        if (names.length === 0) {
-            core/* info */.pq('Secrets: nothing changed, nothing written.');
-            return { where: describeTarget(target), written: [], unchanged: changes.unchanged };
-        }
-        const unchanged = changes.unchanged;
-        return await core/* group */.Os(`Writing secrets (${names.length} changed)`, async () => {
-            // The secrets must name a certificate that is on the app. apply confirmed it; a stale
-            // write from outside the lease landing meanwhile is repaired at the end of the run.
-            const result = await writeSecretSet(settings.secrets.prefix, target, changes.changed, {
-                token: settings.secrets.githubToken ?? '',
-                apiUrl: settings.secrets.apiUrl,
-                publicKey: stored?.publicKey
-            });
-            const written = [...result.created, ...result.updated];
-            core/* info */.pq(`Wrote ${written.join(', ')} to the ${result.target}.`);
-            return { where: result.target, written, unchanged: unchanged.filter(name => !written.includes(name)) };
-        });
-    }
-    catch (error) {
-        // Reading, leasing or writing failed (a bad token, an unknown repository, an outage):
-        // the new certificate is not safely in the secrets, so it comes off the app again, and
-        // secrets already written for it are put back (restoreSecrets acts on a SecretWriteError).
-        if (applied.newCertificate !== undefined) {
-            await rollBackNewCertificate(graph, settings, applied);
-            await restoreSecrets(settings, error);
-        }
-        throw error;
-    }
-}
-/** Takes the certificate made in this run off the app again; the previous one stays. */
-async function rollBackNewCertificate(graph, settings, applied) {
-    if (applied.newCertificate === undefined)
-        return;
-    core/* warning */.$e(`Removing the new certificate ${applied.newCertificate.thumbprint} from the app again, so the app and the stored secrets agree.`);
-    await withGraphErrors(() => removeCertificate(graph, applied.app.objectId, applied.newCertificate?.thumbprint ?? ''), { clientId: settings.signIn.clientId });
-}
-/**
- * Some secrets may have been written before the failure. Those the run holds an earlier
- * value for get the certificate it was given put back; those it created (nothing was there
- * before) are deleted again. Either way no secret is left naming the certificate just taken
- * off the app — except a certificate secret replaced without knowing its earlier value
- * (no pfx-base64 was given), which is reported so the user reruns.
- */
-async function restoreSecrets(settings, failure) {
-    const target = secretTarget(settings);
-    if (!(failure instanceof SecretWriteError) || target === undefined)
-        return;
-    const written = [...failure.created, ...failure.updated];
-    if (written.length === 0)
-        return;
-    const held = settings.held;
-    const previous = held === undefined
-        ? {}
-        : secretValues(settings.secrets.prefix, {
-            appId: settings.app.id ?? '',
-            tenantId: settings.tenantId ?? '',
-            organization: settings.organization ?? '',
-            certificate: held
-        });
-    const known = (name) => (previous[name] !== undefined && previous[name] !== '' ? previous[name] : undefined);
-    const restore = Object.fromEntries(written.flatMap(name => (known(name) === undefined ? [] : [[name, known(name)]])));
-    const created = failure.created.filter(name => known(name) === undefined);
-    const names = (0,secret_names/* secretNames */.XG)(settings.secrets.prefix);
-    const certificateSecrets = [names.certThumbprint, names.certPfxBase64, names.certPassword];
-    const replacedUnknown = failure.updated.filter(name => known(name) === undefined && certificateSecrets.includes(name));
-    const options = { token: settings.secrets.githubToken ?? '', apiUrl: settings.secrets.apiUrl };
-    if (Object.keys(restore).length > 0) {
-        try {
-            await writeSecretSet(settings.secrets.prefix, target, restore, options);
-            core/* warning */.$e(`Restored ${Object.keys(restore).join(', ')} to the previous certificate.`);
-        }
-        catch (error) {
-            core/* error */.z3(`Could not restore ${Object.keys(restore).join(', ')} to the previous certificate (${error.message}). Rerun this workflow: it will create and store a new certificate.`);
-        }
-    }
-    if (created.length > 0) {
-        try {
-            await deleteSecrets(target, created, options);
-            core/* warning */.$e(`Deleted ${created.join(', ')} again: this run had created them for the certificate it removed.`);
-        }
-        catch (error) {
-            core/* error */.z3(`Could not delete ${created.join(', ')} (${error.message}). Rerun this workflow: it will create and store a new certificate.`);
-        }
-    }
-    if (replacedUnknown.length > 0) {
-        core/* error */.z3(`${replacedUnknown.join(', ')} now hold the certificate that was removed, and this run was not given the earlier one (pfx-base64) to put back. Rerun this workflow to store a new certificate.`);
-    }
-}
-/** When each of the six secrets was last written; undefined without a secret target. */
-async function readStoredSecretDates(settings) {
-    const target = secretTarget(settings);
-    if (target === undefined)
-        return undefined;
-    return readSecretDates(target, Object.values((0,secret_names/* secretNames */.XG)(settings.secrets.prefix)), {
-        token: settings.secrets.githubToken ?? '',
-        apiUrl: settings.secrets.apiUrl
-    });
-}
 /**
  * Runs a promise now and hands its outcome over later, without an unhandled rejection
  * in between: a failure is thrown where the value is awaited.
@@ -3373,80 +4044,6 @@ function settled(promise) {
             return result.value;
         }
     };
-}
-async function reportDryRun(settings, plan, organization, preflight) {
-    core/* setOutput */.uH('changes', JSON.stringify(plan.changes));
-    core/* setOutput */.uH('rotated', 'false');
-    if (plan.app.appId !== undefined)
-        core/* setOutput */.uH('app-id', plan.app.appId);
-    if (organization !== '')
-        core/* setOutput */.uH('organization', organization);
-    if (settings.tenantId !== undefined)
-        core/* setOutput */.uH('tenant-id', settings.tenantId);
-    await (0,summary/* writeSummary */.S)({
-        title: `Exchange Online app: plan (dry run, ${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'})`,
-        app: { id: plan.app.appId, name: plan.app.displayName, objectId: plan.app.objectId },
-        tenantId: settings.tenantId,
-        organization,
-        resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
-        notes: [
-            'Dry run: nothing was written to the tenant, to GitHub or to disk. Run again with dry-run: false to apply.',
-            ...preflightNotes(preflight, true)
-        ]
-    });
-}
-/** The preflight in the summary's notes: what is missing (a real run would stop), or what it cannot tell. */
-function preflightNotes(preflight, dryRun) {
-    const notes = preflight.missing.map(requirement => `${dryRun ? 'A real run would stop before any write: the' : 'The'} provisioning identity lacks ${requirement.grant ?? entra_preflight/* CAPABILITY_NAMES */.AL[requirement.capability]}, needed to ${requirement.tasks.join('; ')} (${requirement.because}).`);
-    const unknown = preflight.requirements.filter(requirement => requirement.verdict === 'unknown');
-    if (unknown.length > 0) {
-        notes.push(`Preflight could not tell from the token whether the identity may ${unknown.map(requirement => entra_preflight/* CAPABILITY_NAMES */.AL[requirement.capability]).join(' and ')}; a refusal would be explained when it happens.`);
-    }
-    return notes;
-}
-/**
- * The summary of a run that stopped: before any write (the preflight), or partway through
- * apply (what was already changed, and that a rerun converges).
- */
-async function writeStoppedSummary(settings, plan, preflight, dryRun, failure) {
-    const notes = failure !== undefined && plan !== undefined
-        ? [`Failed: ${failure.cause instanceof Error ? failure.cause.message : String(failure.cause)}`, ...describeStop(failure.applied, failure.certificate, plan)]
-        : [
-            ...(preflight === undefined ? [] : preflightNotes(preflight, dryRun)),
-            dryRun ? 'Dry run: nothing was written.' : 'Nothing was written to the tenant or to GitHub. Grant what is missing (see the error for the commands), then run again.'
-        ];
-    await (0,summary/* writeSummary */.S)({
-        title: failure !== undefined ? 'Exchange Online app: stopped partway' : 'Exchange Online app: stopped before any change',
-        app: { id: plan?.app.appId, name: plan?.app.displayName ?? settings.app.name, objectId: plan?.app.objectId },
-        tenantId: settings.tenantId,
-        // Before any change, the table shows what the run was going to do.
-        ...(plan === undefined || failure !== undefined
-            ? {}
-            : { resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: `${row.after} (planned)`, detail: row.detail })) }),
-        notes
-    });
-}
-function nextSteps(verification, stored) {
-    const notes = [];
-    if (verification !== undefined && !verification.ok) {
-        notes.push(`Exchange Online access not yet confirmed: the token lacks ${verification.missing.join('; ')}. Entra can take up to 15 minutes; rerun to confirm.`);
-    }
-    if (!stored) {
-        notes.push("The certificate is only in this job's outputs. To use it in other jobs and workflows, set `secret-target: repository` (or environment/organization) with a `github-token` that may write secrets.");
-    }
-    notes.push('Schedule this action weekly in provision mode with the stored secrets as inputs, so the certificate is renewed before it expires.');
-    return notes;
-}
-/** Runs Graph work, turning a Graph error answer into what the user should do. */
-async function withGraphErrors(operation, context = {}) {
-    try {
-        return await operation();
-    }
-    catch (error) {
-        if (error instanceof GraphRequestError)
-            throw explainGraphError(error, context);
-        throw error;
-    }
 }
 /** GitHub OIDC tokens for the Exchange app's sign-in, reused while they have two minutes left. */
 function reusableGitHubIdToken(audience) {
