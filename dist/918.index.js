@@ -2996,19 +2996,23 @@ async function readStoredSecretDates(settings) {
 }
 /**
  * A scheduled rotation that lost its certificate inputs (pfx-base64 left out, a misspelt
- * password secret) would otherwise mint and store a new certificate on every run, while the
- * earlier ones stay valid. When all six secrets are stored but no usable certificate came in,
- * the run stops before any write, unless `repair: true` says the stored one is really lost.
+ * secret name, which GitHub passes as an empty string) would otherwise mint and store a new
+ * certificate on every run, while the earlier ones stay valid. When all six secrets are
+ * stored but one of the two inputs is empty, the run stops before any write, unless
+ * `repair: true` says the stored certificate is really lost. A pair that is given but does
+ * not open is what a run cut off between the two writes leaves behind: that is repaired.
  */
 function requireUsableCertificate(settings, stored) {
     if (settings.credential.kind !== 'certificate' || settings.held !== undefined || settings.repair || stored === undefined)
+        return;
+    if (settings.heldInputs.pfxBase64 && settings.heldInputs.pfxPassword)
         return;
     const names = (0,secret_names/* secretNames */.XG)(settings.secrets.prefix);
     const all = Object.values(names);
     if (all.some(name => stored.dates[name.toUpperCase()] === undefined))
         return;
     const written = stored.dates[names.certThumbprint.toUpperCase()];
-    throw new errors/* UserError */.y(`The ${describeTarget(secretTarget(settings) ?? { kind: 'repository', owner: '', repo: '' })} already holds a complete set of secrets (${all.join(', ')}; certificate stored ${written?.toISOString() ?? 'earlier'}), but this run was given no usable certificate: pfx-base64 is empty or could not be opened with pfx-password. ` +
+    throw new errors/* UserError */.y(`The ${describeTarget(secretTarget(settings) ?? { kind: 'repository', owner: '', repo: '' })} already holds a complete set of secrets (${all.join(', ')}; certificate stored ${written?.toISOString() ?? 'earlier'}), but this run was given no certificate: ${settings.heldInputs.pfxBase64 ? 'pfx-password' : 'pfx-base64'} is empty. ` +
         `A scheduled rotation must pass the stored ones back: pfx-base64: \${{ secrets.${names.certPfxBase64} }} and pfx-password: \${{ secrets.${names.certPassword} }} (check the spelling of both secret names). ` +
         'Nothing was changed: making a new certificate here would mint one on every run and leave the earlier ones valid. If the stored certificate is really lost or broken, run once with repair: true to make and store a new one.', { input: 'pfx-base64' });
 }

@@ -80,7 +80,7 @@ export interface Settings {
   rotateBeforeDays: number
   /**
    * `repair`: a run may make and store a new certificate when the stored secrets hold a
-   * complete set but no usable certificate was passed in (pfx-base64/pfx-password).
+   * complete set but pfx-base64 or pfx-password is empty.
    */
   repair: boolean
   /**
@@ -90,6 +90,12 @@ export interface Settings {
   revokePreviousAfterHours: number | undefined
   /** The certificate this pipeline holds (`pfx-base64` + `pfx-password`), already opened. */
   held?: HeldCertificate
+  /**
+   * Which of `pfx-base64` and `pfx-password` had a value. A workflow that leaves one out or
+   * misspells its secret passes an empty string; a pair that is given but does not open is
+   * what an interrupted run leaves behind.
+   */
+  heldInputs: { pfxBase64: boolean; pfxPassword: boolean }
   secrets: {
     target: SecretTarget
     environment?: string
@@ -240,6 +246,7 @@ export function readSettings(source: InputSource, env: NodeJS.ProcessEnv, now: D
       repair,
       revokePreviousAfterHours,
       held,
+      heldInputs: { pfxBase64: source.get('pfx-base64').trim() !== '', pfxPassword: source.get('pfx-password') !== '' },
       secrets,
       verify: { enabled: verifyEnabled, timeoutSeconds: verifyTimeout },
       dryRun,

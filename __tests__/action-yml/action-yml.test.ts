@@ -153,6 +153,11 @@ describe('action.yml declares the public interface', () => {
     }
   )
 
+  it('the reliability fuzzer and bad-input matrix know every input (scripts/reliability/fuzz.ts ACTION_INPUTS)', async () => {
+    const { ACTION_INPUTS } = await import('../../scripts/reliability/fuzz.js')
+    expect([...ACTION_INPUTS].sort()).toEqual(Object.keys(action.inputs).sort())
+  })
+
   it('describes every input and marks none as required (modes need different inputs; the code checks them)', () => {
     for (const [name, input] of Object.entries(action.inputs)) {
       expect({ name, description: (input.description ?? '').trim().length > 20 }).toEqual({ name, description: true })

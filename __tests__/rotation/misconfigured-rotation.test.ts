@@ -1,8 +1,10 @@
 /**
  * Issue 16, point 2: a scheduled rotation that lost its certificate inputs (pfx-base64 left
- * out, a misspelt password secret) must not mint and store a new certificate on every run
- * while the earlier ones stay valid. With a complete stored set and no usable certificate,
- * the run stops before any write and says which inputs to pass; `repair: true` allows it.
+ * out, a misspelt secret name, which GitHub passes as '') must not mint and store a new
+ * certificate on every run while the earlier ones stay valid. With a complete stored set and
+ * an empty certificate input, the run stops before any write and says which inputs to pass;
+ * `repair: true` allows it. A pair that is given but does not open is what an interrupted run
+ * leaves behind (reliability's crash scenarios): that one is still repaired.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../../emulator/index.js'
@@ -46,15 +48,15 @@ describe('a rotation run without a usable certificate, while the stored set is c
     return { appId: first.outputs['app-id'], thumbprint: first.outputs['certificate-thumbprint'], before, inputs: { ...target.inputs, ...inputsFromSecrets(emulator, target.scope) } }
   }
 
-  it.each<{ name: string; change: (inputs: Record<string, string>) => Record<string, string> }>([
-    { name: 'pfx-base64 left out', change: ({ 'pfx-base64': _left, 'pfx-password': _out, ...rest }) => rest },
-    { name: 'a password secret that does not open the PFX (misspelt: empty)', change: inputs => ({ ...inputs, 'pfx-password': '' }) },
-    { name: 'a wrong password', change: inputs => ({ ...inputs, 'pfx-password': 'not the password' }) }
-  ])('$name: stops before any write, naming the inputs to pass and repair: true', async ({ change }) => {
+  it.each<{ name: string; empty: string; change: (inputs: Record<string, string>) => Record<string, string> }>([
+    { name: 'pfx-base64 and pfx-password left out', empty: 'pfx-base64', change: ({ 'pfx-base64': _left, 'pfx-password': _out, ...rest }) => rest },
+    { name: 'a misspelt pfx-base64 secret (empty)', empty: 'pfx-base64', change: inputs => ({ ...inputs, 'pfx-base64': '' }) },
+    { name: 'a misspelt pfx-password secret (empty)', empty: 'pfx-password', change: inputs => ({ ...inputs, 'pfx-password': '' }) }
+  ])('$name: stops before any write, naming the inputs to pass and repair: true', async ({ empty, change }) => {
     const { appId, thumbprint, before, inputs } = await provisioned()
     const run = await provision(action, emulator, change(inputs))
     expect(run.main.exitCode).toBe(1)
-    expect(errorsOf(run)).toMatch(/already holds a complete set of secrets .*but this run was given no usable certificate/)
+    expect(errorsOf(run)).toMatch(new RegExp(`already holds a complete set of secrets .*but this run was given no certificate: ${empty} is empty`))
     expect(errorsOf(run)).toContain('pfx-base64: ${{ secrets.EXO_CERT_PFX_BASE64 }} and pfx-password: ${{ secrets.EXO_CERT_PASSWORD }}')
     expect(errorsOf(run)).toContain('run once with repair: true')
     expect(run.main.stdout).not.toMatch(/Adding certificate/)
@@ -73,6 +75,16 @@ describe('a rotation run without a usable certificate, while the stored set is c
     const stored = storedSecrets(emulator, target.scope)
     expect(openStoredPfx(stored).thumbprint).toBe(run.outputs['certificate-thumbprint'])
     expect(appKeyCredentials(emulator, appId).map(credential => credential.thumbprint).sort()).toEqual([thumbprint, run.outputs['certificate-thumbprint']].sort())
+  })
+
+  it('a pair that is given but does not open (a run cut off between the two writes) is repaired, with a warning', async () => {
+    const { appId, thumbprint, inputs } = await provisioned()
+    const run = await provision(action, emulator, { ...inputs, 'pfx-password': 'the password of another certificate' })
+    expectSucceeded(run)
+    expect(run.main.stdout).toContain("::warning::Input 'pfx-password' does not open the PFX in 'pfx-base64'")
+    expect(run.outputs.rotated).toBe('true')
+    expect(openStoredPfx(storedSecrets(emulator, target.scope)).thumbprint).toBe(run.outputs['certificate-thumbprint'])
+    expect(appKeyCredentials(emulator, appId).map(credential => credential.thumbprint)).toContain(thumbprint)
   })
 
   it('a first run (nothing stored yet) needs no repair', async () => {

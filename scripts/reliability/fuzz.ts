@@ -172,13 +172,14 @@ export function fuzzReadPfx(seed: number, cases: number, seeds: PfxSeeds = pfxSe
   return report
 }
 
-/** Every input of action.yml. */
+/** Every input of action.yml (a test keeps the two lists equal). */
 export const ACTION_INPUTS = [
   'mode', 'tenant-id', 'organization', 'app-id', 'app-name', 'roles', 'client-id', 'client-secret', 'client-certificate',
-  'client-certificate-password', 'audience', 'cloud', 'authority-host', 'graph-endpoint', 'cert-validity-days', 'cert-key-size',
-  'cert-subject', 'pfx-encryption', 'rotate-before-days', 'pfx-base64', 'pfx-password', 'secret-target', 'secret-environment',
-  'secret-prefix', 'secret-visibility', 'secret-repositories', 'github-token', 'repository', 'verify', 'verify-timeout-seconds',
-  'dry-run', 'connect-script-path', 'connect-ippssession'
+  'client-certificate-password', 'audience', 'credential', 'federated-subjects', 'federated-issuer', 'cloud', 'authority-host',
+  'graph-endpoint', 'cert-validity-days', 'cert-key-size', 'cert-subject', 'pfx-encryption', 'rotate-before-days', 'repair',
+  'revoke-previous', 'pfx-base64', 'pfx-password', 'secret-target', 'secret-environment', 'secret-prefix', 'secret-visibility',
+  'secret-repositories', 'github-token', 'repository', 'verify', 'verify-timeout-seconds', 'dry-run', 'connect-script-path',
+  'connect-ippssession'
 ] as const
 
 const PLAUSIBLE: Record<string, string[]> = {
@@ -203,6 +204,11 @@ const PLAUSIBLE: Record<string, string[]> = {
   verify: ['true', 'false', 'TRUE'],
   'verify-timeout-seconds': ['0', '180', '3600'],
   'dry-run': ['true', 'false'],
+  repair: ['true', 'false'],
+  'revoke-previous': ['24', '0', 'never', 'NEVER'],
+  credential: ['certificate', 'federated'],
+  'federated-subjects': ['repo:contoso/exo:ref:refs/heads/main', 'repo:contoso/exo:environment:prod'],
+  'federated-issuer': ['https://token.actions.githubusercontent.com'],
   'connect-script-path': ['Connect.ps1', '/tmp/x/Connect.ps1'],
   'connect-ippssession': ['true', 'false']
 }
