@@ -2984,6 +2984,8 @@ async function writeSecretSet(prefix, target, secrets, options) {
 
 
 
+/** Longer than a run waits for the lease (its stale limit is about 24 minutes), with margin. */
+const CONCURRENT_RUN_WINDOW_MS = 60 * 60 * 1000;
 /** When each of the six secrets was last written; undefined without a secret target. */
 async function readStoredSecretDates(settings) {
     const target = secretTarget(settings);
@@ -3000,9 +3002,11 @@ async function readStoredSecretDates(settings) {
  * certificate on every run, while the earlier ones stay valid. When all six secrets are
  * stored but one of the two inputs is empty, the run stops before any write, unless
  * `repair: true` says the stored certificate is really lost. A pair that is given but does
- * not open is what a run cut off between the two writes leaves behind: that is repaired.
+ * not open is what a run cut off between the two writes leaves behind: that is repaired. A
+ * set stored within the last hour is a concurrent run's (two first runs started together;
+ * the other waited for the lease), not a schedule's: this run stores its own, as before.
  */
-function requireUsableCertificate(settings, stored) {
+function requireUsableCertificate(settings, stored, now) {
     if (settings.credential.kind !== 'certificate' || settings.held !== undefined || settings.repair || stored === undefined)
         return;
     if (settings.heldInputs.pfxBase64 && settings.heldInputs.pfxPassword)
@@ -3012,6 +3016,8 @@ function requireUsableCertificate(settings, stored) {
     if (all.some(name => stored.dates[name.toUpperCase()] === undefined))
         return;
     const written = stored.dates[names.certThumbprint.toUpperCase()];
+    if (written !== undefined && now.getTime() - written.getTime() < CONCURRENT_RUN_WINDOW_MS)
+        return;
     throw new errors/* UserError */.y(`The ${describeTarget(secretTarget(settings) ?? { kind: 'repository', owner: '', repo: '' })} already holds a complete set of secrets (${all.join(', ')}; certificate stored ${written?.toISOString() ?? 'earlier'}), but this run was given no certificate: ${settings.heldInputs.pfxBase64 ? 'pfx-password' : 'pfx-base64'} is empty. ` +
         `A scheduled rotation must pass the stored ones back: pfx-base64: \${{ secrets.${names.certPfxBase64} }} and pfx-password: \${{ secrets.${names.certPassword} }} (check the spelling of both secret names). ` +
         'Nothing was changed: making a new certificate here would mint one on every run and leave the earlier ones valid. If the stored certificate is really lost or broken, run once with repair: true to make and store a new one.', { input: 'pfx-base64' });
@@ -3725,7 +3731,7 @@ async function runProvision(settings, now) {
     }
     // The secret target is checked before the first write too: its read ran beside the
     // tenant's, and a token that cannot read it could not store the certificate either.
-    requireUsableCertificate(settings, await storedSecretDates?.value());
+    requireUsableCertificate(settings, await storedSecretDates?.value(), now);
     // Asked for now, so the request travels while the app is set up; certificate writes wait for it.
     if (plan.certificate.decision === 'add-new' || plan.prune !== undefined || plan.revokePrevious !== undefined)
         lease?.request();

@@ -122,7 +122,7 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   }
   // The secret target is checked before the first write too: its read ran beside the
   // tenant's, and a token that cannot read it could not store the certificate either.
-  requireUsableCertificate(settings, await storedSecretDates?.value())
+  requireUsableCertificate(settings, await storedSecretDates?.value(), now)
 
   // Asked for now, so the request travels while the app is set up; certificate writes wait for it.
   if (plan.certificate.decision === 'add-new' || plan.prune !== undefined || plan.revokePrevious !== undefined) lease?.request()
