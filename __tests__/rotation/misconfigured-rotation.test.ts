@@ -6,12 +6,11 @@
  * `repair: true` allows it. A pair that is given but does not open is what an interrupted run
  * leaves behind (reliability's crash scenarios): that one is still repaired.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { startEmulator, type Emulator } from '../../emulator/index.js'
-import { BundledAction } from '../helpers/bundled-action.js'
+import { describe, expect, it } from '@jest/globals'
 import {
   appKeyCredentials,
   DAY_MS,
+  endToEnd,
   errorsOf,
   expectSucceeded,
   graphWrites,
@@ -25,33 +24,22 @@ import {
 
 const target = REPOSITORY_TARGET
 
-let action: BundledAction
-beforeAll(() => {
-  action = new BundledAction()
-})
-afterAll(() => action?.cleanup())
+const bed = endToEnd()
 
 describe('a rotation run without a usable certificate, while the stored set is complete', () => {
-  let emulator: Emulator
-  beforeEach(async () => {
-    emulator = await startEmulator()
-  })
-  afterEach(async () => {
-    await emulator?.close()
-  })
 
   async function provisioned(): Promise<{ appId: string; thumbprint: string; before: ReturnType<typeof storedSecrets>; inputs: Record<string, string> }> {
-    const first = await provision(action, emulator, target.inputs)
+    const first = await provision(bed.action, bed.emulator, target.inputs)
     expectSucceeded(first)
-    const before = storedSecrets(emulator, target.scope)
+    const before = storedSecrets(bed.emulator, target.scope)
     // As the next weekly run finds them: stored a week ago (a set stored within the hour is a
     // concurrent run's, see below).
     for (const [suffix, value] of Object.entries(before)) {
-      emulator.github.seedSecret(target.scope, `EXO_${suffix}`, value ?? '', new Date(Date.now() - 7 * DAY_MS))
+      bed.emulator.github.seedSecret(target.scope, `EXO_${suffix}`, value ?? '', new Date(Date.now() - 7 * DAY_MS))
     }
-    emulator.log.clear()
-    emulator.github.clearSecretWrites()
-    return { appId: first.outputs['app-id'], thumbprint: first.outputs['certificate-thumbprint'], before, inputs: { ...target.inputs, ...inputsFromSecrets(emulator, target.scope) } }
+    bed.emulator.log.clear()
+    bed.emulator.github.clearSecretWrites()
+    return { appId: first.outputs['app-id'], thumbprint: first.outputs['certificate-thumbprint'], before, inputs: { ...target.inputs, ...inputsFromSecrets(bed.emulator, target.scope) } }
   }
 
   it.each<{ name: string; empty: string; change: (inputs: Record<string, string>) => Record<string, string> }>([
@@ -60,49 +48,49 @@ describe('a rotation run without a usable certificate, while the stored set is c
     { name: 'a misspelt pfx-password secret (empty)', empty: 'pfx-password', change: inputs => ({ ...inputs, 'pfx-password': '' }) }
   ])('$name: stops before any write, naming the inputs to pass and repair: true', async ({ empty, change }) => {
     const { appId, thumbprint, before, inputs } = await provisioned()
-    const run = await provision(action, emulator, change(inputs))
+    const run = await provision(bed.action, bed.emulator, change(inputs))
     expect(run.main.exitCode).toBe(1)
     expect(errorsOf(run)).toMatch(new RegExp(`already holds a complete set of secrets .*but this run was given no certificate: ${empty} is empty`))
     expect(errorsOf(run)).toContain('pfx-base64: ${{ secrets.EXO_CERT_PFX_BASE64 }} and pfx-password: ${{ secrets.EXO_CERT_PASSWORD }}')
     expect(errorsOf(run)).toContain('run once with repair: true')
     expect(run.main.stdout).not.toMatch(/Adding certificate/)
-    expect(graphWrites(emulator)).toEqual([])
-    expect(writesOfTheSix(emulator)).toEqual([])
-    expect(appKeyCredentials(emulator, appId).map(credential => credential.thumbprint)).toEqual([thumbprint])
-    expect(storedSecrets(emulator, target.scope)).toEqual(before)
+    expect(graphWrites(bed.emulator)).toEqual([])
+    expect(writesOfTheSix(bed.emulator)).toEqual([])
+    expect(appKeyCredentials(bed.emulator, appId).map(credential => credential.thumbprint)).toEqual([thumbprint])
+    expect(storedSecrets(bed.emulator, target.scope)).toEqual(before)
   })
 
   it('repair: true makes and stores a new certificate', async () => {
     const { appId, thumbprint, inputs } = await provisioned()
     const { 'pfx-base64': _left, 'pfx-password': _out, ...withoutCertificate } = inputs
-    const run = await provision(action, emulator, { ...withoutCertificate, repair: 'true' })
+    const run = await provision(bed.action, bed.emulator, { ...withoutCertificate, repair: 'true' })
     expectSucceeded(run)
     expect(run.outputs.rotated).toBe('true')
-    const stored = storedSecrets(emulator, target.scope)
+    const stored = storedSecrets(bed.emulator, target.scope)
     expect(openStoredPfx(stored).thumbprint).toBe(run.outputs['certificate-thumbprint'])
-    expect(appKeyCredentials(emulator, appId).map(credential => credential.thumbprint).sort()).toEqual([thumbprint, run.outputs['certificate-thumbprint']].sort())
+    expect(appKeyCredentials(bed.emulator, appId).map(credential => credential.thumbprint).sort()).toEqual([thumbprint, run.outputs['certificate-thumbprint']].sort())
   })
 
   it('a pair that is given but does not open (a run cut off between the two writes) is repaired, with a warning', async () => {
     const { appId, thumbprint, inputs } = await provisioned()
-    const run = await provision(action, emulator, { ...inputs, 'pfx-password': 'the password of another certificate' })
+    const run = await provision(bed.action, bed.emulator, { ...inputs, 'pfx-password': 'the password of another certificate' })
     expectSucceeded(run)
     expect(run.main.stdout).toContain("::warning::Input 'pfx-password' does not open the PFX in 'pfx-base64'")
     expect(run.outputs.rotated).toBe('true')
-    expect(openStoredPfx(storedSecrets(emulator, target.scope)).thumbprint).toBe(run.outputs['certificate-thumbprint'])
-    expect(appKeyCredentials(emulator, appId).map(credential => credential.thumbprint)).toContain(thumbprint)
+    expect(openStoredPfx(storedSecrets(bed.emulator, target.scope)).thumbprint).toBe(run.outputs['certificate-thumbprint'])
+    expect(appKeyCredentials(bed.emulator, appId).map(credential => credential.thumbprint)).toContain(thumbprint)
   })
 
   it('a set another run stored minutes ago (two first runs started together) does not stop the second one', async () => {
-    const first = await provision(action, emulator, target.inputs)
+    const first = await provision(bed.action, bed.emulator, target.inputs)
     expectSucceeded(first)
-    const second = await provision(action, emulator, target.inputs)
+    const second = await provision(bed.action, bed.emulator, target.inputs)
     expectSucceeded(second)
-    expect(openStoredPfx(storedSecrets(emulator, target.scope)).thumbprint).toBe(second.outputs['certificate-thumbprint'])
+    expect(openStoredPfx(storedSecrets(bed.emulator, target.scope)).thumbprint).toBe(second.outputs['certificate-thumbprint'])
   })
 
   it('a first run (nothing stored yet) needs no repair', async () => {
-    const first = await provision(action, emulator, target.inputs)
+    const first = await provision(bed.action, bed.emulator, target.inputs)
     expectSucceeded(first)
   })
 })

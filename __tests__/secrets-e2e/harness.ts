@@ -7,11 +7,12 @@
 import { ClientCertificateCredential } from '@azure/identity'
 import { readPfx } from '../../src/certificate/index.js'
 import { thumbprintOfDer } from '../../src/entra/key-credentials.js'
-import type { Emulator } from '../../emulator/index.js'
+import { afterAll, afterEach, beforeAll, beforeEach } from '@jest/globals'
+import { startEmulator, type Emulator } from '../../emulator/index.js'
 import { GITHUB_SEED, type GitHubSecretScope } from '../../emulator/github.js'
 import { emulatorEnv, provisionInputs } from '../../scripts/lib/emulated-run.js'
 import { findLeaks, type ActionRun } from '../../scripts/lib/local-runner.js'
-import type { BundledAction } from '../helpers/bundled-action.js'
+import { BundledAction } from '../helpers/bundled-action.js'
 
 export const PREFIX = 'EXO_'
 export const SECRET_SUFFIXES = ['APP_ID', 'TENANT_ID', 'ORGANIZATION', 'CERT_THUMBPRINT', 'CERT_PFX_BASE64', 'CERT_PASSWORD'] as const
@@ -81,6 +82,33 @@ export function inputsFromSecrets(emulator: Emulator, scope: GitHubSecretScope):
     'pfx-base64': stored.CERT_PFX_BASE64 ?? '',
     'pfx-password': stored.CERT_PASSWORD ?? ''
   }
+}
+
+/** What an end-to-end test file works with: set by `endToEnd()`'s hooks. */
+export interface EndToEnd {
+  /** The bundled action, one private copy per test file. */
+  action: BundledAction
+  /** A fresh emulator for each test. */
+  emulator: Emulator
+}
+
+/**
+ * Registers the hooks of an end-to-end test file: the bundled action copied once for the
+ * file (removed after it), a fresh emulator started before each test and closed after it.
+ */
+export function endToEnd(): EndToEnd {
+  const bed = {} as EndToEnd
+  beforeAll(() => {
+    bed.action = new BundledAction()
+  })
+  afterAll(() => bed.action?.cleanup())
+  beforeEach(async () => {
+    bed.emulator = await startEmulator()
+  })
+  afterEach(async () => {
+    await bed.emulator?.close()
+  })
+  return bed
 }
 
 /** Runs provision mode against the emulator with the given extra inputs. */
