@@ -125,8 +125,10 @@ function parseRetryAfter(value, now = Date.now()) {
  * when the service gave one, else exponential backoff with full jitter.
  */
 function backoffDelay(attempt, budget, retryAfterMs, random = Math.random) {
+    // Never sooner than asked, and never at once: a Retry-After of 0 (or a date already past
+    // by this runner's clock) would otherwise retry in a tight loop that the budget never stops.
     if (retryAfterMs !== undefined)
-        return retryAfterMs;
+        return Math.max(retryAfterMs, budget.baseDelayMs);
     const ceiling = Math.min(budget.maxDelayMs, budget.baseDelayMs * 2 ** attempt);
     // Full jitter keeps parallel runs (a matrix of tenants) from retrying in lockstep.
     return Math.max(50, Math.floor(random() * ceiling));
@@ -1340,31 +1342,39 @@ const HOUR_MS = 3_600_000;
  * date cannot be read — when unsure, keep.
  * - Keeping the held certificate: those older than it go once it has been on the app for the
  *   grace period, so jobs that started with the previous certificate have finished.
- * - Adding a new one with a grace of 0: every earlier certificate of this action goes in the
- *   same run, once the new one has signed in and is stored (apply decides that, not the plan).
+ * - Adding a new one with a grace of 0: the held certificate (when it is on the app) and this
+ *   action's certificates that started before it go in the same run, once the new one has
+ *   signed in and is stored (apply decides that, not the plan). Without a held certificate on
+ *   the app nothing is revoked: what is there may be another pipeline's or a concurrent run's.
  * - Adding with a grace above 0: nothing now; a later run removes them once the grace is over.
  */
 function planRevokePrevious(app, certificate, graceHours, now) {
     if (graceHours === undefined || certificate.decision === 'none')
         return undefined;
     const live = (credential) => isActionMadeKeyCredential(credential) && !(Date.parse(credential.endDateTime) < now.getTime()) && startOf(credential) !== undefined;
+    if (certificate.reason === 'none-held')
+        return undefined;
+    const held = certificate.held.thumbprint;
+    const heldStarts = app.keyCredentials
+        .filter(credential => keyCredentialHasThumbprint(credential, held))
+        .map(startOf)
+        .filter((start) => start !== undefined);
+    if (heldStarts.length === 0)
+        return undefined;
+    const heldStart = Math.min(...heldStarts);
     let previous;
     let supersededBy;
     if (certificate.decision === 'keep-held') {
-        const heldCredentials = app.keyCredentials.filter(credential => keyCredentialHasThumbprint(credential, certificate.held.thumbprint));
-        const heldStarts = heldCredentials.map(startOf).filter((start) => start !== undefined);
-        if (heldStarts.length === 0)
-            return undefined;
-        const heldStart = Math.min(...heldStarts);
         if (now.getTime() - heldStart < graceHours * HOUR_MS)
             return undefined;
-        previous = app.keyCredentials.filter(credential => live(credential) && !keyCredentialHasThumbprint(credential, certificate.held.thumbprint) && startOf(credential) < heldStart);
+        previous = app.keyCredentials.filter(credential => live(credential) && !keyCredentialHasThumbprint(credential, held) && startOf(credential) < heldStart);
         supersededBy = 'held-for-grace';
     }
     else {
         if (graceHours > 0)
             return undefined;
-        previous = app.keyCredentials.filter(live);
+        // The held certificate and those before it; never one that started after it.
+        previous = app.keyCredentials.filter(credential => live(credential) && startOf(credential) <= heldStart);
         supersededBy = 'this-run';
     }
     if (previous.length === 0)
@@ -2628,7 +2638,7 @@ async function readSecretDates(target, names, options) {
         const name = raw.toUpperCase();
         try {
             const response = await github.call(() => metadata(github.octokit, target, name));
-            return [name, new Date(response.data.updated_at)];
+            return [name, { updated: new Date(response.data.updated_at), created: new Date(response.data.created_at) }];
         }
         catch (error) {
             // The key was readable, so the place exists: a 404 is this secret missing.
@@ -2640,7 +2650,11 @@ async function readSecretDates(target, names, options) {
     if (target.kind === 'organization' && target.visibility === undefined && entries.every(([, date]) => date === undefined)) {
         throw visibilityRequired(target.org, entries.map(([name]) => name));
     }
-    return { publicKey: key, dates: Object.fromEntries(entries) };
+    return {
+        publicKey: key,
+        dates: Object.fromEntries(entries.map(([name, dates]) => [name, dates?.updated])),
+        created: Object.fromEntries(entries.map(([name, dates]) => [name, dates?.created]))
+    };
 }
 /** When one secret was created and last written; undefined when it does not exist. */
 async function secrets_readSecretMetadata(target, name, options) {
@@ -2964,11 +2978,12 @@ async function writeSecretSet(prefix, target, secrets, options) {
         return { target: done.target, created: [...done.created, ...final.created], updated: [...done.updated, ...final.updated] };
     }
     catch (error) {
-        // Report the first step's writes too, so a rollback can restore them.
+        // Report the first step's writes too, so a rollback can restore them — whatever failed
+        // (a refused PUT, or a read before it, such as an organization secret's visibility).
         if (error instanceof SecretWriteError) {
             throw new SecretWriteError(error.message, { created: [...done.created, ...error.created], updated: [...done.updated, ...error.updated], failed: error.failed }, error.cause);
         }
-        throw error;
+        throw new SecretWriteError(error.message ?? String(error), { created: done.created, updated: done.updated, failed: [last] }, error);
     }
 }
 
@@ -3003,8 +3018,9 @@ async function readStoredSecretDates(settings) {
  * stored but one of the two inputs is empty, the run stops before any write, unless
  * `repair: true` says the stored certificate is really lost. A pair that is given but does
  * not open is what a run cut off between the two writes leaves behind: that is repaired. A
- * set stored within the last hour is a concurrent run's (two first runs started together;
- * the other waited for the lease), not a schedule's: this run stores its own, as before.
+ * set first created within the last hour is a concurrent run's (two first runs started
+ * together; the other waited for the lease), not a schedule's: this run stores its own, as
+ * before. Creation, not the last write: a minting loop updates the set, it never creates it.
  */
 function requireUsableCertificate(settings, stored, now) {
     if (settings.credential.kind !== 'certificate' || settings.held !== undefined || settings.repair || stored === undefined)
@@ -3016,7 +3032,8 @@ function requireUsableCertificate(settings, stored, now) {
     if (all.some(name => stored.dates[name.toUpperCase()] === undefined))
         return;
     const written = stored.dates[names.certThumbprint.toUpperCase()];
-    if (written !== undefined && now.getTime() - written.getTime() < CONCURRENT_RUN_WINDOW_MS)
+    const created = stored.created[names.certThumbprint.toUpperCase()];
+    if (created !== undefined && now.getTime() - created.getTime() < CONCURRENT_RUN_WINDOW_MS)
         return;
     throw new errors/* UserError */.y(`The ${describeTarget(secretTarget(settings) ?? { kind: 'repository', owner: '', repo: '' })} already holds a complete set of secrets (${all.join(', ')}; certificate stored ${written?.toISOString() ?? 'earlier'}), but this run was given no certificate: ${settings.heldInputs.pfxBase64 ? 'pfx-password' : 'pfx-base64'} is empty. ` +
         `A scheduled rotation must pass the stored ones back: pfx-base64: \${{ secrets.${names.certPfxBase64} }} and pfx-password: \${{ secrets.${names.certPassword} }} (check the spelling of both secret names). ` +
@@ -3634,13 +3651,15 @@ var src_settings = __webpack_require__(3871);
 /**
  * Provision mode: sign in as the provisioning identity, read the tenant, plan, then carry
  * the plan out as steps (run-steps.ts): apply, verify, store the secrets, write the connect
- * files and outputs, remove old certificates. The order protects the everyday jobs: a new
+ * files and outputs, check the new certificate is still on the app, remove old
+ * certificates. The order protects the everyday jobs: a new
  * certificate is added beside the old one, proven, stored, and only then are this action's
  * old certificates removed. If a step fails before the secrets are stored, the secrets are
  * put back and the new certificate comes off the app again, so the app and the secrets
  * never disagree; once they are stored, the rotation stands. With a secret target, runs
  * that change the certificate or the secrets take turns under the provisioning lease.
  */
+
 
 
 
@@ -3783,10 +3802,11 @@ async function applyInGroup(run) {
 }
 /**
  * Everything after the plan, as steps (run-steps.ts): apply, verify, store the secrets —
- * the point after which the rotation stands — then the connect files and outputs, and last
- * the best-effort removal of old certificates and the check that the new one is still on
- * the app. If a step before the secrets settle fails, the secrets are put back first and
- * then the new certificate comes off the app (unless a secret still names it).
+ * the point after which the rotation stands — then the connect files and outputs, the check
+ * that the new certificate is still on the app (its failure fails the job, undoing nothing),
+ * and last the best-effort removal of old certificates. If a step before the secrets settle
+ * fails, the secrets are put back first and then the new certificate comes off the app
+ * (unless a secret still names it, or the lease is no longer this run's).
  */
 async function carryOutPlan(run) {
     const { settings, graph, plan, organization, lease, storedSecretDates } = run;
@@ -3815,10 +3835,15 @@ async function carryOutPlan(run) {
             run: async () => void ({ applied, holdLease } = await applyInGroup(run)),
             // Only the new certificate is taken back: the app, consent and roles are what every
             // rerun converges to anyway, and removing them would break jobs already using them.
-            undo: async () => {
+            undo: async (failure) => {
                 const added = applied?.newCertificate;
                 if (applied === undefined || added === undefined)
                     return;
+                if (failure instanceof LeaseOverdue) {
+                    // Another run may hold the lease by now: a keyCredentials write here could drop its
+                    // certificate. An unused certificate on the app is harmless; the next run stores one.
+                    throw new Error(`the new certificate ${added.thumbprint} was left on the app, because this run no longer holds the lease; no secret names it`);
+                }
                 if (secretsNamingNew.length > 0) {
                     throw new Error(`the new certificate ${added.thumbprint} was left on the app, because ${secretsNamingNew.join(', ')} still hold it; rerun this workflow to store one consistent set`);
                 }
@@ -3882,16 +3907,11 @@ async function carryOutPlan(run) {
             }
         },
         {
-            name: 'remove the old certificates this action made',
-            bestEffort: true,
-            run: () => removeOldCertificates(settings, graph, plan, verification?.signedIn === true, holdLease)
-        },
-        {
-            // The last Graph call of the run: the new certificate is in the secrets and in this
-            // job's connect script, so it must still be on the app. Runs sharing the lease cannot
-            // have dropped it; a writer outside it (a person, a pipeline with other secrets) can.
+            // The new certificate is in the secrets and in this job's connect script, so it must
+            // still be on the app before older ones go. Runs sharing the lease cannot have dropped
+            // it; a writer outside it (a person, a pipeline with other secrets) can. A failure here
+            // fails the job (nothing is undone: the secrets are stored).
             name: 'check that the new certificate is still on the app',
-            bestEffort: true,
             run: async () => {
                 const done = appliedState();
                 if (done.newCertificate === undefined)
@@ -3900,6 +3920,11 @@ async function carryOutPlan(run) {
                 await lease?.hold();
                 await keepNewCertificateOnApp(graph, settings, done);
             }
+        },
+        {
+            name: 'remove the old certificates this action made',
+            bestEffort: true,
+            run: () => removeOldCertificates(settings, graph, plan, verification?.signedIn === true, holdLease)
         }
     ], message => core/* warning */.$e(message));
     await lease?.release();

@@ -1,7 +1,8 @@
 /**
  * Provision mode: sign in as the provisioning identity, read the tenant, plan, then carry
  * the plan out as steps (run-steps.ts): apply, verify, store the secrets, write the connect
- * files and outputs, remove old certificates. The order protects the everyday jobs: a new
+ * files and outputs, check the new certificate is still on the app, remove old
+ * certificates. The order protects the everyday jobs: a new
  * certificate is added beside the old one, proven, stored, and only then are this action's
  * old certificates removed. If a step fails before the secrets are stored, the secrets are
  * put back and the new certificate comes off the app again, so the app and the secrets
@@ -41,6 +42,7 @@ import {
   storeSecrets,
   type SettledSecretDates
 } from './provision/store-secrets.js'
+import { LeaseOverdue } from './github/lease.js'
 import { ProvisioningLease } from './provisioning-lease.js'
 import { setActionOutputs } from './report/outputs.js'
 import { writeSummary, type SummaryReport } from './report/summary.js'
@@ -188,10 +190,11 @@ async function applyInGroup(run: ProvisionRun): Promise<{ applied: AppliedState;
 
 /**
  * Everything after the plan, as steps (run-steps.ts): apply, verify, store the secrets —
- * the point after which the rotation stands — then the connect files and outputs, and last
- * the best-effort removal of old certificates and the check that the new one is still on
- * the app. If a step before the secrets settle fails, the secrets are put back first and
- * then the new certificate comes off the app (unless a secret still names it).
+ * the point after which the rotation stands — then the connect files and outputs, the check
+ * that the new certificate is still on the app (its failure fails the job, undoing nothing),
+ * and last the best-effort removal of old certificates. If a step before the secrets settle
+ * fails, the secrets are put back first and then the new certificate comes off the app
+ * (unless a secret still names it, or the lease is no longer this run's).
  */
 async function carryOutPlan(run: ProvisionRun): Promise<void> {
   const { settings, graph, plan, organization, lease, storedSecretDates } = run
@@ -220,9 +223,14 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
         run: async () => void ({ applied, holdLease } = await applyInGroup(run)),
         // Only the new certificate is taken back: the app, consent and roles are what every
         // rerun converges to anyway, and removing them would break jobs already using them.
-        undo: async () => {
+        undo: async failure => {
           const added = applied?.newCertificate
           if (applied === undefined || added === undefined) return
+          if (failure instanceof LeaseOverdue) {
+            // Another run may hold the lease by now: a keyCredentials write here could drop its
+            // certificate. An unused certificate on the app is harmless; the next run stores one.
+            throw new Error(`the new certificate ${added.thumbprint} was left on the app, because this run no longer holds the lease; no secret names it`)
+          }
           if (secretsNamingNew.length > 0) {
             throw new Error(
               `the new certificate ${added.thumbprint} was left on the app, because ${secretsNamingNew.join(', ')} still hold it; rerun this workflow to store one consistent set`
@@ -294,16 +302,11 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
         }
       },
       {
-        name: 'remove the old certificates this action made',
-        bestEffort: true,
-        run: () => removeOldCertificates(settings, graph, plan, verification?.signedIn === true, holdLease)
-      },
-      {
-        // The last Graph call of the run: the new certificate is in the secrets and in this
-        // job's connect script, so it must still be on the app. Runs sharing the lease cannot
-        // have dropped it; a writer outside it (a person, a pipeline with other secrets) can.
+        // The new certificate is in the secrets and in this job's connect script, so it must
+        // still be on the app before older ones go. Runs sharing the lease cannot have dropped
+        // it; a writer outside it (a person, a pipeline with other secrets) can. A failure here
+        // fails the job (nothing is undone: the secrets are stored).
         name: 'check that the new certificate is still on the app',
-        bestEffort: true,
         run: async () => {
           const done = appliedState()
           if (done.newCertificate === undefined) return
@@ -311,6 +314,11 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
           await lease?.hold()
           await keepNewCertificateOnApp(graph, settings, done)
         }
+      },
+      {
+        name: 'remove the old certificates this action made',
+        bestEffort: true,
+        run: () => removeOldCertificates(settings, graph, plan, verification?.signedIn === true, holdLease)
       }
     ],
     message => core.warning(message)

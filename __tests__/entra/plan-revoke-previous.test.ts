@@ -87,6 +87,20 @@ describe('revoke-previous: a run that adds a new certificate', () => {
     expect(describePlanLines(plan).join('\n')).toContain('once the new certificate has signed in and is stored (revoke-previous: 0)')
   })
 
+  it('with 0: never a certificate that started after the held one (a concurrent run\'s or another pipeline\'s)', () => {
+    const newer = certificate('newer, a concurrent run', daysFromNow(364))
+    const plan = planProvisioning(desired({ held: expiring, revokePreviousAfterHours: 0 }), completeTenant([...keys, ours(newer, 'k-newer', 1 * HOUR)]), NOW)
+    expect(plan.revokePrevious?.keyIds).toEqual(['k-older', 'k-held'])
+  })
+
+  it('with 0 but no held certificate on the app (none given, or not on the app): nothing is revoked', () => {
+    expect(planProvisioning(desired({ revokePreviousAfterHours: 0 }), completeTenant(keys), NOW).revokePrevious).toBeUndefined()
+    const elsewhere = certificate('held, not on this app', daysFromNow(10))
+    const plan = planProvisioning(desired({ held: elsewhere, revokePreviousAfterHours: 0 }), completeTenant(keys), NOW)
+    expect(plan.certificate).toMatchObject({ decision: 'add-new', reason: 'held-not-on-app' })
+    expect(plan.revokePrevious).toBeUndefined()
+  })
+
   it('with a grace above 0: nothing in this run; a later run revokes them once the grace is over', () => {
     expect(planProvisioning(desired({ held: expiring, revokePreviousAfterHours: 24 }), completeTenant(keys), NOW).revokePrevious).toBeUndefined()
   })

@@ -88,8 +88,12 @@ describe('backoffDelay', () => {
 
   it('honours Retry-After in full: the longest backoff step never shortens it', () => {
     expect(backoffDelay(0, budget, 3000, () => 0)).toBe(3000)
-    expect(backoffDelay(5, budget, 0, () => 0.99)).toBe(0)
     expect(backoffDelay(0, budget, 45_000)).toBe(45_000)
+  })
+
+  it('a Retry-After of 0 (or a date already past) still waits the base delay: never a tight loop the budget cannot stop', () => {
+    expect(backoffDelay(5, budget, 0, () => 0.99)).toBe(500)
+    expect(backoffDelay(0, budget, 120, () => 0.99)).toBe(500)
   })
 
   it('without Retry-After: full jitter under a ceiling that doubles and is capped', () => {

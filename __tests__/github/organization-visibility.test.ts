@@ -11,7 +11,7 @@ import { GITHUB_SEED, type GitHubSecretScope } from '../../emulator/github.js'
 import { startEmulator, type Emulator } from '../../emulator/server.js'
 import { UserError } from '../../src/errors.js'
 import { secretNames } from '../../src/github/secret-names.js'
-import { readSecretDates, writeSecrets, type SecretTarget, type WriteSecretsOptions } from '../../src/github/secrets.js'
+import { readSecretDates, SecretWriteError, writeSecrets, type SecretTarget, type WriteSecretsOptions } from '../../src/github/secrets.js'
 import { secretTarget, writeSecretSet } from '../../src/github/stored-secrets.js'
 import { readSettings } from '../../src/settings.js'
 import { FakeInputs } from '../helpers/fake-inputs.js'
@@ -136,6 +136,25 @@ describe('without secret-visibility, stored secrets keep who may use them', () =
     await storeAs([NAMES.organization], 'private')
     await writeSecretSet(PREFIX, targetFromInputs(), { [NAMES.certThumbprint]: 'thumbprint' }, options)
     expect(access(NAMES.certThumbprint)).toEqual({ visibility: 'private', selectedRepositoryIds: undefined })
+  })
+})
+
+describe('a failure before the thumbprint is written', () => {
+  it('still reports the five secrets written before it, so a rollback can put them back', async () => {
+    await storeAs(SIX, 'private')
+    const target = targetFromInputs()
+    const stored = await readSecretDates(target, SIX, options)
+    // Keeping visibilities reads the thumbprint's before each of the two writes (the five
+    // first, then the thumbprint alone); GitHub fails the second read (no retries here).
+    emulator.faults.fail(503, { service: 'github', method: 'GET', path: new RegExp(`/actions/secrets/${NAMES.certThumbprint}$`), every: 2 })
+    const error = await writeSecretSet(PREFIX, target, values('rotated'), { ...options, retry: { retries: 0, baseDelayMs: 1 }, publicKey: stored.publicKey }).then(
+      () => undefined,
+      (thrown: unknown) => thrown
+    )
+    expect(error).toBeInstanceOf(SecretWriteError)
+    expect((error as SecretWriteError).updated.sort()).toEqual(SIX.filter(name => name !== NAMES.certThumbprint).sort())
+    expect((error as SecretWriteError).failed).toEqual([NAMES.certThumbprint])
+    emulator.faults.clear()
   })
 })
 

@@ -32,9 +32,10 @@ describe('a rotation run without a usable certificate, while the stored set is c
     const first = await provision(bed.action, bed.emulator, target.inputs)
     expectSucceeded(first)
     const before = storedSecrets(bed.emulator, target.scope)
-    // As the next weekly run finds them: stored a week ago (a set stored within the hour is a
-    // concurrent run's, see below).
+    // As the next weekly run finds them: created and stored a week ago (a set created within
+    // the hour is a concurrent run's, see below).
     for (const [suffix, value] of Object.entries(before)) {
+      bed.emulator.github.removeSecret(target.scope, `EXO_${suffix}`)
       bed.emulator.github.seedSecret(target.scope, `EXO_${suffix}`, value ?? '', new Date(Date.now() - 7 * DAY_MS))
     }
     bed.emulator.log.clear()

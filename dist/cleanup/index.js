@@ -31968,7 +31968,7 @@ async function readSecretDates(target, names, options) {
         const name = raw.toUpperCase();
         try {
             const response = await github.call(() => metadata(github.octokit, target, name));
-            return [name, new Date(response.data.updated_at)];
+            return [name, { updated: new Date(response.data.updated_at), created: new Date(response.data.created_at) }];
         }
         catch (error) {
             // The key was readable, so the place exists: a 404 is this secret missing.
@@ -31980,7 +31980,11 @@ async function readSecretDates(target, names, options) {
     if (target.kind === 'organization' && target.visibility === undefined && entries.every(([, date]) => date === undefined)) {
         throw visibilityRequired(target.org, entries.map(([name]) => name));
     }
-    return { publicKey: key, dates: Object.fromEntries(entries) };
+    return {
+        publicKey: key,
+        dates: Object.fromEntries(entries.map(([name, dates]) => [name, dates?.updated])),
+        created: Object.fromEntries(entries.map(([name, dates]) => [name, dates?.created]))
+    };
 }
 /** When one secret was created and last written; undefined when it does not exist. */
 async function secrets_readSecretMetadata(target, name, options) {

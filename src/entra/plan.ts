@@ -619,8 +619,10 @@ const HOUR_MS = 3_600_000
  * date cannot be read — when unsure, keep.
  * - Keeping the held certificate: those older than it go once it has been on the app for the
  *   grace period, so jobs that started with the previous certificate have finished.
- * - Adding a new one with a grace of 0: every earlier certificate of this action goes in the
- *   same run, once the new one has signed in and is stored (apply decides that, not the plan).
+ * - Adding a new one with a grace of 0: the held certificate (when it is on the app) and this
+ *   action's certificates that started before it go in the same run, once the new one has
+ *   signed in and is stored (apply decides that, not the plan). Without a held certificate on
+ *   the app nothing is revoked: what is there may be another pipeline's or a concurrent run's.
  * - Adding with a grace above 0: nothing now; a later run removes them once the grace is over.
  */
 function planRevokePrevious(
@@ -632,21 +634,24 @@ function planRevokePrevious(
   if (graceHours === undefined || certificate.decision === 'none') return undefined
   const live = (credential: KeyCredential): boolean =>
     isActionMadeKeyCredential(credential) && !(Date.parse(credential.endDateTime) < now.getTime()) && startOf(credential) !== undefined
+  if (certificate.reason === 'none-held') return undefined
+  const held = certificate.held.thumbprint
+  const heldStarts = app.keyCredentials
+    .filter(credential => keyCredentialHasThumbprint(credential, held))
+    .map(startOf)
+    .filter((start): start is number => start !== undefined)
+  if (heldStarts.length === 0) return undefined
+  const heldStart = Math.min(...heldStarts)
   let previous: KeyCredential[]
   let supersededBy: RevokePreviousCertificates['supersededBy']
   if (certificate.decision === 'keep-held') {
-    const heldCredentials = app.keyCredentials.filter(credential => keyCredentialHasThumbprint(credential, certificate.held.thumbprint))
-    const heldStarts = heldCredentials.map(startOf).filter((start): start is number => start !== undefined)
-    if (heldStarts.length === 0) return undefined
-    const heldStart = Math.min(...heldStarts)
     if (now.getTime() - heldStart < graceHours * HOUR_MS) return undefined
-    previous = app.keyCredentials.filter(
-      credential => live(credential) && !keyCredentialHasThumbprint(credential, certificate.held.thumbprint) && (startOf(credential) as number) < heldStart
-    )
+    previous = app.keyCredentials.filter(credential => live(credential) && !keyCredentialHasThumbprint(credential, held) && (startOf(credential) as number) < heldStart)
     supersededBy = 'held-for-grace'
   } else {
     if (graceHours > 0) return undefined
-    previous = app.keyCredentials.filter(live)
+    // The held certificate and those before it; never one that started after it.
+    previous = app.keyCredentials.filter(credential => live(credential) && (startOf(credential) as number) <= heldStart)
     supersededBy = 'this-run'
   }
   if (previous.length === 0) return undefined

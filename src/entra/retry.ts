@@ -82,7 +82,9 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
  * when the service gave one, else exponential backoff with full jitter.
  */
 export function backoffDelay(attempt: number, budget: RetryBudget, retryAfterMs?: number, random: () => number = Math.random): number {
-  if (retryAfterMs !== undefined) return retryAfterMs
+  // Never sooner than asked, and never at once: a Retry-After of 0 (or a date already past
+  // by this runner's clock) would otherwise retry in a tight loop that the budget never stops.
+  if (retryAfterMs !== undefined) return Math.max(retryAfterMs, budget.baseDelayMs)
   const ceiling = Math.min(budget.maxDelayMs, budget.baseDelayMs * 2 ** attempt)
   // Full jitter keeps parallel runs (a matrix of tenants) from retrying in lockstep.
   return Math.max(50, Math.floor(random() * ceiling))

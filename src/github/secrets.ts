@@ -187,15 +187,15 @@ export async function readSecretDates(
   target: SecretTarget,
   names: string[],
   options: WriteSecretsOptions
-): Promise<{ publicKey: TargetPublicKey; dates: Record<string, Date | undefined> }> {
+): Promise<{ publicKey: TargetPublicKey; dates: Record<string, Date | undefined>; created: Record<string, Date | undefined> }> {
   const github = await gitHubFor(target, options)
   const key = await publicKey(github, target)
   const entries = await Promise.all(
-    names.map(async (raw): Promise<[string, Date | undefined]> => {
+    names.map(async (raw): Promise<[string, { updated: Date; created: Date } | undefined]> => {
       const name = raw.toUpperCase()
       try {
         const response = await github.call(() => metadata(github.octokit, target, name))
-        return [name, new Date(response.data.updated_at)]
+        return [name, { updated: new Date(response.data.updated_at), created: new Date(response.data.created_at) }]
       } catch (error) {
         // The key was readable, so the place exists: a 404 is this secret missing.
         if (isHttpFailure(error) && error.status === 404) return [name, undefined]
@@ -206,7 +206,11 @@ export async function readSecretDates(
   if (target.kind === 'organization' && target.visibility === undefined && entries.every(([, date]) => date === undefined)) {
     throw visibilityRequired(target.org, entries.map(([name]) => name))
   }
-  return { publicKey: key, dates: Object.fromEntries(entries) }
+  return {
+    publicKey: key,
+    dates: Object.fromEntries(entries.map(([name, dates]) => [name, dates?.updated])),
+    created: Object.fromEntries(entries.map(([name, dates]) => [name, dates?.created]))
+  }
 }
 
 /** One secret's dates, and GitHub's clock when it answered. */

@@ -143,10 +143,11 @@ export async function writeSecretSet(
     const final = await writeSecrets(target, { [last]: secrets[last] }, options)
     return { target: done.target, created: [...done.created, ...final.created], updated: [...done.updated, ...final.updated] }
   } catch (error) {
-    // Report the first step's writes too, so a rollback can restore them.
+    // Report the first step's writes too, so a rollback can restore them — whatever failed
+    // (a refused PUT, or a read before it, such as an organization secret's visibility).
     if (error instanceof SecretWriteError) {
       throw new SecretWriteError(error.message, { created: [...done.created, ...error.created], updated: [...done.updated, ...error.updated], failed: error.failed }, error.cause)
     }
-    throw error
+    throw new SecretWriteError((error as Error).message ?? String(error), { created: done.created, updated: done.updated, failed: [last] }, error)
   }
 }

@@ -37,8 +37,9 @@ export async function readStoredSecretDates(settings: Settings): Promise<StoredS
  * stored but one of the two inputs is empty, the run stops before any write, unless
  * `repair: true` says the stored certificate is really lost. A pair that is given but does
  * not open is what a run cut off between the two writes leaves behind: that is repaired. A
- * set stored within the last hour is a concurrent run's (two first runs started together;
- * the other waited for the lease), not a schedule's: this run stores its own, as before.
+ * set first created within the last hour is a concurrent run's (two first runs started
+ * together; the other waited for the lease), not a schedule's: this run stores its own, as
+ * before. Creation, not the last write: a minting loop updates the set, it never creates it.
  */
 export function requireUsableCertificate(settings: Settings, stored: StoredSecretState | undefined, now: Date): void {
   if (settings.credential.kind !== 'certificate' || settings.held !== undefined || settings.repair || stored === undefined) return
@@ -47,7 +48,8 @@ export function requireUsableCertificate(settings: Settings, stored: StoredSecre
   const all = Object.values(names)
   if (all.some(name => stored.dates[name.toUpperCase()] === undefined)) return
   const written = stored.dates[names.certThumbprint.toUpperCase()]
-  if (written !== undefined && now.getTime() - written.getTime() < CONCURRENT_RUN_WINDOW_MS) return
+  const created = stored.created[names.certThumbprint.toUpperCase()]
+  if (created !== undefined && now.getTime() - created.getTime() < CONCURRENT_RUN_WINDOW_MS) return
   throw new UserError(
     `The ${describeTarget(secretTarget(settings) ?? { kind: 'repository', owner: '', repo: '' })} already holds a complete set of secrets (${all.join(', ')}; certificate stored ${written?.toISOString() ?? 'earlier'}), but this run was given no certificate: ${settings.heldInputs.pfxBase64 ? 'pfx-password' : 'pfx-base64'} is empty. ` +
       `A scheduled rotation must pass the stored ones back: pfx-base64: \${{ secrets.${names.certPfxBase64} }} and pfx-password: \${{ secrets.${names.certPassword} }} (check the spelling of both secret names). ` +
