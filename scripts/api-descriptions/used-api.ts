@@ -33,9 +33,9 @@ export const GRAPH_USAGE = {
 
 /** The Graph requests the action sends (method and URL under /v1.0), as tests replay them. */
 export const GRAPH_REQUESTS_OF_THE_ACTION = [
-  "GET /applications(appId='00000000-0000-0000-0000-000000000001')?$select=id,appId,displayName,uniqueName,signInAudience,requiredResourceAccess,keyCredentials",
-  "GET /applications(uniqueName='exo-cba-contoso')?$select=id,appId,displayName,uniqueName,signInAudience,requiredResourceAccess,keyCredentials",
-  "GET /applications?$filter=displayName%20eq%20'Exchange%20automation'&$select=id,appId,displayName,uniqueName,signInAudience,requiredResourceAccess,keyCredentials",
+  "GET /applications(appId='00000000-0000-0000-0000-000000000001')?$select=id,appId,displayName,uniqueName,signInAudience,requiredResourceAccess,keyCredentials,createdDateTime",
+  "GET /applications(uniqueName='exo-cba-contoso')?$select=id,appId,displayName,uniqueName,signInAudience,requiredResourceAccess,keyCredentials,createdDateTime",
+  "GET /applications?$filter=displayName%20eq%20'Exchange%20automation'&$select=id,appId,displayName,uniqueName,signInAudience,requiredResourceAccess,keyCredentials,createdDateTime",
   "PATCH /applications(uniqueName='exo-cba-contoso')",
   'GET /applications/00000000-0000-0000-0000-0000000000a1?$select=id,keyCredentials',
   'PATCH /applications/00000000-0000-0000-0000-0000000000a1',
