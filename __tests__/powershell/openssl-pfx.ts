@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import type { ConnectScriptOptions } from '../../src/powershell/connect-script.js'
 
 const run = promisify(execFile)
 
@@ -57,5 +58,24 @@ export async function makeOpensslPfx(dir: string, o: OpensslPfxOptions): Promise
     certPem,
     thumbprint: certificate.fingerprint.replaceAll(':', '').toUpperCase(),
     notAfter: new Date(certificate.validTo)
+  }
+}
+
+/**
+ * The connect script's options for a certificate-credential job holding `pfx` (the global
+ * cloud, Exchange Online only); `extra` overrides any of them.
+ */
+export function connectScriptOptionsFor(pfx: OpensslPfx, pfxPasswordPath: string, extra: Partial<ConnectScriptOptions> = {}): ConnectScriptOptions {
+  return {
+    appId: '11111111-2222-3333-4444-555555555555',
+    organization: 'contoso.onmicrosoft.com',
+    pfxPath: pfx.path,
+    pfxPasswordPath,
+    exchangeEnvironmentName: 'O365Default',
+    connectIppsSession: false,
+    cloud: 'global',
+    thumbprint: pfx.thumbprint,
+    notAfter: pfx.notAfter,
+    ...extra
   }
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import type { ConnectScriptOptions } from '../../src/powershell/connect-script.js'
 import { describeIfPwsh } from '../helpers/pwsh.js'
 import { dotSourceConnectScript, type DotSourceOptions, type DotSourceRun } from './dot-source.js'
-import { makeOpensslPfx, type OpensslPfx } from './openssl-pfx.js'
+import { connectScriptOptionsFor, makeOpensslPfx, type OpensslPfx } from './openssl-pfx.js'
 
 /** A password that breaks any naive quoting: quotes of every kind, `$`, backtick, space, non-ASCII. */
 const PASSWORD = "p@ss'w$rd `x` \"q\" \u2019ü 1"
@@ -43,20 +43,7 @@ describeIfPwsh('the connect script dot-sourced in PowerShell 7', (pwsh) => {
     return path
   }
 
-  function optionsFor(pfx: OpensslPfx, passwordPath: string, extra: Partial<ConnectScriptOptions> = {}): ConnectScriptOptions {
-    return {
-      appId: '11111111-2222-3333-4444-555555555555',
-      organization: 'contoso.onmicrosoft.com',
-      pfxPath: pfx.path,
-      pfxPasswordPath: passwordPath,
-      exchangeEnvironmentName: 'O365Default',
-      connectIppsSession: false,
-      cloud: 'global',
-      thumbprint: pfx.thumbprint,
-      notAfter: pfx.notAfter,
-      ...extra
-    }
-  }
+  const optionsFor = connectScriptOptionsFor
 
   const dotSource = (options: ConnectScriptOptions, run: DotSourceOptions = {}) => dotSourceConnectScript(pwsh, dir, options, run)
 

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { psSingleQuoted, renderConnectScript, renderFederatedConnectScript, type ConnectScriptOptions } from '../../src/powershell/connect-script.js'
 import { describeIfPwsh } from '../helpers/pwsh.js'
 import { dotSourceConnectScript, type DotSourceRun } from './dot-source.js'
-import { makeOpensslPfx, type OpensslPfx } from './openssl-pfx.js'
+import { connectScriptOptionsFor, makeOpensslPfx, type OpensslPfx } from './openssl-pfx.js'
 
 const PASSWORD = 'disconnect-test-password'
 
@@ -46,18 +46,7 @@ describeIfPwsh('Disconnect-ExoCba and the certificate the connect script loads',
   })
 
   function options(extra: Partial<ConnectScriptOptions> = {}): ConnectScriptOptions {
-    return {
-      appId: '11111111-2222-3333-4444-555555555555',
-      organization: 'contoso.onmicrosoft.com',
-      pfxPath: pfx.path,
-      pfxPasswordPath: passwordPath,
-      exchangeEnvironmentName: 'O365Default',
-      connectIppsSession: false,
-      cloud: 'global',
-      thumbprint: pfx.thumbprint,
-      notAfter: pfx.notAfter,
-      ...extra
-    }
+    return connectScriptOptionsFor(pfx, passwordPath, extra)
   }
 
   async function scriptFile(text: string): Promise<string> {

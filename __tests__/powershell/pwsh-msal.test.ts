@@ -18,7 +18,7 @@ import { startEmulator, type Emulator } from '../../emulator/index.js'
 import type { ConnectScriptOptions } from '../../src/powershell/connect-script.js'
 import { describeIfPwsh, msalDir } from '../helpers/pwsh.js'
 import { dotSourceConnectScript, type DotSourceRun } from './dot-source.js'
-import { makeOpensslPfx, type OpensslPfx } from './openssl-pfx.js'
+import { connectScriptOptionsFor, makeOpensslPfx, type OpensslPfx } from './openssl-pfx.js'
 
 const EXCHANGE_ADMINISTRATOR = '29232cdf-9323-42fd-ade2-1d097af3e4de'
 const COMPLIANCE_ADMINISTRATOR = '17315797-102d-40b4-93e0-432062caca18'
@@ -86,18 +86,7 @@ describeIfPwsh('the connect script signing in with MSAL.NET against the emulator
   })
 
   function optionsFor(pfx: OpensslPfx, extra: Partial<ConnectScriptOptions> = {}): ConnectScriptOptions {
-    return {
-      appId,
-      organization: emulator.tenant.initialDomain,
-      pfxPath: pfx.path,
-      pfxPasswordPath: passwordPath,
-      exchangeEnvironmentName: 'O365Default',
-      connectIppsSession: false,
-      cloud: 'global',
-      thumbprint: pfx.thumbprint,
-      notAfter: pfx.notAfter,
-      ...extra
-    }
+    return connectScriptOptionsFor(pfx, passwordPath, { appId, organization: emulator.tenant.initialDomain, ...extra })
   }
 
   function signIn(options: ConnectScriptOptions): Promise<DotSourceRun> {

@@ -49,6 +49,15 @@ describe('revoke-previous', () => {
     expect(await signsIn(bed.emulator, appId, old)).toBe(false)
   })
 
+  it('0, but the new certificate did not sign in (verify: false): the previous one stays for a later run', async () => {
+    const { appId, oldThumbprint, old } = await dueForRotation()
+    const rotation = await provision(bed.action, bed.emulator, { ...target.inputs, ...inputsFromSecrets(bed.emulator, target.scope), 'revoke-previous': '0', verify: 'false' })
+    expectSucceeded(rotation)
+    expect(rotation.main.stdout).toMatch(/Keeping the previous certificates \(.+\) for now: the new certificate has not signed in yet in this run/)
+    expect(appKeyCredentials(bed.emulator, appId).map(credential => credential.thumbprint).sort()).toEqual([oldThumbprint, rotation.outputs['certificate-thumbprint']].sort())
+    expect(await signsIn(bed.emulator, appId, old)).toBe(true)
+  })
+
   it('default (24 h): the rotating run keeps the previous certificate; a run after the grace revokes it', async () => {
     const { appId, oldThumbprint, old } = await dueForRotation()
     const rotation = await provision(bed.action, bed.emulator, { ...target.inputs, ...inputsFromSecrets(bed.emulator, target.scope) })
