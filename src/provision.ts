@@ -15,8 +15,8 @@ import type { HeldCertificate } from './certificate/types.js'
 import { emitConnectFiles, emitFederatedConnectFiles, type ConnectFiles, type FederatedConnectFiles } from './connect-files.js'
 import { federatedExchangeTokens } from './entra/exchange-token.js'
 import { jobIsTrusted, resolveFederation, type ResolvedFederation } from './entra/trusted-subjects.js'
-import { ApplyError, applyPlan, type AppliedState } from './entra/apply.js'
-import { describePlanLines, describePlanRows } from './entra/describe-plan.js'
+import { ApplyError, applyPlan, removeFederatedCredentials, type AppliedState } from './entra/apply.js'
+import { describePlanLines, describePlanRows, foreignCredentialNote } from './entra/describe-plan.js'
 import { Graph } from './entra/graph.js'
 import { desiredStateFromSettings, planProvisioning, type Plan } from './entra/plan.js'
 import { readTenant } from './entra/read-tenant.js'
@@ -46,7 +46,7 @@ import { LeaseOverdue } from './github/lease.js'
 import { ProvisioningLease } from './provisioning-lease.js'
 import { setActionOutputs } from './report/outputs.js'
 import { writeSummary, type SummaryReport } from './report/summary.js'
-import { runSteps } from './run-steps.js'
+import { runSteps, type RunStep } from './run-steps.js'
 import { requestGitHubIdToken, type GitHubIdToken } from './runner/github-oidc.js'
 import { recordPhase, timed } from './runner/step-timings.js'
 import { maskSecret, type Settings } from './settings.js'
@@ -76,7 +76,6 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
           appName: settings.app.name,
           needInitialDomain: settings.organization === undefined,
           securityAndCompliance: settings.connectIppsSession,
-          federatedCredentials: settings.credential.kind === 'federated',
           ...(claims.servicePrincipalId === undefined ? {} : { identity: { servicePrincipalId: claims.servicePrincipalId, ...ownReads } })
         }),
       { clientId: settings.signIn.clientId }
@@ -111,6 +110,9 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   core.endGroup()
   if (plan.securityAndCompliance?.available === false) {
     core.warning(plan.securityAndCompliance.note, { title: 'Security & Compliance permission not granted' })
+  }
+  for (const credential of plan.federatedCredentials?.foreign ?? []) {
+    core.warning(foreignCredentialNote(credential), { title: 'Federated credential not made by this action' })
   }
 
   if (settings.dryRun) {
@@ -319,7 +321,8 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
         name: 'remove the old certificates this action made',
         bestEffort: true,
         run: () => removeOldCertificates(settings, graph, plan, verification?.signedIn === true, holdLease)
-      }
+      },
+      federatedRemovalStep(run)
     ],
     message => core.warning(message)
   )
@@ -425,7 +428,8 @@ async function carryOutFederatedPlan(run: ProvisionRun, trusted: ResolvedFederat
         name: 'remove the old certificates this action made',
         bestEffort: true,
         run: () => removeOldCertificates(settings, graph, plan, false, holdLease)
-      }
+      },
+      federatedRemovalStep(run)
     ],
     message => core.warning(message)
   )
@@ -446,6 +450,24 @@ async function carryOutFederatedPlan(run: ProvisionRun, trusted: ResolvedFederat
     ...(files === undefined ? {} : { connectScript: files.scriptPath }),
     notes: [...federatedNextSteps(verification, secretsReport, canSignIn, trusted), ...leftOver]
   })
+}
+
+/**
+ * The last step of both modes: this action's federated credentials the plan no longer wants
+ * come off the app, once everything else is verified, stored and written (a removal cannot be
+ * taken back). Not best-effort: a trust the workflow dropped that stays on the app fails the
+ * job (see removeFederatedCredentials), but takes nothing back, since the run has settled.
+ */
+function federatedRemovalStep(run: ProvisionRun): RunStep {
+  return {
+    name: 'remove the federated credentials this action no longer wants',
+    run: async () => {
+      if ((run.plan.removeFederatedCredentials ?? []).length === 0) return
+      await core.group('Removing federated credentials this action made and no longer wants', () =>
+        removeFederatedCredentials(run.plan, { graph: run.graph, settings: run.settings, log: line => core.info(line) })
+      )
+    }
+  }
 }
 
 /** Verifies as a job will, when something changed and this job is one the app trusts. */

@@ -77,6 +77,9 @@ describe("Microsoft's request examples (microsoft-graph-docs-contrib, api-refere
     ['serviceprincipal-upsert.md', 'PATCH', "https://graph.microsoft.com/v1.0/servicePrincipals(appId='65415bb1-9267-4313-bbf5-ae259732ee12')", { displayName: 'My app instance' }, { Prefer: 'create-if-missing' }],
     // application-update.md @ 01a8d1acc821af160ad997b0660c50dbfa888d88
     ['application-update.md', 'PATCH', 'https://graph.microsoft.com/v1.0/applications/{id}', { displayName: 'New display name' }],
+    // federatedidentitycredential-delete.md @ 090b00cc08ea7de0b65aa5c7632d19a33ac8ef06 (the example, then the by-name and by-appId forms its HTTP request section lists)
+    ['federatedidentitycredential-delete.md', 'DELETE', 'https://graph.microsoft.com/v1.0/applications/bcd7c908-1c4d-4d48-93ee-ff38349a75c8/federatedIdentityCredentials/d9b7bf1e-429e-4678-8132-9b00c9846cc4'],
+    ['federatedidentitycredential-delete.md (by name, app by appId)', 'DELETE', "https://graph.microsoft.com/v1.0/applications(appId='bcd7c908-1c4d-4d48-93ee-ff38349a75c8')/federatedIdentityCredentials/fic01"],
     // application-post-federatedidentitycredentials.md @ 028b8e354879f1054adbd96bfa8d16fff4330811 (with its trailing slash)
     ['application-post-federatedidentitycredentials.md', 'POST', 'https://graph.microsoft.com/v1.0/applications/bcd7c908-1c4d-4d48-93ee-ff38349a75c8/federatedIdentityCredentials/', {
       name: 'testing02',

@@ -173,6 +173,35 @@ describe('emulated Graph applications', () => {
     expect(unknown.json.error.code).toBe('Request_ResourceNotFound')
   })
 
+  it('deletes a federated identity credential as Graph documents it: 204, by id or name; 404 Request_ResourceNotFound when unknown or not yet replicated', async () => {
+    // federatedidentitycredential-delete.md (microsoft-graph-docs-contrib @ 090b00cc08ea7de0b65aa5c7632d19a33ac8ef06): 204 No Content.
+    const app = (await graph(emulator, token, 'POST', '/applications', { displayName: 'Federated, then not' })).json
+    const fic = (name: string, subject: string) => graph(emulator, token, 'POST', `/applications/${app.id}/federatedIdentityCredentials`, {
+      name, issuer: 'https://token.actions.githubusercontent.com', subject, audiences: ['api://AzureADTokenExchange']
+    })
+    const main = (await fic('main', 'repo:octo/demo:ref:refs/heads/main')).json
+    await fic('prod', 'repo:octo/demo:environment:prod')
+    const path = (key: string) => `/applications/${app.id}/federatedIdentityCredentials/${key}`
+
+    expect((await graph(emulator, token, 'DELETE', path(main.id))).status).toBe(204)
+    expect((await graph(emulator, token, 'GET', path(main.id))).status).toBe(404)
+    const again = await graph(emulator, token, 'DELETE', path(main.id))
+    expect([again.status, again.json.error.code]).toEqual([404, 'Request_ResourceNotFound'])
+    expect((await graph(emulator, token, 'DELETE', path(randomUUID()))).status).toBe(404)
+    expect((await graph(emulator, token, 'DELETE', `/applications(appId='${app.appId}')/federatedIdentityCredentials/prod`)).status).toBe(204)
+    expect((await graph(emulator, token, 'GET', `/applications/${app.id}/federatedIdentityCredentials`)).json.value).toEqual([])
+
+    // Like an update, a delete of a credential that has not replicated yet finds nothing there.
+    emulator.faults.replicationLag({ federatedIdentityCredentials: 60_000 })
+    try {
+      const lagging = (await fic('lagging', 'repo:octo/demo:environment:staging')).json
+      const early = await graph(emulator, token, 'DELETE', path(lagging.id))
+      expect([early.status, early.json.error.code]).toEqual([404, 'Request_ResourceNotFound'])
+    } finally {
+      emulator.faults.replicationLag(0)
+    }
+  })
+
   it('pages with $top and @odata.nextLink, and refuses unknown $select properties', async () => {
     for (let i = 0; i < 3; i++) await graph(emulator, token, 'POST', '/applications', { displayName: `paged ${i}` })
     const first = (await graph(emulator, token, 'GET', `/applications?$filter=${encodeURIComponent("startswith(displayName,'paged')")}&$top=2`)).json

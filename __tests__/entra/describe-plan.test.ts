@@ -6,6 +6,7 @@ import {
   SECURITY_AND_COMPLIANCE_ROW,
   type ResourceRow
 } from '../../src/entra/describe-plan.js'
+import { federatedCredentialName } from '../../src/entra/federated-credentials.js'
 import { planProvisioning, uniqueNameFor } from '../../src/entra/plan.js'
 import {
   APP_ID,
@@ -211,5 +212,51 @@ describe('describePlan: Security & Compliance (connect-ippssession)', () => {
     const plan = planProvisioning(desired({ held }), withExchangeProtection(completeTenant(keys())), NOW)
     expect(describePlanRows(plan).map(row => row.resource)).not.toContain(SECURITY_AND_COMPLIANCE_ROW)
     expect(describePlanLines(plan).join('\n')).not.toMatch(/Security & Compliance|Protection/)
+  })
+})
+
+describe('describePlan: the federated credentials on the app (issue 21)', () => {
+  const MAIN = 'repo:contoso/exo-jobs:ref:refs/heads/main'
+  const OLD = 'repo:contoso/exo-jobs:ref:refs/heads/old'
+  const HAND = 'repo:contoso/other:ref:refs/heads/main'
+  const ISSUER = 'https://token.actions.githubusercontent.com'
+  const fic = (name: string, subject: string) => ({ id: `id-${name}`, name, issuer: ISSUER, subject, audiences: ['api://AzureADTokenExchange'] })
+  const federation = { subjects: [MAIN], issuer: ISSUER, audience: 'api://AzureADTokenExchange' }
+
+  it('federated: one row per credential, each marked as this action\'s or not, with what happens to it', () => {
+    const tenant = completeTenant([])
+    tenant.app!.federatedCredentials = [fic(federatedCredentialName(OLD), OLD), fic('made-by-hand', HAND)]
+    const plan = planProvisioning({ ...desired(), federation }, tenant, NOW)
+    const rows = describePlanRows(plan).filter(row => row.resource.startsWith('Federated credential'))
+    expect(rows.map(row => [row.resource, row.before, row.after])).toEqual([
+      [`Federated credential: ${MAIN}`, 'absent', 'created'],
+      [`Federated credential: ${OLD}`, 'present', 'removed'],
+      [`Federated credential: ${HAND}`, 'present', 'present']
+    ])
+    expect(rows[0].detail).toMatch(/^this action's \(exo-cba-.*\); .*added/)
+    expect(rows[1].detail).toMatch(/^this action's \(exo-cba-.*\); .*removed: its subject is no longer in 'federated-subjects'/)
+    expect(rows[2].detail).toMatch(/^made by someone else \(made-by-hand\); .*kept: this action never removes a credential it did not make/)
+    expect(describePlanRows(plan).map(row => row.resource)).not.toContain('Certificate')
+  })
+
+  it('the dry-run log lists the removal (after the new state is stored) and warns about the hand-made one', () => {
+    const tenant = completeTenant([])
+    tenant.app!.federatedCredentials = [fic(federatedCredentialName(OLD), OLD), fic('made-by-hand', HAND)]
+    const lines = describePlanLines(planProvisioning({ ...desired(), federation }, tenant, NOW))
+    expect(lines).toContain(
+      `- remove federated credential ${federatedCredentialName(OLD)} (subject '${OLD}') from app "EXO Background Process": its subject is no longer in 'federated-subjects'; after the new state is verified and stored`
+    )
+    expect(lines).toContainEqual(expect.stringMatching(/^! The app has a federated credential "made-by-hand" \(subject 'repo:contoso\/other:ref:refs\/heads\/main'.*\) that this action did not make/))
+  })
+
+  it('credential: certificate: the certificate row, then every federated credential (this action\'s removed, the hand-made kept)', () => {
+    const tenant = completeTenant([])
+    tenant.app!.federatedCredentials = [fic(federatedCredentialName(MAIN), MAIN), fic('made-by-hand', HAND)]
+    const plan = planProvisioning(desired(), tenant, NOW)
+    const rows = describePlanRows(plan)
+    expect(outcomes(rows)).toMatchObject({ Certificate: 'created', [`Federated credential: ${MAIN}`]: 'removed', [`Federated credential: ${HAND}`]: 'present' })
+    expect(describePlanLines(plan)).toContain(
+      `- remove federated credential ${federatedCredentialName(MAIN)} (subject '${MAIN}') from app "EXO Background Process": the workflow uses credential: certificate; after the new state is verified and stored`
+    )
   })
 })

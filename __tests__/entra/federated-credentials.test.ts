@@ -1,6 +1,7 @@
 /**
  * Federated credentials (issue 14), pure parts: the names Entra accepts, which credentials
- * to add or set again, never a duplicate or a dropped one, and Entra's limit of 20; the plan
+ * to add, set again or remove (issue 21: this action's own that are no longer wanted; never
+ * someone else's), never a duplicate, and Entra's limit of 20; the plan
  * with `credential: federated`; the default issuer per GitHub server; the three secrets.
  */
 import { describe, expect, it } from '@jest/globals'
@@ -81,11 +82,31 @@ describe('planFederatedCredentials', () => {
     expect(() => planFederatedCredentials(federation([MAIN]), [theirs])).toThrow(/one credential per issuer and subject/)
   })
 
-  it("never drops one: this action's credentials for subjects no longer listed stay, and are reported", () => {
+  it("removes this action's credentials for subjects no longer listed; someone else's stay, reported", () => {
     const old = existing(federatedCredentialName('repo:contoso/exo-jobs:ref:refs/heads/old'), 'repo:contoso/exo-jobs:ref:refs/heads/old')
-    const plan = planFederatedCredentials(federation([MAIN]), [old, existing('someone', 'repo:x/y:ref:refs/heads/main')])
-    expect(plan.otherActionMade).toEqual([old])
+    const someone = existing('someone', 'repo:x/y:ref:refs/heads/main')
+    const plan = planFederatedCredentials(federation([MAIN]), [old, someone])
+    expect(plan.remove).toEqual([old])
+    expect(plan.foreign).toEqual([someone])
     expect(plan.add.map(c => c.subject)).toEqual([MAIN])
+  })
+
+  it('a credential someone else made for a listed subject is kept as present, neither removed nor reported', () => {
+    const portal = existing('made-in-portal', MAIN)
+    const plan = planFederatedCredentials(federation([MAIN]), [portal])
+    expect([plan.present, plan.remove, plan.foreign]).toEqual([[portal], [], []])
+  })
+
+  it("credential: certificate (nothing wanted): every credential this action made goes, someone else's stay", () => {
+    const ours = [existing(federatedCredentialName(MAIN), MAIN), existing(federatedCredentialName(PROD), PROD)]
+    const portal = existing('made-in-portal', 'repo:contoso/exo-jobs:environment:staging')
+    const plan = planFederatedCredentials(undefined, [...ours, portal])
+    expect(plan).toEqual({ wanted: [], present: [], add: [], update: [], remove: ours, foreign: [portal] })
+  })
+
+  it('a rerun after the removals plans nothing', () => {
+    const plan = planFederatedCredentials(federation([MAIN]), [existing(federatedCredentialName(MAIN), MAIN)])
+    expect([plan.add, plan.update, plan.remove, plan.foreign]).toEqual([[], [], [], []])
   })
 
   it('at most 20 per application: 20 is fine, 21 is a clear error naming the input', () => {
@@ -114,11 +135,45 @@ describe('the plan with credential: federated', () => {
     ])
   })
 
+  it("a subject dropped from the list: this action's credential is removed last, after prune and revoke, outside the phases", () => {
+    const tenant = completeTenant([])
+    const dropped = existing(federatedCredentialName(PROD), PROD)
+    tenant.app!.federatedCredentials = [existing(federatedCredentialName(MAIN), MAIN), dropped, existing('made-in-portal', 'repo:x/y:ref:refs/heads/main')]
+    const plan = planProvisioning({ ...desired(), federation: federation([MAIN]) }, tenant, NOW)
+    expect(plan.phases).toEqual([])
+    expect(plan.changes).toEqual([{ kind: 'remove-federated-credential', appObjectId: tenant.app!.objectId, credential: dropped, reason: 'not-listed' }])
+    expect(plan.removeFederatedCredentials).toEqual(plan.changes)
+    expect(plan.federatedCredentials?.foreign.map(c => c.name)).toEqual(['made-in-portal'])
+  })
+
   it('everything in place: no change, whatever certificates the app has', () => {
     const tenant = completeTenant([])
     tenant.app!.federatedCredentials = [existing('x', MAIN)]
     const plan = planProvisioning({ ...desired(), federation: federation([MAIN]) }, tenant, NOW)
     expect(plan.changes).toEqual([])
+  })
+})
+
+describe('the plan with credential: certificate', () => {
+  it("removes this action's federated credentials, keeps someone else's, and keeps the certificate plan as it was", () => {
+    const without = planProvisioning(desired(), completeTenant([]), NOW)
+    const tenant = completeTenant([])
+    const ours = existing(federatedCredentialName(MAIN), MAIN)
+    const portal = existing('made-in-portal', PROD)
+    tenant.app!.federatedCredentials = [ours, portal]
+    const plan = planProvisioning(desired(), tenant, NOW)
+    expect(plan.certificate).toEqual(without.certificate)
+    expect(plan.phases).toEqual(without.phases)
+    expect(plan.changes).toEqual([...without.changes, { kind: 'remove-federated-credential', appObjectId: tenant.app!.objectId, credential: ours, reason: 'certificate' }])
+    expect(plan.federatedCredentials?.foreign).toEqual([portal])
+  })
+
+  it('an app without federated credentials: no federated plan at all (the plan is what it was)', () => {
+    const tenant = completeTenant([])
+    tenant.app!.federatedCredentials = []
+    const plan = planProvisioning(desired(), tenant, NOW)
+    expect(plan).not.toHaveProperty('federatedCredentials')
+    expect(plan).not.toHaveProperty('removeFederatedCredentials')
   })
 })
 

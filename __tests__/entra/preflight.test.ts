@@ -4,6 +4,7 @@
  * message that names everything missing with the commands to grant it.
  */
 import { describe, expect, it } from '@jest/globals'
+import { federatedCredentialName } from '../../src/entra/federated-credentials.js'
 import {
   checkPreflight,
   describePreflight,
@@ -86,6 +87,18 @@ describe('needs of a plan', () => {
     const plan = planProvisioning(desired({ held }), completeTenant([credential(held, { keyId: 'k1', actionMade: true })]), NOW)
     expect(plan.changes.map(change => change.kind)).toEqual(['add-certificate'])
     expect(needsOfPlan(plan)).toEqual([])
+  })
+
+  it("removing this action's federated credential needs the app permission, like adding one; a token without it stops the run before any write", () => {
+    const held = certificate('held', daysFromNow(200))
+    const tenant = completeTenant([credential(held, { keyId: 'k1', actionMade: true })])
+    const subject = 'repo:contoso/exo-jobs:ref:refs/heads/main'
+    tenant.app!.federatedCredentials = [{ id: 'f1', name: federatedCredentialName(subject), issuer: 'https://token.actions.githubusercontent.com', subject, audiences: ['api://AzureADTokenExchange'] }]
+    const plan = planProvisioning(desired({ held }), tenant, NOW)
+    expect(needsOfPlan(plan)).toEqual([{ capability: 'manage-app', task: `remove the federated credential for '${subject}' from "EXO Background Process"` }])
+    const report = checkPreflight(needsOfPlan(plan), evidence([]), { app: EXISTING_APP })
+    expect(report.ok).toBe(false)
+    expect(report.missing.map(requirement => requirement.capability)).toEqual(['manage-app'])
   })
 
   it('a held certificate already expired cannot prove addKey: the certificate needs the app permission', () => {

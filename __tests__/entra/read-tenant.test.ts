@@ -98,6 +98,37 @@ describe('readTenant', () => {
     expect(roundTrips(e)).toBe(3)
   })
 
+  it('the app\'s federated credentials, in every mode, ride in the same round trips (uniqueName, app-id, display name)', async () => {
+    const fics = [{ name: 'exo-cba-main', subject: 'repo:octo/demo:ref:refs/heads/main' }, { name: 'made-by-hand', subject: 'repo:octo/other:environment:prod' }]
+    const { e, graph } = await tenantWith([
+      { displayName: APP_NAME, uniqueName: uniqueNameFor(APP_NAME), federatedCredentials: fics },
+      { displayName: 'Portal made', federatedCredentials: fics }
+    ])
+    const subjects = (state: Awaited<ReturnType<typeof readTenant>>) => state.app?.federatedCredentials?.map(f => [f.name, f.subject, typeof f.id])
+    const expected = fics.map(f => [f.name, f.subject, 'string'])
+
+    expect(subjects(await readTenant(graph, { appName: APP_NAME, needInitialDomain: false, securityAndCompliance: false }))).toEqual(expected)
+    expect(roundTrips(e)).toBe(3)
+
+    e.log.clear()
+    const portal = [...e.tenant.applications.values()].find(a => a.displayName === 'Portal made')!
+    expect(subjects(await readTenant(graph, { appId: portal.appId, appName: APP_NAME, needInitialDomain: false, securityAndCompliance: false }))).toEqual(expected)
+    expect(roundTrips(e)).toBe(2)
+
+    e.log.clear()
+    const byName = await readTenant(graph, { appName: 'Portal made', needInitialDomain: false, securityAndCompliance: false })
+    expect(byName.app?.foundBy).toBe('display-name')
+    expect(subjects(byName)).toEqual(expected)
+    expect(roundTrips(e)).toBe(3)
+  })
+
+  it('a fresh tenant: the federated credentials of an app not made yet are nothing to read, still one round trip', async () => {
+    const { e, graph } = await tenantWith()
+    const state = await readTenant(graph, { appName: APP_NAME, needInitialDomain: true, securityAndCompliance: false })
+    expect(state.app).toBeUndefined()
+    expect(roundTrips(e)).toBe(1)
+  })
+
   it('by app-id: the app and its service principal in the first round trip', async () => {
     const { e, graph } = await tenantWith([{ displayName: 'Mailbox automation' }])
     const seeded = [...e.tenant.applications.values()].find(a => a.displayName === 'Mailbox automation')!

@@ -1,14 +1,18 @@
 /**
  * Provision mode with `credential: federated` against the emulator (issue 14): which subjects
- * the app trusts, never a duplicate or a dropped credential, Entra's limit of 20, a job the app
- * does not trust, and switching an existing app from certificate to federated and back.
+ * the app trusts, never a duplicate, Entra's limit of 20, a job the app does not trust, and
+ * switching an existing app from certificate to federated and back. Issue 21: federated
+ * credentials never expire, so this action's own that are no longer wanted (a subject dropped,
+ * or credential: certificate) are removed, shown in the dry run and the summary; credentials
+ * someone else made are kept and warned about.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../../emulator/index.js'
 import { GITHUB_SEED } from '../../emulator/github.js'
 import { emulatorEnv, inputsFromStoredSecrets, repositorySecretInputs } from '../../scripts/lib/emulated-run.js'
 import { BundledAction } from '../helpers/bundled-action.js'
-import { errorsOf, explain, graphWrites, provision, warningsOf } from '../provision/provision-helpers.js'
+import { errorsOf, explain, graphWrites, provision, resourceRows, warningsOf } from '../provision/provision-helpers.js'
+import { graph, provisioningToken } from '../emulator/helpers.js'
 
 const MAIN = 'repo:octo/demo:ref:refs/heads/main'
 const PROD = 'repo:octo/demo:environment:prod'
@@ -89,8 +93,43 @@ describe('which jobs the app trusts', () => {
   }, 120_000)
 })
 
+describe('federated credentials the app no longer needs (issue 21)', () => {
+  it('a subject dropped from federated-subjects: the dry run lists its removal and writes nothing, the run removes it, a rerun writes nothing', async () => {
+    emulator = await startEmulator()
+    const inputs = { credential: 'federated', organization: 'contoso.onmicrosoft.com' }
+    const first = await provision(action, emulator, { ...inputs, 'federated-subjects': `${MAIN}\n${PROD}` })
+    expect(first.main.exitCode === 0 ? 'exit 0' : explain(first)).toBe('exit 0')
+    const prod = theApp().federatedIdentityCredentials.find(f => f.subject === PROD)!
+    expect(prod.name).toMatch(/^exo-cba-/)
+
+    emulator.log.clear()
+    const dryRun = await provision(action, emulator, { ...inputs, 'federated-subjects': MAIN, 'dry-run': 'true' })
+    expect(dryRun.main.exitCode === 0 ? 'exit 0' : explain(dryRun)).toBe('exit 0')
+    expect(dryRun.main.stdout).toContain(`- remove federated credential ${prod.name} (subject '${PROD}') from app "EXO Background Process": its subject is no longer in 'federated-subjects'`)
+    expect(JSON.parse(dryRun.outputs.changes)).toEqual([expect.objectContaining({ kind: 'remove-federated-credential', reason: 'not-listed', credential: expect.objectContaining({ subject: PROD }) })])
+    expect(resourceRows(dryRun.summary).get(`Federated credential: ${PROD}`)).toMatchObject({ before: 'present', after: 'removed' })
+    expect(graphWrites(emulator)).toEqual([])
+    expect(theApp().federatedIdentityCredentials.map(f => f.subject).sort()).toEqual([MAIN, PROD].sort())
+
+    emulator.log.clear()
+    const dropped = await provision(action, emulator, { ...inputs, 'federated-subjects': MAIN })
+    expect(dropped.main.exitCode === 0 ? 'exit 0' : explain(dropped)).toBe('exit 0')
+    expect(theApp().federatedIdentityCredentials.map(f => f.subject)).toEqual([MAIN])
+    expect(graphWrites(emulator)).toEqual([`DELETE /v1.0/applications/${theApp().id}/federatedIdentityCredentials/${prod.id} → 204`])
+    const rows = resourceRows(dropped.summary)
+    expect(rows.get(`Federated credential: ${MAIN}`)).toMatchObject({ before: 'present', after: 'present', detail: expect.stringMatching(/^this action's \(exo-cba-/) })
+    expect(rows.get(`Federated credential: ${PROD}`)).toMatchObject({ before: 'present', after: 'removed', detail: expect.stringMatching(/^this action's \(exo-cba-.*removed: its subject is no longer in 'federated-subjects'/) })
+
+    emulator.log.clear()
+    const rerun = await provision(action, emulator, { ...inputs, 'federated-subjects': MAIN })
+    expect(rerun.main.exitCode === 0 ? 'exit 0' : explain(rerun)).toBe('exit 0')
+    expect(JSON.parse(rerun.outputs.changes)).toEqual([])
+    expect(graphWrites(emulator)).toEqual([])
+  }, 180_000)
+})
+
 describe('switching an existing app between the two credentials', () => {
-  it('certificate → federated → certificate: each job kind keeps working, the summary says which credential, nothing is lost', async () => {
+  it("certificate → federated → certificate: each job kind keeps working, the summary says which credential; back on the certificate, this action's federated credential is removed and a hand-made one kept", async () => {
     emulator = await startEmulator()
     const first = await provision(action, emulator, repositorySecretInputs())
     expect(first.main.exitCode === 0 ? 'exit 0' : explain(first)).toBe('exit 0')
@@ -113,16 +152,38 @@ describe('switching an existing app between the two credentials', () => {
     expect(certificateJob.main.exitCode === 0 ? 'exit 0' : explain(certificateJob)).toBe('exit 0')
     expect(certificateJob.outputs.credential).toBe('certificate')
 
-    // Back to the certificate: the held one is still valid, so nothing changes; the federated
-    // credential stays (a job already switched keeps working).
+    // Someone adds a federated credential by hand: this action never removes it.
+    const token = await provisioningToken(emulator)
+    const byHand = await graph(emulator, token, 'POST', `/applications/${theApp().id}/federatedIdentityCredentials`, {
+      name: 'made-by-hand', issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:octo/other:environment:prod', audiences: ['api://AzureADTokenExchange']
+    })
+    expect(byHand.status).toBe(201)
+
+    // Back to the certificate: the held one is still valid, so it is kept; this action's
+    // federated credential comes off (it would trust its subject for good), the hand-made one
+    // stays and is warned about, and the summary marks both.
+    emulator.log.clear()
     const back = await provision(action, emulator, { ...repositorySecretInputs(), ...inputsFromStoredSecrets(emulator) })
     expect(back.main.exitCode === 0 ? 'exit 0' : explain(back)).toBe('exit 0')
     expect(back.outputs.credential).toBe('certificate')
     expect(back.outputs['certificate-thumbprint']).toBe(certificate)
+    expect(back.outputs.rotated).toBe('false')
     expect(back.summary).toMatch(/### Certificate/)
-    expect(theApp().federatedIdentityCredentials.map(f => f.subject)).toEqual([MAIN])
+    expect(theApp().federatedIdentityCredentials.map(f => f.name)).toEqual(['made-by-hand'])
+    expect(graphWrites(emulator)).toEqual([expect.stringMatching(/^DELETE \/v1\.0\/applications\/[0-9a-f-]+\/federatedIdentityCredentials\/[0-9a-f-]+ → 204$/)])
+    expect(warningsOf(back).join('\n')).toMatch(/The app has a federated credential "made-by-hand" \(subject 'repo:octo\/other:environment:prod'.*\) that this action did not make/)
+    const rows = resourceRows(back.summary)
+    expect(rows.get(`Federated credential: ${MAIN}`)).toMatchObject({ before: 'present', after: 'removed', detail: expect.stringMatching(/^this action's .*removed: the workflow uses credential: certificate/) })
+    expect(rows.get('Federated credential: repo:octo/other:environment:prod')).toMatchObject({ before: 'present', after: 'present', detail: expect.stringMatching(/^made by someone else \(made-by-hand\)/) })
     expect(emulator.github.secretNames(REPOSITORY)).toEqual(expect.arrayContaining(['EXO_CERT_PFX_BASE64', 'EXO_APP_ID']))
-  }, 180_000)
+
+    // A rerun: nothing more to remove, nothing written; the hand-made one is still warned about.
+    emulator.log.clear()
+    const rerun = await provision(action, emulator, { ...repositorySecretInputs(), ...inputsFromStoredSecrets(emulator) })
+    expect(rerun.main.exitCode === 0 ? 'exit 0' : explain(rerun)).toBe('exit 0')
+    expect(graphWrites(emulator)).toEqual([])
+    expect(warningsOf(rerun).join('\n')).toMatch(/"made-by-hand"/)
+  }, 240_000)
 
   it('an app provisioned federated gets its first certificate when switched to certificate', async () => {
     emulator = await startEmulator()

@@ -25,7 +25,7 @@ import {
 } from './key-credentials.js'
 import { describeChange } from './describe-plan.js'
 import type { FederatedCredential } from './federated-credentials.js'
-import type { Change, Plan } from './plan.js'
+import type { Change, Plan, RemoveFederatedCredential } from './plan.js'
 import { APP_SELECT, readKeyCredentials } from './read-tenant.js'
 import { createdRecently, REPLICATION_BUDGET, RetryClock } from './retry.js'
 import type { KeyCredential, TenantState } from './tenant-state.js'
@@ -330,6 +330,9 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
       case 'revoke-previous-certificates':
         // Pruning and revoking run after verification and the secrets (provision.ts), never inside apply.
         return
+      case 'remove-federated-credential':
+        // Runs after verification and the secrets (removeFederatedCredentials below), never inside the phases.
+        return
       default: {
         const unknown: never = change
         throw new Error(`apply has no step for ${JSON.stringify(unknown)}`)
@@ -337,6 +340,71 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
     }
   } catch (error) {
     if (error instanceof GraphRequestError) throw explainGraphError(error, { clientId: ctx.settings.signIn.clientId })
+    throw error
+  }
+}
+
+/**
+ * Removes this action's federated credentials the plan no longer wants, once the run's new
+ * state is verified and stored: a removal cannot be taken back, and until then jobs on the
+ * old subject (or, when switching back to a certificate, jobs not yet switched) keep working.
+ * Every removal is tried; a credential already gone (404: a concurrent run or a person removed
+ * it) counts as removed. Those Graph refused are named together in one UserError: a trust the
+ * user dropped that is still on the app must fail the job, not pass as a warning, because
+ * federated credentials never expire and the summary would otherwise claim it was removed.
+ * Returns the removals carried out.
+ */
+export async function removeFederatedCredentials(
+  plan: Plan,
+  ctx: Pick<ApplyContext, 'graph' | 'settings' | 'log'>
+): Promise<RemoveFederatedCredential[]> {
+  const removals = plan.removeFederatedCredentials ?? []
+  const done: RemoveFederatedCredential[] = []
+  const failed: Array<{ change: RemoveFederatedCredential; why: string }> = []
+  for (const change of removals) {
+    const { credential } = change
+    ctx.log(`Removing federated credential ${credential.name} (subject '${credential.subject}'): ${removalReason(change)}`)
+    try {
+      await deleteFederatedCredential(ctx.graph, change)
+      done.push(change)
+    } catch (error) {
+      const explained = error instanceof GraphRequestError ? explainGraphError(error, { clientId: ctx.settings.signIn.clientId }) : error
+      failed.push({ change, why: explained instanceof Error ? explained.message : String(explained) })
+    }
+  }
+  if (failed.length > 0) {
+    const appId = plan.app.appId ?? '<app-id>'
+    throw new UserError(
+      [
+        `Could not remove ${failed.length === 1 ? 'a federated credential' : `${failed.length} federated credentials`} this action made and no longer wants; until removed, jobs with ${failed.length === 1 ? 'its subject' : 'their subjects'} can still sign in to Exchange Online as app ${appId} (federated credentials never expire). Everything else in this run is done and stored.`,
+        ...failed.map(({ change, why }) => `- ${change.credential.name} (subject '${change.credential.subject}'): ${why}`),
+        'Rerun this workflow once the cause is fixed, or remove them by hand:',
+        ...failed.map(({ change }) => `  az ad app federated-credential delete --id ${appId} --federated-credential-id ${change.credential.id ?? change.credential.name}`)
+      ].join('\n')
+    )
+  }
+  return done
+}
+
+/** Why a federated credential goes, in words. */
+export function removalReason(change: RemoveFederatedCredential): string {
+  return change.reason === 'certificate'
+    ? 'the workflow uses credential: certificate, which needs no federated credential'
+    : "its subject is no longer in 'federated-subjects'"
+}
+
+/**
+ * DELETE of one federated identity credential (Graph federatedidentitycredential-delete.md:
+ * 204 No Content; it may be addressed by id or by name). 404: already gone.
+ */
+async function deleteFederatedCredential(graph: Graph, change: RemoveFederatedCredential): Promise<void> {
+  try {
+    await graph.call({
+      method: 'DELETE',
+      path: `/applications/${change.appObjectId}/federatedIdentityCredentials/${encodeURIComponent(change.credential.id ?? change.credential.name)}`
+    })
+  } catch (error) {
+    if (error instanceof GraphRequestError && error.status === 404) return
     throw error
   }
 }

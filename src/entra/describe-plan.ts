@@ -3,6 +3,7 @@
  * `-` remove) and one row per resource for the job summary, with its state before and
  * what the plan makes of it.
  */
+import { isActionMadeFederatedCredential, type FederatedCredential } from './federated-credentials.js'
 import type { Change, CertificatePlan, HeldCertificateSummary, Plan } from './plan.js'
 import { EXCHANGE_MANAGE_AS_APP, EXCHANGE_ONLINE_NAME, EXCHANGE_ONLINE_PROTECTION_NAME } from './well-known.js'
 
@@ -48,6 +49,7 @@ export function describePlanLines(plan: Plan): string[] {
       ? [`No changes: the app, its service principal, ${permissions} and the roles are in place.`]
       : [`Plan: ${count(plan.changes.length, 'change')}.`, ...plan.changes.flatMap(change => describeChange(change, plan))]
   if (plan.securityAndCompliance?.available === false) lines.push(`! Security & Compliance: ${plan.securityAndCompliance.note}`)
+  for (const credential of plan.federatedCredentials?.foreign ?? []) lines.push(`! ${foreignCredentialNote(credential)}`)
   lines.push(plan.certificate.decision === 'none' ? `Credential: ${federationSentence(plan)}` : `Certificate: ${certificateSentence(plan.certificate)}`)
   return lines
 }
@@ -79,6 +81,12 @@ export function describeChange(change: Change, plan: Plan): string[] {
       return [`+ trust GitHub OIDC subject '${change.credential.subject}' on app ${app} (federated credential ${change.credential.name})`]
     case 'update-federated-credential':
       return [`~ set federated credential ${change.credential.name} of app ${app} to audience ${change.credential.audiences.join(', ')}`]
+    case 'remove-federated-credential':
+      return [
+        `- remove federated credential ${change.credential.name} (subject '${change.credential.subject}') from app ${app}: ` +
+          `${change.reason === 'certificate' ? 'the workflow uses credential: certificate' : "its subject is no longer in 'federated-subjects'"}; ` +
+          'after the new state is verified and stored'
+      ]
     case 'remove-expired-certificates':
       return change.certificates.map(
         certificate =>
@@ -157,19 +165,7 @@ export function describePlanRows(plan: Plan): ResourceRow[] {
   }
 
   const certificate = plan.certificate
-  const federation = plan.federatedCredentials
-  if (certificate.decision === 'none' && federation !== undefined) {
-    for (const credential of federation.wanted) {
-      const present = federation.present.some(existing => existing.subject === credential.subject)
-      const updated = federation.update.some(update => update.credential.subject === credential.subject)
-      rows.push({
-        resource: `Federated credential: ${credential.subject}`,
-        before: present || updated ? 'present' : 'absent',
-        after: present ? 'present' : updated ? 'updated' : 'created',
-        detail: `issuer ${credential.issuer}, audience ${credential.audiences.join(', ')}`
-      })
-    }
-  } else {
+  if (certificate.decision !== 'none') {
     rows.push({
       resource: 'Certificate',
       before: certificateBefore(certificate),
@@ -177,6 +173,7 @@ export function describePlanRows(plan: Plan): ResourceRow[] {
       detail: certificateSentence(certificate)
     })
   }
+  rows.push(...federatedCredentialRows(plan))
 
   if (plan.prune !== undefined) {
     rows.push({
@@ -198,6 +195,51 @@ export function describePlanRows(plan: Plan): ResourceRow[] {
     })
   }
   return rows
+}
+
+/**
+ * One row per federated credential on the app or added now, each marked as this action's or
+ * someone else's, with what happens to it: every one lets its subject sign in as the app, and
+ * none expires.
+ */
+function federatedCredentialRows(plan: Plan): ResourceRow[] {
+  const federation = plan.federatedCredentials
+  if (federation === undefined) return []
+  const rows: ResourceRow[] = []
+  const madeBy = (credential: FederatedCredential) => (isActionMadeFederatedCredential(credential) ? "this action's" : 'made by someone else')
+  const describe = (credential: FederatedCredential, why: string) =>
+    `${madeBy(credential)} (${credential.name}); issuer ${credential.issuer}, audience ${credential.audiences.join(', ')}; ${why}`
+  // In the order of federated-subjects.
+  for (const wanted of federation.wanted) {
+    const present = federation.present.find(existing => existing.subject === wanted.subject)
+    const updated = federation.update.find(update => update.credential.subject === wanted.subject)
+    const resource = `Federated credential: ${wanted.subject}`
+    if (present !== undefined) rows.push({ resource, before: 'present', after: 'present', detail: describe(present, 'kept: its subject is listed') })
+    else if (updated !== undefined) rows.push({ resource, before: 'present', after: 'updated', detail: describe(updated.credential, 'kept, audience set again') })
+    else rows.push({ resource, before: 'absent', after: 'created', detail: describe(wanted, 'added: its subject is listed') })
+  }
+  for (const change of plan.removeFederatedCredentials ?? []) {
+    const why = change.reason === 'certificate' ? 'removed: the workflow uses credential: certificate' : "removed: its subject is no longer in 'federated-subjects'"
+    rows.push({ resource: `Federated credential: ${change.credential.subject}`, before: 'present', after: 'removed', detail: describe(change.credential, why) })
+  }
+  for (const credential of federation.foreign) {
+    rows.push({
+      resource: `Federated credential: ${credential.subject}`,
+      before: 'present',
+      after: 'present',
+      detail: describe(credential, 'kept: this action never removes a credential it did not make (see the warning)')
+    })
+  }
+  return rows
+}
+
+/** The warning for a federated credential this action did not make and does not want: it is kept, and it still grants sign-in. */
+export function foreignCredentialNote(credential: FederatedCredential): string {
+  return (
+    `The app has a federated credential "${credential.name}" (subject '${credential.subject}', issuer ${credential.issuer}) that this action did not make: ` +
+    'jobs with that subject can sign in to Exchange Online as this app, and it never expires. It is left as it is; if nothing needs it, remove it ' +
+    '(Entra admin center → App registrations → the app → Certificates & secrets → Federated credentials).'
+  )
 }
 
 /** Which Exchange.ManageAsApp permissions a requiredResourceAccess update adds. */

@@ -2,7 +2,12 @@
  * Federated identity credentials on the Exchange app (`credential: federated`): they let a
  * GitHub Actions job exchange its OIDC token for an app-only Exchange Online token, so no
  * certificate or secret is stored anywhere. Pure: names, matching and the plan of which to
- * add or update; apply writes them.
+ * add, update or remove; apply writes them.
+ *
+ * Unlike a certificate, a federated credential never expires: one left on the app trusts its
+ * subject for good. So this action removes its own credentials that are no longer wanted
+ * (a subject dropped from the list, or `credential: certificate`), and reports the ones it
+ * did not make, which it never touches.
  *
  * Entra's rules (entra-docs, workload-id/includes/federated-credential-configuration-considerations.md;
  * Graph application-post-federatedidentitycredentials.md): at most 20 per application; the
@@ -47,8 +52,17 @@ export interface FederatedCredentialsPlan {
   add: FederatedCredential[]
   /** This action's credentials for a wanted subject whose audience differs: set again. */
   update: Array<{ id: string; credential: FederatedCredential }>
-  /** Credentials this action made earlier for subjects no longer listed: left as they are. */
-  otherActionMade: FederatedCredential[]
+  /**
+   * This action's credentials (name prefix `exo-cba-`) no longer wanted: for subjects no longer
+   * listed, or all of them with `credential: certificate`. Removed once the run's new state
+   * is in place.
+   */
+  remove: FederatedCredential[]
+  /**
+   * Credentials someone else made (no `exo-cba-` prefix) for subjects not wanted here: never
+   * touched, reported as warnings, since each still lets its subject sign in as the app.
+   */
+  foreign: FederatedCredential[]
 }
 
 /**
@@ -84,20 +98,26 @@ export function isActionMadeFederatedCredential(credential: Pick<FederatedCreden
 }
 
 /**
- * Which credentials to add or set again so every desired subject can sign in. Never drops
- * one: a credential someone else made is left alone even when it trusts the same subject,
- * and this action's own for subjects no longer listed stay too (a job still using one keeps
- * working). `existing` is undefined when the app does not exist yet.
+ * Which credentials to add, set again or remove so exactly the desired subjects sign in
+ * through this action's credentials. `desired` is undefined with `credential: certificate`:
+ * then nothing is wanted and every credential this action made goes. A credential someone
+ * else made is never changed or removed, even when it trusts the same subject (it counts as
+ * present) or one no longer listed (it is reported in `foreign`). `existing` is undefined
+ * when the app does not exist yet.
  */
-export function planFederatedCredentials(desired: DesiredFederation, existing: readonly FederatedCredential[] | undefined): FederatedCredentialsPlan {
+export function planFederatedCredentials(desired: DesiredFederation | undefined, existing: readonly FederatedCredential[] | undefined): FederatedCredentialsPlan {
   const current = existing ?? []
-  const wanted = [...new Set(desired.subjects)].map(subject => wantedCredential(subject, desired))
-  const plan: FederatedCredentialsPlan = { wanted, present: [], add: [], update: [], otherActionMade: [] }
+  const wanted = desired === undefined ? [] : [...new Set(desired.subjects)].map(subject => wantedCredential(subject, desired))
+  const plan: FederatedCredentialsPlan = { wanted, present: [], add: [], update: [], remove: [], foreign: [] }
+  const kept = new Set<FederatedCredential>()
   for (const credential of wanted) {
     const same = current.find(c => sameIssuer(c.issuer, credential.issuer) && c.subject === credential.subject)
     if (same === undefined) {
       plan.add.push(credential)
-    } else if (same.audiences.includes(desired.audience)) {
+      continue
+    }
+    kept.add(same)
+    if (desired === undefined || same.audiences.includes(desired.audience)) {
       plan.present.push(same)
     } else if (isActionMadeFederatedCredential(same) && same.id !== undefined) {
       plan.update.push({ id: same.id, credential: { ...credential, name: same.name } })
@@ -109,12 +129,17 @@ export function planFederatedCredentials(desired: DesiredFederation, existing: r
       )
     }
   }
-  const wantedSubjects = new Set(wanted.map(c => c.subject))
-  plan.otherActionMade = current.filter(c => isActionMadeFederatedCredential(c) && !wantedSubjects.has(c.subject))
+  for (const credential of current) {
+    if (kept.has(credential)) continue
+    if (isActionMadeFederatedCredential(credential)) plan.remove.push(credential)
+    else plan.foreign.push(credential)
+  }
+  // Removals run after the additions (once the new state is in place), so the app holds
+  // both at once for a moment: Entra's limit applies to that moment.
   const total = current.length + plan.add.length
   if (total > MAX_FEDERATED_CREDENTIALS) {
     throw new UserError(
-      `The app would need ${total} federated identity credentials (${current.length} already on it, ${plan.add.length} to add), but Entra allows at most ${MAX_FEDERATED_CREDENTIALS} per application. List fewer subjects in 'federated-subjects' (one per environment or branch that runs Exchange jobs), or remove credentials the app no longer needs (Entra admin center → App registrations → the app → Certificates & secrets → Federated credentials).`,
+      `The app would need ${total} federated identity credentials (${current.length} already on it, ${plan.add.length} to add${plan.remove.length > 0 ? `, ${plan.remove.length} of this action's to remove afterwards` : ''}), but Entra allows at most ${MAX_FEDERATED_CREDENTIALS} per application. List fewer subjects in 'federated-subjects' (one per environment or branch that runs Exchange jobs), or remove credentials the app no longer needs (Entra admin center → App registrations → the app → Certificates & secrets → Federated credentials).`,
       { input: 'federated-subjects' }
     )
   }

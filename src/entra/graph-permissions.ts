@@ -68,10 +68,12 @@ export interface CapabilityRule {
 
 /**
  * What allows each piece of work.
- * - manage-app: create and update the app registration, its certificates and its service
- *   principal. Application.ReadWrite.OwnedBy covers only apps the identity owns (it owns the
- *   apps it creates); Microsoft Graph docs, application-post-applications.md and
- *   application-update.md (least privileged: Application.ReadWrite.OwnedBy).
+ * - manage-app: create and update the app registration, its certificates, its federated
+ *   credentials (adding and removing them) and its service principal.
+ *   Application.ReadWrite.OwnedBy covers only apps the identity owns (it owns the apps it
+ *   creates); Microsoft Graph docs, application-post-applications.md, application-update.md,
+ *   application-post-federatedidentitycredentials.md and federatedidentitycredential-delete.md
+ *   (least privileged: Application.ReadWrite.OwnedBy).
  * - grant-consent: POST /servicePrincipals/{id}/appRoleAssignedTo
  *   (serviceprincipal-post-approleassignedto.md). Cloud Application Administrator and
  *   Application Administrator may consent to application permissions of any API except

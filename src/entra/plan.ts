@@ -172,6 +172,20 @@ export interface UpdateFederatedCredential {
   credential: FederatedCredential
 }
 
+/**
+ * A federated credential this action made that is no longer wanted: its subject is no longer
+ * listed, or the workflow uses `credential: certificate`. Federated credentials never expire,
+ * so one left on the app would trust its subject for good. Runs after the new state is
+ * verified and stored, never before (`Plan.removeFederatedCredentials`).
+ */
+export interface RemoveFederatedCredential {
+  kind: 'remove-federated-credential'
+  appObjectId: string
+  credential: FederatedCredential
+  /** `not-listed`: its subject left `federated-subjects`; `certificate`: `credential: certificate` wants none. */
+  reason: 'not-listed' | 'certificate'
+}
+
 export interface ExpiredCertificate {
   keyId: string
   displayName: string
@@ -224,11 +238,12 @@ export type Change =
   | AddCertificate
   | AddFederatedCredential
   | UpdateFederatedCredential
+  | RemoveFederatedCredential
   | RemoveExpiredCertificates
   | RevokePreviousCertificates
 
 export interface Plan {
-  /** Every change, in apply order (phases, then prune and revoke). Empty when everything is in place. */
+  /** Every change, in apply order (phases, then prune and revoke, then federated removals). Empty when everything is in place. */
   changes: Change[]
   /**
    * What apply runs, phase after phase; changes within one phase are independent and may
@@ -240,8 +255,17 @@ export interface Plan {
   prune?: RemoveExpiredCertificates
   /** Runs with prune, never before; with `supersededBy: 'this-run'` only once the new certificate signed in. */
   revokePrevious?: RevokePreviousCertificates
+  /**
+   * This action's federated credentials no longer wanted: removed last, after verification and
+   * the secrets (and the connect files), never before. Absent when there are none.
+   */
+  removeFederatedCredentials?: RemoveFederatedCredential[]
   certificate: CertificatePlan
-  /** `credential: federated`: the credentials jobs sign in through. */
+  /**
+   * The app's federated credentials: with `credential: federated`, the ones jobs sign in
+   * through; in both modes, the ones to remove and those someone else made. Absent with
+   * `credential: certificate` when the app has none.
+   */
   federatedCredentials?: FederatedCredentialsPlan
   /** The state before, for the dry-run log and the job summary. */
   app: {
@@ -435,7 +459,20 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
     desired.federation === undefined
       ? planCertificate(desired.certificate, app, now)
       : { decision: 'none', reason: 'federated', rotateBeforeDays: desired.certificate.rotateBeforeDays }
-  const federatedCredentials = desired.federation === undefined ? undefined : planFederatedCredentials(desired.federation, app?.federatedCredentials)
+  // Read in both modes: with credential: certificate, this action's federated credentials go.
+  const federatedCredentials =
+    desired.federation === undefined && (app?.federatedCredentials ?? []).length === 0
+      ? undefined
+      : planFederatedCredentials(desired.federation, app?.federatedCredentials)
+  const removeFederatedCredentials: RemoveFederatedCredential[] =
+    app === undefined
+      ? []
+      : (federatedCredentials?.remove ?? []).map(credential => ({
+          kind: 'remove-federated-credential' as const,
+          appObjectId: app.objectId,
+          credential,
+          reason: desired.federation === undefined ? ('certificate' as const) : ('not-listed' as const)
+        }))
   // Each needs only the app; the federated credentials go where the certificate would.
   const certificatePhase: Change[] = [
     ...(certificate.decision === 'add-new'
@@ -466,10 +503,16 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
   ).filter(phase => phase.length > 0)
 
   return {
-    changes: [...phases.flat(), ...(prune === undefined ? [] : [prune]), ...(revokePrevious === undefined ? [] : [revokePrevious])],
+    changes: [
+      ...phases.flat(),
+      ...(prune === undefined ? [] : [prune]),
+      ...(revokePrevious === undefined ? [] : [revokePrevious]),
+      ...removeFederatedCredentials
+    ],
     phases,
     ...(prune === undefined ? {} : { prune }),
     ...(revokePrevious === undefined ? {} : { revokePrevious }),
+    ...(removeFederatedCredentials.length === 0 ? {} : { removeFederatedCredentials }),
     certificate,
     ...(federatedCredentials === undefined ? {} : { federatedCredentials }),
     app: {

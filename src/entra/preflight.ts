@@ -136,6 +136,10 @@ export function needsOfPlan(plan: Plan): Need[] {
       case 'update-federated-credential':
         needs.push({ capability: 'manage-app', task: `set the federated credential for '${change.credential.subject}' on ${app}` })
         break
+      case 'remove-federated-credential':
+        // The same permission as adding one (federatedidentitycredential-delete.md: Application.ReadWrite.OwnedBy).
+        needs.push({ capability: 'manage-app', task: `remove the federated credential for '${change.credential.subject}' from ${app}` })
+        break
       case 'grant-exchange-manage-as-app':
         needs.push({ capability: 'grant-consent', task: `grant ${EXCHANGE_MANAGE_AS_APP} of Office 365 Exchange Online` })
         break

@@ -1,6 +1,6 @@
 /**
  * Reads what the tenant has now, in as few round trips as Graph allows: one `$batch`
- * for the app, Exchange Online's service principal (and, for `connect-ippssession`,
+ * for the app and its federated credentials, Exchange Online's service principal (and, for `connect-ippssession`,
  * Exchange Online Protection's), the organization and, when the preflight needs them, the
  * provisioning identity's own owned objects and role assignments; one for the
  * app's service principal; one for its grants and roles. The result is plain data for
@@ -30,8 +30,6 @@ export interface TenantQuery {
   needInitialDomain: boolean
   /** Also read Microsoft Exchange Online Protection's service principal (`connect-ippssession: true`). */
   securityAndCompliance: boolean
-  /** Also read the app's federated identity credentials (`credential: federated`). */
-  federatedCredentials?: boolean
   /** The provisioning identity's own entries the preflight needs (see preflight.ts, identityReadsFor). */
   identity?: { servicePrincipalId: string; ownedObjects: boolean; roleAssignments: boolean }
 }
@@ -48,7 +46,9 @@ export const APP_SELECT = '$select=id,appId,displayName,uniqueName,signInAudienc
 export async function readTenant(graph: Graph, query: TenantQuery): Promise<TenantState> {
   const uniqueName = uniqueNameFor(query.appName)
   const identity = query.identity
-  // The app's key as the first read addresses it; its federated credentials ride along.
+  // The app's key as the first read addresses it; its federated credentials ride along, in
+  // both modes (with credential: certificate, this action's own are removed), at no extra
+  // round trip. For an app that does not exist yet the read answers 404: nothing to read.
   const appKey = query.appId !== undefined ? `appId='${query.appId}'` : `uniqueName='${uniqueName}'`
   const first = await graph.batch([
     query.appId !== undefined
@@ -70,7 +70,7 @@ export async function readTenant(graph: Graph, query: TenantQuery): Promise<Tena
       ? [{ id: 'owned', method: 'GET' as const, path: `/servicePrincipals/${identity.servicePrincipalId}/ownedObjects?$select=id&$top=${OWNED_OBJECTS_PAGE}` }]
       : []),
     ...(identity?.roleAssignments === true ? [ownRoleAssignmentsRequest(identity.servicePrincipalId)] : []),
-    ...(query.federatedCredentials === true ? [{ id: 'fic', method: 'GET' as const, path: `/applications(${appKey})/federatedIdentityCredentials` }] : [])
+    { id: 'fic', method: 'GET', path: `/applications(${appKey})/federatedIdentityCredentials` }
   ])
 
   const refusedReads: RefusedRead[] = []
@@ -99,18 +99,16 @@ export async function readTenant(graph: Graph, query: TenantQuery): Promise<Tena
   if (found !== undefined) {
     // An app found by display name was not addressed by the first read's key: its federated
     // credentials come with its service principal.
-    const ficLater = query.federatedCredentials === true && found.foundBy === 'display-name'
+    const ficLater = found.foundBy === 'display-name'
     const second =
       query.appId !== undefined
         ? first
         : await graph.batch([spRequest(found.appId), ...(ficLater ? [{ id: 'fic', method: 'GET' as const, path: `/applications/${found.objectId}/federatedIdentityCredentials` }] : [])])
     const sp = second.get('sp')
     if (!refused(sp, 'read-tenant', "read the app's service principal")) servicePrincipal = optional(sp, toServicePrincipal)
-    if (query.federatedCredentials === true) {
-      const fic = (ficLater ? second : first).get('fic')
-      if (!refused(fic, 'read-tenant', "read the app's federated credentials")) {
-        app = { ...found, federatedCredentials: list<FederatedCredential>(required(fic)).map(toFederatedCredential) }
-      }
+    const fic = (ficLater ? second : first).get('fic')
+    if (!refused(fic, 'read-tenant', "read the app's federated credentials")) {
+      app = { ...found, federatedCredentials: list<FederatedCredential>(required(fic)).map(toFederatedCredential) }
     }
   }
 

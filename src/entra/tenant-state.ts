@@ -54,7 +54,7 @@ export interface AppState {
   createdDateTime?: string | null
   /** How the reader found it: by `app-id`, by the uniqueName derived from `app-name`, or by display name. */
   foundBy?: 'app-id' | 'unique-name' | 'display-name'
-  /** Its federated identity credentials; read only with `credential: federated`. */
+  /** Its federated identity credentials, read in both modes; absent from hand-written states. */
   federatedCredentials?: FederatedCredential[]
 }
 
