@@ -21,7 +21,16 @@ import { Graph } from './entra/graph.js'
 import { desiredStateFromSettings, planProvisioning, type Plan } from './entra/plan.js'
 import { readTenant } from './entra/read-tenant.js'
 import type { TenantState } from './entra/tenant-state.js'
-import { checkPreflight, describePreflight, identityReadsFor, needsOfFirstRun, needsOfPlan, preflightFailure } from './entra/preflight.js'
+import {
+  checkPreflight,
+  describePreflight,
+  identityReadsFor,
+  needsOfFirstRun,
+  needsOfPlan,
+  preflightFailure,
+  skippedWarning,
+  withoutSkippedTasks
+} from './entra/preflight.js'
 import { provisioningCredential, provisioningIdentityClaims } from './entra/sign-in.js'
 import { verifyFederatedExchangeAccess, type VerifyResult } from './entra/verify.js'
 import { UserError } from './errors.js'
@@ -101,14 +110,18 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   const organization = settings.organization ?? actual.initialDomain ?? ''
   const trusted = await federation?.value()
   for (const note of trusted?.notes ?? []) core.info(note)
-  const plan = planProvisioning(desiredStateFromSettings(settings, trusted?.federation), actual, now)
-  const preflight = checkPreflight(needsOfPlan(plan), evidence, {
+  const planned = planProvisioning(desiredStateFromSettings(settings, trusted?.federation), actual, now)
+  const preflight = checkPreflight(needsOfPlan(planned), evidence, {
     ...(actual.app === undefined ? {} : { app: { objectId: actual.app.objectId, appId: actual.app.appId, displayName: actual.app.displayName } }),
     refusedReads: actual.refusedReads
   })
+  // Removing old certificates is best-effort: without the permission for it, the rest still runs.
+  const plan = withoutSkippedTasks(planned, preflight)
   core.startGroup(settings.dryRun ? 'Plan (dry run: nothing will be written)' : 'Plan')
   for (const line of [...describePlanLines(plan), ...describePreflight(preflight)]) core.info(line)
   core.endGroup()
+  const skipped = skippedWarning(preflight, grantTarget)
+  if (skipped !== undefined) core.warning(skipped, { title: 'Old certificates left on the app' })
   if (plan.securityAndCompliance?.available === false) {
     core.warning(plan.securityAndCompliance.note, { title: 'Security & Compliance permission not granted' })
   }
