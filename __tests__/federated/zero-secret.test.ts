@@ -173,6 +173,29 @@ describeIfPwsh('credential: federated, from provisioning to a connected PowerShe
     expect(run.stdout.match(/^::add-mask::\S+$/gm)).toHaveLength(2)
   }, 120_000)
 
+  it('Update-ExoCbaConnection after Disconnect-ExoCba connects again and gives back $global:ExoCba', async () => {
+    const run = await dotSource({ path: connected.outputs['connect-script'] }, [
+      'Disconnect-ExoCba',
+      "Write-Output ('DISCONNECTED ' + [bool](Get-Variable -Name ExoCba -Scope Global -ErrorAction SilentlyContinue) + ' ' + @(Get-ConnectionInformation).Count)",
+      'Update-ExoCbaConnection',
+      "Write-Output ('CONNECTIONS ' + @(Get-ConnectionInformation).Count)"
+    ])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/^DISCONNECTED False 0$/m)
+    expect(run.records.map(r => r.command)).toEqual(['Connect-ExchangeOnline', 'Connect-ExchangeOnline'])
+    expect(run.records[1].token?.claims).toMatchObject({ aud: 'https://outlook.office365.com', roles: ['Exchange.ManageAsApp'] })
+    expect(run.stdout).toMatch(/^CONNECTIONS 1$/m)
+    expect(run.after?.exoCba).toMatchObject({
+      AppId: connected.outputs['app-id'],
+      Organization: 'contoso.onmicrosoft.com',
+      Credential: 'federated',
+      ExchangeEnvironmentName: 'O365Default',
+      SecurityAndCompliance: false
+    })
+    expect(Date.parse(String(run.after?.exoCba?.AccessTokenExpiresOn))).toBeGreaterThan(Date.now() + 30 * 60_000)
+  }, 120_000)
+
   it('the test double refuses an expired token, and one for another service', async () => {
     const appId = connected.outputs['app-id']
     const credential = () =>
