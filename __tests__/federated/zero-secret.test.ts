@@ -45,7 +45,8 @@ describeIfPwsh('credential: federated, from provisioning to a connected PowerShe
   let action: BundledAction
   let provisioned: ActionRun
   let connected: ActionRun
-  let connectGraphRequests: number
+  /** Every request the connect-mode run made, as `service METHOD path` (the emulator answers them all). */
+  let connectRequests: string[]
   let jobs = 0
   const job = () => join(dir, `job-${++jobs}`)
 
@@ -69,7 +70,7 @@ describeIfPwsh('credential: federated, from provisioning to a connected PowerShe
       skipPost: true,
       jobDir: job()
     })
-    connectGraphRequests = emulator.log.list({ service: 'graph' }).length
+    connectRequests = emulator.log.list().map(entry => `${entry.service} ${entry.method} ${entry.path.split('?')[0]}`)
   }, 180_000)
 
   afterAll(async () => {
@@ -144,8 +145,16 @@ describeIfPwsh('credential: federated, from provisioning to a connected PowerShe
     for (const text of [connected.main.stdout.replace(/^::add-mask::.*$/gm, ''), connected.main.stderr, connected.summary, JSON.stringify(connected.outputs), readFileSync(connected.outputs['connect-script'], 'utf8')]) {
       expect(text).not.toContain(token)
     }
-    // Connect mode calls Entra ID for the token, and Graph not at all.
-    expect(connectGraphRequests).toBe(0)
+    // What SECURITY.md says connect mode with credential: federated does: it asks the runner for
+    // the job's OIDC token and exchanges it at Entra ID (the tenant's sign-in metadata, then the
+    // token endpoint); nothing else: no Graph, no GitHub API.
+    expect(connectRequests).toContain('oidc GET /token')
+    expect(connectRequests.filter(request => /^login POST /.test(request)).length).toBeGreaterThan(0)
+    expect(
+      connectRequests.filter(
+        request => !/^oidc GET \/token$|^login POST \/[0-9a-f-]+\/oauth2\/v2\.0\/token$|^login GET \/[0-9a-f-]+\/v2\.0\/\.well-known\/openid-configuration$/.test(request)
+      )
+    ).toEqual([])
   })
 
   it('the script connects Exchange Online with the token: signed by Entra, for Exchange, carrying the grant and the role', async () => {
