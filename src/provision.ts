@@ -21,7 +21,16 @@ import { Graph } from './entra/graph.js'
 import { desiredStateFromSettings, planProvisioning, type Plan } from './entra/plan.js'
 import { readTenant } from './entra/read-tenant.js'
 import type { TenantState } from './entra/tenant-state.js'
-import { checkPreflight, describePreflight, identityReadsFor, needsOfFirstRun, needsOfPlan, preflightFailure } from './entra/preflight.js'
+import {
+  checkPreflight,
+  describePreflight,
+  identityReadsFor,
+  needsOfFirstRun,
+  needsOfPlan,
+  preflightFailure,
+  skippedWarning,
+  withoutSkippedTasks
+} from './entra/preflight.js'
 import { provisioningCredential, provisioningIdentityClaims } from './entra/sign-in.js'
 import { verifyFederatedExchangeAccess, type VerifyResult } from './entra/verify.js'
 import { UserError } from './errors.js'
@@ -45,6 +54,7 @@ import {
 import { LeaseOverdue } from './github/lease.js'
 import { ProvisioningLease } from './provisioning-lease.js'
 import { setActionOutputs } from './report/outputs.js'
+import { printable } from './report/printable.js'
 import { writeSummary, type SummaryReport } from './report/summary.js'
 import { runSteps, type RunStep } from './run-steps.js'
 import { requestGitHubIdToken, type GitHubIdToken } from './runner/github-oidc.js'
@@ -91,7 +101,7 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
     // that the identity certainly lacks, together with the refused reads.
     const report = checkPreflight(needsOfFirstRun(settings.app.name, settings.roles), evidence, { refusedReads: actual.refusedReads })
     core.startGroup('Preflight')
-    for (const line of describePreflight(report)) core.info(line)
+    for (const line of describePreflight(report)) core.info(printable(line))
     core.endGroup()
     await writeStoppedSummary(settings, undefined, report, settings.dryRun)
     throw preflightFailure(report, grantTarget, { dryRun: settings.dryRun })
@@ -99,15 +109,20 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
 
   const organization = settings.organization ?? actual.initialDomain ?? ''
   const trusted = await federation?.value()
-  for (const note of trusted?.notes ?? []) core.info(note)
-  const plan = planProvisioning(desiredStateFromSettings(settings, trusted?.federation), actual, now)
-  const preflight = checkPreflight(needsOfPlan(plan), evidence, {
+  for (const note of trusted?.notes ?? []) core.info(printable(note))
+  const planned = planProvisioning(desiredStateFromSettings(settings, trusted?.federation), actual, now)
+  const preflight = checkPreflight(needsOfPlan(planned), evidence, {
     ...(actual.app === undefined ? {} : { app: { objectId: actual.app.objectId, appId: actual.app.appId, displayName: actual.app.displayName } }),
     refusedReads: actual.refusedReads
   })
+  // Removing old certificates is best-effort: without the permission for it, the rest still runs.
+  const plan = withoutSkippedTasks(planned, preflight)
   core.startGroup(settings.dryRun ? 'Plan (dry run: nothing will be written)' : 'Plan')
-  for (const line of [...describePlanLines(plan), ...describePreflight(preflight)]) core.info(line)
+  // Each line names what Graph returned (display names): printable, so none can start a workflow command.
+  for (const line of [...describePlanLines(plan), ...describePreflight(preflight)]) core.info(printable(line))
   core.endGroup()
+  const skipped = skippedWarning(preflight, grantTarget)
+  if (skipped !== undefined) core.warning(skipped, { title: 'Old certificates left on the app' })
   if (plan.securityAndCompliance?.available === false) {
     core.warning(plan.securityAndCompliance.note, { title: 'Security & Compliance permission not granted' })
   }
@@ -181,7 +196,7 @@ async function applyInGroup(run: ProvisionRun): Promise<{ applied: AppliedState;
   const { settings, graph, plan, actual, lease, newCertificate, now } = run
   const holdLease = lease === undefined ? undefined : async (giveUp?: AbortSignal) => void (await lease.hold(giveUp))
   const applied = await core.group(plan.phases.length === 0 ? 'Applying (nothing to change)' : 'Applying', () =>
-    timed('apply', () => applyPlan(plan, actual, { graph, settings, now, log: line => core.info(line), newCertificate, holdLease }))
+    timed('apply', () => applyPlan(plan, actual, { graph, settings, now, log: line => core.info(printable(line)), newCertificate, holdLease }))
   )
   if (newCertificate.timing !== undefined) {
     recordPhase('certificate (made beside sign-in and reads)', newCertificate.timing.madeInMs)
@@ -482,7 +497,9 @@ async function verifyFederatedIfChanged(
   if (!settings.verify.enabled || plan.phases.length === 0) return undefined
   if (!canSignIn) {
     core.info(
-      `Not verifying: this job's GitHub OIDC token (${trusted.job?.subject === undefined ? 'none: the job has no id-token: write permission' : `subject '${trusted.job.subject}'`}) is not one the app trusts, so it cannot sign in as the app. Jobs with the subjects ${trusted.federation.subjects.map(subject => `'${subject}'`).join(', ')} can.`
+      printable(
+        `Not verifying: this job's GitHub OIDC token (${trusted.job?.subject === undefined ? 'none: the job has no id-token: write permission' : `subject '${trusted.job.subject}'`}) is not one the app trusts, so it cannot sign in as the app. Jobs with the subjects ${trusted.federation.subjects.map(subject => `'${subject}'`).join(', ')} can.`
+      )
     )
     return undefined
   }

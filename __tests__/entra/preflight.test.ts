@@ -14,6 +14,8 @@ import {
   needsOfPlan,
   permissionsToGrant,
   preflightFailure,
+  skippedWarning,
+  withoutSkippedTasks,
   type IdentityClaims,
   type IdentityEvidence
 } from '../../src/entra/preflight.js'
@@ -115,7 +117,77 @@ describe('needs of a plan', () => {
       completeTenant([credential(held, { keyId: 'k1', actionMade: true }), credential(old, { keyId: 'k0', actionMade: true })]),
       NOW
     )
-    expect(needsOfPlan(plan)).toEqual([{ capability: 'manage-app', task: 'remove the expired certificates of "EXO Background Process"' }])
+    expect(needsOfPlan(plan)).toEqual([{ capability: 'manage-app', task: 'remove the expired certificates of "EXO Background Process"', bestEffort: true }])
+  })
+})
+
+describe('best-effort removals (issue 21)', () => {
+  const held = certificate('held', daysFromNow(10))
+  const old = certificate('old', daysFromNow(-5))
+  /** A rotation by addKey that would also prune an expired certificate and revoke the held one (revoke-previous 0). */
+  const rotationPlan = () =>
+    planProvisioning(
+      desired({ held, revokePreviousAfterHours: 0 }),
+      completeTenant([credential(held, { keyId: 'k1', actionMade: true }), credential(old, { keyId: 'k0', actionMade: true })]),
+      NOW
+    )
+  const WITHOUT_APP_MANAGEMENT = ['Application.Read.All', 'AppRoleAssignment.ReadWrite.All', 'RoleManagement.ReadWrite.Directory']
+
+  it('without the app permission, a rotation by addKey is not stopped: the removals are skipped', () => {
+    const plan = rotationPlan()
+    expect(plan.changes.map(change => change.kind)).toEqual(['add-certificate', 'remove-expired-certificates', 'revoke-previous-certificates'])
+    const report = checkPreflight(needsOfPlan(plan), evidence(WITHOUT_APP_MANAGEMENT), { app: EXISTING_APP })
+    expect(report.ok).toBe(true)
+    expect(report.missing).toEqual([])
+    expect(report.skipped.map(requirement => [requirement.capability, requirement.grant])).toEqual([['manage-app', 'Application.ReadWrite.All']])
+    const kept = withoutSkippedTasks(plan, report)
+    expect(kept.changes.map(change => change.kind)).toEqual(['add-certificate'])
+    expect(kept.prune).toBeUndefined()
+    expect(kept.revokePrevious).toBeUndefined()
+    expect(kept.phases).toEqual(plan.phases)
+    expect(describePreflight(report).join('\n')).toMatch(/SKIPPED change the app registration and its service principal \(remove the expired certificates/)
+  })
+
+  it('the warning names what stays, the permission, and the commands (and ownership, for OwnedBy)', () => {
+    const report = checkPreflight(needsOfPlan(rotationPlan()), evidence(['Application.ReadWrite.OwnedBy', ...WITHOUT_APP_MANAGEMENT], { ownedObjectIds: [] }), { app: EXISTING_APP })
+    const warning = skippedWarning(report, { clientId: CLIENT_ID, servicePrincipalId: IDENTITY_SP })
+    expect(warning).toMatch(/skipped what it can do without: the certificates stay on the app until they expire \(a superseded one still signs in until then\)/)
+    expect(warning).toMatch(/^- Application\.ReadWrite\.All, needed to remove the expired certificates of "EXO Background Process"; remove the previous certificates/m)
+    expect(warning).toContain(`az ad app permission add --id ${CLIENT_ID} --api 00000003-0000-0000-c000-000000000000 --api-permissions 1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9=Role`)
+    expect(warning).toContain(`az ad app owner add --id ${APP_ID} --owner-object-id ${IDENTITY_SP}`)
+  })
+
+  it('with the permission nothing is skipped, and the plan is the same object', () => {
+    const plan = rotationPlan()
+    const report = checkPreflight(needsOfPlan(plan), evidence(ALL), { app: EXISTING_APP })
+    expect(report.skipped).toEqual([])
+    expect(withoutSkippedTasks(plan, report)).toBe(plan)
+    expect(skippedWarning(report, { clientId: CLIENT_ID })).toBeUndefined()
+  })
+
+  it('when the app permission is also needed for the certificate itself, the run stops as before', () => {
+    const expiredHeld = certificate('held', daysFromNow(-1))
+    const plan = planProvisioning(
+      desired({ held: expiredHeld }),
+      completeTenant([credential(expiredHeld, { keyId: 'k1', actionMade: true }), credential(old, { keyId: 'k0', actionMade: true })]),
+      NOW
+    )
+    const report = checkPreflight(needsOfPlan(plan), evidence(WITHOUT_APP_MANAGEMENT), { app: EXISTING_APP })
+    expect(report.ok).toBe(false)
+    expect(report.skipped).toEqual([])
+    expect(report.missing[0].tasks).toEqual(expect.arrayContaining(['add the new certificate to "EXO Background Process"']))
+  })
+
+  it('when the run stops for another permission, the skipped ones are named in the same message', () => {
+    // The same rotation, plus a role assignment the token cannot make.
+    const stopped = checkPreflight(
+      [...needsOfPlan(rotationPlan()), { capability: 'assign-role', task: 'assign the directory role Exchange Administrator' }],
+      evidence(['Application.Read.All', 'AppRoleAssignment.ReadWrite.All']),
+      { app: EXISTING_APP }
+    )
+    expect(stopped.ok).toBe(false)
+    expect(stopped.skipped).toEqual([])
+    expect(stopped.missing.map(requirement => requirement.capability).sort()).toEqual(['assign-role', 'manage-app'])
   })
 })
 

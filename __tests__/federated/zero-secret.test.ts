@@ -45,7 +45,8 @@ describeIfPwsh('credential: federated, from provisioning to a connected PowerShe
   let action: BundledAction
   let provisioned: ActionRun
   let connected: ActionRun
-  let connectGraphRequests: number
+  /** Every request the connect-mode run made, as `service METHOD path` (the emulator answers them all). */
+  let connectRequests: string[]
   let jobs = 0
   const job = () => join(dir, `job-${++jobs}`)
 
@@ -69,7 +70,7 @@ describeIfPwsh('credential: federated, from provisioning to a connected PowerShe
       skipPost: true,
       jobDir: job()
     })
-    connectGraphRequests = emulator.log.list({ service: 'graph' }).length
+    connectRequests = emulator.log.list().map(entry => `${entry.service} ${entry.method} ${entry.path.split('?')[0]}`)
   }, 180_000)
 
   afterAll(async () => {
@@ -144,8 +145,16 @@ describeIfPwsh('credential: federated, from provisioning to a connected PowerShe
     for (const text of [connected.main.stdout.replace(/^::add-mask::.*$/gm, ''), connected.main.stderr, connected.summary, JSON.stringify(connected.outputs), readFileSync(connected.outputs['connect-script'], 'utf8')]) {
       expect(text).not.toContain(token)
     }
-    // Connect mode calls Entra ID for the token, and Graph not at all.
-    expect(connectGraphRequests).toBe(0)
+    // What SECURITY.md says connect mode with credential: federated does: it asks the runner for
+    // the job's OIDC token and exchanges it at Entra ID (the tenant's sign-in metadata, then the
+    // token endpoint); nothing else: no Graph, no GitHub API.
+    expect(connectRequests).toContain('oidc GET /token')
+    expect(connectRequests.filter(request => /^login POST /.test(request)).length).toBeGreaterThan(0)
+    expect(
+      connectRequests.filter(
+        request => !/^oidc GET \/token$|^login POST \/[0-9a-f-]+\/oauth2\/v2\.0\/token$|^login GET \/[0-9a-f-]+\/v2\.0\/\.well-known\/openid-configuration$/.test(request)
+      )
+    ).toEqual([])
   })
 
   it('the script connects Exchange Online with the token: signed by Entra, for Exchange, carrying the grant and the role', async () => {
@@ -171,6 +180,29 @@ describeIfPwsh('credential: federated, from provisioning to a connected PowerShe
     expect(run.stdout).toMatch(/Signed in again; the new access token expires at \d{4}-\d\d-\d\dT/)
     // The runner is told to mask the new tokens (a fresh OIDC token and the access token).
     expect(run.stdout.match(/^::add-mask::\S+$/gm)).toHaveLength(2)
+  }, 120_000)
+
+  it('Update-ExoCbaConnection after Disconnect-ExoCba connects again and gives back $global:ExoCba', async () => {
+    const run = await dotSource({ path: connected.outputs['connect-script'] }, [
+      'Disconnect-ExoCba',
+      "Write-Output ('DISCONNECTED ' + [bool](Get-Variable -Name ExoCba -Scope Global -ErrorAction SilentlyContinue) + ' ' + @(Get-ConnectionInformation).Count)",
+      'Update-ExoCbaConnection',
+      "Write-Output ('CONNECTIONS ' + @(Get-ConnectionInformation).Count)"
+    ])
+    expect(run.stderr).toBe('')
+    expect(run.code).toBe(0)
+    expect(run.stdout).toMatch(/^DISCONNECTED False 0$/m)
+    expect(run.records.map(r => r.command)).toEqual(['Connect-ExchangeOnline', 'Connect-ExchangeOnline'])
+    expect(run.records[1].token?.claims).toMatchObject({ aud: 'https://outlook.office365.com', roles: ['Exchange.ManageAsApp'] })
+    expect(run.stdout).toMatch(/^CONNECTIONS 1$/m)
+    expect(run.after?.exoCba).toMatchObject({
+      AppId: connected.outputs['app-id'],
+      Organization: 'contoso.onmicrosoft.com',
+      Credential: 'federated',
+      ExchangeEnvironmentName: 'O365Default',
+      SecurityAndCompliance: false
+    })
+    expect(Date.parse(String(run.after?.exoCba?.AccessTokenExpiresOn))).toBeGreaterThan(Date.now() + 30 * 60_000)
   }, 120_000)
 
   it('the test double refuses an expired token, and one for another service', async () => {

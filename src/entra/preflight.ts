@@ -49,6 +49,11 @@ export interface Need {
   capability: Capability
   /** In words, e.g. `assign the directory role Exchange Administrator`. */
   task: string
+  /**
+   * Work the run can do without (removing expired or superseded certificates): when it is all
+   * a missing capability is needed for, the run skips it with a warning instead of stopping.
+   */
+  bestEffort?: boolean
 }
 
 export type Verdict = 'granted' | 'missing' | 'unknown'
@@ -64,12 +69,19 @@ export interface Requirement {
   grant?: GraphPermission
   /** When missing because Application.ReadWrite.OwnedBy does not cover this existing app: the app. */
   notOwned?: ExistingApp
+  /** Every task that needs it is best-effort: when missing, those tasks are skipped and the run goes on. */
+  bestEffort?: boolean
 }
 
 export interface PreflightReport {
   requirements: Requirement[]
   /** The requirements that are certainly missing: the run must not start writing. */
   missing: Requirement[]
+  /**
+   * Missing, but needed only for best-effort tasks, in a run that can otherwise finish: those
+   * tasks are left out (withoutSkippedTasks) and a warning says how to allow them.
+   */
+  skipped: Requirement[]
   ok: boolean
 }
 
@@ -127,10 +139,14 @@ export function needsOfPlan(plan: Plan): Need[] {
         }
         break
       case 'remove-expired-certificates':
-        needs.push({ capability: 'manage-app', task: `remove the expired certificates of ${app}` })
+        needs.push({ capability: 'manage-app', task: `remove the expired certificates of ${app}`, bestEffort: true })
         break
       case 'revoke-previous-certificates':
-        needs.push({ capability: 'manage-app', task: `remove the previous certificates of ${app} (revoke-previous; 'never' keeps them until they expire)` })
+        needs.push({
+          capability: 'manage-app',
+          task: `remove the previous certificates of ${app} (revoke-previous; 'never' keeps them until they expire)`,
+          bestEffort: true
+        })
         break
       case 'add-federated-credential':
       case 'update-federated-credential':
@@ -189,11 +205,49 @@ export function checkPreflight(
   }
   const capabilities = [...new Set(needs.map(need => need.capability))]
   for (const capability of capabilities) {
-    const tasks = needs.filter(need => need.capability === capability).map(need => need.task)
-    requirements.push({ capability, tasks, ...evaluate(capability, evidence, context.app) })
+    const needed = needs.filter(need => need.capability === capability)
+    const bestEffort = needed.every(need => need.bestEffort === true) && !requirements.some(r => r.capability === capability)
+    requirements.push({ capability, tasks: needed.map(need => need.task), ...evaluate(capability, evidence, context.app), ...(bestEffort ? { bestEffort } : {}) })
   }
-  const missing = requirements.filter(requirement => requirement.verdict === 'missing')
-  return { requirements, missing, ok: missing.length === 0 }
+  const certain = requirements.filter(requirement => requirement.verdict === 'missing')
+  // A run that stops anyway names everything at once, so the next run does not stop or skip.
+  const stops = certain.some(requirement => requirement.bestEffort !== true)
+  const missing = stops ? certain : []
+  const skipped = stops ? [] : certain
+  return { requirements, missing, skipped, ok: missing.length === 0 }
+}
+
+/**
+ * The plan without the best-effort changes the preflight skipped (expired and superseded
+ * certificates stay on the app), so the dry run, apply and the summary agree with what runs.
+ */
+export function withoutSkippedTasks(plan: Plan, report: PreflightReport): Plan {
+  if (!report.skipped.some(requirement => requirement.capability === 'manage-app')) return plan
+  // Both run after the phases (plan.prune, plan.revokePrevious), never inside one.
+  const kept: Plan = {
+    ...plan,
+    changes: plan.changes.filter(change => change.kind !== 'remove-expired-certificates' && change.kind !== 'revoke-previous-certificates')
+  }
+  delete kept.prune
+  delete kept.revokePrevious
+  return kept
+}
+
+/** The warning for skipped best-effort tasks: what stays undone, the permission, and how to grant it. */
+export function skippedWarning(report: PreflightReport, target: GrantTarget): string | undefined {
+  if (report.skipped.length === 0) return undefined
+  const who = `The provisioning identity (client-id ${target.clientId ?? '<client-id>'})`
+  const lines = [
+    `${who} may not change the app, so this run skipped what it can do without: the certificates stay on the app until they expire (a superseded one still signs in until then). It lacks:`,
+    ...report.skipped.map(requirement => `- ${missingSentence(requirement)}`)
+  ]
+  const grants = [...new Set(report.skipped.flatMap(requirement => (requirement.grant === undefined ? [] : [requirement.grant])))]
+  if (grants.length > 0) lines.push('To let the next run remove them, grant these Microsoft Graph application permissions (admin consent):', ...grantInstructions(grants, target))
+  for (const requirement of report.skipped) {
+    if (requirement.notOwned === undefined) continue
+    lines.push(`Or keep Application.ReadWrite.OwnedBy and make the identity an owner of "${requirement.notOwned.displayName}":`, ...ownerInstructions(requirement.notOwned, target))
+  }
+  return lines.join('\n')
 }
 
 /**
@@ -218,8 +272,9 @@ export function describePreflight(report: PreflightReport): string[] {
     "Preflight (from the provisioning identity's Graph token, before any write):",
     ...report.requirements.map(
       requirement =>
-        `  ${mark[requirement.verdict]} ${CAPABILITY_NAMES[requirement.capability]} (${requirement.tasks.join('; ')}): ${requirement.because}`
+        `  ${report.skipped.includes(requirement) ? 'SKIPPED' : mark[requirement.verdict]} ${CAPABILITY_NAMES[requirement.capability]} (${requirement.tasks.join('; ')}): ${requirement.because}`
     ),
+    ...(report.skipped.length > 0 ? ['  SKIPPED = missing, but needed only for best-effort removals: the run goes on without them.'] : []),
     ...(report.requirements.some(requirement => requirement.verdict === 'unknown')
       ? ['  ? = cannot tell from the token; the run goes on, and a refusal is explained where it happens.']
       : [])

@@ -404,6 +404,18 @@ export function renderFederatedConnectScript(o: FederatedConnectScriptOptions): 
   ]
   const resources = o.connectIppsSession ? [o.exchangeResource, o.complianceResource] : [o.exchangeResource]
   const expiresOn = o.expiresOn.toISOString()
+  // $global:ExoCba, whole: the script sets it, and Update-ExoCbaConnection sets it again, since
+  // Disconnect-ExoCba may have removed it in between.
+  const connectionLines = (expiresOnExpression: string, indent: string): string[] => [
+    `${indent}$global:ExoCba = [pscustomobject]@{`,
+    `${indent}  AppId                   = ${psSingleQuoted(o.appId)}`,
+    `${indent}  Organization            = ${psSingleQuoted(o.organization)}`,
+    `${indent}  Credential              = 'federated'`,
+    `${indent}  AccessTokenExpiresOn    = ${expiresOnExpression}`,
+    `${indent}  ExchangeEnvironmentName = ${psSingleQuoted(o.exchangeEnvironmentName)}`,
+    `${indent}  SecurityAndCompliance   = $${o.connectIppsSession ? 'true' : 'false'}`,
+    `${indent}}`
+  ]
 
   const lines = [
     '# Connect-ExoCba.ps1, written by exo-cba-action. Dot-source it in a later step of the same job:',
@@ -416,7 +428,8 @@ export function renderFederatedConnectScript(o: FederatedConnectScriptOptions): 
     '# The token is not in this file: the action wrote it to a file only this user can read (named',
     '# below), which its post step deletes at the end of the job.',
     '#',
-    '# Disconnect-ExoCba ends the connection (Disconnect-ExchangeOnline) and removes $global:ExoCba.',
+    '# Disconnect-ExoCba ends the connection (Disconnect-ExchangeOnline) and removes $global:ExoCba;',
+    '# Update-ExoCbaConnection afterwards connects again and sets $global:ExoCba anew.',
     '',
     "$ErrorActionPreference = 'Stop'",
     '',
@@ -453,7 +466,7 @@ export function renderFederatedConnectScript(o: FederatedConnectScriptOptions): 
     '    $tokens += $answer',
     '  }',
     ...connectLines('$tokens[0].access_token', '$tokens[1].access_token', '  '),
-    '  $global:ExoCba.AccessTokenExpiresOn = [datetime]::UtcNow.AddSeconds([int]$tokens[0].expires_in)',
+    ...connectionLines('[datetime]::UtcNow.AddSeconds([int]$tokens[0].expires_in)', '  '),
     "  Write-Host (\"Signed in again; the new access token expires at {0:yyyy-MM-ddTHH:mm:ssZ}.\" -f $global:ExoCba.AccessTokenExpiresOn)",
     '}',
     '',
@@ -461,14 +474,10 @@ export function renderFederatedConnectScript(o: FederatedConnectScriptOptions): 
     `  $minimumModuleVersion = ${psSingleQuoted(minimumModuleVersion)}`,
     ...MODULE_LINES,
     '',
-    '  $global:ExoCba = [pscustomobject]@{',
-    `    AppId                   = ${psSingleQuoted(o.appId)}`,
-    `    Organization            = ${psSingleQuoted(o.organization)}`,
-    "    Credential              = 'federated'",
-    `    AccessTokenExpiresOn    = [datetime]::Parse(${psSingleQuoted(expiresOn)}, [System.Globalization.CultureInfo]::InvariantCulture, [System.Globalization.DateTimeStyles]::AdjustToUniversal)`,
-    `    ExchangeEnvironmentName = ${psSingleQuoted(o.exchangeEnvironmentName)}`,
-    `    SecurityAndCompliance   = $${o.connectIppsSession ? 'true' : 'false'}`,
-    '  }',
+    ...connectionLines(
+      `[datetime]::Parse(${psSingleQuoted(expiresOn)}, [System.Globalization.CultureInfo]::InvariantCulture, [System.Globalization.DateTimeStyles]::AdjustToUniversal)`,
+      '  '
+    ),
     `  if ($global:ExoCba.AccessTokenExpiresOn -lt [datetime]::UtcNow.AddMinutes(${REFRESH_MARGIN_MINUTES})) {`,
     '    # The step runs long after the action: the tokens it left are (nearly) expired.',
     '    Update-ExoCbaConnection',

@@ -10,6 +10,7 @@ import { ensureCertificateOnApp, removeCertificate, removeKeyCredentials, type A
 import { Graph, GraphRequestError } from '../entra/graph.js'
 import { explainGraphError, type GraphErrorContext } from '../entra/graph-errors.js'
 import type { Plan } from '../entra/plan.js'
+import { printable } from '../report/printable.js'
 import { MAX_VERIFY_ROUNDS, verifyExchangeAccess, type VerifyResult } from '../entra/verify.js'
 import type { Settings } from '../settings.js'
 
@@ -119,15 +120,18 @@ export async function removeOldCertificates(
   const revokeNow = previous !== undefined && (previous.supersededBy === 'held-for-grace' || newCertificateSignedIn)
   if (previous !== undefined && !revokeNow) {
     core.info(
-      `Keeping the previous certificates (${previous.certificates.map(certificate => certificate.keyId).join(', ')}) for now: the new certificate has not signed in yet in this run. A later run revokes them (revoke-previous).`
+      printable(
+        `Keeping the previous certificates (${previous.certificates.map(certificate => certificate.keyId).join(', ')}) for now: the new certificate has not signed in yet in this run. A later run revokes them (revoke-previous).`
+      )
     )
   }
   const keyIds = [...(expired?.keyIds ?? []), ...(revokeNow ? previous.keyIds : [])]
   if (keyIds.length === 0) return
   await holdLease?.()
   await core.group('Removing old certificates this action made', async () => {
-    for (const certificate of expired?.certificates ?? []) core.info(`- ${certificate.displayName} (expired ${certificate.endDateTime})`)
-    if (revokeNow) for (const certificate of previous.certificates) core.info(`- ${certificate.displayName} (revoked: superseded, valid until ${certificate.endDateTime})`)
+    // Display names and dates as Graph returned them: printable, so none can start a workflow command.
+    for (const certificate of expired?.certificates ?? []) core.info(printable(`- ${certificate.displayName} (expired ${certificate.endDateTime})`))
+    if (revokeNow) for (const certificate of previous.certificates) core.info(printable(`- ${certificate.displayName} (revoked: superseded, valid until ${certificate.endDateTime})`))
     const appObjectId = expired?.appObjectId ?? previous?.appObjectId ?? ''
     await withGraphErrors(() => removeKeyCredentials(graph, appObjectId, keyIds), { clientId: settings.signIn.clientId })
   })

@@ -37,6 +37,9 @@ export function preflightNotes(preflight: PreflightReport, dryRun: boolean): str
     requirement =>
       `${dryRun ? 'A real run would stop before any write: the' : 'The'} provisioning identity lacks ${requirement.grant ?? CAPABILITY_NAMES[requirement.capability]}, needed to ${requirement.tasks.join('; ')} (${requirement.because}).`
   )
+  for (const requirement of preflight.skipped) {
+    notes.push(`Skipped (best-effort): ${requirement.tasks.join('; ')}. The provisioning identity lacks ${requirement.grant ?? CAPABILITY_NAMES[requirement.capability]} (${requirement.because}); the certificates stay on the app until they expire.`)
+  }
   const unknown = preflight.requirements.filter(requirement => requirement.verdict === 'unknown')
   if (unknown.length > 0) {
     notes.push(`Preflight could not tell from the token whether the identity may ${unknown.map(requirement => CAPABILITY_NAMES[requirement.capability]).join(' and ')}; a refusal would be explained when it happens.`)

@@ -4,6 +4,7 @@
  * Only public facts go here: ids, thumbprints, dates, names of secrets, never values.
  */
 import * as core from '@actions/core'
+import { printable } from './printable.js'
 
 export interface ResourceRow {
   resource: string
@@ -98,7 +99,7 @@ export function renderSummary(report: SummaryReport): string {
     )
   }
   if (report.notes !== undefined && report.notes.length > 0) {
-    lines.push('### Notes', '', ...report.notes.map(note => `- ${note}`), '')
+    lines.push('### Notes', '', ...report.notes.map(note => `- ${printable(note)}`), '')
   }
   return lines.join('\n')
 }
@@ -109,8 +110,9 @@ export async function writeSummary(report: SummaryReport): Promise<void> {
   await core.summary.addRaw(renderSummary(report), true).write()
 }
 
+/** One table cell: names read from Graph or GitHub stay on one line, pipes do not end the cell. */
 function cell(value: string): string {
-  return value.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+  return printable(value.replace(/\r?\n/g, ' ')).replace(/\|/g, '\\|')
 }
 
 function day(date: Date): string {
