@@ -8,6 +8,7 @@ import { CLOCK_SKEW_MS } from '../certificate/index.js'
 import type { HeldCertificate } from '../certificate/types.js'
 import { ensureCertificateOnApp, removeCertificate, removeKeyCredentials, type AppliedState } from '../entra/apply.js'
 import { Graph, GraphRequestError } from '../entra/graph.js'
+import { secretSetOf } from '../github/secret-set.js'
 import { explainGraphError, type GraphErrorContext } from '../entra/graph-errors.js'
 import type { Plan } from '../entra/plan.js'
 import { MAX_VERIFY_ROUNDS, verifyExchangeAccess, type VerifyResult } from '../entra/verify.js'
@@ -62,7 +63,7 @@ export async function verifyKeptOnApp(
 export async function keepNewCertificateOnApp(graph: Graph, settings: Settings, applied: AppliedState): Promise<boolean> {
   const added = applied.newCertificate
   if (added === undefined) return false
-  const putBack = await withGraphErrors(() => ensureCertificateOnApp(graph, applied.app.objectId, added), { clientId: settings.signIn.clientId })
+  const putBack = await withGraphErrors(() => ensureCertificateOnApp(graph, applied.app.objectId, added, secretSetOf(settings.secrets).id), { clientId: settings.signIn.clientId })
   if (putBack) {
     core.warning(
       `Another run replaced the app's certificates at the same time and dropped the new certificate ${added.thumbprint}; it was added again. Use a 'concurrency:' group so provisioning runs for one tenant do not overlap.`
