@@ -272,6 +272,8 @@ export interface Plan {
   secretSet: SecretSet
   /** Every certificate on the app before this run (none when the app is new). */
   certificatesOnApp: CertificateOnApp[]
+  /** `revoke-previous` in hours; absent for `never`. */
+  revokePreviousAfterHours?: number
   /** `credential: federated`: the credentials jobs sign in through. */
   federatedCredentials?: FederatedCredentialsPlan
   /** The state before, for the dry-run log and the job summary. */
@@ -520,6 +522,7 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
     certificate,
     secretSet,
     certificatesOnApp,
+    ...(desired.certificate.revokePreviousAfterHours === undefined ? {} : { revokePreviousAfterHours: desired.certificate.revokePreviousAfterHours }),
     ...(federatedCredentials === undefined ? {} : { federatedCredentials }),
     app: {
       displayName: app?.displayName ?? desired.app.name,

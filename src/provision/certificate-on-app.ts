@@ -106,7 +106,8 @@ export async function removeNewCertificate(graph: Graph, settings: Settings, app
  * Removes this action's old certificates, after everything else: the expired ones, and with
  * `revoke-previous` the ones the current certificate superseded. Those superseded by this
  * run's new certificate go only once it has signed in (a failed or skipped verification
- * leaves them for a later run). Under the lease when there is one.
+ * leaves them for a later run). Under the lease when there is one. True when it revoked the
+ * previous certificates.
  */
 export async function removeOldCertificates(
   settings: Settings,
@@ -114,7 +115,7 @@ export async function removeOldCertificates(
   plan: Plan,
   newCertificateSignedIn: boolean,
   holdLease: ((giveUp?: AbortSignal) => Promise<void>) | undefined
-): Promise<void> {
+): Promise<boolean> {
   const expired = plan.prune
   const previous = plan.revokePrevious
   const revokeNow = previous !== undefined && (previous.supersededBy === 'held-for-grace' || newCertificateSignedIn)
@@ -124,7 +125,7 @@ export async function removeOldCertificates(
     )
   }
   const keyIds = [...(expired?.keyIds ?? []), ...(revokeNow ? previous.keyIds : [])]
-  if (keyIds.length === 0) return
+  if (keyIds.length === 0) return false
   await holdLease?.()
   await core.group('Removing old certificates this action made', async () => {
     for (const certificate of expired?.certificates ?? []) core.info(`- ${certificate.displayName} (expired ${certificate.endDateTime})`)
@@ -132,4 +133,5 @@ export async function removeOldCertificates(
     const appObjectId = expired?.appObjectId ?? previous?.appObjectId ?? ''
     await withGraphErrors(() => removeKeyCredentials(graph, appObjectId, keyIds), { clientId: settings.signIn.clientId })
   })
+  return revokeNow
 }
