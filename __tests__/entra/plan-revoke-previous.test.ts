@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { planProvisioning } from '../../src/entra/plan.js'
-import { certificatesLeftAlone, describePlanLines } from '../../src/entra/describe-plan.js'
+import { certificatesLeftAlone, describePlanLines, previousCertificateFate } from '../../src/entra/describe-plan.js'
 import { needsOfPlan } from '../../src/entra/preflight.js'
 import type { KeyCredential } from '../../src/entra/tenant-state.js'
 import { APP_OBJECT_ID, certificate, completeTenant, credential, DAY, daysFromNow, desired, NOW, OTHER_SET, THIS_SET, type TestCertificate } from './plan-fixtures.js'
@@ -190,5 +190,29 @@ describe('revoke-previous: only the certificates of this run\'s secret set', () 
     ]
     const plan = planProvisioning(desired({ held, revokePreviousAfterHours: 24 }), completeTenant(keys), NOW)
     expect(plan.prune?.keyIds).toEqual(['k-theirs-expired', 'k-unrecorded-expired'])
+  })
+})
+
+describe('previousCertificateFate: what the summary says of the certificate a rotation replaces', () => {
+  const expiring = certificate('held, expiring', daysFromNow(10))
+  const planWith = (hours: number | undefined, options: { secretSet?: string; unrecorded?: boolean } = {}) =>
+    planProvisioning(
+      desired({ held: expiring, ...(hours === undefined ? {} : { revokePreviousAfterHours: hours }) }),
+      completeTenant([{ ...credential(expiring, { keyId: 'k-held', actionMade: true, ...options }), startDateTime: new Date(NOW.getTime() - 355 * DAY).toISOString() }]),
+      NOW
+    )
+
+  it('follows revoke-previous, and never promises to revoke a certificate that is not this set\'s', () => {
+    expect(previousCertificateFate(planWith(undefined))).toBe('stays on the app until it expires (revoke-previous: never)')
+    expect(previousCertificateFate(planWith(24))).toBe(
+      'stays on the app so jobs that already loaded it keep working; the first run 24 h or more after this one revokes it (revoke-previous: 24)'
+    )
+    expect(previousCertificateFate(planWith(0))).toBe('is revoked in this run once the new one has signed in and is stored (revoke-previous: 0)')
+    expect(previousCertificateFate(planWith(0), true)).toBe('was revoked in this run, once the new one had signed in and was stored (revoke-previous: 0)')
+    expect(previousCertificateFate(planWith(0), false)).toMatch(/^stays on the app for now: it was not revoked in this run/)
+    expect(previousCertificateFate(planWith(0, { secretSet: OTHER_SET.id }))).toBe(
+      `stays on the app until it expires: it belongs to another secret set (${OTHER_SET.id}), which revokes its own`
+    )
+    expect(previousCertificateFate(planWith(24, { unrecorded: true }))).toMatch(/^stays on the app until it expires: its name records no secret set/)
   })
 })

@@ -326,7 +326,7 @@ export function previousCertificateFate(plan: Plan, revoked?: boolean): string {
   if (hours === undefined) return 'stays on the app until it expires (revoke-previous: never)'
   if (hours === 0) {
     if (revoked === true) return 'was revoked in this run, once the new one had signed in and was stored (revoke-previous: 0)'
-    if (revoked === false) return 'stays on the app for now: the new one has not signed in yet in this run; a later run revokes it (revoke-previous: 0)'
+    if (revoked === false) return 'stays on the app for now: it was not revoked in this run (the new one did not sign in, or the removal failed; see the log); a later run revokes it (revoke-previous: 0)'
     return 'is revoked in this run once the new one has signed in and is stored (revoke-previous: 0)'
   }
   return `stays on the app so jobs that already loaded it keep working; the first run ${hours} h or more after this one revokes it (revoke-previous: ${hours})`
