@@ -134,7 +134,7 @@ export function openHeldCertificate(
     return {
       held: undefined,
       warnings: [
-        "Input 'pfx-password' does not open the PFX in 'pfx-base64': the stored secrets disagree with each other, as an interrupted earlier run leaves them. A new certificate will be created and all six secrets written again; the certificates already on the app stay until they expire."
+        "Input 'pfx-password' does not open the PFX in 'pfx-base64': the stored secrets disagree with each other, as an interrupted earlier run leaves them. A new certificate will be created and all six secrets written again; this pipeline's certificates already on the app stay until they expire or revoke-previous removes them."
       ]
     }
   }

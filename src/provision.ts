@@ -16,7 +16,7 @@ import { emitConnectFiles, emitFederatedConnectFiles, type ConnectFiles, type Fe
 import { federatedExchangeTokens } from './entra/exchange-token.js'
 import { jobIsTrusted, resolveFederation, type ResolvedFederation } from './entra/trusted-subjects.js'
 import { ApplyError, applyPlan, removeFederatedCredentials, type AppliedState } from './entra/apply.js'
-import { describePlanLines, describePlanRows, foreignCredentialNote } from './entra/describe-plan.js'
+import { certificatesLeftAlone, describeCertificatesOnApp, describePlanLines, describePlanRows, foreignCredentialNote, previousCertificateFate } from './entra/describe-plan.js'
 import { Graph } from './entra/graph.js'
 import { desiredStateFromSettings, planProvisioning, type Plan } from './entra/plan.js'
 import { readTenant } from './entra/read-tenant.js'
@@ -129,6 +129,9 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   for (const credential of plan.federatedCredentials?.foreign ?? []) {
     core.warning(foreignCredentialNote(credential), { title: 'Federated credential not made by this action' })
   }
+  const leftAlone = certificatesLeftAlone(plan)
+  for (const note of leftAlone.notes) core.info(note)
+  for (const warning of leftAlone.warnings) core.warning(warning, { title: 'Certificate of an unknown pipeline left on the app' })
 
   if (settings.dryRun) {
     await reportDryRun(settings, plan, organization, preflight)
@@ -221,6 +224,7 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
   let verification: VerifyResult | undefined
   let secretsReport: SummaryReport['secrets']
   let files: ConnectFiles | undefined
+  let revokedPrevious = false
   /** Certificate secrets that still hold the new certificate after a failed put-back: it stays on the app for them. */
   let secretsNamingNew: string[] = []
   const appliedState = (): AppliedState => {
@@ -335,7 +339,7 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
       {
         name: 'remove the old certificates this action made',
         bestEffort: true,
-        run: () => removeOldCertificates(settings, graph, plan, verification?.signedIn === true, holdLease)
+        run: async () => void (revokedPrevious = await removeOldCertificates(settings, graph, plan, verification?.signedIn === true, holdLease))
       },
       federatedRemovalStep(run)
     ],
@@ -359,8 +363,18 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
       daysLeft: daysUntil(held.notAfter, run.now),
       // The previous certificate's expiry as Entra enforces it (the app-side end date when earlier).
       ...(rotated && plan.certificate.decision === 'add-new' && plan.certificate.reason !== 'none-held'
-        ? { previous: { thumbprint: plan.certificate.held.thumbprint, notAfter: new Date(plan.certificate.held.notAfter) } }
+        ? {
+            previous: {
+              thumbprint: plan.certificate.held.thumbprint,
+              notAfter: new Date(plan.certificate.held.notAfter),
+              fate: previousCertificateFate(plan, plan.revokePrevious?.supersededBy === 'this-run' ? revokedPrevious : undefined)
+            }
+          }
         : {})
+    },
+    certificatesOnApp: {
+      secretSet: `${plan.secretSet.id} (${plan.secretSet.description})`,
+      rows: describeCertificatesOnApp(plan, rotated ? held : undefined)
     },
     secrets: secretsReport,
     ...(files === undefined ? {} : { connectScript: files.scriptPath }),
@@ -442,7 +456,7 @@ async function carryOutFederatedPlan(run: ProvisionRun, trusted: ResolvedFederat
       {
         name: 'remove the old certificates this action made',
         bestEffort: true,
-        run: () => removeOldCertificates(settings, graph, plan, false, holdLease)
+        run: async () => void (await removeOldCertificates(settings, graph, plan, false, holdLease))
       },
       federatedRemovalStep(run)
     ],
@@ -460,6 +474,7 @@ async function carryOutFederatedPlan(run: ProvisionRun, trusted: ResolvedFederat
     tenantId,
     organization,
     credential: { kind: 'federated', subjects, ...(expiresOn === undefined ? {} : { expiresOn }) },
+    certificatesOnApp: { secretSet: `${plan.secretSet.id} (${plan.secretSet.description})`, rows: describeCertificatesOnApp(plan) },
     resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
     secrets: secretsReport,
     ...(files === undefined ? {} : { connectScript: files.scriptPath }),

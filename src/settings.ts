@@ -85,7 +85,7 @@ export interface Settings {
   repair: boolean
   /**
    * `revoke-previous`: hours the current certificate must have been on the app before this
-   * action's earlier certificates are removed; undefined for 'never' (they stay until they expire).
+   * pipeline's earlier certificates (same secret set) are removed; undefined for 'never' (they stay until they expire).
    */
   revokePreviousAfterHours: number | undefined
   /** The certificate this pipeline holds (`pfx-base64` + `pfx-password`), already opened. */

@@ -58,7 +58,7 @@ describe('ensureCertificateOnApp', () => {
     const ours = certificate('CN=ours')
     const theirs = certificate('CN=theirs')
     const writer = interfere(app.id, patch => (patch === 1 ? [theirs.derBase64] : undefined))
-    expect(await ensureCertificateOnApp(graph(), app.id, ours)).toBe(true)
+    expect(await ensureCertificateOnApp(graph(), app.id, ours, '1a2b3c4d')).toBe(true)
     expect(writer.patches()).toBe(2)
     expect(onApp(app.id)).toEqual([ours.thumbprint, theirs.thumbprint].map(t => t.toUpperCase()).sort())
   })
@@ -66,7 +66,7 @@ describe('ensureCertificateOnApp', () => {
   it('gives up with a clear error after five attempts against a writer that always undoes it', async () => {
     const { app } = emulator.tenant.seedApplication({ displayName: 'Contoso EXO' }, emulator.urls.oidc)
     const writer = interfere(app.id, () => [])
-    const error = await ensureCertificateOnApp(graph(), app.id, certificate('CN=ours')).then(
+    const error = await ensureCertificateOnApp(graph(), app.id, certificate('CN=ours'), '1a2b3c4d').then(
       () => undefined,
       (caught: unknown) => caught
     )

@@ -57,6 +57,8 @@ function planOf(phases: Change[][], existed: boolean): Plan {
     changes: phases.flat(),
     phases,
     certificate: { decision: 'none', reason: 'federated', rotateBeforeDays: 30 },
+    secretSet: { id: '1a2b3c4d', description: 'repository secrets of contoso/exo-jobs, prefix EXO_' },
+    certificatesOnApp: [],
     app: { displayName: APP_NAME, uniqueName: uniqueNameFor(APP_NAME), existed },
     servicePrincipal: { existed },
     exchangeManageAsApp: { requestedBefore: true, grantedBefore: true },

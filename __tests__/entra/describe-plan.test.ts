@@ -70,7 +70,9 @@ describe('describePlan: everything in place', () => {
   it('says there is nothing to do and which certificate stays in use', () => {
     expect(describePlanLines(plan)).toEqual([
       'No changes: the app, its service principal, Exchange.ManageAsApp and the roles are in place.',
-      `Certificate: keeping the held certificate ${held.thumbprint}, which expires on ${held.notAfter.toISOString().slice(0, 10)} (200 days left).`
+      `Certificate: keeping the held certificate ${held.thumbprint}, which expires on ${held.notAfter.toISOString().slice(0, 10)} (200 days left).`,
+      "Certificates on the app (this pipeline's secret set is 1a2b3c4d: repository secrets of contoso/exo-jobs, prefix EXO_):",
+      `  ${held.thumbprint}: this pipeline's (set 1a2b3c4d), expires ${held.notAfter.toISOString().slice(0, 10)}; held by this run`
     ])
   })
 
@@ -121,9 +123,9 @@ describe('describePlan: partial states', () => {
     )
     const { lines, rows } = describePlan(plan)
     expect(lines).toContain(
-      `Certificate: the held certificate ${soon.thumbprint} expires on ${soon.notAfter.toISOString().slice(0, 10)} (10 days left), within rotate-before-days (30), so a new one is made; the old one stays on the app until it expires.`
+      `Certificate: the held certificate ${soon.thumbprint} expires on ${soon.notAfter.toISOString().slice(0, 10)} (10 days left), within rotate-before-days (30), so a new one is made; the old one stays on the app until it expires (revoke-previous: never).`
     )
-    expect(lines).toContain('- remove expired certificate "exo-cba-action ' + old.thumbprint + '" (keyId k-old, expired 2026-05-20), after the new state is verified and stored')
+    expect(lines).toContain(`- remove expired certificate "exo-cba-action set 1a2b3c4d ${old.thumbprint} expires 2026-05-20" (keyId k-old, expired 2026-05-20), after the new state is verified and stored`)
     expect(rows.find(row => row.resource === 'Expired certificates made by this action')).toEqual({
       resource: 'Expired certificates made by this action',
       before: '1 expired certificate on the app',
@@ -135,12 +137,12 @@ describe('describePlan: partial states', () => {
   it('says when the held certificate has already expired, or is not on the app', () => {
     const expired = certificate('expired', daysFromNow(-3))
     const expiredPlan = planProvisioning(desired({ held: expired }), completeTenant([credential(expired, { keyId: 'k', actionMade: true })]), NOW)
-    expect(describePlanLines(expiredPlan).at(-1)).toContain('expired on ' + expired.notAfter.toISOString().slice(0, 10) + ' (3 days ago)')
+    expect(describePlanLines(expiredPlan).find(line => line.startsWith('Certificate: '))).toContain('expired on ' + expired.notAfter.toISOString().slice(0, 10) + ' (3 days ago)')
     expect(describePlanRows(expiredPlan).find(row => row.resource === 'Certificate')?.before).toMatch(/^held [0-9A-F]{40}, expired /)
 
     const missing = certificate('missing', daysFromNow(100))
     const missingPlan = planProvisioning(desired({ held: missing }), completeTenant([]), NOW)
-    expect(describePlanLines(missingPlan).at(-1)).toBe(`Certificate: the held certificate ${missing.thumbprint} is not on the app, so a new one is made.`)
+    expect(describePlanLines(missingPlan).find(line => line.startsWith('Certificate: '))).toBe(`Certificate: the held certificate ${missing.thumbprint} is not on the app, so a new one is made.`)
     expect(describePlanRows(missingPlan).find(row => row.resource === 'Certificate')?.before).toContain('not on the app')
   })
 
@@ -202,7 +204,7 @@ describe('describePlan: Security & Compliance (connect-ippssession)', () => {
     const lines = describePlanLines(plan)
     expect(lines[0]).toBe('No changes: the app, its service principal, Exchange.ManageAsApp and the roles are in place.')
     expect(lines[1]).toMatch(/^! Security & Compliance: This tenant has no service principal for Microsoft Exchange Online Protection \(appId 00000007-0000-0ff1-ce00-000000000000\)/)
-    expect(lines.at(-1)).toMatch(/^Certificate: /)
+    expect(lines.filter(line => /^Certificate: /.test(line))).toHaveLength(1)
     const row = describePlanRows(plan).find(r => r.resource === SECURITY_AND_COMPLIANCE_ROW)
     expect(row).toMatchObject({ before: 'not available in this tenant', after: 'skipped' })
     expect(row?.detail).toContain('az ad sp create --id 00000007-0000-0ff1-ce00-000000000000')

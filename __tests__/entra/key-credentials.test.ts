@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals'
 import {
   actionKeyDisplayName,
   isActionMadeKeyCredential,
+  keyCredentialMaker,
   keyCredentialHasThumbprint,
   keyCredentialsConfirmed,
   keyCredentialsWithNew,
@@ -23,20 +24,25 @@ const other = certificate('from another run', daysFromNow(365))
 const foreignCredential = credential(foreign, { keyId: 'k-foreign', customKeyIdentifier: 'Zm9yZWlnbg==' })
 const ourCredential = credential(ours, { keyId: 'k-ours', actionMade: true })
 
+const SET = '1a2b3c4d'
+
 describe('actionKeyDisplayName', () => {
-  it('starts with the action prefix, names thumbprint and expiry, and fits in 90 characters', () => {
-    const name = actionKeyDisplayName(ours.thumbprint.toLowerCase(), new Date('2027-11-26T08:00:00Z'))
+  it('starts with the action prefix, names the secret set, thumbprint and expiry, and fits in 90 characters', () => {
+    const name = actionKeyDisplayName(SET, ours.thumbprint.toLowerCase(), new Date('2027-11-26T08:00:00Z'))
     expect(name.startsWith(ACTION_KEY_DISPLAY_NAME_PREFIX)).toBe(true)
     expect(name).toContain(ours.thumbprint)
     expect(name).toContain('2027-11-26')
     expect(name.length).toBeLessThanOrEqual(90)
-    // Pinned: pruning recognises the action's certificates by this text on apps made by earlier versions.
-    expect(name).toBe(`exo-cba-action ${ours.thumbprint.toUpperCase()} expires 2027-11-26`)
+    // Pinned: pruning and revoke-previous recognise the action's certificates (and their set) by this text.
+    expect(name).toBe(`exo-cba-action set ${SET} ${ours.thumbprint.toUpperCase()} expires 2027-11-26`)
     expect(isActionMadeKeyCredential({ displayName: name })).toBe(true)
+    expect(keyCredentialMaker({ displayName: name })).toEqual({ kind: 'action', secretSet: SET })
   })
 
-  it('refuses something that is not a SHA-1 thumbprint', () => {
-    expect(() => actionKeyDisplayName('AB'.repeat(32), new Date())).toThrow(/40 hex/)
+  it('refuses something that is not a SHA-1 thumbprint, or a set that is not 8 hex digits', () => {
+    expect(() => actionKeyDisplayName(SET, 'AB'.repeat(32), new Date())).toThrow(/40 hex/)
+    expect(() => actionKeyDisplayName('1A2B3C4D', ours.thumbprint, new Date())).toThrow(/secret set id/)
+    expect(() => actionKeyDisplayName('1a2b3c4d5', ours.thumbprint, new Date())).toThrow(/secret set id/)
   })
 
   it('is re-exported from plan.ts with the collection helpers', () => {
@@ -59,15 +65,29 @@ describe('isActionMadeKeyCredential', () => {
   })
 })
 
+describe('keyCredentialMaker', () => {
+  it.each([
+    [`exo-cba-action set ${SET} ${'AB'.repeat(20)} expires 2027-01-01`, { kind: 'action', secretSet: SET }],
+    // Made before certificates recorded their set: any pipeline's.
+    [`exo-cba-action ${'AB'.repeat(20)} expires 2027-01-01`, { kind: 'unrecorded' }],
+    [`exo-cba-action set 1A2B3C4D ${'AB'.repeat(20)} expires 2027-01-01`, { kind: 'unrecorded' }],
+    ['CN=portal upload', { kind: 'not-action' }],
+    [`copy of exo-cba-action set ${SET}`, { kind: 'not-action' }],
+    [null, { kind: 'not-action' }]
+  ])('%j → %j', (displayName, expected) => {
+    expect(keyCredentialMaker({ displayName })).toEqual(expected)
+  })
+})
+
 describe('newKeyCredential', () => {
   it('is a marked Verify certificate with its key, leaving customKeyIdentifier to Graph', () => {
-    expect(newKeyCredential(fresh)).toEqual({
+    expect(newKeyCredential(fresh, SET)).toEqual({
       type: 'AsymmetricX509Cert',
       usage: 'Verify',
       key: fresh.derBase64,
-      displayName: actionKeyDisplayName(fresh.thumbprint, fresh.notAfter)
+      displayName: actionKeyDisplayName(SET, fresh.thumbprint, fresh.notAfter)
     })
-    expect(newKeyCredential(fresh, 'k-chosen').keyId).toBe('k-chosen')
+    expect(newKeyCredential(fresh, SET, 'k-chosen').keyId).toBe('k-chosen')
   })
 })
 
@@ -82,7 +102,7 @@ describe('keyCredentialHasThumbprint', () => {
 
 describe('keyCredentialsWithNew', () => {
   it('re-sends every existing credential with its key and keyId, then the new one', () => {
-    const added = newKeyCredential(fresh)
+    const added = newKeyCredential(fresh, SET)
     const collection = keyCredentialsWithNew([foreignCredential, ourCredential], added)
     expect(collection).toEqual([
       {
@@ -101,14 +121,14 @@ describe('keyCredentialsWithNew', () => {
   })
 
   it('does not add a certificate twice', () => {
-    const collection = keyCredentialsWithNew([foreignCredential, ourCredential], newKeyCredential(ours))
+    const collection = keyCredentialsWithNew([foreignCredential, ourCredential], newKeyCredential(ours, SET))
     expect(collection).toHaveLength(2)
     expect(collection.map(c => c.keyId)).toStrictEqual(['k-foreign', 'k-ours'])
   })
 
   it('refuses to write when a kept credential was read without its key', () => {
     const keyless = credential(foreign, { keyId: 'k-keyless', withKey: false })
-    expect(() => keyCredentialsWithNew([keyless], newKeyCredential(fresh))).toThrow(/k-keyless.*\$select=keyCredentials/s)
+    expect(() => keyCredentialsWithNew([keyless], newKeyCredential(fresh, SET))).toThrow(/k-keyless.*\$select=keyCredentials/s)
   })
 })
 
@@ -125,7 +145,7 @@ describe('keyCredentialsWithout', () => {
 })
 
 describe('mergeKeyCredentials (a concurrent writer replaced the collection)', () => {
-  const ourWrite: KeyCredentialWrite[] = keyCredentialsWithNew([foreignCredential, ourCredential], newKeyCredential(fresh))
+  const ourWrite: KeyCredentialWrite[] = keyCredentialsWithNew([foreignCredential, ourCredential], newKeyCredential(fresh, SET))
 
   it('keeps what the other writer added and puts back what it dropped', () => {
     // The other run read the same collection, added its own certificate and dropped ours.

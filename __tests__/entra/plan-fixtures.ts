@@ -59,15 +59,29 @@ export function daysFromNow(days: number): Date {
   return new Date(NOW.getTime() + days * DAY)
 }
 
-/** A keyCredential as Graph returns it with `$select=keyCredentials`. */
+/** The secret set of the runs planned here (`desired()`), and another pipeline's sharing the app. */
+export const THIS_SET = { id: '1a2b3c4d', description: 'repository secrets of contoso/exo-jobs, prefix EXO_' }
+export const OTHER_SET = { id: '9f8e7d6c', description: 'environment prod secrets of contoso/exo-reports, prefix EXO_' }
+
+/**
+ * A keyCredential as Graph returns it with `$select=keyCredentials`. `actionMade`: named as
+ * this action names it for `secretSet` (THIS_SET by default); `unrecorded`: as versions
+ * before secret sets named it.
+ */
 export function credential(
   cert: TestCertificate,
-  options: { keyId: string; actionMade?: boolean; displayName?: string; withKey?: boolean; customKeyIdentifier?: string }
+  options: { keyId: string; actionMade?: boolean; secretSet?: string; unrecorded?: boolean; displayName?: string; withKey?: boolean; customKeyIdentifier?: string }
 ): KeyCredential {
+  const expires = cert.notAfter.toISOString().slice(0, 10)
   return {
     keyId: options.keyId,
     displayName:
-      options.displayName ?? (options.actionMade === true ? `${ACTION_KEY_DISPLAY_NAME_PREFIX} ${cert.thumbprint}` : 'CN=portal upload'),
+      options.displayName ??
+      (options.unrecorded === true
+        ? `${ACTION_KEY_DISPLAY_NAME_PREFIX} ${cert.thumbprint} expires ${expires}`
+        : options.actionMade === true
+          ? `${ACTION_KEY_DISPLAY_NAME_PREFIX} set ${options.secretSet ?? THIS_SET.id} ${cert.thumbprint} expires ${expires}`
+          : 'CN=portal upload'),
     type: 'AsymmetricX509Cert',
     usage: 'Verify',
     startDateTime: new Date(cert.notAfter.getTime() - 365 * DAY).toISOString(),
@@ -126,7 +140,8 @@ export function desired(
     certificate: {
       rotateBeforeDays: options.rotateBeforeDays ?? 30,
       ...(options.held === undefined ? {} : { held: options.held }),
-      ...(options.revokePreviousAfterHours === undefined ? {} : { revokePreviousAfterHours: options.revokePreviousAfterHours })
+      ...(options.revokePreviousAfterHours === undefined ? {} : { revokePreviousAfterHours: options.revokePreviousAfterHours }),
+      secretSet: options.secretSet ?? THIS_SET
     }
   }
 }

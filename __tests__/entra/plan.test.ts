@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { UserError } from '../../src/errors.js'
+import { secretSetOf } from '../../src/github/secret-set.js'
 import {
   desiredStateFromSettings,
   planCertificate,
@@ -603,27 +604,30 @@ describe('the plan as data', () => {
 })
 
 describe('desiredStateFromSettings', () => {
-  it('takes the app, roles and certificate policy from the settings', () => {
+  const secrets = { target: 'repository', prefix: 'EXO_', repository: { owner: 'contoso', repo: 'exo-jobs' } } as const
+
+  it('takes the app, roles, certificate policy and secret set from the settings', () => {
     const held = certificate('held', daysFromNow(100))
     const settings = {
       app: { id: APP_ID, name: 'My EXO app' },
       roles: [GLOBAL_READER],
       rotateBeforeDays: 14,
       connectIppsSession: true,
-      held
+      held,
+      secrets
     } as unknown as Settings
     expect(desiredStateFromSettings(settings)).toEqual({
       app: { id: APP_ID, name: 'My EXO app' },
       roles: [GLOBAL_READER],
       securityAndCompliance: true,
-      certificate: { rotateBeforeDays: 14, held }
+      certificate: { rotateBeforeDays: 14, held, secretSet: secretSetOf(secrets) }
     })
-    const noneHeld = { app: { name: 'x' }, roles: [], rotateBeforeDays: 30, connectIppsSession: false } as unknown as Settings
+    const noneHeld = { app: { name: 'x' }, roles: [], rotateBeforeDays: 30, connectIppsSession: false, secrets } as unknown as Settings
     expect(desiredStateFromSettings(noneHeld)).toEqual({
       app: { name: 'x' },
       roles: [],
       securityAndCompliance: false,
-      certificate: { rotateBeforeDays: 30 }
+      certificate: { rotateBeforeDays: 30, secretSet: secretSetOf(secrets) }
     })
   })
 })

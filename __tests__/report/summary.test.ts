@@ -71,7 +71,19 @@ describe('renderSummary for provision mode', () => {
       thumbprint: THUMBPRINT,
       notAfter: new Date('2027-11-26T00:00:00Z'),
       daysLeft: 365,
-      previous: { thumbprint: OLD_THUMBPRINT, notAfter: new Date('2026-12-10T08:00:00Z') }
+      previous: {
+        thumbprint: OLD_THUMBPRINT,
+        notAfter: new Date('2026-12-10T08:00:00Z'),
+        fate: 'stays on the app so jobs that already loaded it keep working; the first run 24 h or more after this one revokes it (revoke-previous: 24)'
+      }
+    },
+    certificatesOnApp: {
+      secretSet: '1a2b3c4d (repository secrets of octo-org/exo-jobs, prefix EXO_)',
+      rows: [
+        { thumbprint: OLD_THUMBPRINT, whose: "this pipeline's (set 1a2b3c4d)", expires: '2026-12-10', thisRun: 'held by this run' },
+        { thumbprint: 'AB'.repeat(20), whose: "another pipeline's (set 9f8e7d6c)", expires: '2027-03-01', thisRun: 'kept' },
+        { thumbprint: THUMBPRINT, whose: "this pipeline's (set 1a2b3c4d)", expires: '2027-11-26', thisRun: 'added in this run' }
+      ]
     },
     resources: [
       { resource: 'Application', before: 'missing', after: 'created' },
@@ -104,7 +116,15 @@ describe('renderSummary for provision mode', () => {
     expect(text).toContain(
       `Rotated: \`${OLD_THUMBPRINT}\` (expires 2026-12-10 08:00:00 UTC) → \`${THUMBPRINT}\` (expires 2027-11-26 00:00:00 UTC).`
     )
-    expect(text).toContain('The previous certificate stays on the app until it expires')
+    // What the run does with it, not a fixed sentence: revoke-previous takes it off later (issue 21).
+    expect(text).toContain('The previous certificate stays on the app so jobs that already loaded it keep working; the first run 24 h or more after this one revokes it (revoke-previous: 24).')
+    expect(text).not.toContain('stays on the app until it expires')
+  })
+
+  it('lists every certificate on the app with its secret set and expiry', () => {
+    expect(text).toContain("this pipeline's is `1a2b3c4d (repository secrets of octo-org/exo-jobs, prefix EXO_)`")
+    expect(text).toContain(`| \`${'AB'.repeat(20)}\` | another pipeline's (set 9f8e7d6c) | 2027-03-01 | kept |`)
+    expect(text).toContain(`| \`${THUMBPRINT}\` | this pipeline's (set 1a2b3c4d) | 2027-11-26 | added in this run |`)
   })
 
   it('names the secrets written and unchanged, never their values', () => {

@@ -42,6 +42,9 @@ function limitProvisioningPermissions(emulator: Emulator, keep: string[]): void 
   for (const value of keep) tenant.grantAppRole(identity, graph, graph.appRoles.find(role => role.value === value)!.id, 0)
 }
 
+/** Expired certificates are pruned whichever pipeline's secret set made them. */
+const ANOTHER_SECRET_SET = '5e7c0a11'
+
 /** An expired certificate this action made, on the app. */
 function addExpiredActionCertificate(emulator: Emulator, appId: string): string {
   const certificate = generateCertificate({
@@ -54,7 +57,7 @@ function addExpiredActionCertificate(emulator: Emulator, appId: string): string 
   })
   const app = emulator.tenant.applicationByAppId(appId)!
   app.keyCredentials.push(
-    emulator.tenant.keyCredentialFromCertificate(certificate.derBase64, { displayName: actionKeyDisplayName(certificate.thumbprint, certificate.notAfter), visibleAt: 0 })
+    emulator.tenant.keyCredentialFromCertificate(certificate.derBase64, { displayName: actionKeyDisplayName(ANOTHER_SECRET_SET, certificate.thumbprint, certificate.notAfter), visibleAt: 0 })
   )
   return certificate.thumbprint.toUpperCase()
 }

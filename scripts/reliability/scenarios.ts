@@ -371,3 +371,79 @@ export async function connectOfflineScenario(action: ActionUnderTest): Promise<S
     await lab.close()
   }
 }
+
+/**
+ * Two pipelines share one app (issue 21): the default app-name, one keeping its certificate in
+ * the repository's secrets, the other in an environment's. Each rotates, and each next run past
+ * the revoke-previous grace (`0`, as the clock cannot move inside the action) revokes only its
+ * own set's previous certificate: both pipelines' stored certificates stay on the app and sign in.
+ */
+export async function sharedAppScenario(action: ActionUnderTest): Promise<ScenarioResult> {
+  const lab = await Lab.start(action)
+  const scopeB = { kind: 'environment' as const, owner: GITHUB_SEED.owner, repo: GITHUB_SEED.repo, environment: GITHUB_SEED.environment }
+  const storedB = (name: string): string => lab.emulator.github.secretValue(scopeB, `EXO_${name}`) ?? ''
+  const pipelineB = (inputs: Record<string, string> = {}): Promise<SuiteRun> =>
+    lab.provision({
+      withStoredSecrets: false,
+      inputs: {
+        'secret-target': 'environment',
+        'secret-environment': GITHUB_SEED.environment,
+        ...(storedB('CERT_PFX_BASE64') === ''
+          ? {}
+          : { 'app-id': storedB('APP_ID'), organization: storedB('ORGANIZATION'), 'pfx-base64': storedB('CERT_PFX_BASE64'), 'pfx-password': storedB('CERT_PASSWORD') }),
+        ...inputs
+      }
+    })
+  const pipelineA = (inputs: Record<string, string> = {}): Promise<SuiteRun> => lab.provision({ inputs })
+  /** A year-old held certificate that ends in 10 days: the pipeline's next run rotates. */
+  const makeDue = (thumbprint: string): void => {
+    const [app] = appsNamed(lab.emulator, lab.expectation.appName)
+    lab.emulator.setKeyCredentialEndDate(app.appId, thumbprint, new Date(Date.now() + 10 * 86_400_000)).startDateTime = new Date(Date.now() - 355 * 86_400_000).toISOString()
+  }
+  const pastTheGrace = { 'revoke-previous': '0' }
+  try {
+    const problems: string[] = []
+    const steps: Array<[string, () => Promise<SuiteRun>]> = [
+      ['A: first run', () => pipelineA()],
+      ['B: first run', () => pipelineB()],
+      ['A: rotation', async () => (makeDue(storedCertificate(lab.emulator).thumbprint), pipelineA())],
+      ['A: run past the grace', () => pipelineA(pastTheGrace)],
+      ['B: rotation', async () => (makeDue(storedB('CERT_THUMBPRINT')), pipelineB())],
+      ['B: run past the grace', () => pipelineB(pastTheGrace)]
+    ]
+    for (const [step, run] of steps) {
+      const result = await run()
+      if (result.main.exitCode !== 0) problems.push(`${step} failed: ${failureMessage(result)}`)
+      problems.push(...sharedAppProblems(lab, storedB).map(problem => `after ${step}: ${problem}`))
+      // A lost certificate cannot be made due: the next steps would only repeat it.
+      if (problems.length > 0) break
+    }
+    // Once both have converged, another run of each writes nothing.
+    const extraWrites = problems.length === 0 ? (await lab.countWrites(() => pipelineA())).writes + (await lab.countWrites(() => pipelineB())).writes : 0
+    return {
+      group: 'concurrency',
+      name: 'two pipelines sharing one app (repository and environment secrets), each rotating',
+      runs: lab.runs,
+      faultsInjected: 0,
+      converged: problems.length === 0,
+      extraWrites,
+      leaks: lab.leaks,
+      problems
+    }
+  } finally {
+    await lab.close()
+  }
+}
+
+/** Pipeline A's end state (the lab's), and pipeline B's stored certificate on the app and agreeing with its secrets. */
+function sharedAppProblems(lab: Lab, storedB: (name: string) => string): string[] {
+  const problems = lab.problems()
+  if (storedB('CERT_PFX_BASE64') === '') return problems
+  const [app] = appsNamed(lab.emulator, lab.expectation.appName)
+  if (storedB('APP_ID') !== app?.appId) problems.push("pipeline B's APP_ID names another app")
+  const thumbprint = storedB('CERT_THUMBPRINT').toUpperCase()
+  const onApp = (app?.keyCredentials ?? []).find(credential => thumbprintOfDer(credential.key) === thumbprint)
+  if (onApp === undefined) problems.push(`pipeline B's certificate ${thumbprint} is no longer on the app: its jobs cannot sign in`)
+  else if (Date.parse(onApp.endDateTime) <= Date.now()) problems.push(`pipeline B's certificate ${thumbprint} is expired on the app`)
+  return problems
+}

@@ -10,6 +10,7 @@
 import { certificateProofToken, type CertificateInAdvance } from '../certificate/index.js'
 import type { HeldCertificate } from '../certificate/types.js'
 import { UserError } from '../errors.js'
+import { secretSetOf } from '../github/secret-set.js'
 import type { Settings } from '../settings.js'
 import { GraphRequestError, type Graph } from './graph.js'
 import { explainGraphError } from './graph-errors.js'
@@ -295,7 +296,7 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
         const certificate = await ctx.newCertificate.take()
         ctx.log(`Adding certificate ${certificate.thumbprint} (expires ${certificate.notAfter.toISOString()}) beside the existing ones`)
         const provenBy = change.reason === 'held-expiring' ? ctx.settings.held : undefined
-        await addCertificateToApp(graph, appObjectId, newKeyCredential(certificate), { newObject: state.appMayLag, provenBy })
+        await addCertificateToApp(graph, appObjectId, newKeyCredential(certificate, secretSetOf(ctx.settings.secrets).id), { newObject: state.appMayLag, provenBy })
         state.newCertificate = certificate
         return
       }
@@ -458,8 +459,8 @@ async function addCertificateToApp(
  * the certificate is in the secrets — and re-adds it when it went missing. A check that
  * finds it there costs one read and no write.
  */
-export async function ensureCertificateOnApp(graph: Graph, appObjectId: string, certificate: CertificateForApp): Promise<boolean> {
-  return ensureKeyCredential(graph, appObjectId, newKeyCredential(certificate), false)
+export async function ensureCertificateOnApp(graph: Graph, appObjectId: string, certificate: CertificateForApp, secretSet: string): Promise<boolean> {
+  return ensureKeyCredential(graph, appObjectId, newKeyCredential(certificate, secretSet), false)
 }
 
 async function ensureKeyCredential(graph: Graph, appObjectId: string, added: KeyCredentialWrite, newObject: boolean): Promise<boolean> {

@@ -4,7 +4,7 @@
  * what the plan makes of it.
  */
 import { isActionMadeFederatedCredential, type FederatedCredential } from './federated-credentials.js'
-import type { Change, CertificatePlan, HeldCertificateSummary, Plan } from './plan.js'
+import type { Change, CertificateOnApp, CertificatePlan, HeldCertificateSummary, Plan } from './plan.js'
 import { EXCHANGE_MANAGE_AS_APP, EXCHANGE_ONLINE_NAME, EXCHANGE_ONLINE_PROTECTION_NAME } from './well-known.js'
 
 /**
@@ -50,7 +50,11 @@ export function describePlanLines(plan: Plan): string[] {
       : [`Plan: ${count(plan.changes.length, 'change')}.`, ...plan.changes.flatMap(change => describeChange(change, plan))]
   if (plan.securityAndCompliance?.available === false) lines.push(`! Security & Compliance: ${plan.securityAndCompliance.note}`)
   for (const credential of plan.federatedCredentials?.foreign ?? []) lines.push(`! ${foreignCredentialNote(credential)}`)
-  lines.push(plan.certificate.decision === 'none' ? `Credential: ${federationSentence(plan)}` : `Certificate: ${certificateSentence(plan.certificate)}`)
+  lines.push(plan.certificate.decision === 'none' ? `Credential: ${federationSentence(plan)}` : `Certificate: ${certificateSentence(plan)}`)
+  if (plan.certificatesOnApp.length > 0) {
+    lines.push(`Certificates on the app (this pipeline's secret set is ${plan.secretSet.id}: ${plan.secretSet.description}):`)
+    for (const row of describeCertificatesOnApp(plan)) lines.push(`  ${row.thumbprint}: ${row.whose}, expires ${row.expires}; ${row.thisRun}`)
+  }
   return lines
 }
 
@@ -170,7 +174,7 @@ export function describePlanRows(plan: Plan): ResourceRow[] {
       resource: 'Certificate',
       before: certificateBefore(certificate),
       after: certificate.decision === 'add-new' ? 'created' : 'present',
-      detail: certificateSentence(certificate)
+      detail: certificateSentence(plan)
     })
   }
   rows.push(...federatedCredentialRows(plan))
@@ -264,7 +268,8 @@ function certificateBefore(certificate: CertificatePlan): string {
   return `held ${held.thumbprint}, ${held.daysLeft < 0 ? 'expired' : 'expires'} ${day(held.notAfter)}${held.onApp ? '' : ', not on the app'}`
 }
 
-function certificateSentence(certificate: CertificatePlan): string {
+function certificateSentence(plan: Plan): string {
+  const certificate = plan.certificate
   switch (certificate.reason) {
     case 'federated':
       return 'none: jobs sign in with federated credentials (credential: federated).'
@@ -275,11 +280,121 @@ function certificateSentence(certificate: CertificatePlan): string {
     case 'held-expiring':
       return (
         `the held certificate ${certificate.held.thumbprint} ${expiry(certificate.held)}, within ` +
-        `rotate-before-days (${certificate.rotateBeforeDays}), so a new one is made; the old one stays on the app until it expires.`
+        `rotate-before-days (${certificate.rotateBeforeDays}), so a new one is made; the old one ${previousCertificateFate(plan)}.`
       )
     case 'held-valid':
       return `keeping the held certificate ${certificate.held.thumbprint}, which ${expiry(certificate.held)}.`
   }
+}
+
+/** One certificate on the app, for the log and the job summary. */
+export interface CertificateOnAppRow {
+  thumbprint: string
+  /** Whose it is: this pipeline's secret set, another's, unknown, or not this action's. */
+  whose: string
+  /** YYYY-MM-DD, as the app enforces it. */
+  expires: string
+  /** What this run does with it. */
+  thisRun: string
+}
+
+/**
+ * Every certificate on the app, whose it is and what this run does with it, then the one
+ * this run adds (`added`, once it exists).
+ */
+export function describeCertificatesOnApp(plan: Plan, added?: { thumbprint: string; notAfter: Date }): CertificateOnAppRow[] {
+  const rows = plan.certificatesOnApp.map(certificate => ({
+    thumbprint: certificate.thumbprint ?? `keyId ${certificate.keyId}`,
+    whose: whoseCertificate(certificate),
+    expires: day(certificate.endDateTime),
+    thisRun: certificateOutcome(certificate, plan)
+  }))
+  if (added !== undefined) {
+    rows.push({
+      thumbprint: added.thumbprint.toUpperCase(),
+      whose: `this pipeline's (set ${plan.secretSet.id})`,
+      expires: day(added.notAfter.toISOString()),
+      thisRun: 'added in this run'
+    })
+  }
+  return rows
+}
+
+export function whoseCertificate(certificate: CertificateOnApp): string {
+  switch (certificate.maker) {
+    case 'this-set':
+      return `this pipeline's (set ${certificate.secretSet ?? ''})`
+    case 'other-set':
+      return `another pipeline's (set ${certificate.secretSet ?? ''})`
+    case 'unrecorded':
+      return 'unknown pipeline (made before certificates recorded their secret set)'
+    case 'not-action':
+      return 'not made by this action'
+  }
+}
+
+function certificateOutcome(certificate: CertificateOnApp, plan: Plan): string {
+  switch (certificate.outcome) {
+    case 'remove-expired':
+      return 'removed (expired)'
+    case 'revoke':
+      return plan.revokePrevious?.supersededBy === 'this-run'
+        ? 'revoked once the new certificate has signed in and is stored (revoke-previous: 0)'
+        : `revoked: superseded for more than ${plan.revokePrevious?.graceHours ?? 0} h (revoke-previous)`
+    case 'left-alone':
+      return "left alone: revoke-previous removes only this pipeline's certificates"
+    case 'keep':
+      return certificate.held ? 'held by this run' : 'kept'
+  }
+}
+
+/**
+ * What becomes of the certificate a rotation replaces (the held one), after "the old one" or
+ * "the previous certificate". `revoked`: whether this run revoked it, once known (after the run).
+ */
+export function previousCertificateFate(plan: Plan, revoked?: boolean): string {
+  if (plan.certificate.reason === 'held-not-on-app') return 'is not on the app (nothing to revoke)'
+  const held = plan.certificatesOnApp.find(certificate => certificate.held)
+  const hours = plan.revokePreviousAfterHours
+  if (held !== undefined && held.maker !== 'this-set') {
+    const why =
+      held.maker === 'other-set'
+        ? `it belongs to another secret set (${held.secretSet ?? ''}), which revokes its own`
+        : held.maker === 'unrecorded'
+          ? "its name records no secret set, so revoke-previous leaves it (it may be another pipeline's)"
+          : 'this action did not make it'
+    return `stays on the app until it expires: ${why}`
+  }
+  if (hours === undefined) return 'stays on the app until it expires (revoke-previous: never)'
+  if (hours === 0) {
+    if (revoked === true) return 'was revoked in this run, once the new one had signed in and was stored (revoke-previous: 0)'
+    if (revoked === false) return 'stays on the app for now: it was not revoked in this run (the new one did not sign in, or the removal failed; see the log); a later run revokes it (revoke-previous: 0)'
+    return 'is revoked in this run once the new one has signed in and is stored (revoke-previous: 0)'
+  }
+  return `stays on the app so jobs that already loaded it keep working; the first run ${hours} h or more after this one revokes it (revoke-previous: ${hours})`
+}
+
+/**
+ * Certificates as old as what revoke-previous removes that it left on the app because they
+ * are not this pipeline's: warnings for those whose maker is unknown (made before
+ * certificates recorded their secret set), with how to remove them by hand; notes for
+ * another pipeline's.
+ */
+export function certificatesLeftAlone(plan: Plan): { warnings: string[]; notes: string[] } {
+  const warnings: string[] = []
+  const notes: string[] = []
+  for (const certificate of plan.certificatesOnApp.filter(c => c.outcome === 'left-alone')) {
+    const which = `${certificate.thumbprint ?? ''} (keyId ${certificate.keyId}, valid until ${day(certificate.endDateTime)})`
+    if (certificate.maker === 'unrecorded') {
+      warnings.push(
+        `revoke-previous left certificate ${which} on the app: it was made before certificates recorded their secret set, so it may be the one another pipeline sharing this app uses. ` +
+          `If no pipeline's secrets hold it any more (compare their CERT_THUMBPRINT secrets), remove it: az ad app credential delete --id ${plan.app.appId ?? '<app-id>'} --key-id ${certificate.keyId}`
+      )
+    } else {
+      notes.push(`revoke-previous left certificate ${which} on the app: it is ${whoseCertificate(certificate)}, and only that pipeline's runs revoke it.`)
+    }
+  }
+  return { warnings, notes }
 }
 
 function expiry(held: HeldCertificateSummary): string {

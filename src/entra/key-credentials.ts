@@ -5,6 +5,7 @@
  * concurrent writer that replaced the collection between our read and our write.
  */
 import { createHash } from 'node:crypto'
+import { SECRET_SET_ID_PATTERN } from '../github/secret-set.js'
 import { ACTION_KEY_DISPLAY_NAME_PREFIX } from './well-known.js'
 import type { KeyCredential } from './tenant-state.js'
 
@@ -34,25 +35,46 @@ export interface CertificateForApp {
 export const KEY_DISPLAY_NAME_MAX_LENGTH = 90
 
 /**
- * The displayName that marks a key credential as made by this action, e.g.
- * `exo-cba-action 0123…CDEF expires 2027-11-26` (74 characters, Graph allows 90).
- * Only credentials with this prefix are ever pruned.
+ * The displayName that marks a key credential as made by this action for one secret set
+ * (github/secret-set.ts), e.g. `exo-cba-action set 1a2b3c4d 0123…CDEF expires 2027-11-26`
+ * (87 characters; Graph allows 90). The set lets `revoke-previous` remove only the
+ * certificates of the run's own set; customKeyIdentifier is left to Graph (its documented
+ * format is inconsistent).
  */
-export function actionKeyDisplayName(thumbprint: string, notAfter: Date): string {
+export function actionKeyDisplayName(secretSet: string, thumbprint: string, notAfter: Date): string {
   if (!/^[0-9a-f]{40}$/i.test(thumbprint)) {
     throw new Error(`Expected a SHA-1 thumbprint (40 hex digits), got ${JSON.stringify(thumbprint)}.`)
   }
-  const name = `${ACTION_KEY_DISPLAY_NAME_PREFIX} ${thumbprint.toUpperCase()} expires ${notAfter.toISOString().slice(0, 10)}`
-  // Unreachable with a 40-digit thumbprint; kept so a longer prefix fails loudly, not at Graph.
+  if (!SECRET_SET_ID_PATTERN.test(secretSet)) {
+    throw new Error(`Expected a secret set id (8 lower-case hex digits), got ${JSON.stringify(secretSet)}.`)
+  }
+  const name = `${ACTION_KEY_DISPLAY_NAME_PREFIX} set ${secretSet} ${thumbprint.toUpperCase()} expires ${notAfter.toISOString().slice(0, 10)}`
+  // Unreachable with these fixed-length parts; kept so a longer prefix fails loudly, not at Graph.
   if (name.length > KEY_DISPLAY_NAME_MAX_LENGTH) {
     throw new Error(`Key credential displayName is ${name.length} characters; Graph allows ${KEY_DISPLAY_NAME_MAX_LENGTH}.`)
   }
   return name
 }
 
-/** True when this action made the credential (its displayName carries our prefix). */
+/** True when this action made the credential (its displayName carries our prefix), in any version. */
 export function isActionMadeKeyCredential(credential: Pick<KeyCredential, 'displayName'>): boolean {
   return (credential.displayName ?? '').startsWith(ACTION_KEY_DISPLAY_NAME_PREFIX)
+}
+
+/**
+ * Whose a key credential is, by its displayName: made by this action for a secret set;
+ * made by this action before certificates recorded their set (`unrecorded`: it may be any
+ * pipeline's); or not made by this action.
+ */
+export type KeyCredentialMaker = { kind: 'action'; secretSet: string } | { kind: 'unrecorded' } | { kind: 'not-action' }
+
+const SET_DISPLAY_NAME = new RegExp(`^${ACTION_KEY_DISPLAY_NAME_PREFIX} set ([0-9a-f]{8}) `)
+
+export function keyCredentialMaker(credential: Pick<KeyCredential, 'displayName'>): KeyCredentialMaker {
+  const displayName = credential.displayName ?? ''
+  if (!isActionMadeKeyCredential(credential)) return { kind: 'not-action' }
+  const set = SET_DISPLAY_NAME.exec(displayName)
+  return set === null ? { kind: 'unrecorded' } : { kind: 'action', secretSet: set[1] }
 }
 
 /** SHA-1 of a base64 DER certificate, upper-case hex (the Windows/Entra thumbprint). */
@@ -89,14 +111,17 @@ export function keyCredentialHasThumbprint(
   return keyCredentialThumbprints(credential).includes(thumbprint.toUpperCase())
 }
 
-/** The new credential for a certificate this action made, marked so it can be pruned once expired. */
-export function newKeyCredential(certificate: CertificateForApp, keyId?: string): KeyCredentialWrite {
+/**
+ * The new credential for a certificate this action made for `secretSet`, marked so it can be
+ * pruned once expired and revoked only by a run of the same set.
+ */
+export function newKeyCredential(certificate: CertificateForApp, secretSet: string, keyId?: string): KeyCredentialWrite {
   return {
     ...(keyId === undefined ? {} : { keyId }),
     type: 'AsymmetricX509Cert',
     usage: 'Verify',
     key: certificate.derBase64,
-    displayName: actionKeyDisplayName(certificate.thumbprint, certificate.notAfter)
+    displayName: actionKeyDisplayName(secretSet, certificate.thumbprint, certificate.notAfter)
     // customKeyIdentifier and the dates are left out: Graph derives them from the certificate.
   }
 }

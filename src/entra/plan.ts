@@ -10,7 +10,8 @@ import { DAY_MS, daysUntil } from '../certificate/expiry.js'
 import type { HeldCertificate } from '../certificate/types.js'
 import type { Settings } from '../settings.js'
 import { planFederatedCredentials, type DesiredFederation, type FederatedCredential, type FederatedCredentialsPlan } from './federated-credentials.js'
-import { isActionMadeKeyCredential, keyCredentialHasThumbprint } from './key-credentials.js'
+import { secretSetOf, type SecretSet } from '../github/secret-set.js'
+import { isActionMadeKeyCredential, keyCredentialHasThumbprint, keyCredentialMaker, keyCredentialThumbprints } from './key-credentials.js'
 import type {
   AppState,
   KeyCredential,
@@ -61,6 +62,8 @@ export interface DesiredState {
     held?: Pick<HeldCertificate, 'thumbprint' | 'notAfter' | 'derBase64'>
     /** `revoke-previous`: hours the current certificate must have been on the app first; absent for `never`. */
     revokePreviousAfterHours?: number
+    /** Where this run keeps its certificate: recorded on the certificates it adds; only its own are revoked. */
+    secretSet: SecretSet
   }
   /**
    * `credential: federated`: the GitHub OIDC subjects the app trusts instead of a certificate
@@ -228,6 +231,30 @@ export interface RevokePreviousCertificates {
   graceHours: number
 }
 
+/**
+ * A certificate on the app before this run, whose it is, and what this run does with it.
+ * `maker`: `this-set` / `other-set` — made by this action for this run's secret set or for
+ * another (`secretSet`); `unrecorded` — made by this action before certificates recorded
+ * their set (any pipeline's); `not-action` — made by someone else.
+ * `outcome`: `remove-expired` (prune), `revoke` (revoke-previous, this run's set only),
+ * `left-alone` (as old as what revoke-previous removes, but not this set's: another
+ * pipeline's jobs may use it), or `keep`.
+ */
+export interface CertificateOnApp {
+  keyId: string
+  /** SHA-1, upper-case hex; absent when neither the key nor customKeyIdentifier tells. */
+  thumbprint?: string
+  displayName: string
+  /** ISO 8601. */
+  endDateTime: string
+  maker: 'this-set' | 'other-set' | 'unrecorded' | 'not-action'
+  /** The set recorded in its displayName. */
+  secretSet?: string
+  /** The certificate this run holds (`pfx-base64`). */
+  held: boolean
+  outcome: 'keep' | 'remove-expired' | 'revoke' | 'left-alone'
+}
+
 export type Change =
   | CreateApp
   | SetRequiredResourceAccess
@@ -261,6 +288,12 @@ export interface Plan {
    */
   removeFederatedCredentials?: RemoveFederatedCredential[]
   certificate: CertificatePlan
+  /** This run's secret set: recorded on the certificate it adds. */
+  secretSet: SecretSet
+  /** Every certificate on the app before this run (none when the app is new). */
+  certificatesOnApp: CertificateOnApp[]
+  /** `revoke-previous` in hours; absent for `never`. */
+  revokePreviousAfterHours?: number
   /**
    * The app's federated credentials: with `credential: federated`, the ones jobs sign in
    * through; in both modes, the ones to remove and those someone else made. Absent with
@@ -330,7 +363,8 @@ export function desiredStateFromSettings(settings: Settings, federation?: Desire
     certificate: {
       rotateBeforeDays: settings.rotateBeforeDays,
       ...(settings.held === undefined ? {} : { held: settings.held }),
-      ...(settings.revokePreviousAfterHours === undefined ? {} : { revokePreviousAfterHours: settings.revokePreviousAfterHours })
+      ...(settings.revokePreviousAfterHours === undefined ? {} : { revokePreviousAfterHours: settings.revokePreviousAfterHours }),
+      secretSet: secretSetOf(settings.secrets)
     }
   }
 }
@@ -492,7 +526,22 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
   ]
 
   const prune = app === undefined ? undefined : planPrune(app, desired.certificate.held?.thumbprint, now)
-  const revokePrevious = app === undefined ? undefined : planRevokePrevious(app, certificate, desired.certificate.revokePreviousAfterHours, now)
+  const secretSet = desired.certificate.secretSet
+  const { revoke: revokePrevious, leftAlone } =
+    app === undefined ? { revoke: undefined, leftAlone: [] } : planRevokePrevious(app, certificate, desired.certificate.revokePreviousAfterHours, secretSet.id, now)
+  const certificatesOnApp = (app?.keyCredentials ?? []).map(credential =>
+    certificateOnApp(credential, {
+      secretSet: secretSet.id,
+      held: desired.certificate.held?.thumbprint,
+      outcome: listed(credential.keyId, prune?.keyIds)
+        ? 'remove-expired'
+        : listed(credential.keyId, revokePrevious?.keyIds)
+          ? 'revoke'
+          : listed(credential.keyId, leftAlone)
+            ? 'left-alone'
+            : 'keep'
+    })
+  )
   // The certificate needs only the app, so it goes into the first phase after the app's:
   // beside the service principal, or beside the grant and roles. Its replication wait then
   // overlaps theirs, and a fresh run has one sequential step less.
@@ -514,6 +563,9 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
     ...(revokePrevious === undefined ? {} : { revokePrevious }),
     ...(removeFederatedCredentials.length === 0 ? {} : { removeFederatedCredentials }),
     certificate,
+    secretSet,
+    certificatesOnApp,
+    ...(desired.certificate.revokePreviousAfterHours === undefined ? {} : { revokePreviousAfterHours: desired.certificate.revokePreviousAfterHours }),
     ...(federatedCredentials === undefined ? {} : { federatedCredentials }),
     app: {
       displayName: app?.displayName ?? desired.app.name,
@@ -603,7 +655,7 @@ export function withRequestedAppRole(existing: RequiredResourceAccess[], resourc
  * certificate (by hand, by a tenant policy).
  */
 export function planCertificate(
-  policy: DesiredState['certificate'],
+  policy: Pick<DesiredState['certificate'], 'held' | 'rotateBeforeDays'>,
   app: Pick<AppState, 'keyCredentials'> | undefined,
   now: Date
 ): CertificatePlan {
@@ -656,14 +708,16 @@ function planPrune(app: AppState, heldThumbprint: string | undefined, now: Date)
 const HOUR_MS = 3_600_000
 
 /**
- * This action's earlier certificates that the current one supersedes (`revoke-previous`).
+ * The earlier certificates of this run's secret set that the current one supersedes
+ * (`revoke-previous`), and those as old that belong to another set or to none recorded
+ * (`leftAlone`: reported, never revoked — another pipeline sharing the app may be using them).
  * Kept: foreign certificates, the held one, expired ones (prune removes those), any that
  * started after the current one (a concurrent run's, not stored here), and any whose start
  * date cannot be read — when unsure, keep.
  * - Keeping the held certificate: those older than it go once it has been on the app for the
  *   grace period, so jobs that started with the previous certificate have finished.
  * - Adding a new one with a grace of 0: the held certificate (when it is on the app) and this
- *   action's certificates that started before it go in the same run, once the new one has
+ *   set's certificates that started before it go in the same run, once the new one has
  *   signed in and is stored (apply decides that, not the plan). Without a held certificate on
  *   the app nothing is revoked: what is there may be another pipeline's or a concurrent run's.
  * - Adding with a grace above 0: nothing now; a later run removes them once the grace is over.
@@ -672,46 +726,80 @@ function planRevokePrevious(
   app: AppState,
   certificate: CertificatePlan,
   graceHours: number | undefined,
+  secretSet: string,
   now: Date
-): RevokePreviousCertificates | undefined {
-  if (graceHours === undefined || certificate.decision === 'none') return undefined
+): { revoke?: RevokePreviousCertificates; leftAlone: string[] } {
+  const nothing = { leftAlone: [] }
+  if (graceHours === undefined || certificate.decision === 'none') return nothing
   const live = (credential: KeyCredential): boolean =>
     isActionMadeKeyCredential(credential) && !(Date.parse(credential.endDateTime) < now.getTime()) && startOf(credential) !== undefined
-  if (certificate.reason === 'none-held') return undefined
+  if (certificate.reason === 'none-held') return nothing
   const held = certificate.held.thumbprint
   const heldStarts = app.keyCredentials
     .filter(credential => keyCredentialHasThumbprint(credential, held))
     .map(startOf)
     .filter((start): start is number => start !== undefined)
-  if (heldStarts.length === 0) return undefined
+  if (heldStarts.length === 0) return nothing
   const heldStart = Math.min(...heldStarts)
-  let previous: KeyCredential[]
+  let superseded: KeyCredential[]
   let supersededBy: RevokePreviousCertificates['supersededBy']
   if (certificate.decision === 'keep-held') {
-    if (now.getTime() - heldStart < graceHours * HOUR_MS) return undefined
-    previous = app.keyCredentials.filter(credential => live(credential) && !keyCredentialHasThumbprint(credential, held) && (startOf(credential) as number) < heldStart)
+    if (now.getTime() - heldStart < graceHours * HOUR_MS) return nothing
+    superseded = app.keyCredentials.filter(credential => live(credential) && !keyCredentialHasThumbprint(credential, held) && (startOf(credential) as number) < heldStart)
     supersededBy = 'held-for-grace'
   } else {
-    if (graceHours > 0) return undefined
+    if (graceHours > 0) return nothing
     // The held certificate and those before it; never one that started after it.
-    previous = app.keyCredentials.filter(credential => live(credential) && (startOf(credential) as number) <= heldStart)
+    superseded = app.keyCredentials.filter(credential => live(credential) && (startOf(credential) as number) <= heldStart)
     supersededBy = 'this-run'
   }
-  if (previous.length === 0) return undefined
-  return {
-    kind: 'revoke-previous-certificates',
-    appObjectId: app.objectId,
-    keyIds: previous.map(credential => credential.keyId),
-    certificates: previous.map(credential => ({
-      keyId: credential.keyId,
-      displayName: credential.displayName ?? '',
-      startDateTime: credential.startDateTime ?? '',
-      endDateTime: credential.endDateTime
-    })),
-    supersededBy,
-    ...(certificate.decision === 'keep-held' ? { current: certificate.held.thumbprint } : {}),
-    graceHours
+  const ofThisSet = (credential: KeyCredential): boolean => {
+    const maker = keyCredentialMaker(credential)
+    return maker.kind === 'action' && maker.secretSet === secretSet
   }
+  const previous = superseded.filter(ofThisSet)
+  const leftAlone = superseded.filter(credential => !ofThisSet(credential)).map(credential => credential.keyId)
+  if (previous.length === 0) return { leftAlone }
+  return {
+    revoke: {
+      kind: 'revoke-previous-certificates',
+      appObjectId: app.objectId,
+      keyIds: previous.map(credential => credential.keyId),
+      certificates: previous.map(credential => ({
+        keyId: credential.keyId,
+        displayName: credential.displayName ?? '',
+        startDateTime: credential.startDateTime ?? '',
+        endDateTime: credential.endDateTime
+      })),
+      supersededBy,
+      ...(certificate.decision === 'keep-held' ? { current: certificate.held.thumbprint } : {}),
+      graceHours
+    },
+    leftAlone
+  }
+}
+
+/** A key credential on the app as the plan reports it: whose it is and what happens to it. */
+function certificateOnApp(
+  credential: KeyCredential,
+  context: { secretSet: string; held: string | undefined; outcome: CertificateOnApp['outcome'] }
+): CertificateOnApp {
+  const maker = keyCredentialMaker(credential)
+  const [thumbprint] = keyCredentialThumbprints(credential)
+  return {
+    keyId: credential.keyId,
+    ...(thumbprint === undefined ? {} : { thumbprint }),
+    displayName: credential.displayName ?? '',
+    endDateTime: credential.endDateTime,
+    maker: maker.kind === 'action' ? (maker.secretSet === context.secretSet ? 'this-set' : 'other-set') : maker.kind,
+    ...(maker.kind === 'action' ? { secretSet: maker.secretSet } : {}),
+    held: context.held !== undefined && keyCredentialHasThumbprint(credential, context.held),
+    outcome: context.outcome
+  }
+}
+
+function listed(keyId: string, keyIds: readonly string[] | undefined): boolean {
+  return (keyIds ?? []).some(id => sameId(id, keyId))
 }
 
 /** A key credential's start as epoch ms, or undefined when absent or unreadable. */

@@ -59,6 +59,7 @@ export function findDirectoryRole(nameOrId: string): DirectoryRole | undefined {
 
 /**
  * Marks the key credentials this action created, so it can prune them once expired and
- * never touch anyone else's. Graph keeps `displayName` (≤ 90 chars) on a keyCredential.
+ * never touch anyone else's; since issue 21 followed by the secret set (key-credentials.ts).
+ * Graph keeps `displayName` (≤ 90 chars) on a keyCredential.
  */
 export const ACTION_KEY_DISPLAY_NAME_PREFIX = 'exo-cba-action'

@@ -8,6 +8,7 @@ import { CLOCK_SKEW_MS } from '../certificate/index.js'
 import type { HeldCertificate } from '../certificate/types.js'
 import { ensureCertificateOnApp, removeCertificate, removeKeyCredentials, type AppliedState } from '../entra/apply.js'
 import { Graph, GraphRequestError } from '../entra/graph.js'
+import { secretSetOf } from '../github/secret-set.js'
 import { explainGraphError, type GraphErrorContext } from '../entra/graph-errors.js'
 import type { Plan } from '../entra/plan.js'
 import { printable } from '../report/printable.js'
@@ -63,7 +64,7 @@ export async function verifyKeptOnApp(
 export async function keepNewCertificateOnApp(graph: Graph, settings: Settings, applied: AppliedState): Promise<boolean> {
   const added = applied.newCertificate
   if (added === undefined) return false
-  const putBack = await withGraphErrors(() => ensureCertificateOnApp(graph, applied.app.objectId, added), { clientId: settings.signIn.clientId })
+  const putBack = await withGraphErrors(() => ensureCertificateOnApp(graph, applied.app.objectId, added, secretSetOf(settings.secrets).id), { clientId: settings.signIn.clientId })
   if (putBack) {
     core.warning(
       `Another run replaced the app's certificates at the same time and dropped the new certificate ${added.thumbprint}; it was added again. Use a 'concurrency:' group so provisioning runs for one tenant do not overlap.`
@@ -106,7 +107,8 @@ export async function removeNewCertificate(graph: Graph, settings: Settings, app
  * Removes this action's old certificates, after everything else: the expired ones, and with
  * `revoke-previous` the ones the current certificate superseded. Those superseded by this
  * run's new certificate go only once it has signed in (a failed or skipped verification
- * leaves them for a later run). Under the lease when there is one.
+ * leaves them for a later run). Under the lease when there is one. True when it revoked the
+ * previous certificates.
  */
 export async function removeOldCertificates(
   settings: Settings,
@@ -114,7 +116,7 @@ export async function removeOldCertificates(
   plan: Plan,
   newCertificateSignedIn: boolean,
   holdLease: ((giveUp?: AbortSignal) => Promise<void>) | undefined
-): Promise<void> {
+): Promise<boolean> {
   const expired = plan.prune
   const previous = plan.revokePrevious
   const revokeNow = previous !== undefined && (previous.supersededBy === 'held-for-grace' || newCertificateSignedIn)
@@ -126,7 +128,7 @@ export async function removeOldCertificates(
     )
   }
   const keyIds = [...(expired?.keyIds ?? []), ...(revokeNow ? previous.keyIds : [])]
-  if (keyIds.length === 0) return
+  if (keyIds.length === 0) return false
   await holdLease?.()
   await core.group('Removing old certificates this action made', async () => {
     // Display names and dates as Graph returned them: printable, so none can start a workflow command.
@@ -135,4 +137,5 @@ export async function removeOldCertificates(
     const appObjectId = expired?.appObjectId ?? previous?.appObjectId ?? ''
     await withGraphErrors(() => removeKeyCredentials(graph, appObjectId, keyIds), { clientId: settings.signIn.clientId })
   })
+  return revokeNow
 }

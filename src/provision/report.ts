@@ -4,7 +4,7 @@
  */
 import * as core from '@actions/core'
 import { ApplyError, describeStop } from '../entra/apply.js'
-import { describePlanRows } from '../entra/describe-plan.js'
+import { describeCertificatesOnApp, describePlanRows } from '../entra/describe-plan.js'
 import type { Plan } from '../entra/plan.js'
 import { CAPABILITY_NAMES, type PreflightReport } from '../entra/preflight.js'
 import type { ResolvedFederation } from '../entra/trusted-subjects.js'
@@ -24,6 +24,7 @@ export async function reportDryRun(settings: Settings, plan: Plan, organization:
     tenantId: settings.tenantId,
     organization,
     resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
+    certificatesOnApp: { secretSet: `${plan.secretSet.id} (${plan.secretSet.description})`, rows: describeCertificatesOnApp(plan) },
     notes: [
       'Dry run: nothing was written to the tenant, to GitHub or to disk. Run again with dry-run: false to apply.',
       ...preflightNotes(preflight, true)

@@ -22,8 +22,11 @@ export interface SummaryReport {
     thumbprint: string
     notAfter: Date
     daysLeft: number
-    previous?: { thumbprint: string; notAfter: Date }
+    /** The certificate a rotation replaced; `fate` says what becomes of it (after "The previous certificate"). */
+    previous?: { thumbprint: string; notAfter: Date; fate: string }
   }
+  /** Every certificate on the app, whose it is (by secret set) and what the run did with it. */
+  certificatesOnApp?: { secretSet: string; rows: Array<{ thumbprint: string; whose: string; expires: string; thisRun: string }> }
   /** How jobs sign in; `federated` replaces the certificate section. */
   credential?: { kind: 'federated'; subjects?: string[]; expiresOn?: Date }
   resources?: ResourceRow[]
@@ -59,7 +62,7 @@ export function renderSummary(report: SummaryReport): string {
     if (c.previous !== undefined) {
       lines.push(
         `Rotated: \`${c.previous.thumbprint}\` (expires ${day(c.previous.notAfter)}) → \`${c.thumbprint}\` (expires ${day(c.notAfter)}).`,
-        'The previous certificate stays on the app until it expires, so jobs that already loaded it keep working.',
+        `The previous certificate ${c.previous.fate}.`,
         ''
       )
     }
@@ -67,6 +70,18 @@ export function renderSummary(report: SummaryReport): string {
       '| Thumbprint (SHA-1) | Expires | Days left |',
       '|---|---|---|',
       `| \`${c.thumbprint}\` | ${day(c.notAfter)} | ${c.daysLeft}${c.daysLeft <= 30 ? ' ⚠️' : ''} |`,
+      ''
+    )
+  }
+  if (report.certificatesOnApp !== undefined && report.certificatesOnApp.rows.length > 0) {
+    lines.push(
+      '### Certificates on the app',
+      '',
+      `Each certificate this action makes records its secret set (where a pipeline keeps it); this pipeline's is \`${cell(report.certificatesOnApp.secretSet)}\`. A run revokes only its own set's certificates.`,
+      '',
+      '| Thumbprint (SHA-1) | Whose | Expires | This run |',
+      '|---|---|---|---|',
+      ...report.certificatesOnApp.rows.map(row => `| \`${cell(row.thumbprint)}\` | ${cell(row.whose)} | ${cell(row.expires)} | ${cell(row.thisRun)} |`),
       ''
     )
   }
