@@ -7,7 +7,7 @@
  * subject claims" and "Immutable subject claims"): `repo:OWNER/REPO:environment:NAME` when the
  * job references an environment, else `repo:OWNER/REPO:pull_request` for pull-request events,
  * else `repo:OWNER/REPO:ref:refs/heads/BRANCH` (or `refs/tags/TAG`). Repositories created,
- * renamed or transferred on or after 2026-07-15 (and those that opted in) write the owner and
+ * renamed or transferred after 2026-07-15 (and those that opted in) write the owner and
  * repository as `OWNER@OWNER-ID/REPO@REPO-ID`. A `:` inside a value is written `%3A`.
  */
 import type { JobFacts } from '../runner/github-event.js'
