@@ -2,7 +2,7 @@
  * `npm run reliability`: the reliability and security matrix of issue 7 against the
  * emulator, with figures. Crashes (SIGKILL right after each write, fresh tenant and
  * rotation), faults (429 storms, 503/504, resets, replication lag, GitHub outages),
- * concurrent runs, 70+ malformed inputs, fuzzing of the PFX reader and the settings
+ * concurrent runs, 70+ malformed inputs and a pull-request-triggered provisioning run, fuzzing of the PFX reader and the settings
  * parser, and secret hygiene on every run. Exits 1 on any failure that is not a
  * recorded known failure (scripts/reliability/known-failures.ts).
  *
@@ -29,6 +29,7 @@ import {
   interruptedSecretWritesScenario,
   leastPrivilegeScenario,
   connectOfflineScenario,
+  pullRequestProvisioningScenario,
   representativeSubsets,
   secretSubsets,
   sharedAppScenario
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
     if (wanted('bad-input')) {
       const certs = makeCertificates()
       for (const testCase of badInputCases(certs)) jobs.push(() => badInputScenario(action, testCase, certs))
+      jobs.push(() => pullRequestProvisioningScenario(action))
     }
     process.stderr.write(`running ${jobs.length} scenarios, ${parallel} at a time\n`)
     const results = await inPool(jobs, parallel, job => job().catch(harnessFailure), progress)

@@ -64,7 +64,8 @@ export async function emitFederatedConnectFiles(
     // The earlier of the two, so the script refreshes before either lapses.
     expiresOn: new Date(Math.min(tokens.exchange.expiresOn.getTime(), tokens.compliance?.expiresOn.getTime() ?? Infinity)),
     tokenEndpoint: `${settings.cloud.authorityHost}/${encodeURIComponent(target.tenantId)}/oauth2/v2.0/token`,
-    audience: settings.signIn.audience,
+    // Update-ExoCbaConnection asks for the jobs' token (federated-audience), like connect mode.
+    audience: settings.credential.kind === 'federated' ? settings.credential.audience : settings.signIn.audience,
     exchangeResource: settings.cloud.exchangeResource,
     complianceResource: settings.cloud.complianceResource
   })

@@ -66,7 +66,8 @@ async function runFederatedConnect(settings: Settings): Promise<void> {
   if (appId === undefined || organization === undefined || tenantId === undefined) {
     throw new UserError("Connect mode with credential: federated needs 'app-id', 'organization' and 'tenant-id'.")
   }
-  const audience = settings.signIn.audience
+  // The jobs' audience (federated-audience): settings.ts sets it whenever credential is federated.
+  const audience = settings.credential.kind === 'federated' ? settings.credential.audience : settings.signIn.audience
   // Entra sign-in (msal) is loaded for this path only: a certificate job never parses it.
   const { federatedExchangeTokens } = await import('./entra/exchange-token.js')
   const tokens = await federatedExchangeTokens(

@@ -110,6 +110,7 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   const organization = settings.organization ?? actual.initialDomain ?? ''
   const trusted = await federation?.value()
   for (const note of trusted?.notes ?? []) core.info(printable(note))
+  for (const warning of trusted?.warnings ?? []) core.warning(warning, { title: 'Federated trust wider than it looks' })
   const planned = planProvisioning(desiredStateFromSettings(settings, trusted?.federation), actual, now)
   const preflight = checkPreflight(needsOfPlan(planned), evidence, {
     ...(actual.app === undefined ? {} : { app: { objectId: actual.app.objectId, appId: actual.app.appId, displayName: actual.app.displayName } }),
@@ -392,7 +393,8 @@ async function carryOutFederatedPlan(run: ProvisionRun, trusted: ResolvedFederat
   const { settings, graph, plan, organization, lease, storedSecretDates } = run
   const tenantId = settings.tenantId ?? ''
   const canSignIn = jobIsTrusted(trusted)
-  const assertion = reusableGitHubIdToken(settings.signIn.audience)
+  // The jobs' audience (federated-audience), not the provisioning identity's.
+  const assertion = reusableGitHubIdToken(trusted.federation.audience)
   let applied: AppliedState | undefined
   let holdLease: ((giveUp?: AbortSignal) => Promise<void>) | undefined
   let verification: VerifyResult | undefined
@@ -431,7 +433,7 @@ async function carryOutFederatedPlan(run: ProvisionRun, trusted: ResolvedFederat
           const done = appliedState()
           if (canSignIn && (verification === undefined || verification.signedIn)) {
             const tokens = await federatedExchangeTokens(
-              { tenantId, appId: done.app.appId, cloud: settings.cloud, audience: settings.signIn.audience, assertion },
+              { tenantId, appId: done.app.appId, cloud: settings.cloud, audience: trusted.federation.audience, assertion },
               settings.connectIppsSession
             )
             core.setSecret(tokens.exchange.token)

@@ -6,6 +6,8 @@ import { CLOUD_NAMES, resolveCloud, type Cloud } from './cloud.js'
 import { maskSecret, openClientCertificate, openHeldCertificate, type Masker } from './credential-inputs.js'
 import { UserError } from './errors.js'
 import { validateSecretPrefix } from './github/secret-names.js'
+import { ALLOW_UNPROTECTED_INPUT, listedPullRequestRefusal, scopeOfSubject } from './entra/subject-scope.js'
+import { canRequestGitHubIdToken } from './runner/github-oidc.js'
 import { findDirectoryRole, SUPPORTED_DIRECTORY_ROLES, type DirectoryRole } from './entra/well-known.js'
 import {
   isDomain,
@@ -39,6 +41,16 @@ export type CredentialSettings =
       subjects: string[]
       /** `federated-issuer`; undefined means this job's issuer. */
       issuer?: string
+      /**
+       * `federated-audience`: the audience of the Exchange app's federated credentials and of
+       * the jobs' OIDC tokens for it (`audience` is the provisioning identity's alone).
+       */
+      audience: string
+      /**
+       * `federated-allow-unprotected-subjects`: trust `pull_request` subjects, and this job's own
+       * subject from a pull request or a branch other than the default one, on purpose.
+       */
+      allowUnprotectedSubjects: boolean
     }
 
 /**
@@ -69,6 +81,7 @@ export interface Settings {
     clientCertificatePem?: string
     /** Password of an encrypted private key in `clientCertificatePem` (`client-certificate-password`). */
     clientCertificatePassword?: string
+    /** `audience`: of the OIDC token the provisioning identity signs in with. */
     audience: string
   }
   newCertificate: {
@@ -167,7 +180,7 @@ export function readSettings(source: InputSource, env: NodeJS.ProcessEnv, now: D
   const input = (name: string): string => source.get(name).trim()
 
   const mode = parseChoice('mode', input('mode') || 'provision', MODES)
-  const credential = readCredential(source, mode)
+  const credential = readCredential(source, mode, env)
   const cloudName = parseChoice('cloud', input('cloud') || 'global', CLOUD_NAMES)
   const cloud = resolveCloud(cloudName, {
     authorityHost: input('authority-host')
@@ -334,18 +347,28 @@ function readRoles(value: string): DirectoryRole[] {
   return roles
 }
 
-/** GitHub OIDC subjects are at most 600 characters in Entra, without wildcards or whitespace. */
+/**
+ * GitHub OIDC subjects are at most 600 characters in Entra. The action writes exact subjects:
+ * Entra's flexible federated identity credentials (claims matching expressions, in preview)
+ * are not what it makes, so wildcards and whitespace are refused.
+ */
 const SUBJECT_MAX = 600
 
-function readCredential(source: InputSource, mode: Mode): CredentialSettings {
+/** Entra's recommended audience for workload identity federation (entra-docs workload-id/workload-identity-federation-create-trust.md). */
+export const DEFAULT_AUDIENCE = 'api://AzureADTokenExchange'
+
+function readCredential(source: InputSource, mode: Mode, env: NodeJS.ProcessEnv): CredentialSettings {
   const kind = parseChoice('credential', source.get('credential').trim() || 'certificate', CREDENTIALS)
   const subjects = parseList(source.get('federated-subjects'))
   const issuerValue = source.get('federated-issuer').trim()
+  const audienceValue = source.get('federated-audience').trim()
+  const allowUnprotectedSubjects = parseBoolean(ALLOW_UNPROTECTED_INPUT, source.get(ALLOW_UNPROTECTED_INPUT).trim() || 'false')
   if (kind === 'certificate') {
-    if (subjects.length > 0 || issuerValue !== '') {
+    const given = subjects.length > 0 ? 'federated-subjects' : issuerValue !== '' ? 'federated-issuer' : audienceValue !== '' ? 'federated-audience' : allowUnprotectedSubjects ? ALLOW_UNPROTECTED_INPUT : undefined
+    if (given !== undefined) {
       throw new UserError(
-        "Inputs 'federated-subjects' and 'federated-issuer' need credential: federated; with credential: certificate jobs sign in with the stored certificate.",
-        { input: subjects.length > 0 ? 'federated-subjects' : 'federated-issuer' }
+        `Input '${given}' needs credential: federated (like federated-subjects, federated-issuer and federated-audience); with credential: certificate jobs sign in with the stored certificate.`,
+        { input: given }
       )
     }
     return { kind }
@@ -353,9 +376,12 @@ function readCredential(source: InputSource, mode: Mode): CredentialSettings {
   for (const subject of subjects) {
     if (subject.length > SUBJECT_MAX || /[\s*\u0000-\u001f]/.test(subject) || !subject.includes(':')) {
       throw new UserError(
-        `Input 'federated-subjects' lists ${shown(subject)}, which is not a GitHub OIDC subject: use the exact subject of the jobs' tokens, such as repo:contoso/exo-jobs:ref:refs/heads/main or repo:contoso/exo-jobs:environment:prod (at most ${SUBJECT_MAX} characters; Entra allows no wildcards).`,
+        `Input 'federated-subjects' lists ${shown(subject)}, which is not a GitHub OIDC subject: use the exact subject of the jobs' tokens, such as repo:contoso/exo-jobs:environment:prod (at most ${SUBJECT_MAX} characters; the action writes exact subjects, no wildcards).`,
         { input: 'federated-subjects' }
       )
+    }
+    if (!allowUnprotectedSubjects && scopeOfSubject(subject).context.kind === 'pull-request') {
+      throw new UserError(listedPullRequestRefusal(subject), { input: 'federated-subjects' })
     }
   }
   if (mode === 'connect' && subjects.length > 0) {
@@ -365,7 +391,39 @@ function readCredential(source: InputSource, mode: Mode): CredentialSettings {
     )
   }
   const issuer = issuerValue === '' ? undefined : parseHttpsUrl('federated-issuer', issuerValue, 'https://token.actions.githubusercontent.com')
-  return { kind, subjects, ...(issuer === undefined ? {} : { issuer }) }
+  const audience = readFederatedAudience(audienceValue, source.get('audience').trim() || DEFAULT_AUDIENCE)
+  if (mode === 'provision' && subjects.length === 0 && !canRequestGitHubIdToken(env)) {
+    throw new UserError(noSubjectsWithoutOidcToken(), { input: 'federated-subjects' })
+  }
+  return { kind, subjects, ...(issuer === undefined ? {} : { issuer }), audience, allowUnprotectedSubjects }
+}
+
+/** With federated-subjects empty the app trusts this job's own subject, read from its OIDC token. */
+export function noSubjectsWithoutOidcToken(): string {
+  return "Input 'federated-subjects' is empty, so the Exchange app would trust this job's own GitHub OIDC subject, but this job cannot request an OIDC token: add `permissions: id-token: write` to the job, or list the subjects of the jobs that connect in federated-subjects (e.g. repo:contoso/exo-jobs:environment:prod)."
+}
+
+/**
+ * `federated-audience`, or the default. Until this input existed `audience` set the Exchange
+ * app's credentials too: a non-default `audience` without `federated-audience` is refused
+ * rather than silently moving what the app trusts (or what connect jobs present).
+ */
+function readFederatedAudience(value: string, provisioningAudience: string): string {
+  if (value === '') {
+    if (provisioningAudience !== DEFAULT_AUDIENCE) {
+      throw new UserError(
+        `Input 'audience' is '${provisioningAudience}', and with credential: federated it no longer sets the Exchange app's federated credentials: 'audience' is now the provisioning identity's alone, and 'federated-audience' (default ${DEFAULT_AUDIENCE}) the jobs'. Set federated-audience: ${provisioningAudience} to keep what the app trusts and what its jobs present, or federated-audience: ${DEFAULT_AUDIENCE} to move them (in provision and connect workflows alike).`,
+        { input: 'federated-audience' }
+      )
+    }
+    return DEFAULT_AUDIENCE
+  }
+  if (value.length > SUBJECT_MAX || /[\s\u0000-\u001f]/.test(value)) {
+    throw new UserError(`Input 'federated-audience' must be one audience of at most ${SUBJECT_MAX} characters without spaces, such as ${DEFAULT_AUDIENCE}; got ${shown(value)}.`, {
+      input: 'federated-audience'
+    })
+  }
+  return value
 }
 
 function readSubject(value: string): string {
@@ -393,7 +451,7 @@ function readSignIn(source: InputSource, mode: Mode): Settings['signIn'] {
   const clientIdValue = source.get('client-id').trim()
   const clientSecret = source.get('client-secret').trim() || undefined
   const certificateValue = source.get('client-certificate').trim()
-  const audience = source.get('audience').trim() || 'api://AzureADTokenExchange'
+  const audience = source.get('audience').trim() || DEFAULT_AUDIENCE
   const clientId = clientIdValue
     ? parseGuid('client-id', clientIdValue, 'the Application (client) ID of the provisioning identity')
     : undefined

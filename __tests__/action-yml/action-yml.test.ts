@@ -67,7 +67,8 @@ const INTERFACE_INPUTS: Record<string, string> = {
 /**
  * Inputs added beyond INTERFACE.md, with the reason: organization secrets (issue 5; no
  * default visibility since issue 16), the federated credential (issue 14), repairing a
- * stored set and revoking earlier certificates (issue 16).
+ * stored set and revoking earlier certificates (issue 16), the jobs' own audience and the
+ * opt-in to trust unprotected subjects (issue 21).
  */
 const ADDED_INPUTS: Record<string, string> = {
   'secret-visibility': '',
@@ -75,6 +76,8 @@ const ADDED_INPUTS: Record<string, string> = {
   credential: 'certificate',
   'federated-subjects': '',
   'federated-issuer': '',
+  'federated-audience': '',
+  'federated-allow-unprotected-subjects': 'false',
   repair: 'false',
   'revoke-previous': '24'
 }

@@ -9,7 +9,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import { startEmulator, type Emulator } from '../../emulator/index.js'
 import { GITHUB_SEED } from '../../emulator/github.js'
-import { emulatorEnv, inputsFromStoredSecrets, repositorySecretInputs } from '../../scripts/lib/emulated-run.js'
+import { emulatorEnv, githubEventEnv, inputsFromStoredSecrets, repositorySecretInputs } from '../../scripts/lib/emulated-run.js'
 import { BundledAction } from '../helpers/bundled-action.js'
 import { errorsOf, explain, graphWrites, provision, resourceRows, warningsOf } from '../provision/provision-helpers.js'
 import { graph, provisioningToken } from '../emulator/helpers.js'
@@ -79,17 +79,124 @@ describe('which jobs the app trusts', () => {
     expect(emulator.log.list({ service: 'graph' })).toEqual([])
   }, 60_000)
 
-  it('without the OIDC permission (client secret sign-in), the default subject and issuer come from the runner', async () => {
+  it('without the OIDC permission and with no subjects listed: a clear error, no GITHUB_REF guess, no request', async () => {
     emulator = await startEmulator()
     const env = emulatorEnv(emulator)
     delete env.ACTIONS_ID_TOKEN_REQUEST_URL
     delete env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
     const run = await provision(action, emulator, { credential: 'federated', 'client-secret': emulator.provisioning.clientSecret }, {
-      env: { ...env, GITHUB_REPOSITORY: 'octo/demo', GITHUB_REF: 'refs/heads/main', GITHUB_SERVER_URL: 'https://ghes.contoso.com' }
+      env: { ...env, GITHUB_REPOSITORY: 'octo/demo', GITHUB_REF: 'refs/pull/7/merge', GITHUB_SERVER_URL: 'https://ghes.contoso.com' }
+    })
+    expect(run.main.exitCode).toBe(1)
+    expect(errorsOf(run).join('\n')).toMatch(/Input 'federated-subjects' is empty.*this job cannot request an OIDC token: add `permissions: id-token: write` to the job, or list the subjects/)
+    expect(emulator.log.list()).toEqual([])
+  }, 60_000)
+})
+
+/** Issue 21, point 1: who can make the app trust them, and what the run says about it. */
+describe('federated trust a pull request cannot reach', () => {
+  // The provisioning identity signs in with its secret here: its own federated credential trusts
+  // one subject, and these runs present others (the app's trust is what is under test).
+  const secret = () => ({ 'client-secret': emulator!.provisioning.clientSecret })
+  /** Secret and Graph writes so far: a refused run must have made none. */
+  const writes = () => [...graphWrites(emulator!), ...emulator!.log.list({ service: 'github', kind: 'write' }).map(e => `${e.method} ${e.path}`)]
+
+  it('a provisioning run triggered by a pull request is refused before any write, and says why and how to allow it', async () => {
+    emulator = await startEmulator()
+    emulator.oidc.subject = 'repo:octo/demo:pull_request'
+    const run = await provision(action, emulator, { ...repositorySecretInputs(), ...secret(), credential: 'federated' }, {
+      env: { ...emulatorEnv(emulator), ...githubEventEnv('pull_request', 'refs/pull/7/merge') }
+    })
+    expect(run.main.exitCode).toBe(1)
+    const error = errorsOf(run).join('\n')
+    expect(error).toMatch(/this job runs for a pull request \(event pull_request\), so trusting its subject 'repo:octo\/demo:pull_request' means anyone who can open a pull request could then sign in to Exchange Online as an administrator/)
+    expect(error).toContain('federated-allow-unprotected-subjects: true')
+    expect(writes()).toEqual([])
+    expect(emulator.github.secretNames(REPOSITORY)).toEqual([])
+    expect([...emulator.tenant.applications.values()].filter(app => app.displayName === 'EXO Background Process')).toEqual([])
+  }, 60_000)
+
+  it('pull_request_target (which runs with the default branch\'s subject) and a pushed feature branch are refused too', async () => {
+    emulator = await startEmulator()
+    const target = await provision(action, emulator, { ...secret(), credential: 'federated' }, { env: { ...emulatorEnv(emulator), ...githubEventEnv('pull_request_target', 'refs/heads/main') } })
+    expect(target.main.exitCode).toBe(1)
+    expect(errorsOf(target).join('\n')).toMatch(/event pull_request_target/)
+    emulator.oidc.subject = 'repo:octo/demo:ref:refs/heads/feature'
+    const branch = await provision(action, emulator, { ...secret(), credential: 'federated' }, { env: { ...emulatorEnv(emulator), ...githubEventEnv('push', 'refs/heads/feature') } })
+    expect(branch.main.exitCode).toBe(1)
+    expect(errorsOf(branch).join('\n')).toMatch(/runs on refs\/heads\/feature, not on the default branch refs\/heads\/main, so trusting its subject .* anyone who can push a branch/)
+    expect(writes()).toEqual([])
+  }, 60_000)
+
+  it('an environment job is trusted from any branch (the environment\'s reviewers guard it); the opt-in allows a pull request, with a warning', async () => {
+    emulator = await startEmulator()
+    emulator.oidc.subject = PROD
+    const environment = await provision(action, emulator, { ...secret(), credential: 'federated' }, { env: { ...emulatorEnv(emulator), ...githubEventEnv('push', 'refs/heads/feature') } })
+    expect(environment.main.exitCode === 0 ? 'exit 0' : explain(environment)).toBe('exit 0')
+    expect(theApp().federatedIdentityCredentials.map(f => f.subject)).toEqual([PROD])
+
+    emulator.oidc.subject = 'repo:octo/demo:pull_request'
+    const optIn = await provision(action, emulator, { ...secret(), credential: 'federated', organization: 'contoso.onmicrosoft.com', 'federated-allow-unprotected-subjects': 'true' }, {
+      env: { ...emulatorEnv(emulator), ...githubEventEnv('pull_request', 'refs/pull/7/merge') }
+    })
+    expect(optIn.main.exitCode === 0 ? 'exit 0' : explain(optIn)).toBe('exit 0')
+    expect(warningsOf(optIn).join('\n')).toMatch(/trusts this job's own subject although this job runs for a pull request.*federated-allow-unprotected-subjects: true/)
+    expect(theApp().federatedIdentityCredentials.map(f => f.subject).sort()).toEqual([PROD, 'repo:octo/demo:pull_request'])
+  }, 120_000)
+
+  it('a listed pull_request subject is refused before any request', async () => {
+    emulator = await startEmulator()
+    const run = await provision(action, emulator, { credential: 'federated', 'federated-subjects': `${PROD}\nrepo:octo/demo:pull_request` })
+    expect(run.main.exitCode).toBe(1)
+    expect(errorsOf(run).join('\n')).toMatch(/Input 'federated-subjects' lists 'repo:octo\/demo:pull_request', the subject of pull-request jobs: anyone who can open a pull request/)
+    expect(emulator.log.list({ service: 'graph' })).toEqual([])
+  }, 60_000)
+
+  it('warns about a branch subject beside an environment, another repository\'s subject, and an issuer that is not GitHub\'s', async () => {
+    emulator = await startEmulator()
+    const run = await provision(action, emulator, {
+      credential: 'federated',
+      'federated-subjects': `${PROD}\n${MAIN}\nrepo:fabrikam/exo-jobs:environment:prod`,
+      'federated-issuer': 'https://idp.fabrikam.example'
     })
     expect(run.main.exitCode === 0 ? 'exit 0' : explain(run)).toBe('exit 0')
-    expect(theApp().federatedIdentityCredentials.map(f => [f.subject, f.issuer])).toEqual([[MAIN, 'https://ghes.contoso.com/_services/token']])
-    expect(run.main.stdout).toContain("(from GITHUB_REPOSITORY and GITHUB_REF)")
+    const warnings = warningsOf(run).join('\n')
+    expect(warnings).toMatch(/trusts 'repo:octo\/demo:ref:refs\/heads\/main', a branch or tag subject, while environments are in use/)
+    expect(warnings).toMatch(/federated-subjects lists 'repo:fabrikam\/exo-jobs:environment:prod', a subject of another repository than contoso\/exo-automation/)
+    expect(warnings).toMatch(/federated-issuer is 'https:\/\/idp\.fabrikam\.example', not GitHub's OIDC issuer/)
+    expect(run.main.stdout).toMatch(/^::warning title=Federated trust wider than it looks::/m)
+  }, 120_000)
+
+  it('federated-audience sets the app\'s credentials and the jobs\' tokens; audience stays the provisioning identity\'s', async () => {
+    emulator = await startEmulator()
+    const run = await provision(action, emulator, { credential: 'federated', 'federated-audience': 'api://contoso-exo-jobs' })
+    expect(run.main.exitCode === 0 ? 'exit 0' : explain(run)).toBe('exit 0')
+    expect(theApp().federatedIdentityCredentials.map(f => f.audiences)).toEqual([['api://contoso-exo-jobs']])
+    // Verified with a job token for that audience (the emulator checks aud against the credential).
+    expect(run.main.stdout).toMatch(/Verified: a token from this job's GitHub OIDC token carries Exchange\.ManageAsApp/)
+
+    const moved = await provision(action, emulator, { credential: 'federated', audience: 'api://contoso-provisioning' })
+    expect(moved.main.exitCode).toBe(1)
+    expect(errorsOf(moved).join('\n')).toMatch(/Input 'audience' is 'api:\/\/contoso-provisioning'.*Set federated-audience: api:\/\/contoso-provisioning to keep what the app trusts/)
+    expect(theApp().federatedIdentityCredentials.map(f => f.audiences)).toEqual([['api://contoso-exo-jobs']])
+  }, 120_000)
+})
+
+describe('connect mode never suggests trusting a pull request', () => {
+  it('a pull-request job that is not trusted: told to use an environment, not to add its subject', async () => {
+    emulator = await startEmulator()
+    const provisioned = await provision(action, emulator, { credential: 'federated', 'federated-subjects': PROD })
+    expect(provisioned.main.exitCode === 0 ? 'exit 0' : explain(provisioned)).toBe('exit 0')
+    emulator.oidc.subject = 'repo:octo/demo:pull_request'
+    const run = await action.run({
+      inputs: { mode: 'connect', credential: 'federated', 'app-id': provisioned.outputs['app-id'], 'tenant-id': emulator.tenant.tenantId, organization: 'contoso.onmicrosoft.com', 'authority-host': emulator.urls.login },
+      env: { ...emulatorEnv(emulator), ...githubEventEnv('pull_request', 'refs/pull/7/merge') }
+    })
+    expect(run.main.exitCode).toBe(1)
+    const error = errorsOf(run).join('\n')
+    expect(error).toContain("subject 'repo:octo/demo:pull_request'")
+    expect(error).toMatch(/pull-request jobs should not sign in to Exchange Online.*environment that has required reviewers.*repo:octo\/demo:environment:NAME/)
+    expect(error).not.toMatch(/Add 'repo:octo\/demo:pull_request'|az ad app federated-credential create/)
   }, 120_000)
 })
 

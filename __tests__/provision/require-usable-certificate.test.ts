@@ -54,7 +54,7 @@ describe('requireUsableCertificate', () => {
     const old = stored(24 * 30, 24 * 7)
     expect(() => requireUsableCertificate(settings({ heldInputs: { pfxBase64: true, pfxPassword: true } }), old, NOW)).not.toThrow()
     expect(() => requireUsableCertificate(settings({ repair: true }), old, NOW)).not.toThrow()
-    expect(() => requireUsableCertificate(settings({ credential: { kind: 'federated', subjects: [] } }), old, NOW)).not.toThrow()
+    expect(() => requireUsableCertificate(settings({ credential: { kind: 'federated', subjects: [], audience: 'api://AzureADTokenExchange', allowUnprotectedSubjects: false } }), old, NOW)).not.toThrow()
     expect(() => requireUsableCertificate(settings(), stored(24 * 30, 24 * 7, ['EXO_CERT_PASSWORD']), NOW)).not.toThrow()
     expect(() => requireUsableCertificate(settings(), undefined, NOW)).not.toThrow()
   })

@@ -222,6 +222,16 @@ const rejected: RejectedCase[] = [
   { what: 'a subject that is a repository name only', inputs: () => provision({ credential: 'federated', 'federated-subjects': 'octo/demo' }), input: 'federated-subjects', shows: 'octo/demo', says: ['not a GitHub OIDC subject'] },
   { what: 'federated-issuer over http', inputs: () => provision({ credential: 'federated', 'federated-issuer': 'http://token.actions.githubusercontent.com' }), input: 'federated-issuer', says: ['https URL'] },
   { what: 'federated-subjects in connect mode', inputs: () => ({ mode: 'connect', credential: 'federated', 'app-id': APP_ID, 'tenant-id': TENANT, organization: 'contoso.onmicrosoft.com', 'federated-subjects': 'repo:octo/demo:ref:refs/heads/main' }), input: 'federated-subjects', says: ['provision mode'] },
+  // issue 21: federated trust a pull request cannot reach; the jobs' own audience
+  { what: 'a pull_request subject', inputs: () => provision({ credential: 'federated', 'federated-subjects': 'repo:octo/demo:environment:prod, repo:octo/demo:pull_request' }), input: 'federated-subjects', says: ["'repo:octo/demo:pull_request'", 'anyone who can open a pull request could then sign in to Exchange Online as an administrator', 'federated-allow-unprotected-subjects: true', 'environment'] },
+  { what: 'a pull_request subject in the immutable form', inputs: () => provision({ credential: 'federated', 'federated-subjects': 'repo:octo@59/demo@74:pull_request' }), input: 'federated-subjects', says: ['federated-allow-unprotected-subjects'] },
+  { what: 'no federated-subjects and no OIDC token (no GITHUB_REF fallback)', inputs: () => provision({ credential: 'federated' }), input: 'federated-subjects', says: ['`permissions: id-token: write`', 'list the subjects'] },
+  { what: 'federated-allow-unprotected-subjects not a boolean', inputs: () => provision({ credential: 'federated', 'federated-subjects': 'repo:octo/demo:environment:prod', 'federated-allow-unprotected-subjects': 'maybe' }), input: 'federated-allow-unprotected-subjects', shows: 'maybe', says: ['true or false'] },
+  { what: 'federated-allow-unprotected-subjects with credential: certificate', inputs: () => provision({ 'federated-allow-unprotected-subjects': 'true' }), input: 'federated-allow-unprotected-subjects', says: ['credential: federated'] },
+  { what: 'federated-audience with credential: certificate', inputs: () => provision({ 'federated-audience': 'api://AzureADTokenExchange' }), input: 'federated-audience', says: ['credential: federated'] },
+  { what: 'federated-audience with a space', inputs: () => provision({ credential: 'federated', 'federated-subjects': 'repo:octo/demo:environment:prod', 'federated-audience': 'api://contoso exo' }), input: 'federated-audience', shows: 'api://contoso exo', says: ['one audience'] },
+  { what: 'audience changed, federated-audience not given (never re-points the jobs silently)', inputs: () => provision({ credential: 'federated', 'federated-subjects': 'repo:octo/demo:environment:prod', audience: 'api://contoso-provisioning' }), input: 'federated-audience', says: ["'audience' is 'api://contoso-provisioning'", 'federated-audience: api://contoso-provisioning', 'federated-audience: api://AzureADTokenExchange'] },
+  { what: 'audience changed in a federated connect job, federated-audience not given', inputs: () => ({ mode: 'connect', credential: 'federated', 'app-id': APP_ID, 'tenant-id': TENANT, organization: 'contoso.onmicrosoft.com', audience: 'api://contoso-exo' }), input: 'federated-audience', says: ['federated-audience: api://contoso-exo'] },
   { what: 'connect mode federated without tenant-id', inputs: () => ({ mode: 'connect', credential: 'federated', 'app-id': APP_ID, organization: 'contoso.onmicrosoft.com' }), input: 'tenant-id', says: ['credential: federated', 'EXO_TENANT_ID'] },
   // booleans and the rest
   { what: 'verify yes', inputs: () => provision({ verify: 'yes' }), input: 'verify', shows: 'yes', says: ['true or false'] },
@@ -601,14 +611,41 @@ describe('readSettings accepts good inputs', () => {
     expect(settings.credential).toEqual({
       kind: 'federated',
       subjects: ['repo:octo/demo:ref:refs/heads/main', 'repo:octo/demo:environment:prod'],
-      issuer: 'https://ghes.contoso.com/_services/token'
+      issuer: 'https://ghes.contoso.com/_services/token',
+      audience: 'api://AzureADTokenExchange',
+      allowUnprotectedSubjects: false
     })
     expect(settings.held).toBeUndefined()
   })
 
+  it('credential: federated: a pull_request subject only with federated-allow-unprotected-subjects: true', () => {
+    const { settings } = read(provision({ credential: 'federated', 'federated-subjects': 'repo:octo/demo:pull_request', 'federated-allow-unprotected-subjects': 'true' })).result
+    expect(settings.credential).toMatchObject({ subjects: ['repo:octo/demo:pull_request'], allowUnprotectedSubjects: true })
+  })
+
+  it('credential: federated with federated-subjects empty needs this job to be able to request an OIDC token', () => {
+    const env = { ...ENV, ACTIONS_ID_TOKEN_REQUEST_URL: 'https://pipelines.actions.githubusercontent.com/oidc?x=1', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token' }
+    const settings = readSettings(new FakeInputs(provision({ credential: 'federated' })), env, NOW).settings
+    expect(settings.credential).toMatchObject({ kind: 'federated', subjects: [] })
+  })
+
+  it('audience is the provisioning identity\'s, federated-audience the jobs\': each set alone', () => {
+    const both = read(provision({ credential: 'federated', 'federated-subjects': 'repo:octo/demo:environment:prod', audience: 'api://contoso-provisioning', 'federated-audience': 'api://contoso-exo-jobs' })).result.settings
+    expect(both.signIn.audience).toBe('api://contoso-provisioning')
+    expect(both.credential).toMatchObject({ audience: 'api://contoso-exo-jobs' })
+    const jobsOnly = read(provision({ credential: 'federated', 'federated-subjects': 'repo:octo/demo:environment:prod', 'federated-audience': 'api://contoso-exo-jobs' })).result.settings
+    expect(jobsOnly.signIn.audience).toBe('api://AzureADTokenExchange')
+    expect(jobsOnly.credential).toMatchObject({ audience: 'api://contoso-exo-jobs' })
+    // Moving the jobs back to the default on purpose, while the provisioning identity keeps its own.
+    const moved = read(provision({ credential: 'federated', 'federated-subjects': 'repo:octo/demo:environment:prod', audience: 'api://contoso-provisioning', 'federated-audience': 'api://AzureADTokenExchange' })).result.settings
+    expect(moved.credential).toMatchObject({ audience: 'api://AzureADTokenExchange' })
+    // Certificate mode: audience alone, as before.
+    expect(read(provision({ audience: 'api://contoso-provisioning' })).result.settings.signIn.audience).toBe('api://contoso-provisioning')
+  })
+
   it('credential: federated in connect mode needs no pfx-base64, and warns that a given one is ignored', () => {
     const plain = read({ mode: 'connect', credential: 'federated', 'app-id': APP_ID, 'tenant-id': TENANT, organization: 'contoso.onmicrosoft.com' }).result
-    expect(plain.settings.credential).toEqual({ kind: 'federated', subjects: [] })
+    expect(plain.settings.credential).toEqual({ kind: 'federated', subjects: [], audience: 'api://AzureADTokenExchange', allowUnprotectedSubjects: false })
     expect(plain.warnings).toEqual([])
     const withPfx = read({ ...connect(), credential: 'federated', 'tenant-id': TENANT }).result
     expect(withPfx.settings.held).toBeUndefined()

@@ -4,17 +4,41 @@
  * runner's environment (OIDC request URL, GITHUB_API_URL, the CA to trust). Shared by
  * `npm start` and the end-to-end tests.
  */
+import { existsSync, renameSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Emulator } from '../../emulator/index.js'
 import { GITHUB_SEED } from '../../emulator/github.js'
 
-/** The runner environment that reaches the emulator (OIDC token endpoint, GitHub API, CA). */
+/**
+ * The runner environment that reaches the emulator (OIDC token endpoint, GitHub API, CA), for
+ * a job run by a push to the default branch `main` (the emulated OIDC token's own ref).
+ */
 export function emulatorEnv(emulator: Emulator): Record<string, string> {
   return {
     NODE_EXTRA_CA_CERTS: emulator.caPath,
     GITHUB_API_URL: emulator.urls.github,
     GITHUB_REPOSITORY: `${GITHUB_SEED.owner}/${GITHUB_SEED.repo}`,
+    ...githubEventEnv('push', 'refs/heads/main'),
     ...emulator.oidc.actionsEnv()
   }
+}
+
+/**
+ * GITHUB_EVENT_NAME, GITHUB_REF and GITHUB_EVENT_PATH of a job run for `eventName` on `ref`,
+ * in a repository whose default branch is `main`. The payload holds what the runner's does
+ * for such events and the action reads (`repository.default_branch`).
+ */
+export function githubEventEnv(eventName: string, ref: string): Record<string, string> {
+  const payload = JSON.stringify({ ref, repository: { full_name: `${GITHUB_SEED.owner}/${GITHUB_SEED.repo}`, default_branch: 'main' } })
+  const path = join(tmpdir(), `exo-cba-event-${eventName}-${Buffer.from(ref).toString('hex')}.json`)
+  if (!existsSync(path)) {
+    // Parallel runs may write it at once: each writes its own file and renames it into place.
+    const partial = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`
+    writeFileSync(partial, payload)
+    renameSync(partial, path)
+  }
+  return { GITHUB_EVENT_NAME: eventName, GITHUB_REF: ref, GITHUB_EVENT_PATH: path }
 }
 
 /** Provision-mode inputs for the emulated tenant, signing in with GitHub OIDC. */

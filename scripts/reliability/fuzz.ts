@@ -175,7 +175,8 @@ export function fuzzReadPfx(seed: number, cases: number, seeds: PfxSeeds = pfxSe
 /** Every input of action.yml (a test keeps the two lists equal). */
 export const ACTION_INPUTS = [
   'mode', 'tenant-id', 'organization', 'app-id', 'app-name', 'roles', 'client-id', 'client-secret', 'client-certificate',
-  'client-certificate-password', 'audience', 'credential', 'federated-subjects', 'federated-issuer', 'cloud', 'authority-host',
+  'client-certificate-password', 'audience', 'credential', 'federated-subjects', 'federated-issuer', 'federated-audience',
+  'federated-allow-unprotected-subjects', 'cloud', 'authority-host',
   'graph-endpoint', 'cert-validity-days', 'cert-key-size', 'cert-subject', 'pfx-encryption', 'rotate-before-days', 'repair',
   'revoke-previous', 'pfx-base64', 'pfx-password', 'secret-target', 'secret-environment', 'secret-prefix', 'secret-visibility',
   'secret-repositories', 'github-token', 'repository', 'verify', 'verify-timeout-seconds', 'dry-run', 'connect-script-path',
@@ -209,6 +210,8 @@ const PLAUSIBLE: Record<string, string[]> = {
   credential: ['certificate', 'federated'],
   'federated-subjects': ['repo:contoso/exo:ref:refs/heads/main', 'repo:contoso/exo:environment:prod'],
   'federated-issuer': ['https://token.actions.githubusercontent.com'],
+  'federated-audience': ['api://AzureADTokenExchange', 'api://contoso-exo'],
+  'federated-allow-unprotected-subjects': ['true', 'false'],
   'connect-script-path': ['Connect.ps1', '/tmp/x/Connect.ps1'],
   'connect-ippssession': ['true', 'false']
 }

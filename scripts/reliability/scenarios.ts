@@ -5,6 +5,7 @@
 import type { EmulatorOptions } from '../../emulator/index.js'
 import type { ActionUnderTest, SuiteRun } from './action-under-test.js'
 import { GITHUB_SEED } from '../../emulator/github.js'
+import { githubEventEnv } from '../lib/emulated-run.js'
 import { thumbprintOfDer } from '../../src/entra/key-credentials.js'
 import { appsNamed, leaseLeftBehind, storedCertificate, storedSecrets } from './end-state.js'
 import { hygieneProblems } from './hygiene.js'
@@ -446,4 +447,67 @@ function sharedAppProblems(lab: Lab, storedB: (name: string) => string): string[
   if (onApp === undefined) problems.push(`pipeline B's certificate ${thumbprint} is no longer on the app: its jobs cannot sign in`)
   else if (Date.parse(onApp.endDateTime) <= Date.now()) problems.push(`pipeline B's certificate ${thumbprint} is expired on the app`)
   return problems
+}
+
+/**
+ * Issue 21: a provisioning run with `credential: federated` triggered by a pull request
+ * (its job's subject is `repo:…:pull_request`) is refused before any write: no Graph write, no
+ * secret written, no app. The next run from the default branch then sets the app up to
+ * trust that branch's subject only, and one more run writes nothing.
+ */
+export async function pullRequestProvisioningScenario(action: ActionUnderTest): Promise<ScenarioResult> {
+  const lab = await Lab.start(action)
+  try {
+    const problems: string[] = []
+    const notes: string[] = []
+    const mainSubject = lab.emulator.oidc.subject
+    // The provisioning identity signs in with its secret: its own federated credential trusts one subject only.
+    lab.defaultInputs = { credential: 'federated', 'client-secret': lab.emulator.provisioning.clientSecret }
+    const fromMain = { ...lab.env }
+    Object.assign(lab.env, githubEventEnv('pull_request', 'refs/pull/7/merge'))
+    lab.emulator.oidc.subject = mainSubject.replace(/:ref:.*$/, ':pull_request')
+    const attempts: string[] = []
+    const stop = lab.emulator.log.onRecord(entry => {
+      // Sign-in token requests and $batch envelopes are POSTs too (a batch's steps are logged
+      // alone); what counts is any attempt to change the tenant or the secrets.
+      if (entry.kind === 'write' && (entry.service === 'graph' || entry.service === 'github') && !/^\/v1\.0\/\$batch/.test(entry.path)) attempts.push(`${entry.method} ${entry.path}`)
+    })
+    let refused: SuiteRun
+    try {
+      refused = await lab.provision()
+    } finally {
+      stop()
+    }
+    const message = failureMessage(refused)
+    notes.push(message)
+    if (refused.main.exitCode === 0) problems.push('the pull-request-triggered run was not refused')
+    if (!/^::error.*federated-allow-unprotected-subjects/m.test(refused.main.stdout)) problems.push(`the refusal does not name federated-allow-unprotected-subjects: ${message}`)
+    if (attempts.length > 0) problems.push(`write(s) before the refusal: ${attempts.join(', ')}`)
+    if (appsNamed(lab.emulator, lab.expectation.appName).length > 0) problems.push('the Exchange app was created')
+    const secrets = lab.emulator.github.secretNames({ kind: 'repository', owner: GITHUB_SEED.owner, repo: GITHUB_SEED.repo })
+    if (secrets.length > 0) problems.push(`secrets were written: ${secrets.join(', ')}`)
+
+    // The same workflow, run from the default branch: trusted, and only that branch's subject.
+    Object.assign(lab.env, fromMain)
+    lab.emulator.oidc.subject = mainSubject
+    const fromDefaultBranch = await lab.provision()
+    if (fromDefaultBranch.main.exitCode !== 0) problems.push(`the run from the default branch failed: ${failureMessage(fromDefaultBranch)}`)
+    const trusted = appsNamed(lab.emulator, lab.expectation.appName).flatMap(app => app.federatedIdentityCredentials.map(f => f.subject))
+    if (trusted.join() !== mainSubject) problems.push(`the app trusts ${JSON.stringify(trusted)}, not only ${mainSubject}`)
+    const extraWrites = problems.length === 0 ? (await lab.countWrites(() => lab.provision())).writes : 0
+    return {
+      group: 'bad input',
+      name: 'a pull-request-triggered provisioning run (credential: federated): refused before any write',
+      runs: lab.runs,
+      faultsInjected: 0,
+      converged: problems.length === 0,
+      extraWrites,
+      leaks: lab.leaks,
+      problems,
+      rejectedBeforeWrite: refused.main.exitCode !== 0 && attempts.length === 0,
+      notes
+    }
+  } finally {
+    await lab.close()
+  }
 }

@@ -11,6 +11,7 @@ import { defaultScope, type Cloud } from '../cloud.js'
 import { UserError } from '../errors.js'
 import type { GitHubIdToken } from '../runner/github-oidc.js'
 import { credentialOptions } from './sign-in.js'
+import { scopeOfSubject } from './subject-scope.js'
 
 export interface AccessTokenFile {
   token: string
@@ -72,9 +73,23 @@ export function explainFederatedSignInError(error: unknown, signIn: Pick<Federat
     case '700213': {
       const subject = job?.subject ?? '(unknown)'
       const issuer = job?.issuer ?? 'https://token.actions.githubusercontent.com'
+      const says = `Entra ID found no federated credential of ${app} that trusts this job's GitHub token (AADSTS${code}). The token says: issuer ${issuer}, subject '${subject}', audience '${signIn.audience}'.`
+      const scope = scopeOfSubject(subject)
+      if (scope.context.kind === 'pull-request') {
+        // Never suggest trusting it: anyone who can open a pull request would then be an Exchange administrator.
+        const repository = scope.repository === undefined ? 'OWNER/REPO' : subject.slice('repo:'.length, subject.indexOf(':', 'repo:'.length))
+        return new UserError(
+          `${says} This job runs for a pull request, and pull-request jobs should not sign in to Exchange Online: anyone who can open a pull request could then act as an Exchange administrator. Run the Exchange steps in a job with an environment that has required reviewers (jobs.<job_id>.environment), and list its subject repo:${repository}:environment:NAME in federated-subjects of the provisioning workflow.`,
+          { cause: error }
+        )
+      }
       const parameters = JSON.stringify({ name: 'exo-jobs', issuer, subject, audiences: [signIn.audience] })
+      const preferEnvironment =
+        scope.context.kind === 'ref'
+          ? ' Prefer an environment with required reviewers (its subject repo:OWNER/REPO:environment:NAME) over a branch or tag subject: anyone who can push to that ref could sign in.'
+          : ''
       return new UserError(
-        `Entra ID found no federated credential of ${app} that trusts this job's GitHub token (AADSTS${code}). The token says: issuer ${issuer}, subject '${subject}', audience '${signIn.audience}'. Add '${subject}' to federated-subjects in the provisioning workflow (credential: federated) and run it, or add the credential directly: az ad app federated-credential create --id ${signIn.appId} --parameters '${parameters}'. A credential used right after it is created can take a minute to work.`,
+        `${says} Add '${subject}' to federated-subjects in the provisioning workflow (credential: federated) and run it, or add the credential directly: az ad app federated-credential create --id ${signIn.appId} --parameters '${parameters}'. A credential used right after it is created can take a minute to work.${preferEnvironment}`,
         { cause: error }
       )
     }

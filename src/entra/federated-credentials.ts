@@ -12,8 +12,10 @@
  * Entra's rules (entra-docs, workload-id/includes/federated-credential-configuration-considerations.md;
  * Graph application-post-federatedidentitycredentials.md): at most 20 per application; the
  * name is 3–120 characters of letters, digits, `-` and `_`, starting with a letter or digit,
- * unique on the app and immutable; issuer + subject are unique on the app; no wildcards; one
- * audience, `api://AzureADTokenExchange`.
+ * unique on the app and immutable; issuer + subject are unique on the app; one audience
+ * (`federated-audience`, by default `api://AzureADTokenExchange`). The action writes exact
+ * subjects; Entra's flexible federated identity credentials (claim-matching expressions, in
+ * preview) are not what it makes.
  */
 import { createHash } from 'node:crypto'
 import { UserError } from '../errors.js'
@@ -124,8 +126,8 @@ export function planFederatedCredentials(desired: DesiredFederation | undefined,
     } else {
       // Entra allows one credential per issuer and subject, and this one is someone else's.
       throw new UserError(
-        `The app already has a federated credential "${same.name}" for subject '${same.subject}' (issuer ${same.issuer}), with audience ${same.audiences.join(', ')} instead of '${desired.audience}'. Entra allows one credential per issuer and subject, and this action does not change credentials it did not make: add '${desired.audience}' to that credential's audiences, or set 'audience' to ${same.audiences[0] ?? 'its audience'}.`,
-        { input: 'audience' }
+        `The app already has a federated credential "${same.name}" for subject '${same.subject}' (issuer ${same.issuer}), with audience ${same.audiences.join(', ')} instead of '${desired.audience}'. Entra allows one credential per issuer and subject, and this action does not change credentials it did not make: add '${desired.audience}' to that credential's audiences, or set 'federated-audience' to ${same.audiences[0] ?? 'its audience'}.`,
+        { input: 'federated-audience' }
       )
     }
   }

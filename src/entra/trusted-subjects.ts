@@ -2,12 +2,16 @@
  * Which GitHub Actions jobs the Exchange app trusts with `credential: federated`: the
  * subjects and issuer of their OIDC tokens. Given in `federated-subjects` and
  * `federated-issuer`, or, by default, those of the job running provision mode (the usual
- * setup: the bootstrap workflow runs where the everyday jobs run).
+ * setup: the bootstrap workflow runs where the everyday jobs run). A default subject that a
+ * pull request or an unreviewed branch could present is refused (subject-scope.ts).
  */
 import { UserError } from '../errors.js'
 import type { CredentialSettings, Settings } from '../settings.js'
+import { noSubjectsWithoutOidcToken } from '../settings.js'
+import { readJobFacts } from '../runner/github-event.js'
 import { canRequestGitHubIdToken, gitHubIssuerFor, requestGitHubIdToken, type GitHubIdToken } from '../runner/github-oidc.js'
 import type { DesiredFederation } from './federated-credentials.js'
+import { ALLOW_UNPROTECTED_INPUT, defaultSubjectRefusal, trustWarnings, unprotectedDefaultSubject } from './subject-scope.js'
 
 export interface ResolvedFederation {
   federation: DesiredFederation
@@ -15,30 +19,47 @@ export interface ResolvedFederation {
   job?: GitHubIdToken
   /** Worth telling the user, e.g. how a default was found. */
   notes: string[]
+  /** Worth a warning annotation: a trust wider than it looks. */
+  warnings: string[]
 }
 
+/** Throws a UserError, before anything is written, when the default subject is one nobody reviews. */
 export async function resolveFederation(settings: Settings, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedFederation> {
   const credential = settings.credential as Extract<CredentialSettings, { kind: 'federated' }>
-  const audience = settings.signIn.audience
+  const audience = credential.audience
   const job = canRequestGitHubIdToken(env) ? await requestGitHubIdToken(audience, 'unreachable: checked above') : undefined
+  const facts = readJobFacts(env)
   const notes: string[] = []
-  const issuer = credential.issuer ?? job?.issuer ?? gitHubIssuerFor(env.GITHUB_SERVER_URL)
+  const warnings: string[] = []
+  const gitHubIssuer = gitHubIssuerFor(env.GITHUB_SERVER_URL)
+  const issuer = credential.issuer ?? job?.issuer ?? gitHubIssuer
   let subjects = credential.subjects
-  if (subjects.length === 0 && job?.subject !== undefined) {
+  if (subjects.length === 0) {
+    // No GITHUB_REF fallback: a subject built from the ref would be a guess (an environment job's is not a ref subject).
+    if (job?.subject === undefined) throw new UserError(noSubjectsWithoutOidcToken(), { input: 'federated-subjects' })
+    const unprotected = unprotectedDefaultSubject(job.subject, facts)
+    if (unprotected !== undefined && !credential.allowUnprotectedSubjects) {
+      throw new UserError(defaultSubjectRefusal(unprotected), { input: 'federated-subjects' })
+    }
+    if (unprotected !== undefined) warnings.push(`The Exchange app trusts this job's own subject although ${unprotected} (${ALLOW_UNPROTECTED_INPUT}: true).`)
     subjects = [job.subject]
     notes.push(`federated-subjects is empty, so the app trusts this job's own subject '${job.subject}'. Jobs elsewhere (another branch, an environment) need their subjects listed in federated-subjects.`)
-  } else if (subjects.length === 0 && env.GITHUB_REPOSITORY && env.GITHUB_REF) {
-    subjects = [`repo:${env.GITHUB_REPOSITORY}:ref:${env.GITHUB_REF}`]
-    notes.push(
-      `federated-subjects is empty and this job cannot request an OIDC token, so the app trusts '${subjects[0]}' (from GITHUB_REPOSITORY and GITHUB_REF). A job that uses an environment has the subject repo:${env.GITHUB_REPOSITORY}:environment:NAME instead: list it in federated-subjects.`
-    )
-  } else if (subjects.length === 0) {
-    throw new UserError(
-      "Input 'federated-subjects' is empty and the subject of this job's OIDC token cannot be found: list the GitHub OIDC subjects of the jobs that connect to Exchange Online, e.g. repo:contoso/exo-jobs:ref:refs/heads/main.",
-      { input: 'federated-subjects' }
-    )
   }
-  return { federation: { subjects, issuer, audience }, ...(job === undefined ? {} : { job }), notes }
+  warnings.push(
+    ...trustWarnings(
+      {
+        listed: credential.subjects,
+        subjects,
+        issuer,
+        gitHubIssuer,
+        ...(job?.issuer === undefined ? {} : { jobIssuer: job.issuer }),
+        ...(job?.environment === undefined ? {} : { jobEnvironment: job.environment }),
+        allowUnprotected: credential.allowUnprotectedSubjects
+      },
+      facts
+    )
+  )
+  return { federation: { subjects, issuer, audience }, ...(job === undefined ? {} : { job }), notes, warnings }
 }
 
 /** True when this job's token is one the app trusts, so it can sign in (to verify, or to connect). */

@@ -14,6 +14,8 @@ export interface GitHubIdToken {
   subject?: string
   /** `iss`, e.g. `https://token.actions.githubusercontent.com`. */
   issuer?: string
+  /** `environment`: the environment the job references, when it does. */
+  environment?: string
   expiresAt?: Date
 }
 
@@ -48,6 +50,7 @@ export function withClaims(token: string): GitHubIdToken {
     token,
     ...(typeof claims.sub === 'string' ? { subject: claims.sub } : {}),
     ...(typeof claims.iss === 'string' ? { issuer: claims.iss } : {}),
+    ...(typeof claims.environment === 'string' && claims.environment !== '' ? { environment: claims.environment } : {}),
     ...(exp === undefined ? {} : { expiresAt: exp })
   }
 }
