@@ -78,7 +78,8 @@ async function runFederatedConnect(settings) {
     if (appId === undefined || organization === undefined || tenantId === undefined) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .UserError */ .y("Connect mode with credential: federated needs 'app-id', 'organization' and 'tenant-id'.");
     }
-    const audience = settings.signIn.audience;
+    // The jobs' audience (federated-audience): settings.ts sets it whenever credential is federated.
+    const audience = settings.credential.kind === 'federated' ? settings.credential.audience : settings.signIn.audience;
     // Entra sign-in (msal) is loaded for this path only: a certificate job never parses it.
     const { federatedExchangeTokens } = await Promise.all(/* import() */[__webpack_require__.e(256), __webpack_require__.e(735)]).then(__webpack_require__.bind(__webpack_require__, 1735));
     const tokens = await federatedExchangeTokens({
@@ -165,6 +166,35 @@ function setActionOutputs(outputs) {
 
 /***/ }),
 
+/***/ 9073:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   g: () => (/* binding */ printable)
+/* harmony export */ });
+/**
+ * Text read from Microsoft Graph or GitHub (an app's or a certificate's display name, a
+ * federated credential's name or subject, a role name), made safe for one line of the log
+ * or one cell of the job summary: every control character, and the Unicode line and
+ * paragraph separators, is shown as an escape (`\n`, `\r`, `\u001b`) instead of printed.
+ *
+ * Why: the runner reads every line of a step's output that starts with `::` as a workflow
+ * command (docs.github.com/en/actions/using-workflows/workflow-commands-for-github-actions;
+ * github/docs content/actions/using-workflows/workflow-commands-for-github-actions.md), so a
+ * line break inside a display name could start a `::add-mask::` or `::warning::` line the
+ * action never meant to write. Annotations are safe without it: @actions/core escapes `%`, CR
+ * and LF in their text and properties.
+ */
+// C0 controls, DEL, C1 controls, LINE SEPARATOR, PARAGRAPH SEPARATOR.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const NAMED = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+function printable(text) {
+    return text.replace(UNPRINTABLE, character => NAMED[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+
+/***/ }),
+
 /***/ 7994:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
@@ -173,11 +203,13 @@ function setActionOutputs(outputs) {
 /* harmony export */ });
 /* unused harmony export renderSummary */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8179);
+/* harmony import */ var _printable_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9073);
 /**
  * The job summary: what the run found and did, in a form a person scans in seconds.
  * `renderSummary` is pure (tested); `writeSummary` appends it to GITHUB_STEP_SUMMARY.
  * Only public facts go here: ids, thumbprints, dates, names of secrets, never values.
  */
+
 
 function renderSummary(report) {
     const lines = [`## ${report.title}`, ''];
@@ -204,9 +236,12 @@ function renderSummary(report) {
         const c = report.certificate;
         lines.push('### Certificate', '', 'Jobs sign in with this certificate (`credential: certificate`), kept in the secrets below or in the outputs.', '');
         if (c.previous !== undefined) {
-            lines.push(`Rotated: \`${c.previous.thumbprint}\` (expires ${day(c.previous.notAfter)}) → \`${c.thumbprint}\` (expires ${day(c.notAfter)}).`, 'The previous certificate stays on the app until it expires, so jobs that already loaded it keep working.', '');
+            lines.push(`Rotated: \`${c.previous.thumbprint}\` (expires ${day(c.previous.notAfter)}) → \`${c.thumbprint}\` (expires ${day(c.notAfter)}).`, `The previous certificate ${c.previous.fate}.`, '');
         }
         lines.push('| Thumbprint (SHA-1) | Expires | Days left |', '|---|---|---|', `| \`${c.thumbprint}\` | ${day(c.notAfter)} | ${c.daysLeft}${c.daysLeft <= 30 ? ' ⚠️' : ''} |`, '');
+    }
+    if (report.certificatesOnApp !== undefined && report.certificatesOnApp.rows.length > 0) {
+        lines.push('### Certificates on the app', '', `Each certificate this action makes records its secret set (where a pipeline keeps it); this pipeline's is \`${cell(report.certificatesOnApp.secretSet)}\`. A run revokes only its own set's certificates.`, '', '| Thumbprint (SHA-1) | Whose | Expires | This run |', '|---|---|---|---|', ...report.certificatesOnApp.rows.map(row => `| \`${cell(row.thumbprint)}\` | ${cell(row.whose)} | ${cell(row.expires)} | ${cell(row.thisRun)} |`), '');
     }
     if (report.credential?.kind === 'federated') {
         const c = report.credential;
@@ -231,7 +266,7 @@ function renderSummary(report) {
         lines.push('### Connect in a later step', '', '```yaml', '- shell: pwsh', '  run: |', `    . '${report.connectScript.replace(/'/g, "''")}'`, '    Get-Mailbox -ResultSize 5', '```', '');
     }
     if (report.notes !== undefined && report.notes.length > 0) {
-        lines.push('### Notes', '', ...report.notes.map(note => `- ${note}`), '');
+        lines.push('### Notes', '', ...report.notes.map(note => `- ${(0,_printable_js__WEBPACK_IMPORTED_MODULE_1__/* .printable */ .g)(note)}`), '');
     }
     return lines.join('\n');
 }
@@ -241,85 +276,12 @@ async function writeSummary(report) {
         return;
     await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(renderSummary(report), true).write();
 }
+/** One table cell: names read from Graph or GitHub stay on one line, pipes do not end the cell. */
 function cell(value) {
-    return value.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+    return (0,_printable_js__WEBPACK_IMPORTED_MODULE_1__/* .printable */ .g)(value.replace(/\r?\n/g, ' ')).replace(/\|/g, '\\|');
 }
 function day(date) {
     return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
-}
-
-
-/***/ }),
-
-/***/ 9733:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   Fs: () => (/* binding */ canRequestGitHubIdToken),
-/* harmony export */   KO: () => (/* binding */ gitHubIssuerFor),
-/* harmony export */   zl: () => (/* binding */ requestGitHubIdToken)
-/* harmony export */ });
-/* unused harmony export withClaims */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8179);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3916);
-/**
- * The job's GitHub Actions OIDC token: for the provisioning identity's sign-in, and with
- * `credential: federated` for the Exchange app's own. The runner hands a job the means to
- * ask for one (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN) only with `permissions: id-token: write`.
- * GitHub does not document the token's lifetime; it has been 5 minutes (actions/toolkit#2048),
- * so a long job asks again rather than keeping one.
- */
-
-
-/** True when this job may request OIDC tokens (it has `permissions: id-token: write`). */
-function canRequestGitHubIdToken(env = process.env) {
-    return Boolean(env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN);
-}
-/**
- * A fresh OIDC token for `audience`, with the claims this action reads. `missingPermission`
- * is the error's sentence for a job that cannot ask for one (it says what the token was for).
- */
-async function requestGitHubIdToken(audience, missingPermission) {
-    if (!canRequestGitHubIdToken())
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .y(missingPermission);
-    let token;
-    try {
-        token = await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getIDToken */ .V9(audience);
-    }
-    catch (error) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .y(`GitHub did not issue an OIDC token for audience '${audience}': ${error.message.replace(/\s+/g, ' ').trim()}. Check that the job has \`permissions: id-token: write\`.`, { cause: error });
-    }
-    return withClaims(token);
-}
-/** The token with the claims this action reads (unverified: it is our own token, read for messages and names). */
-function withClaims(token) {
-    const claims = jwtPayload(token);
-    const exp = typeof claims.exp === 'number' ? new Date(claims.exp * 1000) : undefined;
-    return {
-        token,
-        ...(typeof claims.sub === 'string' ? { subject: claims.sub } : {}),
-        ...(typeof claims.iss === 'string' ? { issuer: claims.iss } : {}),
-        ...(exp === undefined ? {} : { expiresAt: exp })
-    };
-}
-/** GitHub's OIDC issuer for this server (`GITHUB_SERVER_URL`): github.com, GHE.com or GHES (GitHub docs, "About security hardening with OpenID Connect"). */
-function gitHubIssuerFor(serverUrl) {
-    const url = new URL(serverUrl?.trim() || 'https://github.com');
-    const host = url.hostname.toLowerCase();
-    if (host === 'github.com')
-        return 'https://token.actions.githubusercontent.com';
-    const dataResidency = /^([a-z0-9-]+)\.ghe\.com$/.exec(host);
-    if (dataResidency !== null)
-        return `https://token.actions.${dataResidency[1]}.ghe.com`;
-    return `${url.origin}/_services/token`;
-}
-function jwtPayload(token) {
-    try {
-        return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
-    }
-    catch {
-        return {};
-    }
 }
 
 

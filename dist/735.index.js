@@ -13,6 +13,7 @@ export const modules = {
 /* harmony import */ var _cloud_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1486);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3916);
 /* harmony import */ var _sign_in_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(5055);
+/* harmony import */ var _subject_scope_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(6909);
 /**
  * `credential: federated`: an app-only Exchange Online access token for the Exchange app,
  * from this job's GitHub OIDC token (client credentials with the OIDC token as the client
@@ -21,6 +22,7 @@ export const modules = {
  * Connect-IPPSSession from 3.8.0 (office-docs-powershell, exchange-online-powershell-v2.md).
  * Entra gives such tokens 60–90 minutes (access-tokens.md); the connect script can get a new one.
  */
+
 
 
 
@@ -59,8 +61,18 @@ function explainFederatedSignInError(error, signIn, job) {
         case '700213': {
             const subject = job?.subject ?? '(unknown)';
             const issuer = job?.issuer ?? 'https://token.actions.githubusercontent.com';
+            const says = `Entra ID found no federated credential of ${app} that trusts this job's GitHub token (AADSTS${code}). The token says: issuer ${issuer}, subject '${subject}', audience '${signIn.audience}'.`;
+            const scope = (0,_subject_scope_js__WEBPACK_IMPORTED_MODULE_4__/* .scopeOfSubject */ .g4)(subject);
+            if (scope.context.kind === 'pull-request') {
+                // Never suggest trusting it: anyone who can open a pull request would then be an Exchange administrator.
+                const repository = scope.repository === undefined ? 'OWNER/REPO' : subject.slice('repo:'.length, subject.indexOf(':', 'repo:'.length));
+                return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`${says} This job runs for a pull request, and pull-request jobs should not sign in to Exchange Online: anyone who can open a pull request could then act as an Exchange administrator. Run the Exchange steps in a job with an environment that has required reviewers (jobs.<job_id>.environment), and list its subject repo:${repository}:environment:NAME in federated-subjects of the provisioning workflow.`, { cause: error });
+            }
             const parameters = JSON.stringify({ name: 'exo-jobs', issuer, subject, audiences: [signIn.audience] });
-            return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`Entra ID found no federated credential of ${app} that trusts this job's GitHub token (AADSTS${code}). The token says: issuer ${issuer}, subject '${subject}', audience '${signIn.audience}'. Add '${subject}' to federated-subjects in the provisioning workflow (credential: federated) and run it, or add the credential directly: az ad app federated-credential create --id ${signIn.appId} --parameters '${parameters}'. A credential used right after it is created can take a minute to work.`, { cause: error });
+            const preferEnvironment = scope.context.kind === 'ref'
+                ? ' Prefer an environment with required reviewers (its subject repo:OWNER/REPO:environment:NAME) over a branch or tag subject: anyone who can push to that ref could sign in.'
+                : '';
+            return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`${says} Add '${subject}' to federated-subjects in the provisioning workflow (credential: federated) and run it, or add the credential directly: az ad app federated-credential create --id ${signIn.appId} --parameters '${parameters}'. A credential used right after it is created can take a minute to work.${preferEnvironment}`, { cause: error });
         }
         case '700016':
             return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`No app with app-id ${signIn.appId} exists in tenant ${signIn.tenantId} (AADSTS700016). Check 'app-id' (secrets.EXO_APP_ID) and 'tenant-id' (secrets.EXO_TENANT_ID).`, { cause: error });
@@ -195,10 +207,12 @@ const ADMIN_DIRECTORY_ROLES = {
 const DEFAULT_APP_ONLY_WID = '0997a1d0-0d1d-4acb-b408-d5ca73121e90';
 /**
  * What allows each piece of work.
- * - manage-app: create and update the app registration, its certificates and its service
- *   principal. Application.ReadWrite.OwnedBy covers only apps the identity owns (it owns the
- *   apps it creates); Microsoft Graph docs, application-post-applications.md and
- *   application-update.md (least privileged: Application.ReadWrite.OwnedBy).
+ * - manage-app: create and update the app registration, its certificates, its federated
+ *   credentials (adding and removing them) and its service principal.
+ *   Application.ReadWrite.OwnedBy covers only apps the identity owns (it owns the apps it
+ *   creates); Microsoft Graph docs, application-post-applications.md, application-update.md,
+ *   application-post-federatedidentitycredentials.md and federatedidentitycredential-delete.md
+ *   (least privileged: Application.ReadWrite.OwnedBy).
  * - grant-consent: POST /servicePrincipals/{id}/appRoleAssignedTo
  *   (serviceprincipal-post-approleassignedto.md). Cloud Application Administrator and
  *   Application Administrator may consent to application permissions of any API except
@@ -254,6 +268,8 @@ function directoryRoleTemplateId(role) {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   AL: () => (/* binding */ CAPABILITY_NAMES),
+/* harmony export */   BK: () => (/* binding */ withoutSkippedTasks),
+/* harmony export */   FE: () => (/* binding */ skippedWarning),
 /* harmony export */   HG: () => (/* binding */ identityReadsFor),
 /* harmony export */   Qm: () => (/* binding */ checkPreflight),
 /* harmony export */   Rf: () => (/* binding */ identityClaimsOf),
@@ -329,14 +345,22 @@ function needsOfPlan(plan) {
                 }
                 break;
             case 'remove-expired-certificates':
-                needs.push({ capability: 'manage-app', task: `remove the expired certificates of ${app}` });
+                needs.push({ capability: 'manage-app', task: `remove the expired certificates of ${app}`, bestEffort: true });
                 break;
             case 'revoke-previous-certificates':
-                needs.push({ capability: 'manage-app', task: `remove the previous certificates of ${app} (revoke-previous; 'never' keeps them until they expire)` });
+                needs.push({
+                    capability: 'manage-app',
+                    task: `remove the previous certificates of ${app} (revoke-previous; 'never' keeps them until they expire)`,
+                    bestEffort: true
+                });
                 break;
             case 'add-federated-credential':
             case 'update-federated-credential':
                 needs.push({ capability: 'manage-app', task: `set the federated credential for '${change.credential.subject}' on ${app}` });
+                break;
+            case 'remove-federated-credential':
+                // The same permission as adding one (federatedidentitycredential-delete.md: Application.ReadWrite.OwnedBy).
+                needs.push({ capability: 'manage-app', task: `remove the federated credential for '${change.credential.subject}' from ${app}` });
                 break;
             case 'grant-exchange-manage-as-app':
                 needs.push({ capability: 'grant-consent', task: `grant ${_well_known_js__WEBPACK_IMPORTED_MODULE_3__/* .EXCHANGE_MANAGE_AS_APP */ .Pu} of Office 365 Exchange Online` });
@@ -382,11 +406,51 @@ function checkPreflight(needs, evidence, context = {}) {
     }
     const capabilities = [...new Set(needs.map(need => need.capability))];
     for (const capability of capabilities) {
-        const tasks = needs.filter(need => need.capability === capability).map(need => need.task);
-        requirements.push({ capability, tasks, ...evaluate(capability, evidence, context.app) });
+        const needed = needs.filter(need => need.capability === capability);
+        const bestEffort = needed.every(need => need.bestEffort === true) && !requirements.some(r => r.capability === capability);
+        requirements.push({ capability, tasks: needed.map(need => need.task), ...evaluate(capability, evidence, context.app), ...(bestEffort ? { bestEffort } : {}) });
     }
-    const missing = requirements.filter(requirement => requirement.verdict === 'missing');
-    return { requirements, missing, ok: missing.length === 0 };
+    const certain = requirements.filter(requirement => requirement.verdict === 'missing');
+    // A run that stops anyway names everything at once, so the next run does not stop or skip.
+    const stops = certain.some(requirement => requirement.bestEffort !== true);
+    const missing = stops ? certain : [];
+    const skipped = stops ? [] : certain;
+    return { requirements, missing, skipped, ok: missing.length === 0 };
+}
+/**
+ * The plan without the best-effort changes the preflight skipped (expired and superseded
+ * certificates stay on the app), so the dry run, apply and the summary agree with what runs.
+ */
+function withoutSkippedTasks(plan, report) {
+    if (!report.skipped.some(requirement => requirement.capability === 'manage-app'))
+        return plan;
+    // Both run after the phases (plan.prune, plan.revokePrevious), never inside one.
+    const kept = {
+        ...plan,
+        changes: plan.changes.filter(change => change.kind !== 'remove-expired-certificates' && change.kind !== 'revoke-previous-certificates')
+    };
+    delete kept.prune;
+    delete kept.revokePrevious;
+    return kept;
+}
+/** The warning for skipped best-effort tasks: what stays undone, the permission, and how to grant it. */
+function skippedWarning(report, target) {
+    if (report.skipped.length === 0)
+        return undefined;
+    const who = `The provisioning identity (client-id ${target.clientId ?? '<client-id>'})`;
+    const lines = [
+        `${who} may not change the app, so this run skipped what it can do without: the certificates stay on the app until they expire (a superseded one still signs in until then). It lacks:`,
+        ...report.skipped.map(requirement => `- ${missingSentence(requirement)}`)
+    ];
+    const grants = [...new Set(report.skipped.flatMap(requirement => (requirement.grant === undefined ? [] : [requirement.grant])))];
+    if (grants.length > 0)
+        lines.push('To let the next run remove them, grant these Microsoft Graph application permissions (admin consent):', ...(0,_grant_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .grantInstructions */ .MD)(grants, target));
+    for (const requirement of report.skipped) {
+        if (requirement.notOwned === undefined)
+            continue;
+        lines.push(`Or keep Application.ReadWrite.OwnedBy and make the identity an owner of "${requirement.notOwned.displayName}":`, ...(0,_grant_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .ownerInstructions */ .jT)(requirement.notOwned, target));
+    }
+    return lines.join('\n');
 }
 /**
  * The permissions to grant for what is missing, without one another's duplicates. When the
@@ -407,7 +471,8 @@ function describePreflight(report) {
     const mark = { granted: 'ok     ', missing: 'MISSING', unknown: '?      ' };
     return [
         "Preflight (from the provisioning identity's Graph token, before any write):",
-        ...report.requirements.map(requirement => `  ${mark[requirement.verdict]} ${CAPABILITY_NAMES[requirement.capability]} (${requirement.tasks.join('; ')}): ${requirement.because}`),
+        ...report.requirements.map(requirement => `  ${report.skipped.includes(requirement) ? 'SKIPPED' : mark[requirement.verdict]} ${CAPABILITY_NAMES[requirement.capability]} (${requirement.tasks.join('; ')}): ${requirement.because}`),
+        ...(report.skipped.length > 0 ? ['  SKIPPED = missing, but needed only for best-effort removals: the run goes on without them.'] : []),
         ...(report.requirements.some(requirement => requirement.verdict === 'unknown')
             ? ['  ? = cannot tell from the token; the run goes on, and a refusal is explained where it happens.']
             : [])

@@ -1,8 +1,8 @@
-export const id = 918;
-export const ids = [918];
+export const id = 636;
+export const ids = [636];
 export const modules = {
 
-/***/ 8918:
+/***/ 6636:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -21,36 +21,101 @@ var connect_files = __webpack_require__(2426);
 var exchange_token = __webpack_require__(1735);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __webpack_require__(3916);
+// EXTERNAL MODULE: ./src/settings.ts + 2 modules
+var src_settings = __webpack_require__(3871);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __webpack_require__(3024);
+;// CONCATENATED MODULE: ./src/runner/github-event.ts
+/**
+ * What the runner tells a job about where it runs, for deciding whether this job's own OIDC
+ * subject is one a reviewer guards. The runner exposes no default-branch variable; the
+ * event payload at GITHUB_EVENT_PATH carries it as `repository.default_branch` for events
+ * that come from a repository (push, pull_request, workflow_dispatch, …; github/docs
+ * webhooks/webhook-events-and-payloads.md). A scheduled run's payload has none.
+ */
+
+function readJobFacts(env = process.env) {
+    const value = (name) => env[name]?.trim() || undefined;
+    const defaultBranch = readDefaultBranch(value('GITHUB_EVENT_PATH'));
+    const facts = {};
+    const set = (key, v) => {
+        if (v !== undefined)
+            facts[key] = v;
+    };
+    set('eventName', value('GITHUB_EVENT_NAME'));
+    set('ref', value('GITHUB_REF'));
+    set('defaultBranch', defaultBranch);
+    set('repository', value('GITHUB_REPOSITORY'));
+    set('repositoryOwnerId', value('GITHUB_REPOSITORY_OWNER_ID'));
+    set('repositoryId', value('GITHUB_REPOSITORY_ID'));
+    return facts;
+}
+function readDefaultBranch(path) {
+    if (path === undefined)
+        return undefined;
+    try {
+        const payload = JSON.parse((0,external_node_fs_.readFileSync)(path, 'utf8'));
+        const branch = payload.repository?.default_branch;
+        return typeof branch === 'string' && branch !== '' ? branch : undefined;
+    }
+    catch {
+        // No payload (outside Actions) or not JSON: the default branch stays unknown, which refuses
+        // a default subject rather than trusting a branch nobody confirmed.
+        return undefined;
+    }
+}
+
 // EXTERNAL MODULE: ./src/runner/github-oidc.ts
 var github_oidc = __webpack_require__(9733);
+// EXTERNAL MODULE: ./src/entra/subject-scope.ts
+var subject_scope = __webpack_require__(6909);
 ;// CONCATENATED MODULE: ./src/entra/trusted-subjects.ts
 /**
  * Which GitHub Actions jobs the Exchange app trusts with `credential: federated`: the
  * subjects and issuer of their OIDC tokens. Given in `federated-subjects` and
  * `federated-issuer`, or, by default, those of the job running provision mode (the usual
- * setup: the bootstrap workflow runs where the everyday jobs run).
+ * setup: the bootstrap workflow runs where the everyday jobs run). A default subject that a
+ * pull request or an unreviewed branch could present is refused (subject-scope.ts).
  */
 
 
+
+
+
+/** Throws a UserError, before anything is written, when the default subject is one nobody reviews. */
 async function resolveFederation(settings, env = process.env) {
     const credential = settings.credential;
-    const audience = settings.signIn.audience;
+    const audience = credential.audience;
     const job = (0,github_oidc/* canRequestGitHubIdToken */.Fs)(env) ? await (0,github_oidc/* requestGitHubIdToken */.zl)(audience, 'unreachable: checked above') : undefined;
+    const facts = readJobFacts(env);
     const notes = [];
-    const issuer = credential.issuer ?? job?.issuer ?? (0,github_oidc/* gitHubIssuerFor */.KO)(env.GITHUB_SERVER_URL);
+    const warnings = [];
+    const gitHubIssuer = (0,github_oidc/* gitHubIssuerFor */.KO)(env.GITHUB_SERVER_URL);
+    const issuer = credential.issuer ?? job?.issuer ?? gitHubIssuer;
     let subjects = credential.subjects;
-    if (subjects.length === 0 && job?.subject !== undefined) {
+    if (subjects.length === 0) {
+        // No GITHUB_REF fallback: a subject built from the ref would be a guess (an environment job's is not a ref subject).
+        if (job?.subject === undefined)
+            throw new errors/* UserError */.y((0,src_settings/* noSubjectsWithoutOidcToken */.lO)(), { input: 'federated-subjects' });
+        const unprotected = (0,subject_scope/* unprotectedDefaultSubject */.jk)(job.subject, facts);
+        if (unprotected !== undefined && !credential.allowUnprotectedSubjects) {
+            throw new errors/* UserError */.y((0,subject_scope/* defaultSubjectRefusal */.gc)(unprotected), { input: 'federated-subjects' });
+        }
+        if (unprotected !== undefined)
+            warnings.push(`The Exchange app trusts this job's own subject although ${unprotected} (${subject_scope/* ALLOW_UNPROTECTED_INPUT */.vz}: true).`);
         subjects = [job.subject];
         notes.push(`federated-subjects is empty, so the app trusts this job's own subject '${job.subject}'. Jobs elsewhere (another branch, an environment) need their subjects listed in federated-subjects.`);
     }
-    else if (subjects.length === 0 && env.GITHUB_REPOSITORY && env.GITHUB_REF) {
-        subjects = [`repo:${env.GITHUB_REPOSITORY}:ref:${env.GITHUB_REF}`];
-        notes.push(`federated-subjects is empty and this job cannot request an OIDC token, so the app trusts '${subjects[0]}' (from GITHUB_REPOSITORY and GITHUB_REF). A job that uses an environment has the subject repo:${env.GITHUB_REPOSITORY}:environment:NAME instead: list it in federated-subjects.`);
-    }
-    else if (subjects.length === 0) {
-        throw new errors/* UserError */.y("Input 'federated-subjects' is empty and the subject of this job's OIDC token cannot be found: list the GitHub OIDC subjects of the jobs that connect to Exchange Online, e.g. repo:contoso/exo-jobs:ref:refs/heads/main.", { input: 'federated-subjects' });
-    }
-    return { federation: { subjects, issuer, audience }, ...(job === undefined ? {} : { job }), notes };
+    warnings.push(...(0,subject_scope/* trustWarnings */.ak)({
+        listed: credential.subjects,
+        subjects,
+        issuer,
+        gitHubIssuer,
+        ...(job?.issuer === undefined ? {} : { jobIssuer: job.issuer }),
+        ...(job?.environment === undefined ? {} : { jobEnvironment: job.environment }),
+        allowUnprotected: credential.allowUnprotectedSubjects
+    }, facts));
+    return { federation: { subjects, issuer, audience }, ...(job === undefined ? {} : { job }), notes, warnings };
 }
 /** True when this job's token is one the app trusts, so it can sign in (to verify, or to connect). */
 function jobIsTrusted(resolved) {
@@ -61,6 +126,60 @@ function jobIsTrusted(resolved) {
 }
 function sameIssuer(a, b) {
     return a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+;// CONCATENATED MODULE: ./src/github/secret-set.ts
+/**
+ * The secret set: where a pipeline keeps the certificate it signs in with. Pipelines of
+ * different repositories or environments that keep the default app-name share one app (its
+ * uniqueName comes from the name), so each certificate the action puts on the app records its
+ * set in its display name, and `revoke-previous` removes only certificates of the run's own
+ * set: never the one another pipeline's jobs are using.
+ */
+
+const SECRET_SET_ID_PATTERN = /^[0-9a-f]{8}$/;
+/**
+ * The set of a run's `secret-target`, `secret-environment`, `repository` and `secret-prefix`.
+ * Runs that write the same secrets get the same set, whatever else differs: organization
+ * secrets belong to the organization (every repository writing them shares them), repository
+ * and environment secrets to their repository. With `secret-target: none` the workflow keeps
+ * the PFX itself (it passes `pfx-base64` from wherever it stored it), so the set is the
+ * repository and the prefix: pipelines of one repository that keep their own certificates that
+ * way need different `secret-prefix` values. Owner, repository and environment names are
+ * compared without case, as GitHub does ("Environment names are not case sensitive":
+ * https://docs.github.com/en/actions/managing-workflow-runs-and-deployments/managing-deployments/managing-environments-for-deployment).
+ */
+function secretSetOf(secrets) {
+    const repository = secrets.repository === undefined ? '' : `${secrets.repository.owner}/${secrets.repository.repo}`;
+    const prefix = secrets.prefix.toUpperCase();
+    let where;
+    let description;
+    switch (secrets.target) {
+        case 'organization': {
+            const org = secrets.repository?.owner ?? '';
+            where = [org.toLowerCase()];
+            description = `organization secrets of ${org}`;
+            break;
+        }
+        case 'environment': {
+            const environment = secrets.environment ?? '';
+            where = [repository.toLowerCase(), environment.toLowerCase()];
+            description = `environment ${environment} secrets of ${repository}`;
+            break;
+        }
+        case 'repository':
+            where = [repository.toLowerCase()];
+            description = `repository secrets of ${repository}`;
+            break;
+        case 'none':
+            where = [repository.toLowerCase()];
+            description = `kept by the workflow (secret-target: none)${repository === '' ? '' : ` in ${repository}`}`;
+            break;
+    }
+    const id = (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify([secrets.target, ...where, prefix]), 'utf8').digest('hex').slice(0, 8);
+    return { id, description: `${description}, prefix ${prefix}` };
 }
 
 // EXTERNAL MODULE: ./node_modules/@microsoft/microsoft-graph-client/lib/src/index.js
@@ -566,8 +685,6 @@ function explainGraphError(error, context = {}) {
     return new errors/* UserError */.y(`Microsoft Graph answered ${error.status} ${error.code} to ${error.method} ${error.path}: ${error.graphMessage}${error.requestId ? ` (request-id ${error.requestId})` : ''}`, { cause: error });
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(7598);
 // EXTERNAL MODULE: ./src/entra/well-known.ts
 var well_known = __webpack_require__(7844);
 ;// CONCATENATED MODULE: ./src/entra/key-credentials.ts
@@ -579,27 +696,41 @@ var well_known = __webpack_require__(7844);
  */
 
 
+
 /** Graph's limit on a keyCredential's displayName. */
 const KEY_DISPLAY_NAME_MAX_LENGTH = 90;
 /**
- * The displayName that marks a key credential as made by this action, e.g.
- * `exo-cba-action 0123…CDEF expires 2027-11-26` (74 characters, Graph allows 90).
- * Only credentials with this prefix are ever pruned.
+ * The displayName that marks a key credential as made by this action for one secret set
+ * (github/secret-set.ts), e.g. `exo-cba-action set 1a2b3c4d 0123…CDEF expires 2027-11-26`
+ * (87 characters; Graph allows 90). The set lets `revoke-previous` remove only the
+ * certificates of the run's own set; customKeyIdentifier is left to Graph (its documented
+ * format is inconsistent).
  */
-function actionKeyDisplayName(thumbprint, notAfter) {
+function actionKeyDisplayName(secretSet, thumbprint, notAfter) {
     if (!/^[0-9a-f]{40}$/i.test(thumbprint)) {
         throw new Error(`Expected a SHA-1 thumbprint (40 hex digits), got ${JSON.stringify(thumbprint)}.`);
     }
-    const name = `${well_known/* ACTION_KEY_DISPLAY_NAME_PREFIX */.rN} ${thumbprint.toUpperCase()} expires ${notAfter.toISOString().slice(0, 10)}`;
-    // Unreachable with a 40-digit thumbprint; kept so a longer prefix fails loudly, not at Graph.
+    if (!SECRET_SET_ID_PATTERN.test(secretSet)) {
+        throw new Error(`Expected a secret set id (8 lower-case hex digits), got ${JSON.stringify(secretSet)}.`);
+    }
+    const name = `${well_known/* ACTION_KEY_DISPLAY_NAME_PREFIX */.rN} set ${secretSet} ${thumbprint.toUpperCase()} expires ${notAfter.toISOString().slice(0, 10)}`;
+    // Unreachable with these fixed-length parts; kept so a longer prefix fails loudly, not at Graph.
     if (name.length > KEY_DISPLAY_NAME_MAX_LENGTH) {
         throw new Error(`Key credential displayName is ${name.length} characters; Graph allows ${KEY_DISPLAY_NAME_MAX_LENGTH}.`);
     }
     return name;
 }
-/** True when this action made the credential (its displayName carries our prefix). */
+/** True when this action made the credential (its displayName carries our prefix), in any version. */
 function isActionMadeKeyCredential(credential) {
     return (credential.displayName ?? '').startsWith(well_known/* ACTION_KEY_DISPLAY_NAME_PREFIX */.rN);
+}
+const SET_DISPLAY_NAME = new RegExp(`^${well_known/* ACTION_KEY_DISPLAY_NAME_PREFIX */.rN} set ([0-9a-f]{8}) `);
+function keyCredentialMaker(credential) {
+    const displayName = credential.displayName ?? '';
+    if (!isActionMadeKeyCredential(credential))
+        return { kind: 'not-action' };
+    const set = SET_DISPLAY_NAME.exec(displayName);
+    return set === null ? { kind: 'unrecorded' } : { kind: 'action', secretSet: set[1] };
 }
 /** SHA-1 of a base64 DER certificate, upper-case hex (the Windows/Entra thumbprint). */
 function thumbprintOfDer(derBase64) {
@@ -633,14 +764,17 @@ function keyCredentialThumbprints(credential) {
 function keyCredentialHasThumbprint(credential, thumbprint) {
     return keyCredentialThumbprints(credential).includes(thumbprint.toUpperCase());
 }
-/** The new credential for a certificate this action made, marked so it can be pruned once expired. */
-function newKeyCredential(certificate, keyId) {
+/**
+ * The new credential for a certificate this action made for `secretSet`, marked so it can be
+ * pruned once expired and revoked only by a run of the same set.
+ */
+function newKeyCredential(certificate, secretSet, keyId) {
     return {
         ...(keyId === undefined ? {} : { keyId }),
         type: 'AsymmetricX509Cert',
         usage: 'Verify',
         key: certificate.derBase64,
-        displayName: actionKeyDisplayName(certificate.thumbprint, certificate.notAfter)
+        displayName: actionKeyDisplayName(secretSet, certificate.thumbprint, certificate.notAfter)
         // customKeyIdentifier and the dates are left out: Graph derives them from the certificate.
     };
 }
@@ -715,7 +849,123 @@ function sameId(a, b) {
     return a.toLowerCase() === b.toLowerCase();
 }
 
+;// CONCATENATED MODULE: ./src/entra/federated-credentials.ts
+/**
+ * Federated identity credentials on the Exchange app (`credential: federated`): they let a
+ * GitHub Actions job exchange its OIDC token for an app-only Exchange Online token, so no
+ * certificate or secret is stored anywhere. Pure: names, matching and the plan of which to
+ * add, update or remove; apply writes them.
+ *
+ * Unlike a certificate, a federated credential never expires: one left on the app trusts its
+ * subject for good. So this action removes its own credentials that are no longer wanted
+ * (a subject dropped from the list, or `credential: certificate`), and reports the ones it
+ * did not make, which it never touches.
+ *
+ * Entra's rules (entra-docs, workload-id/includes/federated-credential-configuration-considerations.md;
+ * Graph application-post-federatedidentitycredentials.md): at most 20 per application; the
+ * name is 3–120 characters of letters, digits, `-` and `_`, starting with a letter or digit,
+ * unique on the app and immutable; issuer + subject are unique on the app; one audience
+ * (`federated-audience`, by default `api://AzureADTokenExchange`). The action writes exact
+ * subjects; Entra's flexible federated identity credentials (claim-matching expressions, in
+ * preview) are not what it makes.
+ */
+
+
+/** Entra's limit of federated identity credentials per application. */
+const MAX_FEDERATED_CREDENTIALS = 20;
+/** Names of the credentials this action made start with this; it never touches any other. */
+const ACTION_FEDERATED_CREDENTIAL_PREFIX = 'exo-cba-';
+/** GitHub Actions' OIDC issuer on github.com (GHES: https://HOST/_services/token). */
+const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
+/**
+ * The credential's name for a subject: `exo-cba-<slug>-<hash>`, e.g.
+ * `exo-cba-repo-contoso-exo-jobs-ref-refs-heads-main-1a2b3c4d`. The slug keeps it readable in
+ * the portal; the hash (of the exact subject) keeps subjects that slug alike apart.
+ */
+function federatedCredentialName(subject) {
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(subject, 'utf8').digest('hex').slice(0, 8);
+    const room = 120 - ACTION_FEDERATED_CREDENTIAL_PREFIX.length - hash.length - 1;
+    const slug = subject
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, room)
+        .replace(/-+$/, '');
+    return `${ACTION_FEDERATED_CREDENTIAL_PREFIX}${slug === '' ? '' : `${slug}-`}${hash}`;
+}
+/** The credential this action wants for one subject. */
+function wantedCredential(subject, federation) {
+    return {
+        name: federatedCredentialName(subject),
+        issuer: federation.issuer,
+        subject,
+        audiences: [federation.audience],
+        description: 'exo-cba-action: GitHub Actions jobs with this subject sign in to Exchange Online as this app (credential: federated).'
+    };
+}
+function isActionMadeFederatedCredential(credential) {
+    return credential.name.toLowerCase().startsWith(ACTION_FEDERATED_CREDENTIAL_PREFIX);
+}
+/**
+ * Which credentials to add, set again or remove so exactly the desired subjects sign in
+ * through this action's credentials. `desired` is undefined with `credential: certificate`:
+ * then nothing is wanted and every credential this action made goes. A credential someone
+ * else made is never changed or removed, even when it trusts the same subject (it counts as
+ * present) or one no longer listed (it is reported in `foreign`). `existing` is undefined
+ * when the app does not exist yet.
+ */
+function planFederatedCredentials(desired, existing) {
+    const current = existing ?? [];
+    const wanted = desired === undefined ? [] : [...new Set(desired.subjects)].map(subject => wantedCredential(subject, desired));
+    const plan = { wanted, present: [], add: [], update: [], remove: [], foreign: [] };
+    const kept = new Set();
+    for (const credential of wanted) {
+        const same = current.find(c => federated_credentials_sameIssuer(c.issuer, credential.issuer) && c.subject === credential.subject);
+        if (same === undefined) {
+            plan.add.push(credential);
+            continue;
+        }
+        kept.add(same);
+        if (desired === undefined || same.audiences.includes(desired.audience)) {
+            plan.present.push(same);
+        }
+        else if (isActionMadeFederatedCredential(same) && same.id !== undefined) {
+            plan.update.push({ id: same.id, credential: { ...credential, name: same.name } });
+        }
+        else {
+            // Entra allows one credential per issuer and subject, and this one is someone else's.
+            throw new errors/* UserError */.y(`The app already has a federated credential "${same.name}" for subject '${same.subject}' (issuer ${same.issuer}), with audience ${same.audiences.join(', ')} instead of '${desired.audience}'. Entra allows one credential per issuer and subject, and this action does not change credentials it did not make: add '${desired.audience}' to that credential's audiences, or set 'federated-audience' to ${same.audiences[0] ?? 'its audience'}.`, { input: 'federated-audience' });
+        }
+    }
+    for (const credential of current) {
+        if (kept.has(credential))
+            continue;
+        if (isActionMadeFederatedCredential(credential))
+            plan.remove.push(credential);
+        else
+            plan.foreign.push(credential);
+    }
+    // Removals run after the additions (once the new state is in place), so the app holds
+    // both at once for a moment: Entra's limit applies to that moment.
+    const total = current.length + plan.add.length;
+    if (total > MAX_FEDERATED_CREDENTIALS) {
+        throw new errors/* UserError */.y(`The app would need ${total} federated identity credentials (${current.length} already on it, ${plan.add.length} to add${plan.remove.length > 0 ? `, ${plan.remove.length} of this action's to remove afterwards` : ''}), but Entra allows at most ${MAX_FEDERATED_CREDENTIALS} per application. List fewer subjects in 'federated-subjects' (one per environment or branch that runs Exchange jobs), or remove credentials the app no longer needs (Entra admin center → App registrations → the app → Certificates & secrets → Federated credentials).`, { input: 'federated-subjects' });
+    }
+    return plan;
+}
+/** Issuers compare as URLs: case-insensitive scheme and host, without a trailing slash. */
+function federated_credentials_sameIssuer(a, b) {
+    const normal = (issuer) => issuer.replace(/\/+$/, '').replace(/^https:\/\/[^/]+/i, host => host.toLowerCase());
+    return normal(a) === normal(b);
+}
+
 ;// CONCATENATED MODULE: ./src/entra/describe-plan.ts
+/**
+ * A plan in words: lines for the dry-run log (Terraform-style `+` create, `~` update,
+ * `-` remove) and one row per resource for the job summary, with its state before and
+ * what the plan makes of it.
+ */
+
 
 /** The summary row of Exchange Online Protection's permission (for Security & Compliance PowerShell). */
 const SECURITY_AND_COMPLIANCE_ROW = `Security & Compliance: ${well_known/* EXCHANGE_MANAGE_AS_APP */.Pu} permission + consent`;
@@ -735,7 +985,14 @@ function describePlanLines(plan) {
         : [`Plan: ${count(plan.changes.length, 'change')}.`, ...plan.changes.flatMap(change => describeChange(change, plan))];
     if (plan.securityAndCompliance?.available === false)
         lines.push(`! Security & Compliance: ${plan.securityAndCompliance.note}`);
-    lines.push(plan.certificate.decision === 'none' ? `Credential: ${federationSentence(plan)}` : `Certificate: ${certificateSentence(plan.certificate)}`);
+    for (const credential of plan.federatedCredentials?.foreign ?? [])
+        lines.push(`! ${foreignCredentialNote(credential)}`);
+    lines.push(plan.certificate.decision === 'none' ? `Credential: ${federationSentence(plan)}` : `Certificate: ${certificateSentence(plan)}`);
+    if (plan.certificatesOnApp.length > 0) {
+        lines.push(`Certificates on the app (this pipeline's secret set is ${plan.secretSet.id}: ${plan.secretSet.description}):`);
+        for (const row of describeCertificatesOnApp(plan))
+            lines.push(`  ${row.thumbprint}: ${row.whose}, expires ${row.expires}; ${row.thisRun}`);
+    }
     return lines;
 }
 /** One change in words (several lines for a prune of several certificates). */
@@ -764,6 +1021,12 @@ function describeChange(change, plan) {
             return [`+ trust GitHub OIDC subject '${change.credential.subject}' on app ${app} (federated credential ${change.credential.name})`];
         case 'update-federated-credential':
             return [`~ set federated credential ${change.credential.name} of app ${app} to audience ${change.credential.audiences.join(', ')}`];
+        case 'remove-federated-credential':
+            return [
+                `- remove federated credential ${change.credential.name} (subject '${change.credential.subject}') from app ${app}: ` +
+                    `${change.reason === 'certificate' ? 'the workflow uses credential: certificate' : "its subject is no longer in 'federated-subjects'"}; ` +
+                    'after the new state is verified and stored'
+            ];
         case 'remove-expired-certificates':
             return change.certificates.map(certificate => `- remove expired certificate "${certificate.displayName}" (keyId ${certificate.keyId}, ` +
                 `expired ${day(certificate.endDateTime)}), after the new state is verified and stored`);
@@ -831,27 +1094,15 @@ function describePlanRows(plan) {
         });
     }
     const certificate = plan.certificate;
-    const federation = plan.federatedCredentials;
-    if (certificate.decision === 'none' && federation !== undefined) {
-        for (const credential of federation.wanted) {
-            const present = federation.present.some(existing => existing.subject === credential.subject);
-            const updated = federation.update.some(update => update.credential.subject === credential.subject);
-            rows.push({
-                resource: `Federated credential: ${credential.subject}`,
-                before: present || updated ? 'present' : 'absent',
-                after: present ? 'present' : updated ? 'updated' : 'created',
-                detail: `issuer ${credential.issuer}, audience ${credential.audiences.join(', ')}`
-            });
-        }
-    }
-    else {
+    if (certificate.decision !== 'none') {
         rows.push({
             resource: 'Certificate',
             before: certificateBefore(certificate),
             after: certificate.decision === 'add-new' ? 'created' : 'present',
-            detail: certificateSentence(certificate)
+            detail: certificateSentence(plan)
         });
     }
+    rows.push(...federatedCredentialRows(plan));
     if (plan.prune !== undefined) {
         rows.push({
             resource: 'Expired certificates made by this action',
@@ -870,6 +1121,50 @@ function describePlanRows(plan) {
         });
     }
     return rows;
+}
+/**
+ * One row per federated credential on the app or added now, each marked as this action's or
+ * someone else's, with what happens to it: every one lets its subject sign in as the app, and
+ * none expires.
+ */
+function federatedCredentialRows(plan) {
+    const federation = plan.federatedCredentials;
+    if (federation === undefined)
+        return [];
+    const rows = [];
+    const madeBy = (credential) => (isActionMadeFederatedCredential(credential) ? "this action's" : 'made by someone else');
+    const describe = (credential, why) => `${madeBy(credential)} (${credential.name}); issuer ${credential.issuer}, audience ${credential.audiences.join(', ')}; ${why}`;
+    // In the order of federated-subjects.
+    for (const wanted of federation.wanted) {
+        const present = federation.present.find(existing => existing.subject === wanted.subject);
+        const updated = federation.update.find(update => update.credential.subject === wanted.subject);
+        const resource = `Federated credential: ${wanted.subject}`;
+        if (present !== undefined)
+            rows.push({ resource, before: 'present', after: 'present', detail: describe(present, 'kept: its subject is listed') });
+        else if (updated !== undefined)
+            rows.push({ resource, before: 'present', after: 'updated', detail: describe(updated.credential, 'kept, audience set again') });
+        else
+            rows.push({ resource, before: 'absent', after: 'created', detail: describe(wanted, 'added: its subject is listed') });
+    }
+    for (const change of plan.removeFederatedCredentials ?? []) {
+        const why = change.reason === 'certificate' ? 'removed: the workflow uses credential: certificate' : "removed: its subject is no longer in 'federated-subjects'";
+        rows.push({ resource: `Federated credential: ${change.credential.subject}`, before: 'present', after: 'removed', detail: describe(change.credential, why) });
+    }
+    for (const credential of federation.foreign) {
+        rows.push({
+            resource: `Federated credential: ${credential.subject}`,
+            before: 'present',
+            after: 'present',
+            detail: describe(credential, 'kept: this action never removes a credential it did not make (see the warning)')
+        });
+    }
+    return rows;
+}
+/** The warning for a federated credential this action did not make and does not want: it is kept, and it still grants sign-in. */
+function foreignCredentialNote(credential) {
+    return (`The app has a federated credential "${credential.name}" (subject '${credential.subject}', issuer ${credential.issuer}) that this action did not make: ` +
+        'jobs with that subject can sign in to Exchange Online as this app, and it never expires. It is left as it is; if nothing needs it, remove it ' +
+        '(Entra admin center → App registrations → the app → Certificates & secrets → Federated credentials).');
 }
 /** Which Exchange.ManageAsApp permissions a requiredResourceAccess update adds. */
 function requestedNow(plan) {
@@ -894,7 +1189,8 @@ function certificateBefore(certificate) {
     const held = certificate.held;
     return `held ${held.thumbprint}, ${held.daysLeft < 0 ? 'expired' : 'expires'} ${day(held.notAfter)}${held.onApp ? '' : ', not on the app'}`;
 }
-function certificateSentence(certificate) {
+function certificateSentence(plan) {
+    const certificate = plan.certificate;
     switch (certificate.reason) {
         case 'federated':
             return 'none: jobs sign in with federated credentials (credential: federated).';
@@ -904,10 +1200,106 @@ function certificateSentence(certificate) {
             return `the held certificate ${certificate.held.thumbprint} is not on the app, so a new one is made.`;
         case 'held-expiring':
             return (`the held certificate ${certificate.held.thumbprint} ${expiry(certificate.held)}, within ` +
-                `rotate-before-days (${certificate.rotateBeforeDays}), so a new one is made; the old one stays on the app until it expires.`);
+                `rotate-before-days (${certificate.rotateBeforeDays}), so a new one is made; the old one ${previousCertificateFate(plan)}.`);
         case 'held-valid':
             return `keeping the held certificate ${certificate.held.thumbprint}, which ${expiry(certificate.held)}.`;
     }
+}
+/**
+ * Every certificate on the app, whose it is and what this run does with it, then the one
+ * this run adds (`added`, once it exists).
+ */
+function describeCertificatesOnApp(plan, added) {
+    const rows = plan.certificatesOnApp.map(certificate => ({
+        thumbprint: certificate.thumbprint ?? `keyId ${certificate.keyId}`,
+        whose: whoseCertificate(certificate),
+        expires: day(certificate.endDateTime),
+        thisRun: certificateOutcome(certificate, plan)
+    }));
+    if (added !== undefined) {
+        rows.push({
+            thumbprint: added.thumbprint.toUpperCase(),
+            whose: `this pipeline's (set ${plan.secretSet.id})`,
+            expires: day(added.notAfter.toISOString()),
+            thisRun: 'added in this run'
+        });
+    }
+    return rows;
+}
+function whoseCertificate(certificate) {
+    switch (certificate.maker) {
+        case 'this-set':
+            return `this pipeline's (set ${certificate.secretSet ?? ''})`;
+        case 'other-set':
+            return `another pipeline's (set ${certificate.secretSet ?? ''})`;
+        case 'unrecorded':
+            return 'unknown pipeline (made before certificates recorded their secret set)';
+        case 'not-action':
+            return 'not made by this action';
+    }
+}
+function certificateOutcome(certificate, plan) {
+    switch (certificate.outcome) {
+        case 'remove-expired':
+            return 'removed (expired)';
+        case 'revoke':
+            return plan.revokePrevious?.supersededBy === 'this-run'
+                ? 'revoked once the new certificate has signed in and is stored (revoke-previous: 0)'
+                : `revoked: superseded for more than ${plan.revokePrevious?.graceHours ?? 0} h (revoke-previous)`;
+        case 'left-alone':
+            return "left alone: revoke-previous removes only this pipeline's certificates";
+        case 'keep':
+            return certificate.held ? 'held by this run' : 'kept';
+    }
+}
+/**
+ * What becomes of the certificate a rotation replaces (the held one), after "the old one" or
+ * "the previous certificate". `revoked`: whether this run revoked it, once known (after the run).
+ */
+function previousCertificateFate(plan, revoked) {
+    if (plan.certificate.reason === 'held-not-on-app')
+        return 'is not on the app (nothing to revoke)';
+    const held = plan.certificatesOnApp.find(certificate => certificate.held);
+    const hours = plan.revokePreviousAfterHours;
+    if (held !== undefined && held.maker !== 'this-set') {
+        const why = held.maker === 'other-set'
+            ? `it belongs to another secret set (${held.secretSet ?? ''}), which revokes its own`
+            : held.maker === 'unrecorded'
+                ? "its name records no secret set, so revoke-previous leaves it (it may be another pipeline's)"
+                : 'this action did not make it';
+        return `stays on the app until it expires: ${why}`;
+    }
+    if (hours === undefined)
+        return 'stays on the app until it expires (revoke-previous: never)';
+    if (hours === 0) {
+        if (revoked === true)
+            return 'was revoked in this run, once the new one had signed in and was stored (revoke-previous: 0)';
+        if (revoked === false)
+            return 'stays on the app for now: it was not revoked in this run (the new one did not sign in, or the removal failed; see the log); a later run revokes it (revoke-previous: 0)';
+        return 'is revoked in this run once the new one has signed in and is stored (revoke-previous: 0)';
+    }
+    return `stays on the app so jobs that already loaded it keep working; the first run ${hours} h or more after this one revokes it (revoke-previous: ${hours})`;
+}
+/**
+ * Certificates as old as what revoke-previous removes that it left on the app because they
+ * are not this pipeline's: warnings for those whose maker is unknown (made before
+ * certificates recorded their secret set), with how to remove them by hand; notes for
+ * another pipeline's.
+ */
+function certificatesLeftAlone(plan) {
+    const warnings = [];
+    const notes = [];
+    for (const certificate of plan.certificatesOnApp.filter(c => c.outcome === 'left-alone')) {
+        const which = `${certificate.thumbprint ?? ''} (keyId ${certificate.keyId}, valid until ${day(certificate.endDateTime)})`;
+        if (certificate.maker === 'unrecorded') {
+            warnings.push(`revoke-previous left certificate ${which} on the app: it was made before certificates recorded their secret set, so it may be the one another pipeline sharing this app uses. ` +
+                `If no pipeline's secrets hold it any more (compare their CERT_THUMBPRINT secrets), remove it: az ad app credential delete --id ${plan.app.appId ?? '<app-id>'} --key-id ${certificate.keyId}`);
+        }
+        else {
+            notes.push(`revoke-previous left certificate ${which} on the app: it is ${whoseCertificate(certificate)}, and only that pipeline's runs revoke it.`);
+        }
+    }
+    return { warnings, notes };
 }
 function expiry(held) {
     if (held.daysLeft < 0)
@@ -924,96 +1316,6 @@ function count(n, noun) {
 
 // EXTERNAL MODULE: ./src/certificate/expiry.ts
 var certificate_expiry = __webpack_require__(1876);
-;// CONCATENATED MODULE: ./src/entra/federated-credentials.ts
-/**
- * Federated identity credentials on the Exchange app (`credential: federated`): they let a
- * GitHub Actions job exchange its OIDC token for an app-only Exchange Online token, so no
- * certificate or secret is stored anywhere. Pure: names, matching and the plan of which to
- * add or update; apply writes them.
- *
- * Entra's rules (entra-docs, workload-id/includes/federated-credential-configuration-considerations.md;
- * Graph application-post-federatedidentitycredentials.md): at most 20 per application; the
- * name is 3–120 characters of letters, digits, `-` and `_`, starting with a letter or digit,
- * unique on the app and immutable; issuer + subject are unique on the app; no wildcards; one
- * audience, `api://AzureADTokenExchange`.
- */
-
-
-/** Entra's limit of federated identity credentials per application. */
-const MAX_FEDERATED_CREDENTIALS = 20;
-/** Names of the credentials this action made start with this; it never touches any other. */
-const ACTION_FEDERATED_CREDENTIAL_PREFIX = 'exo-cba-';
-/** GitHub Actions' OIDC issuer on github.com (GHES: https://HOST/_services/token). */
-const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
-/**
- * The credential's name for a subject: `exo-cba-<slug>-<hash>`, e.g.
- * `exo-cba-repo-contoso-exo-jobs-ref-refs-heads-main-1a2b3c4d`. The slug keeps it readable in
- * the portal; the hash (of the exact subject) keeps subjects that slug alike apart.
- */
-function federatedCredentialName(subject) {
-    const hash = (0,external_node_crypto_.createHash)('sha256').update(subject, 'utf8').digest('hex').slice(0, 8);
-    const room = 120 - ACTION_FEDERATED_CREDENTIAL_PREFIX.length - hash.length - 1;
-    const slug = subject
-        .toLowerCase()
-        .replace(/[^a-z0-9]+/g, '-')
-        .replace(/^-+|-+$/g, '')
-        .slice(0, room)
-        .replace(/-+$/, '');
-    return `${ACTION_FEDERATED_CREDENTIAL_PREFIX}${slug === '' ? '' : `${slug}-`}${hash}`;
-}
-/** The credential this action wants for one subject. */
-function wantedCredential(subject, federation) {
-    return {
-        name: federatedCredentialName(subject),
-        issuer: federation.issuer,
-        subject,
-        audiences: [federation.audience],
-        description: 'exo-cba-action: GitHub Actions jobs with this subject sign in to Exchange Online as this app (credential: federated).'
-    };
-}
-function isActionMadeFederatedCredential(credential) {
-    return credential.name.toLowerCase().startsWith(ACTION_FEDERATED_CREDENTIAL_PREFIX);
-}
-/**
- * Which credentials to add or set again so every desired subject can sign in. Never drops
- * one: a credential someone else made is left alone even when it trusts the same subject,
- * and this action's own for subjects no longer listed stay too (a job still using one keeps
- * working). `existing` is undefined when the app does not exist yet.
- */
-function planFederatedCredentials(desired, existing) {
-    const current = existing ?? [];
-    const wanted = [...new Set(desired.subjects)].map(subject => wantedCredential(subject, desired));
-    const plan = { wanted, present: [], add: [], update: [], otherActionMade: [] };
-    for (const credential of wanted) {
-        const same = current.find(c => federated_credentials_sameIssuer(c.issuer, credential.issuer) && c.subject === credential.subject);
-        if (same === undefined) {
-            plan.add.push(credential);
-        }
-        else if (same.audiences.includes(desired.audience)) {
-            plan.present.push(same);
-        }
-        else if (isActionMadeFederatedCredential(same) && same.id !== undefined) {
-            plan.update.push({ id: same.id, credential: { ...credential, name: same.name } });
-        }
-        else {
-            // Entra allows one credential per issuer and subject, and this one is someone else's.
-            throw new errors/* UserError */.y(`The app already has a federated credential "${same.name}" for subject '${same.subject}' (issuer ${same.issuer}), with audience ${same.audiences.join(', ')} instead of '${desired.audience}'. Entra allows one credential per issuer and subject, and this action does not change credentials it did not make: add '${desired.audience}' to that credential's audiences, or set 'audience' to ${same.audiences[0] ?? 'its audience'}.`, { input: 'audience' });
-        }
-    }
-    const wantedSubjects = new Set(wanted.map(c => c.subject));
-    plan.otherActionMade = current.filter(c => isActionMadeFederatedCredential(c) && !wantedSubjects.has(c.subject));
-    const total = current.length + plan.add.length;
-    if (total > MAX_FEDERATED_CREDENTIALS) {
-        throw new errors/* UserError */.y(`The app would need ${total} federated identity credentials (${current.length} already on it, ${plan.add.length} to add), but Entra allows at most ${MAX_FEDERATED_CREDENTIALS} per application. List fewer subjects in 'federated-subjects' (one per environment or branch that runs Exchange jobs), or remove credentials the app no longer needs (Entra admin center → App registrations → the app → Certificates & secrets → Federated credentials).`, { input: 'federated-subjects' });
-    }
-    return plan;
-}
-/** Issuers compare as URLs: case-insensitive scheme and host, without a trailing slash. */
-function federated_credentials_sameIssuer(a, b) {
-    const normal = (issuer) => issuer.replace(/\/+$/, '').replace(/^https:\/\/[^/]+/i, host => host.toLowerCase());
-    return normal(a) === normal(b);
-}
-
 ;// CONCATENATED MODULE: ./src/entra/plan.ts
 /**
  * Provision mode's planner: desired state vs. the tenant's actual state → the ordered
@@ -1021,6 +1323,7 @@ function federated_credentials_sameIssuer(a, b) {
  * is an argument, and the plan is plain JSON-safe data, so the same object prints the
  * dry run, drives apply and fills the job summary.
  */
+
 
 
 
@@ -1069,7 +1372,8 @@ function desiredStateFromSettings(settings, federation) {
         certificate: {
             rotateBeforeDays: settings.rotateBeforeDays,
             ...(settings.held === undefined ? {} : { held: settings.held }),
-            ...(settings.revokePreviousAfterHours === undefined ? {} : { revokePreviousAfterHours: settings.revokePreviousAfterHours })
+            ...(settings.revokePreviousAfterHours === undefined ? {} : { revokePreviousAfterHours: settings.revokePreviousAfterHours }),
+            secretSet: secretSetOf(settings.secrets)
         }
     };
 }
@@ -1175,7 +1479,18 @@ function planProvisioning(desired, actual, now) {
     const certificate = desired.federation === undefined
         ? planCertificate(desired.certificate, app, now)
         : { decision: 'none', reason: 'federated', rotateBeforeDays: desired.certificate.rotateBeforeDays };
-    const federatedCredentials = desired.federation === undefined ? undefined : planFederatedCredentials(desired.federation, app?.federatedCredentials);
+    // Read in both modes: with credential: certificate, this action's federated credentials go.
+    const federatedCredentials = desired.federation === undefined && (app?.federatedCredentials ?? []).length === 0
+        ? undefined
+        : planFederatedCredentials(desired.federation, app?.federatedCredentials);
+    const removeFederatedCredentials = app === undefined
+        ? []
+        : (federatedCredentials?.remove ?? []).map(credential => ({
+            kind: 'remove-federated-credential',
+            appObjectId: app.objectId,
+            credential,
+            reason: desired.federation === undefined ? 'certificate' : 'not-listed'
+        }));
     // Each needs only the app; the federated credentials go where the certificate would.
     const certificatePhase = [
         ...(certificate.decision === 'add-new'
@@ -1194,7 +1509,19 @@ function planProvisioning(desired, actual, now) {
         }))
     ];
     const prune = app === undefined ? undefined : planPrune(app, desired.certificate.held?.thumbprint, now);
-    const revokePrevious = app === undefined ? undefined : planRevokePrevious(app, certificate, desired.certificate.revokePreviousAfterHours, now);
+    const secretSet = desired.certificate.secretSet;
+    const { revoke: revokePrevious, leftAlone } = app === undefined ? { revoke: undefined, leftAlone: [] } : planRevokePrevious(app, certificate, desired.certificate.revokePreviousAfterHours, secretSet.id, now);
+    const certificatesOnApp = (app?.keyCredentials ?? []).map(credential => certificateOnApp(credential, {
+        secretSet: secretSet.id,
+        held: desired.certificate.held?.thumbprint,
+        outcome: plan_listed(credential.keyId, prune?.keyIds)
+            ? 'remove-expired'
+            : plan_listed(credential.keyId, revokePrevious?.keyIds)
+                ? 'revoke'
+                : plan_listed(credential.keyId, leftAlone)
+                    ? 'left-alone'
+                    : 'keep'
+    }));
     // The certificate needs only the app, so it goes into the first phase after the app's:
     // beside the service principal, or beside the grant and roles. Its replication wait then
     // overlaps theirs, and a fresh run has one sequential step less.
@@ -1202,11 +1529,20 @@ function planProvisioning(desired, actual, now) {
         ? [appPhase, [...servicePrincipalPhase, ...certificatePhase], accessPhase]
         : [appPhase, [...accessPhase, ...certificatePhase]]).filter(phase => phase.length > 0);
     return {
-        changes: [...phases.flat(), ...(prune === undefined ? [] : [prune]), ...(revokePrevious === undefined ? [] : [revokePrevious])],
+        changes: [
+            ...phases.flat(),
+            ...(prune === undefined ? [] : [prune]),
+            ...(revokePrevious === undefined ? [] : [revokePrevious]),
+            ...removeFederatedCredentials
+        ],
         phases,
         ...(prune === undefined ? {} : { prune }),
         ...(revokePrevious === undefined ? {} : { revokePrevious }),
+        ...(removeFederatedCredentials.length === 0 ? {} : { removeFederatedCredentials }),
         certificate,
+        secretSet,
+        certificatesOnApp,
+        ...(desired.certificate.revokePreviousAfterHours === undefined ? {} : { revokePreviousAfterHours: desired.certificate.revokePreviousAfterHours }),
         ...(federatedCredentials === undefined ? {} : { federatedCredentials }),
         app: {
             displayName: app?.displayName ?? desired.app.name,
@@ -1336,63 +1672,93 @@ function planPrune(app, heldThumbprint, now) {
 }
 const HOUR_MS = 3_600_000;
 /**
- * This action's earlier certificates that the current one supersedes (`revoke-previous`).
+ * The earlier certificates of this run's secret set that the current one supersedes
+ * (`revoke-previous`), and those as old that belong to another set or to none recorded
+ * (`leftAlone`: reported, never revoked — another pipeline sharing the app may be using them).
  * Kept: foreign certificates, the held one, expired ones (prune removes those), any that
  * started after the current one (a concurrent run's, not stored here), and any whose start
  * date cannot be read — when unsure, keep.
  * - Keeping the held certificate: those older than it go once it has been on the app for the
  *   grace period, so jobs that started with the previous certificate have finished.
  * - Adding a new one with a grace of 0: the held certificate (when it is on the app) and this
- *   action's certificates that started before it go in the same run, once the new one has
+ *   set's certificates that started before it go in the same run, once the new one has
  *   signed in and is stored (apply decides that, not the plan). Without a held certificate on
  *   the app nothing is revoked: what is there may be another pipeline's or a concurrent run's.
  * - Adding with a grace above 0: nothing now; a later run removes them once the grace is over.
  */
-function planRevokePrevious(app, certificate, graceHours, now) {
+function planRevokePrevious(app, certificate, graceHours, secretSet, now) {
+    const nothing = { leftAlone: [] };
     if (graceHours === undefined || certificate.decision === 'none')
-        return undefined;
+        return nothing;
     const live = (credential) => isActionMadeKeyCredential(credential) && !(Date.parse(credential.endDateTime) < now.getTime()) && startOf(credential) !== undefined;
     if (certificate.reason === 'none-held')
-        return undefined;
+        return nothing;
     const held = certificate.held.thumbprint;
     const heldStarts = app.keyCredentials
         .filter(credential => keyCredentialHasThumbprint(credential, held))
         .map(startOf)
         .filter((start) => start !== undefined);
     if (heldStarts.length === 0)
-        return undefined;
+        return nothing;
     const heldStart = Math.min(...heldStarts);
-    let previous;
+    let superseded;
     let supersededBy;
     if (certificate.decision === 'keep-held') {
         if (now.getTime() - heldStart < graceHours * HOUR_MS)
-            return undefined;
-        previous = app.keyCredentials.filter(credential => live(credential) && !keyCredentialHasThumbprint(credential, held) && startOf(credential) < heldStart);
+            return nothing;
+        superseded = app.keyCredentials.filter(credential => live(credential) && !keyCredentialHasThumbprint(credential, held) && startOf(credential) < heldStart);
         supersededBy = 'held-for-grace';
     }
     else {
         if (graceHours > 0)
-            return undefined;
+            return nothing;
         // The held certificate and those before it; never one that started after it.
-        previous = app.keyCredentials.filter(credential => live(credential) && startOf(credential) <= heldStart);
+        superseded = app.keyCredentials.filter(credential => live(credential) && startOf(credential) <= heldStart);
         supersededBy = 'this-run';
     }
-    if (previous.length === 0)
-        return undefined;
-    return {
-        kind: 'revoke-previous-certificates',
-        appObjectId: app.objectId,
-        keyIds: previous.map(credential => credential.keyId),
-        certificates: previous.map(credential => ({
-            keyId: credential.keyId,
-            displayName: credential.displayName ?? '',
-            startDateTime: credential.startDateTime ?? '',
-            endDateTime: credential.endDateTime
-        })),
-        supersededBy,
-        ...(certificate.decision === 'keep-held' ? { current: certificate.held.thumbprint } : {}),
-        graceHours
+    const ofThisSet = (credential) => {
+        const maker = keyCredentialMaker(credential);
+        return maker.kind === 'action' && maker.secretSet === secretSet;
     };
+    const previous = superseded.filter(ofThisSet);
+    const leftAlone = superseded.filter(credential => !ofThisSet(credential)).map(credential => credential.keyId);
+    if (previous.length === 0)
+        return { leftAlone };
+    return {
+        revoke: {
+            kind: 'revoke-previous-certificates',
+            appObjectId: app.objectId,
+            keyIds: previous.map(credential => credential.keyId),
+            certificates: previous.map(credential => ({
+                keyId: credential.keyId,
+                displayName: credential.displayName ?? '',
+                startDateTime: credential.startDateTime ?? '',
+                endDateTime: credential.endDateTime
+            })),
+            supersededBy,
+            ...(certificate.decision === 'keep-held' ? { current: certificate.held.thumbprint } : {}),
+            graceHours
+        },
+        leftAlone
+    };
+}
+/** A key credential on the app as the plan reports it: whose it is and what happens to it. */
+function certificateOnApp(credential, context) {
+    const maker = keyCredentialMaker(credential);
+    const [thumbprint] = keyCredentialThumbprints(credential);
+    return {
+        keyId: credential.keyId,
+        ...(thumbprint === undefined ? {} : { thumbprint }),
+        displayName: credential.displayName ?? '',
+        endDateTime: credential.endDateTime,
+        maker: maker.kind === 'action' ? (maker.secretSet === context.secretSet ? 'this-set' : 'other-set') : maker.kind,
+        ...(maker.kind === 'action' ? { secretSet: maker.secretSet } : {}),
+        held: context.held !== undefined && keyCredentialHasThumbprint(credential, context.held),
+        outcome: context.outcome
+    };
+}
+function plan_listed(keyId, keyIds) {
+    return (keyIds ?? []).some(id => plan_sameId(id, keyId));
 }
 /** A key credential's start as epoch ms, or undefined when absent or unreadable. */
 function startOf(credential) {
@@ -1416,7 +1782,7 @@ function plan_sameId(a, b) {
 ;// CONCATENATED MODULE: ./src/entra/read-tenant.ts
 /**
  * Reads what the tenant has now, in as few round trips as Graph allows: one `$batch`
- * for the app, Exchange Online's service principal (and, for `connect-ippssession`,
+ * for the app and its federated credentials, Exchange Online's service principal (and, for `connect-ippssession`,
  * Exchange Online Protection's), the organization and, when the preflight needs them, the
  * provisioning identity's own owned objects and role assignments; one for the
  * app's service principal; one for its grants and roles. The result is plain data for
@@ -1437,7 +1803,9 @@ const APP_SELECT = '$select=id,appId,displayName,uniqueName,signInAudience,requi
 async function readTenant(graph, query) {
     const uniqueName = uniqueNameFor(query.appName);
     const identity = query.identity;
-    // The app's key as the first read addresses it; its federated credentials ride along.
+    // The app's key as the first read addresses it; its federated credentials ride along, in
+    // both modes (with credential: certificate, this action's own are removed), at no extra
+    // round trip. For an app that does not exist yet the read answers 404: nothing to read.
     const appKey = query.appId !== undefined ? `appId='${query.appId}'` : `uniqueName='${uniqueName}'`;
     const first = await graph.batch([
         query.appId !== undefined
@@ -1459,7 +1827,7 @@ async function readTenant(graph, query) {
             ? [{ id: 'owned', method: 'GET', path: `/servicePrincipals/${identity.servicePrincipalId}/ownedObjects?$select=id&$top=${OWNED_OBJECTS_PAGE}` }]
             : []),
         ...(identity?.roleAssignments === true ? [ownRoleAssignmentsRequest(identity.servicePrincipalId)] : []),
-        ...(query.federatedCredentials === true ? [{ id: 'fic', method: 'GET', path: `/applications(${appKey})/federatedIdentityCredentials` }] : [])
+        { id: 'fic', method: 'GET', path: `/applications(${appKey})/federatedIdentityCredentials` }
     ]);
     const refusedReads = [];
     const refused = (result, capability, task) => {
@@ -1486,18 +1854,16 @@ async function readTenant(graph, query) {
     if (found !== undefined) {
         // An app found by display name was not addressed by the first read's key: its federated
         // credentials come with its service principal.
-        const ficLater = query.federatedCredentials === true && found.foundBy === 'display-name';
+        const ficLater = found.foundBy === 'display-name';
         const second = query.appId !== undefined
             ? first
             : await graph.batch([spRequest(found.appId), ...(ficLater ? [{ id: 'fic', method: 'GET', path: `/applications/${found.objectId}/federatedIdentityCredentials` }] : [])]);
         const sp = second.get('sp');
         if (!refused(sp, 'read-tenant', "read the app's service principal"))
             servicePrincipal = optional(sp, toServicePrincipal);
-        if (query.federatedCredentials === true) {
-            const fic = (ficLater ? second : first).get('fic');
-            if (!refused(fic, 'read-tenant', "read the app's federated credentials")) {
-                app = { ...found, federatedCredentials: list(required(fic)).map(toFederatedCredential) };
-            }
+        const fic = (ficLater ? second : first).get('fic');
+        if (!refused(fic, 'read-tenant', "read the app's federated credentials")) {
+            app = { ...found, federatedCredentials: list(required(fic)).map(toFederatedCredential) };
         }
     }
     let appRoleAssignments = [];
@@ -1676,6 +2042,7 @@ function odataString(value) {
  * upserts created or found (a 204 means a concurrent run created it moments ago), and an
  * app whose createdDateTime is minutes old (see `createdRecently`).
  */
+
 
 
 
@@ -1899,7 +2266,7 @@ async function applyChange(change, state, ctx) {
                 const certificate = await ctx.newCertificate.take();
                 ctx.log(`Adding certificate ${certificate.thumbprint} (expires ${certificate.notAfter.toISOString()}) beside the existing ones`);
                 const provenBy = change.reason === 'held-expiring' ? ctx.settings.held : undefined;
-                await addCertificateToApp(graph, appObjectId, newKeyCredential(certificate), { newObject: state.appMayLag, provenBy });
+                await addCertificateToApp(graph, appObjectId, newKeyCredential(certificate, secretSetOf(ctx.settings.secrets).id), { newObject: state.appMayLag, provenBy });
                 state.newCertificate = certificate;
                 return;
             }
@@ -1933,6 +2300,9 @@ async function applyChange(change, state, ctx) {
             case 'revoke-previous-certificates':
                 // Pruning and revoking run after verification and the secrets (provision.ts), never inside apply.
                 return;
+            case 'remove-federated-credential':
+                // Runs after verification and the secrets (removeFederatedCredentials below), never inside the phases.
+                return;
             default: {
                 const unknown = change;
                 throw new Error(`apply has no step for ${JSON.stringify(unknown)}`);
@@ -1942,6 +2312,66 @@ async function applyChange(change, state, ctx) {
     catch (error) {
         if (error instanceof GraphRequestError)
             throw explainGraphError(error, { clientId: ctx.settings.signIn.clientId });
+        throw error;
+    }
+}
+/**
+ * Removes this action's federated credentials the plan no longer wants, once the run's new
+ * state is verified and stored: a removal cannot be taken back, and until then jobs on the
+ * old subject (or, when switching back to a certificate, jobs not yet switched) keep working.
+ * Every removal is tried; a credential already gone (404: a concurrent run or a person removed
+ * it) counts as removed. Those Graph refused are named together in one UserError: a trust the
+ * user dropped that is still on the app must fail the job, not pass as a warning, because
+ * federated credentials never expire and the summary would otherwise claim it was removed.
+ * Returns the removals carried out.
+ */
+async function removeFederatedCredentials(plan, ctx) {
+    const removals = plan.removeFederatedCredentials ?? [];
+    const done = [];
+    const failed = [];
+    for (const change of removals) {
+        const { credential } = change;
+        ctx.log(`Removing federated credential ${credential.name} (subject '${credential.subject}'): ${removalReason(change)}`);
+        try {
+            await deleteFederatedCredential(ctx.graph, change);
+            done.push(change);
+        }
+        catch (error) {
+            const explained = error instanceof GraphRequestError ? explainGraphError(error, { clientId: ctx.settings.signIn.clientId }) : error;
+            failed.push({ change, why: explained instanceof Error ? explained.message : String(explained) });
+        }
+    }
+    if (failed.length > 0) {
+        const appId = plan.app.appId ?? '<app-id>';
+        throw new errors/* UserError */.y([
+            `Could not remove ${failed.length === 1 ? 'a federated credential' : `${failed.length} federated credentials`} this action made and no longer wants; until removed, jobs with ${failed.length === 1 ? 'its subject' : 'their subjects'} can still sign in to Exchange Online as app ${appId} (federated credentials never expire). Everything else in this run is done and stored.`,
+            ...failed.map(({ change, why }) => `- ${change.credential.name} (subject '${change.credential.subject}'): ${why}`),
+            'Rerun this workflow once the cause is fixed, or remove them by hand:',
+            ...failed.map(({ change }) => `  az ad app federated-credential delete --id ${appId} --federated-credential-id ${change.credential.id ?? change.credential.name}`)
+        ].join('\n'));
+    }
+    return done;
+}
+/** Why a federated credential goes, in words. */
+function removalReason(change) {
+    return change.reason === 'certificate'
+        ? 'the workflow uses credential: certificate, which needs no federated credential'
+        : "its subject is no longer in 'federated-subjects'";
+}
+/**
+ * DELETE of one federated identity credential (Graph federatedidentitycredential-delete.md:
+ * 204 No Content; it may be addressed by id or by name). 404: already gone.
+ */
+async function deleteFederatedCredential(graph, change) {
+    try {
+        await graph.call({
+            method: 'DELETE',
+            path: `/applications/${change.appObjectId}/federatedIdentityCredentials/${encodeURIComponent(change.credential.id ?? change.credential.name)}`
+        });
+    }
+    catch (error) {
+        if (error instanceof GraphRequestError && error.status === 404)
+            return;
         throw error;
     }
 }
@@ -1989,8 +2419,8 @@ async function addCertificateToApp(graph, appObjectId, added, options) {
  * the certificate is in the secrets — and re-adds it when it went missing. A check that
  * finds it there costs one read and no write.
  */
-async function ensureCertificateOnApp(graph, appObjectId, certificate) {
-    return ensureKeyCredential(graph, appObjectId, newKeyCredential(certificate), false);
+async function ensureCertificateOnApp(graph, appObjectId, certificate, secretSet) {
+    return ensureKeyCredential(graph, appObjectId, newKeyCredential(certificate, secretSet), false);
 }
 async function ensureKeyCredential(graph, appObjectId, added, newObject) {
     const current = await readKeyCredentials(graph, appObjectId, newObject);
@@ -2137,12 +2567,16 @@ function decodeClaims(token) {
     return { roles: strings((0,sign_in/* jwtClaimValue */.$s)(token, 'roles')), wids: strings((0,sign_in/* jwtClaimValue */.$s)(token, 'wids')) };
 }
 
+// EXTERNAL MODULE: ./src/report/printable.ts
+var printable = __webpack_require__(9073);
 ;// CONCATENATED MODULE: ./src/provision/certificate-on-app.ts
 /**
  * The certificate steps of provision mode that run after apply: verifying that the new
  * certificate signs in, keeping it on the app against concurrent writers, taking it off
  * again when the run is taken back, and removing this action's old certificates last.
  */
+
+
 
 
 
@@ -2194,7 +2628,7 @@ async function keepNewCertificateOnApp(graph, settings, applied) {
     const added = applied.newCertificate;
     if (added === undefined)
         return false;
-    const putBack = await withGraphErrors(() => ensureCertificateOnApp(graph, applied.app.objectId, added), { clientId: settings.signIn.clientId });
+    const putBack = await withGraphErrors(() => ensureCertificateOnApp(graph, applied.app.objectId, added, secretSetOf(settings.secrets).id), { clientId: settings.signIn.clientId });
     if (putBack) {
         core/* warning */.$e(`Another run replaced the app's certificates at the same time and dropped the new certificate ${added.thumbprint}; it was added again. Use a 'concurrency:' group so provisioning runs for one tenant do not overlap.`);
     }
@@ -2226,28 +2660,31 @@ async function removeNewCertificate(graph, settings, applied) {
  * Removes this action's old certificates, after everything else: the expired ones, and with
  * `revoke-previous` the ones the current certificate superseded. Those superseded by this
  * run's new certificate go only once it has signed in (a failed or skipped verification
- * leaves them for a later run). Under the lease when there is one.
+ * leaves them for a later run). Under the lease when there is one. True when it revoked the
+ * previous certificates.
  */
 async function removeOldCertificates(settings, graph, plan, newCertificateSignedIn, holdLease) {
     const expired = plan.prune;
     const previous = plan.revokePrevious;
     const revokeNow = previous !== undefined && (previous.supersededBy === 'held-for-grace' || newCertificateSignedIn);
     if (previous !== undefined && !revokeNow) {
-        core/* info */.pq(`Keeping the previous certificates (${previous.certificates.map(certificate => certificate.keyId).join(', ')}) for now: the new certificate has not signed in yet in this run. A later run revokes them (revoke-previous).`);
+        core/* info */.pq((0,printable/* printable */.g)(`Keeping the previous certificates (${previous.certificates.map(certificate => certificate.keyId).join(', ')}) for now: the new certificate has not signed in yet in this run. A later run revokes them (revoke-previous).`));
     }
     const keyIds = [...(expired?.keyIds ?? []), ...(revokeNow ? previous.keyIds : [])];
     if (keyIds.length === 0)
-        return;
+        return false;
     await holdLease?.();
     await core/* group */.Os('Removing old certificates this action made', async () => {
+        // Display names and dates as Graph returned them: printable, so none can start a workflow command.
         for (const certificate of expired?.certificates ?? [])
-            core/* info */.pq(`- ${certificate.displayName} (expired ${certificate.endDateTime})`);
+            core/* info */.pq((0,printable/* printable */.g)(`- ${certificate.displayName} (expired ${certificate.endDateTime})`));
         if (revokeNow)
             for (const certificate of previous.certificates)
-                core/* info */.pq(`- ${certificate.displayName} (revoked: superseded, valid until ${certificate.endDateTime})`);
+                core/* info */.pq((0,printable/* printable */.g)(`- ${certificate.displayName} (revoked: superseded, valid until ${certificate.endDateTime})`));
         const appObjectId = expired?.appObjectId ?? previous?.appObjectId ?? '';
         await withGraphErrors(() => removeKeyCredentials(graph, appObjectId, keyIds), { clientId: settings.signIn.clientId });
     });
+    return revokeNow;
 }
 
 // EXTERNAL MODULE: ./src/report/summary.ts
@@ -2277,6 +2714,7 @@ async function reportDryRun(settings, plan, organization, preflight) {
         tenantId: settings.tenantId,
         organization,
         resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
+        certificatesOnApp: { secretSet: `${plan.secretSet.id} (${plan.secretSet.description})`, rows: describeCertificatesOnApp(plan) },
         notes: [
             'Dry run: nothing was written to the tenant, to GitHub or to disk. Run again with dry-run: false to apply.',
             ...preflightNotes(preflight, true)
@@ -2286,6 +2724,9 @@ async function reportDryRun(settings, plan, organization, preflight) {
 /** The preflight in the summary's notes: what is missing (a real run would stop), or what it cannot tell. */
 function preflightNotes(preflight, dryRun) {
     const notes = preflight.missing.map(requirement => `${dryRun ? 'A real run would stop before any write: the' : 'The'} provisioning identity lacks ${requirement.grant ?? entra_preflight/* CAPABILITY_NAMES */.AL[requirement.capability]}, needed to ${requirement.tasks.join('; ')} (${requirement.because}).`);
+    for (const requirement of preflight.skipped) {
+        notes.push(`Skipped (best-effort): ${requirement.tasks.join('; ')}. The provisioning identity lacks ${requirement.grant ?? entra_preflight/* CAPABILITY_NAMES */.AL[requirement.capability]} (${requirement.because}); the certificates stay on the app until they expire.`);
+    }
     const unknown = preflight.requirements.filter(requirement => requirement.verdict === 'unknown');
     if (unknown.length > 0) {
         notes.push(`Preflight could not tell from the token whether the identity may ${unknown.map(requirement => entra_preflight/* CAPABILITY_NAMES */.AL[requirement.capability]).join(' and ')}; a refusal would be explained when it happens.`);
@@ -3645,8 +4086,6 @@ function messageOf(error) {
 
 // EXTERNAL MODULE: ./src/runner/step-timings.ts
 var step_timings = __webpack_require__(9428);
-// EXTERNAL MODULE: ./src/settings.ts + 2 modules
-var src_settings = __webpack_require__(3871);
 ;// CONCATENATED MODULE: ./src/provision.ts
 /**
  * Provision mode: sign in as the provisioning identity, read the tenant, plan, then carry
@@ -3659,6 +4098,7 @@ var src_settings = __webpack_require__(3871);
  * never disagree; once they are stored, the rotation stands. With a secret target, runs
  * that change the certificate or the secrets take turns under the provisioning lease.
  */
+
 
 
 
@@ -3703,7 +4143,6 @@ async function runProvision(settings, now) {
         appName: settings.app.name,
         needInitialDomain: settings.organization === undefined,
         securityAndCompliance: settings.connectIppsSession,
-        federatedCredentials: settings.credential.kind === 'federated',
         ...(claims.servicePrincipalId === undefined ? {} : { identity: { servicePrincipalId: claims.servicePrincipalId, ...ownReads } })
     }), { clientId: settings.signIn.clientId })));
     const evidence = {
@@ -3717,7 +4156,7 @@ async function runProvision(settings, now) {
         const report = (0,entra_preflight/* checkPreflight */.Qm)((0,entra_preflight/* needsOfFirstRun */.e_)(settings.app.name, settings.roles), evidence, { refusedReads: actual.refusedReads });
         core/* startGroup */.Oh('Preflight');
         for (const line of (0,entra_preflight/* describePreflight */.Vv)(report))
-            core/* info */.pq(line);
+            core/* info */.pq((0,printable/* printable */.g)(line));
         core/* endGroup */.N4();
         await writeStoppedSummary(settings, undefined, report, settings.dryRun);
         throw (0,entra_preflight/* preflightFailure */.Wx)(report, grantTarget, { dryRun: settings.dryRun });
@@ -3725,19 +4164,35 @@ async function runProvision(settings, now) {
     const organization = settings.organization ?? actual.initialDomain ?? '';
     const trusted = await federation?.value();
     for (const note of trusted?.notes ?? [])
-        core/* info */.pq(note);
-    const plan = planProvisioning(desiredStateFromSettings(settings, trusted?.federation), actual, now);
-    const preflight = (0,entra_preflight/* checkPreflight */.Qm)((0,entra_preflight/* needsOfPlan */.Ws)(plan), evidence, {
+        core/* info */.pq((0,printable/* printable */.g)(note));
+    for (const warning of trusted?.warnings ?? [])
+        core/* warning */.$e(warning, { title: 'Federated trust wider than it looks' });
+    const planned = planProvisioning(desiredStateFromSettings(settings, trusted?.federation), actual, now);
+    const preflight = (0,entra_preflight/* checkPreflight */.Qm)((0,entra_preflight/* needsOfPlan */.Ws)(planned), evidence, {
         ...(actual.app === undefined ? {} : { app: { objectId: actual.app.objectId, appId: actual.app.appId, displayName: actual.app.displayName } }),
         refusedReads: actual.refusedReads
     });
+    // Removing old certificates is best-effort: without the permission for it, the rest still runs.
+    const plan = (0,entra_preflight/* withoutSkippedTasks */.BK)(planned, preflight);
     core/* startGroup */.Oh(settings.dryRun ? 'Plan (dry run: nothing will be written)' : 'Plan');
+    // Each line names what Graph returned (display names): printable, so none can start a workflow command.
     for (const line of [...describePlanLines(plan), ...(0,entra_preflight/* describePreflight */.Vv)(preflight)])
-        core/* info */.pq(line);
+        core/* info */.pq((0,printable/* printable */.g)(line));
     core/* endGroup */.N4();
+    const skipped = (0,entra_preflight/* skippedWarning */.FE)(preflight, grantTarget);
+    if (skipped !== undefined)
+        core/* warning */.$e(skipped, { title: 'Old certificates left on the app' });
     if (plan.securityAndCompliance?.available === false) {
         core/* warning */.$e(plan.securityAndCompliance.note, { title: 'Security & Compliance permission not granted' });
     }
+    for (const credential of plan.federatedCredentials?.foreign ?? []) {
+        core/* warning */.$e(foreignCredentialNote(credential), { title: 'Federated credential not made by this action' });
+    }
+    const leftAlone = certificatesLeftAlone(plan);
+    for (const note of leftAlone.notes)
+        core/* info */.pq(note);
+    for (const warning of leftAlone.warnings)
+        core/* warning */.$e(warning, { title: 'Certificate of an unknown pipeline left on the app' });
     if (settings.dryRun) {
         await reportDryRun(settings, plan, organization, preflight);
         if (!preflight.ok)
@@ -3793,7 +4248,7 @@ function certificateInAdvance(settings, now) {
 async function applyInGroup(run) {
     const { settings, graph, plan, actual, lease, newCertificate, now } = run;
     const holdLease = lease === undefined ? undefined : async (giveUp) => void (await lease.hold(giveUp));
-    const applied = await core/* group */.Os(plan.phases.length === 0 ? 'Applying (nothing to change)' : 'Applying', () => (0,step_timings/* timed */.ay)('apply', () => applyPlan(plan, actual, { graph, settings, now, log: line => core/* info */.pq(line), newCertificate, holdLease })));
+    const applied = await core/* group */.Os(plan.phases.length === 0 ? 'Applying (nothing to change)' : 'Applying', () => (0,step_timings/* timed */.ay)('apply', () => applyPlan(plan, actual, { graph, settings, now, log: line => core/* info */.pq((0,printable/* printable */.g)(line)), newCertificate, holdLease })));
     if (newCertificate.timing !== undefined) {
         (0,step_timings/* recordPhase */.TQ)('certificate (made beside sign-in and reads)', newCertificate.timing.madeInMs);
         (0,step_timings/* recordPhase */.TQ)('certificate (apply waited for it)', newCertificate.timing.waitedMs);
@@ -3816,6 +4271,7 @@ async function carryOutPlan(run) {
     let verification;
     let secretsReport;
     let files;
+    let revokedPrevious = false;
     /** Certificate secrets that still hold the new certificate after a failed put-back: it stays on the app for them. */
     let secretsNamingNew = [];
     const appliedState = () => {
@@ -3924,8 +4380,9 @@ async function carryOutPlan(run) {
         {
             name: 'remove the old certificates this action made',
             bestEffort: true,
-            run: () => removeOldCertificates(settings, graph, plan, verification?.signedIn === true, holdLease)
-        }
+            run: async () => void (revokedPrevious = await removeOldCertificates(settings, graph, plan, verification?.signedIn === true, holdLease))
+        },
+        federatedRemovalStep(run)
     ], message => core/* warning */.$e(message));
     await lease?.release();
     const done = appliedState();
@@ -3944,8 +4401,18 @@ async function carryOutPlan(run) {
             daysLeft: (0,src_certificate/* daysUntil */.AQ)(held.notAfter, run.now),
             // The previous certificate's expiry as Entra enforces it (the app-side end date when earlier).
             ...(rotated && plan.certificate.decision === 'add-new' && plan.certificate.reason !== 'none-held'
-                ? { previous: { thumbprint: plan.certificate.held.thumbprint, notAfter: new Date(plan.certificate.held.notAfter) } }
+                ? {
+                    previous: {
+                        thumbprint: plan.certificate.held.thumbprint,
+                        notAfter: new Date(plan.certificate.held.notAfter),
+                        fate: previousCertificateFate(plan, plan.revokePrevious?.supersededBy === 'this-run' ? revokedPrevious : undefined)
+                    }
+                }
                 : {})
+        },
+        certificatesOnApp: {
+            secretSet: `${plan.secretSet.id} (${plan.secretSet.description})`,
+            rows: describeCertificatesOnApp(plan, rotated ? held : undefined)
         },
         secrets: secretsReport,
         ...(files === undefined ? {} : { connectScript: files.scriptPath }),
@@ -3962,7 +4429,8 @@ async function carryOutFederatedPlan(run, trusted) {
     const { settings, graph, plan, organization, lease, storedSecretDates } = run;
     const tenantId = settings.tenantId ?? '';
     const canSignIn = jobIsTrusted(trusted);
-    const assertion = reusableGitHubIdToken(settings.signIn.audience);
+    // The jobs' audience (federated-audience), not the provisioning identity's.
+    const assertion = reusableGitHubIdToken(trusted.federation.audience);
     let applied;
     let holdLease;
     let verification;
@@ -3997,7 +4465,7 @@ async function carryOutFederatedPlan(run, trusted) {
             run: async () => {
                 const done = appliedState();
                 if (canSignIn && (verification === undefined || verification.signedIn)) {
-                    const tokens = await (0,exchange_token.federatedExchangeTokens)({ tenantId, appId: done.app.appId, cloud: settings.cloud, audience: settings.signIn.audience, assertion }, settings.connectIppsSession);
+                    const tokens = await (0,exchange_token.federatedExchangeTokens)({ tenantId, appId: done.app.appId, cloud: settings.cloud, audience: trusted.federation.audience, assertion }, settings.connectIppsSession);
                     core/* setSecret */.Pq(tokens.exchange.token);
                     if (tokens.compliance !== undefined)
                         core/* setSecret */.Pq(tokens.compliance.token);
@@ -4021,8 +4489,9 @@ async function carryOutFederatedPlan(run, trusted) {
         {
             name: 'remove the old certificates this action made',
             bestEffort: true,
-            run: () => removeOldCertificates(settings, graph, plan, false, holdLease)
-        }
+            run: async () => void (await removeOldCertificates(settings, graph, plan, false, holdLease))
+        },
+        federatedRemovalStep(run)
     ], message => core/* warning */.$e(message));
     await lease?.release();
     const done = appliedState();
@@ -4035,18 +4504,35 @@ async function carryOutFederatedPlan(run, trusted) {
         tenantId,
         organization,
         credential: { kind: 'federated', subjects, ...(expiresOn === undefined ? {} : { expiresOn }) },
+        certificatesOnApp: { secretSet: `${plan.secretSet.id} (${plan.secretSet.description})`, rows: describeCertificatesOnApp(plan) },
         resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
         secrets: secretsReport,
         ...(files === undefined ? {} : { connectScript: files.scriptPath }),
         notes: [...federatedNextSteps(verification, secretsReport, canSignIn, trusted), ...leftOver]
     });
 }
+/**
+ * The last step of both modes: this action's federated credentials the plan no longer wants
+ * come off the app, once everything else is verified, stored and written (a removal cannot be
+ * taken back). Not best-effort: a trust the workflow dropped that stays on the app fails the
+ * job (see removeFederatedCredentials), but takes nothing back, since the run has settled.
+ */
+function federatedRemovalStep(run) {
+    return {
+        name: 'remove the federated credentials this action no longer wants',
+        run: async () => {
+            if ((run.plan.removeFederatedCredentials ?? []).length === 0)
+                return;
+            await core/* group */.Os('Removing federated credentials this action made and no longer wants', () => removeFederatedCredentials(run.plan, { graph: run.graph, settings: run.settings, log: line => core/* info */.pq(line) }));
+        }
+    };
+}
 /** Verifies as a job will, when something changed and this job is one the app trusts. */
 async function verifyFederatedIfChanged(settings, plan, applied, trusted, canSignIn, assertion) {
     if (!settings.verify.enabled || plan.phases.length === 0)
         return undefined;
     if (!canSignIn) {
-        core/* info */.pq(`Not verifying: this job's GitHub OIDC token (${trusted.job?.subject === undefined ? 'none: the job has no id-token: write permission' : `subject '${trusted.job.subject}'`}) is not one the app trusts, so it cannot sign in as the app. Jobs with the subjects ${trusted.federation.subjects.map(subject => `'${subject}'`).join(', ')} can.`);
+        core/* info */.pq((0,printable/* printable */.g)(`Not verifying: this job's GitHub OIDC token (${trusted.job?.subject === undefined ? 'none: the job has no id-token: write permission' : `subject '${trusted.job.subject}'`}) is not one the app trusts, so it cannot sign in as the app. Jobs with the subjects ${trusted.federation.subjects.map(subject => `'${subject}'`).join(', ')} can.`));
         return undefined;
     }
     return core/* group */.Os('Verifying sign-in to Exchange Online with this job\'s GitHub OIDC token', async () => {
@@ -4137,6 +4623,35 @@ function setActionOutputs(outputs) {
 
 /***/ }),
 
+/***/ 9073:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   g: () => (/* binding */ printable)
+/* harmony export */ });
+/**
+ * Text read from Microsoft Graph or GitHub (an app's or a certificate's display name, a
+ * federated credential's name or subject, a role name), made safe for one line of the log
+ * or one cell of the job summary: every control character, and the Unicode line and
+ * paragraph separators, is shown as an escape (`\n`, `\r`, `\u001b`) instead of printed.
+ *
+ * Why: the runner reads every line of a step's output that starts with `::` as a workflow
+ * command (docs.github.com/en/actions/using-workflows/workflow-commands-for-github-actions;
+ * github/docs content/actions/using-workflows/workflow-commands-for-github-actions.md), so a
+ * line break inside a display name could start a `::add-mask::` or `::warning::` line the
+ * action never meant to write. Annotations are safe without it: @actions/core escapes `%`, CR
+ * and LF in their text and properties.
+ */
+// C0 controls, DEL, C1 controls, LINE SEPARATOR, PARAGRAPH SEPARATOR.
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const NAMED = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+function printable(text) {
+    return text.replace(UNPRINTABLE, character => NAMED[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+
+/***/ }),
+
 /***/ 7994:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
@@ -4145,11 +4660,13 @@ function setActionOutputs(outputs) {
 /* harmony export */ });
 /* unused harmony export renderSummary */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8179);
+/* harmony import */ var _printable_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9073);
 /**
  * The job summary: what the run found and did, in a form a person scans in seconds.
  * `renderSummary` is pure (tested); `writeSummary` appends it to GITHUB_STEP_SUMMARY.
  * Only public facts go here: ids, thumbprints, dates, names of secrets, never values.
  */
+
 
 function renderSummary(report) {
     const lines = [`## ${report.title}`, ''];
@@ -4176,9 +4693,12 @@ function renderSummary(report) {
         const c = report.certificate;
         lines.push('### Certificate', '', 'Jobs sign in with this certificate (`credential: certificate`), kept in the secrets below or in the outputs.', '');
         if (c.previous !== undefined) {
-            lines.push(`Rotated: \`${c.previous.thumbprint}\` (expires ${day(c.previous.notAfter)}) → \`${c.thumbprint}\` (expires ${day(c.notAfter)}).`, 'The previous certificate stays on the app until it expires, so jobs that already loaded it keep working.', '');
+            lines.push(`Rotated: \`${c.previous.thumbprint}\` (expires ${day(c.previous.notAfter)}) → \`${c.thumbprint}\` (expires ${day(c.notAfter)}).`, `The previous certificate ${c.previous.fate}.`, '');
         }
         lines.push('| Thumbprint (SHA-1) | Expires | Days left |', '|---|---|---|', `| \`${c.thumbprint}\` | ${day(c.notAfter)} | ${c.daysLeft}${c.daysLeft <= 30 ? ' ⚠️' : ''} |`, '');
+    }
+    if (report.certificatesOnApp !== undefined && report.certificatesOnApp.rows.length > 0) {
+        lines.push('### Certificates on the app', '', `Each certificate this action makes records its secret set (where a pipeline keeps it); this pipeline's is \`${cell(report.certificatesOnApp.secretSet)}\`. A run revokes only its own set's certificates.`, '', '| Thumbprint (SHA-1) | Whose | Expires | This run |', '|---|---|---|---|', ...report.certificatesOnApp.rows.map(row => `| \`${cell(row.thumbprint)}\` | ${cell(row.whose)} | ${cell(row.expires)} | ${cell(row.thisRun)} |`), '');
     }
     if (report.credential?.kind === 'federated') {
         const c = report.credential;
@@ -4203,7 +4723,7 @@ function renderSummary(report) {
         lines.push('### Connect in a later step', '', '```yaml', '- shell: pwsh', '  run: |', `    . '${report.connectScript.replace(/'/g, "''")}'`, '    Get-Mailbox -ResultSize 5', '```', '');
     }
     if (report.notes !== undefined && report.notes.length > 0) {
-        lines.push('### Notes', '', ...report.notes.map(note => `- ${note}`), '');
+        lines.push('### Notes', '', ...report.notes.map(note => `- ${(0,_printable_js__WEBPACK_IMPORTED_MODULE_1__/* .printable */ .g)(note)}`), '');
     }
     return lines.join('\n');
 }
@@ -4213,85 +4733,12 @@ async function writeSummary(report) {
         return;
     await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .summary */ .z.addRaw(renderSummary(report), true).write();
 }
+/** One table cell: names read from Graph or GitHub stay on one line, pipes do not end the cell. */
 function cell(value) {
-    return value.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+    return (0,_printable_js__WEBPACK_IMPORTED_MODULE_1__/* .printable */ .g)(value.replace(/\r?\n/g, ' ')).replace(/\|/g, '\\|');
 }
 function day(date) {
     return date.toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
-}
-
-
-/***/ }),
-
-/***/ 9733:
-/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
-
-/* harmony export */ __webpack_require__.d(__webpack_exports__, {
-/* harmony export */   Fs: () => (/* binding */ canRequestGitHubIdToken),
-/* harmony export */   KO: () => (/* binding */ gitHubIssuerFor),
-/* harmony export */   zl: () => (/* binding */ requestGitHubIdToken)
-/* harmony export */ });
-/* unused harmony export withClaims */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8179);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(3916);
-/**
- * The job's GitHub Actions OIDC token: for the provisioning identity's sign-in, and with
- * `credential: federated` for the Exchange app's own. The runner hands a job the means to
- * ask for one (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN) only with `permissions: id-token: write`.
- * GitHub does not document the token's lifetime; it has been 5 minutes (actions/toolkit#2048),
- * so a long job asks again rather than keeping one.
- */
-
-
-/** True when this job may request OIDC tokens (it has `permissions: id-token: write`). */
-function canRequestGitHubIdToken(env = process.env) {
-    return Boolean(env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN);
-}
-/**
- * A fresh OIDC token for `audience`, with the claims this action reads. `missingPermission`
- * is the error's sentence for a job that cannot ask for one (it says what the token was for).
- */
-async function requestGitHubIdToken(audience, missingPermission) {
-    if (!canRequestGitHubIdToken())
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .y(missingPermission);
-    let token;
-    try {
-        token = await _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getIDToken */ .V9(audience);
-    }
-    catch (error) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .UserError */ .y(`GitHub did not issue an OIDC token for audience '${audience}': ${error.message.replace(/\s+/g, ' ').trim()}. Check that the job has \`permissions: id-token: write\`.`, { cause: error });
-    }
-    return withClaims(token);
-}
-/** The token with the claims this action reads (unverified: it is our own token, read for messages and names). */
-function withClaims(token) {
-    const claims = jwtPayload(token);
-    const exp = typeof claims.exp === 'number' ? new Date(claims.exp * 1000) : undefined;
-    return {
-        token,
-        ...(typeof claims.sub === 'string' ? { subject: claims.sub } : {}),
-        ...(typeof claims.iss === 'string' ? { issuer: claims.iss } : {}),
-        ...(exp === undefined ? {} : { expiresAt: exp })
-    };
-}
-/** GitHub's OIDC issuer for this server (`GITHUB_SERVER_URL`): github.com, GHE.com or GHES (GitHub docs, "About security hardening with OpenID Connect"). */
-function gitHubIssuerFor(serverUrl) {
-    const url = new URL(serverUrl?.trim() || 'https://github.com');
-    const host = url.hostname.toLowerCase();
-    if (host === 'github.com')
-        return 'https://token.actions.githubusercontent.com';
-    const dataResidency = /^([a-z0-9-]+)\.ghe\.com$/.exec(host);
-    if (dataResidency !== null)
-        return `https://token.actions.${dataResidency[1]}.ghe.com`;
-    return `${url.origin}/_services/token`;
-}
-function jwtPayload(token) {
-    try {
-        return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
-    }
-    catch {
-        return {};
-    }
 }
 
 
