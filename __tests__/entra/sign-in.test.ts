@@ -92,10 +92,10 @@ describe('sign-in failures say what to fix', () => {
 
   it('no federated credential for the subject: prints the subject and the credential to add', async () => {
     allowOidc()
-    emulator.oidc.subject = 'repo:octo/demo:pull_request'
+    emulator.oidc.subject = 'repo:octo/demo:environment:provisioning'
     const error = await signInError(settingsWith())
     expect(error).toBeInstanceOf(UserError)
-    expect(error.message).toContain("subject 'repo:octo/demo:pull_request'")
+    expect(error.message).toContain("subject 'repo:octo/demo:environment:provisioning'")
     expect(error.message).toContain(`az ad app federated-credential create --id ${emulator.provisioning.appId}`)
     expect(error.message).toContain('"issuer":"https://token.actions.githubusercontent.com"')
     expect(error.message).toContain('"audiences":["api://AzureADTokenExchange"]')
@@ -139,6 +139,22 @@ describe('explainSignInError', () => {
   it('says the subject is unknown rather than inventing one', () => {
     const error = explainSignInError(new Error('AADSTS700213: No matching federated identity record found'), { settings: settings() })
     expect(error.message).toContain("subject '(unknown)'")
+  })
+
+  it('tells a branch job the exact subject to trust', () => {
+    const subject = 'repo:contoso/exo-jobs:ref:refs/heads/main'
+    const error = explainSignInError(new Error('AADSTS700213: No matching federated identity record found'), { settings: settings(), oidcSubject: subject })
+    expect(error.message).toContain(`"subject":"${subject}"`)
+  })
+
+  it('never suggests trusting a pull-request subject (either subject form): it points to an environment instead', () => {
+    for (const subject of ['repo:contoso/exo-jobs:pull_request', 'repo:contoso@1234/exo-jobs@5678:pull_request']) {
+      const error = explainSignInError(new Error('AADSTS700213: No matching federated identity record found'), { settings: settings(), oidcSubject: subject })
+      expect(error.message).toContain(`the token is a pull-request job's (subject '${subject}')`)
+      expect(error.message).toContain('environment with required reviewers')
+      expect(error.message).not.toContain('federated-credential create')
+      expect(error.message).not.toContain(`"subject":"${subject}"`)
+    }
   })
 
   it('falls back to the original message, naming who failed to sign in', () => {

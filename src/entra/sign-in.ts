@@ -17,6 +17,7 @@ import { UserError } from '../errors.js'
 import type { Settings } from '../settings.js'
 import { requestGitHubIdToken } from '../runner/github-oidc.js'
 import { identityClaimsOf, type IdentityClaims } from './preflight.js'
+import { scopeOfSubject } from './subject-scope.js'
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com'
 
@@ -147,6 +148,14 @@ export function explainSignInError(error: unknown, context: { settings: Settings
     case '700211':
     case '700212': {
       const subject = context.oidcSubject ?? '(unknown)'
+      if (scopeOfSubject(subject).context.kind === 'pull-request') {
+        // Never suggest trusting it: the provisioning identity can grant itself and the Exchange
+        // app more privileges, and anyone who can open a pull request would hold it.
+        return new UserError(
+          `Entra ID found no federated credential of ${who} matching this workflow's GitHub token (AADSTS${code}): the token is a pull-request job's (subject '${subject}'). Do not trust pull-request subjects for the provisioning identity: anyone who can open a pull request could then manage the tenant's apps and roles. Run provision mode from the default branch or, better, in an environment with required reviewers (jobs.<job_id>.environment), and trust that subject (repo:OWNER/REPO:environment:NAME) instead.`,
+          { cause: error }
+        )
+      }
       return new UserError(
         `Entra ID found no federated credential of ${who} matching this workflow's GitHub token (AADSTS${code}). The token says: issuer ${GITHUB_ISSUER}, subject '${subject}', audience '${settings.signIn.audience}'. Add a federated credential with exactly these values: Entra admin center → App registrations → the provisioning app → Certificates & secrets → Federated credentials → Add → "GitHub Actions deploying Azure resources" (or \`az ad app federated-credential create --id ${settings.signIn.clientId} --parameters '{"name":"github","issuer":"${GITHUB_ISSUER}","subject":"${subject}","audiences":["${settings.signIn.audience}"]}'\`). A credential used right after it is created can take a minute to work.`,
         { cause: error }
