@@ -30,7 +30,8 @@ import {
   leastPrivilegeScenario,
   connectOfflineScenario,
   representativeSubsets,
-  secretSubsets
+  secretSubsets,
+  verifyTimeoutsScenario
 } from './reliability/scenarios.js'
 
 /** A scenario that threw is a broken harness (or emulator), reported as a failure, not a crash of the suite. */
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
       for (const rotation of [false, true]) for (const written of subsets) jobs.push(() => interruptedSecretWritesScenario(action, rotation, written))
     }
     if (wanted('concurrency')) {
-      jobs.push(() => concurrencyScenario(action, 2), () => concurrencyScenario(action, 5), () => concurrencyScenario(action, 2, true), () => concurrencyScenario(action, 5, true))
+      jobs.push(() => concurrencyScenario(action, 2), () => concurrencyScenario(action, 5), () => concurrencyScenario(action, 2, true), () => concurrencyScenario(action, 5, true), () => verifyTimeoutsScenario(action))
     }
     if (wanted('hygiene')) jobs.push(() => fileHygieneScenario(action), () => leastPrivilegeScenario(action), () => connectOfflineScenario(action))
     if (wanted('bad-input')) {
