@@ -32,7 +32,8 @@ import {
   pullRequestProvisioningScenario,
   representativeSubsets,
   secretSubsets,
-  sharedAppScenario
+  sharedAppScenario,
+  verifyTimeoutsScenario
 } from './reliability/scenarios.js'
 
 /** A scenario that threw is a broken harness (or emulator), reported as a failure, not a crash of the suite. */
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
       for (const rotation of [false, true]) for (const written of subsets) jobs.push(() => interruptedSecretWritesScenario(action, rotation, written))
     }
     if (wanted('concurrency')) {
-      jobs.push(() => concurrencyScenario(action, 2), () => concurrencyScenario(action, 5), () => concurrencyScenario(action, 2, true), () => concurrencyScenario(action, 5, true), () => sharedAppScenario(action))
+      jobs.push(() => concurrencyScenario(action, 2), () => concurrencyScenario(action, 5), () => concurrencyScenario(action, 2, true), () => concurrencyScenario(action, 5, true), () => sharedAppScenario(action), () => verifyTimeoutsScenario(action))
     }
     if (wanted('hygiene')) jobs.push(() => fileHygieneScenario(action), () => leastPrivilegeScenario(action), () => connectOfflineScenario(action))
     if (wanted('bad-input')) {

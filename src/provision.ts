@@ -40,7 +40,8 @@ import {
   removeNewCertificate,
   removeOldCertificates,
   verifyKeptOnApp,
-  withGraphErrors
+  withGraphErrors,
+  type HoldLease
 } from './provision/certificate-on-app.js'
 import { federatedNextSteps, nextSteps, reportDryRun, writeStoppedSummary } from './provision/report.js'
 import {
@@ -49,7 +50,8 @@ import {
   readStoredSecretDates,
   requireUsableCertificate,
   storeSecrets,
-  type SettledSecretDates
+  type SettledSecretDates,
+  type StoreSecretsFindings
 } from './provision/store-secrets.js'
 import { LeaseOverdue } from './github/lease.js'
 import { ProvisioningLease } from './provisioning-lease.js'
@@ -221,13 +223,16 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
   const { settings, graph, plan, organization, lease, storedSecretDates } = run
   const tenantId = settings.tenantId ?? ''
   let applied: AppliedState | undefined
-  let holdLease: ((giveUp?: AbortSignal) => Promise<void>) | undefined
+  let holdLease: HoldLease | undefined
   let verification: VerifyResult | undefined
   let secretsReport: SummaryReport['secrets']
   let files: ConnectFiles | undefined
   let revokedPrevious = false
   /** Certificate secrets that still hold the new certificate after a failed put-back: it stays on the app for them. */
   let secretsNamingNew: string[] = []
+  /** The secrets were written whole with the new certificate instead of put back (another run stored its set meanwhile). */
+  let keptNewSet = false
+  const secretFindings: StoreSecretsFindings = { setChangedSinceRead: false }
   const appliedState = (): AppliedState => {
     if (applied === undefined) throw new Error('apply has not run')
     return applied
@@ -248,24 +253,35 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
         undo: async failure => {
           const added = applied?.newCertificate
           if (applied === undefined || added === undefined) return
+          const leftOnApp = new Error(`the new certificate ${added.thumbprint} was left on the app, because this run no longer holds the lease; no secret names it`)
           if (failure instanceof LeaseOverdue) {
             // Another run may hold the lease by now: a keyCredentials write here could drop its
             // certificate. An unused certificate on the app is harmless; the next run stores one.
-            throw new Error(`the new certificate ${added.thumbprint} was left on the app, because this run no longer holds the lease; no secret names it`)
+            throw leftOnApp
+          }
+          if (keptNewSet) {
+            core.info(`The new certificate ${added.thumbprint} stays on the app: the stored secrets hold it.`)
+            return
           }
           if (secretsNamingNew.length > 0) {
             throw new Error(
               `the new certificate ${added.thumbprint} was left on the app, because ${secretsNamingNew.join(', ')} still hold it; rerun this workflow to store one consistent set`
             )
           }
-          await removeNewCertificate(graph, settings, applied)
+          try {
+            await removeNewCertificate(graph, settings, applied, holdLease)
+          } catch (error) {
+            // The lease went overdue while the run was being taken back: the same as above.
+            if (error instanceof LeaseOverdue) throw leftOnApp
+            throw error
+          }
         }
       },
       {
         name: 'verify the new certificate',
         run: async () => {
           const done = appliedState()
-          verification = await timed('verify', () => verifyKeptOnApp(graph, settings, plan, done, certificate(), tenantId))
+          verification = await timed('verify', () => verifyKeptOnApp(graph, settings, plan, done, certificate(), tenantId, holdLease))
           const added = done.newCertificate
           if (added === undefined || verification === undefined || verification.signedIn) return
           const why = `${verification.signInError ?? 'no answer'}`
@@ -290,15 +306,19 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
         settles: true,
         run: async () => {
           secretsReport = await timed('secrets', () =>
-            storeSecrets(settings, { appId: appliedState().app.appId, organization, certificate: certificate() }, storedSecretDates, lease)
+            storeSecrets(settings, { appId: appliedState().app.appId, organization, certificate: certificate() }, storedSecretDates, lease, secretFindings)
           )
         },
         // Secrets first, then (apply's undo) the certificate: no secret is left naming a
         // certificate that is no longer on the app.
         undo: async failure => {
           if (applied?.newCertificate === undefined) return
-          const putBack = await putBackSecrets(settings, failure)
-          secretsNamingNew = putBack.stillNamingNew
+          const putBack = await putBackSecrets(settings, failure, {
+            setChangedSinceRead: secretFindings.setChangedSinceRead,
+            current: { appId: applied.app.appId, tenantId, organization, certificate: applied.newCertificate }
+          })
+          keptNewSet = putBack.keptNew === true && putBack.problem === undefined
+          secretsNamingNew = keptNewSet ? [] : putBack.stillNamingNew
           if (putBack.problem !== undefined) throw new Error(putBack.problem)
         }
       },
@@ -333,8 +353,7 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
           const done = appliedState()
           if (done.newCertificate === undefined) return
           // Putting it back is a certificate write: the lease must still be this run's.
-          await lease?.hold()
-          await keepNewCertificateOnApp(graph, settings, done)
+          await keepNewCertificateOnApp(graph, settings, done, holdLease)
         }
       },
       {

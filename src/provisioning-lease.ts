@@ -12,18 +12,24 @@ import { DEFAULT_RETRY_POLICY } from './github/retry.js'
 import type { SecretTarget, TargetPublicKey } from './github/secrets.js'
 import { secretTarget } from './github/stored-secrets.js'
 import { TRANSIENT_BUDGET } from './entra/retry.js'
-import { MAX_VERIFY_ROUNDS } from './entra/verify.js'
+import { MAX_VERIFY_WAIT_SECONDS } from './entra/verify.js'
 import { rememberLease } from './runner/state.js'
 import type { Settings } from './settings.js'
 
 /**
  * A run holds the lease from the app's set-up (it is asked for beside it) through the
- * certificate write, verification (verify-timeout-seconds per round, at most
- * MAX_VERIFY_ROUNDS rounds), the secrets and pruning; Graph's and GitHub's retry budgets
- * add minutes at most. A lease older than that plus this margin was left by a runner that
- * died. A live run starts no write once its lease is within ONE_WRITE_MS of that age (hold).
+ * certificate write, verification (at most MAX_VERIFY_WAIT_SECONDS in all rounds together,
+ * whatever verify-timeout-seconds says), the secrets and pruning; Graph's and GitHub's retry
+ * budgets add minutes at most. A lease older than that plus this margin was left by a runner
+ * that died. A live run starts no write once its lease is within ONE_WRITE_MS of that age (hold).
  */
 const STALE_MARGIN_MS = 15 * 60 * 1000
+/**
+ * When a lease counts as abandoned: one constant, the same for every run whatever its
+ * inputs. Were it derived from a run's own verify-timeout-seconds, a waiting run with a short
+ * timeout would break the lease of a holder with a long one while that one still writes.
+ */
+export const LEASE_STALE_AFTER_MS = MAX_VERIFY_WAIT_SECONDS * 1000 + STALE_MARGIN_MS
 /**
  * Waiting a little longer than a lease can live means a run waiting on a lease nobody
  * will give back (even its own, when the 201 was lost) breaks it rather than giving up.
@@ -99,7 +105,7 @@ export class ProvisioningLease {
 
   private async acquire(): Promise<HeldLease> {
     const { settings } = this
-    const staleAfterMs = MAX_VERIFY_ROUNDS * settings.verify.timeoutSeconds * 1000 + STALE_MARGIN_MS
+    const staleAfterMs = LEASE_STALE_AFTER_MS
     return acquireLease(this.target, leaseSecretName(settings.secrets.prefix), {
       token: settings.secrets.githubToken ?? '',
       apiUrl: settings.secrets.apiUrl,

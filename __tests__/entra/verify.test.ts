@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startEmulator, type Emulator, type SeedApplication } from '../../emulator/index.js'
 import { provisionInputs } from '../../scripts/lib/emulated-run.js'
-import { missingClaims, verifyExchangeAccess } from '../../src/entra/verify.js'
+import { MAX_VERIFY_WAIT_SECONDS, missingClaims, verifyExchangeAccess } from '../../src/entra/verify.js'
 import { findDirectoryRole } from '../../src/entra/well-known.js'
 import { readSettings, type Settings } from '../../src/settings.js'
 import { makeCertificate, type TestCertificate } from '../emulator/helpers.js'
@@ -73,6 +73,17 @@ describe('verifyExchangeAccess', () => {
     expect(result.attempts).toBe(waits.length + 1)
     // A fresh sign-in each attempt: a cached token would keep stale claims.
     expect(e.log.list({ service: 'login', path: /\/token/ })).toHaveLength(result.attempts)
+  })
+
+  it('waits at most MAX_VERIFY_WAIT_SECONDS in all, however long verify-timeout-seconds is (the lease counts on it)', async () => {
+    const { e, appId, settings } = await appWith({ certificates: [certificate.certPem], exchangeManageAsApp: true, directoryRoles: ['Exchange Administrator'] }, 3600)
+    const { sleep, waits } = recordingSleep()
+    const result = await verifyExchangeAccess(settings, target(e, appId, [EXCHANGE_ADMINISTRATOR, GLOBAL_READER]), sleep)
+    expect(result.ok).toBe(false)
+    expect(result.waitedMs).toBeLessThanOrEqual(MAX_VERIFY_WAIT_SECONDS * 1000)
+    expect(result.waitedMs).toBeGreaterThan((MAX_VERIFY_WAIT_SECONDS - 30) * 1000)
+    // A shorter input still shortens it (the test above: 30 s).
+    expect(waits.reduce((a, b) => a + b, 0)).toBe(result.waitedMs)
   })
 
   it('names the consent when Exchange.ManageAsApp is not granted', async () => {

@@ -175,6 +175,38 @@ describe('acquireLease', () => {
     expect(emulator.github.secretNames(scope)).toEqual([])
   })
 
+  it('backs off and gives up after maxWaitMs while another run holds the break guard of a stale lease, instead of asking in a loop', async () => {
+    emulator.github.seedSecret(scope, NAME, 'left by a dead runner', new Date(Date.now() - 20 * MINUTE))
+    // Another waiter is breaking it right now (its guard is seconds old) and never finishes here.
+    emulator.github.seedSecret(scope, `${NAME}_BREAK`, 'another waiter breaking it', new Date(Date.now() - 1000))
+    const created = (secret: string) => emulator.github.secret(scope, secret)?.createdAt
+    const [leaseCreated, guardCreated] = [created(NAME), created(`${NAME}_BREAK`)]
+    let requests = 0
+    const stop = new AbortController()
+    const stopCounting = emulator.log.onRecord(entry => {
+      if (entry.service !== 'github') return
+      // A spinning loop would never end by itself: stop it, so the test fails instead of hanging.
+      if (++requests >= 500) stop.abort()
+    })
+    let now = Date.now()
+    const sleeps: number[] = []
+    const clock: LeaseClock = { now: () => now, sleep: async ms => void (sleeps.push(ms), (now += ms)) }
+    const error = await acquireLease(repository, NAME, options({ clock, maxWaitMs: 5 * MINUTE, signal: stop.signal })).then(
+      () => undefined,
+      (caught: unknown) => caught
+    )
+    stopCounting()
+    expect(error).toBeInstanceOf(UserError)
+    expect((error as Error).message).toMatch(/Other provisioning runs have held the lease EXO_LEASE/)
+    // It waited, backing off to the poll maximum: a few dozen requests in five minutes.
+    expect(sleeps.length).toBeGreaterThan(5)
+    expect(Math.max(...sleeps)).toBeGreaterThan(5000)
+    expect(requests).toBeLessThan(150)
+    // Neither the lease nor the other run's guard was deleted (a PUT answered 204 replaces only the value nobody reads).
+    expect(created(NAME)).toBe(leaseCreated)
+    expect(created(`${NAME}_BREAK`)).toBe(guardCreated)
+  })
+
   it('stops waiting at once when the run no longer needs the lease', async () => {
     await writeSecrets(repository, { [NAME]: 'held by a live run' }, options())
     const stop = new AbortController()
@@ -384,6 +416,60 @@ describe('releasing', () => {
     await lease.release()
     expect(warnings.join('\n')).toMatch(/Could not give back the provisioning lease EXO_LEASE/)
     expect(emulator.github.secretValue(scope, NAME)).toBe('another run')
+  })
+})
+
+describe('releasing a lease held past the stale limit', () => {
+  /** Takes the lease with a clock the test moves, and waits until its creation date is read back. */
+  async function takeWithClock(): Promise<{ lease: Awaited<ReturnType<typeof acquireLease>>; advance: (ms: number) => void }> {
+    let now = Date.now()
+    const clock: LeaseClock = { now: () => now, sleep: async ms => void (now += ms) }
+    const lease = await acquireLease(repository, NAME, options({ clock, staleAfterMs: 15 * MINUTE, writeMarginMs: 5 * MINUTE }))
+    await pause(200)
+    expect(records.at(-1)).toMatchObject({ held: true, createdAt: expect.any(String) })
+    return { lease, advance: ms => void (now += ms) }
+  }
+
+  it('never deletes the lease another run took after breaking this one (its first DELETE compares creation dates)', async () => {
+    const { lease, advance } = await takeWithClock()
+    advance(16 * MINUTE)
+    // Meanwhile another run found the lease stale, broke it and took its own.
+    emulator.github.removeSecret(scope, NAME)
+    emulator.github.seedSecret(scope, NAME, 'another run', new Date(Date.now() + 5000))
+    await lease.release()
+    expect(emulator.github.secretValue(scope, NAME)).toBe('another run')
+    expect(emulator.log.list({ service: 'github', method: 'DELETE', path: /EXO_LEASE$/ })).toEqual([])
+    expect(lines.join('\n')).toMatch(/Left the provisioning lease EXO_LEASE alone: it is not the one this run took/)
+    // The break guard it held while checking is gone again.
+    expect(emulator.github.secretNames(scope)).not.toContain(`${NAME}_BREAK`)
+  })
+
+  it('still deletes its own lease when no run has broken it, under the break guard', async () => {
+    const { lease, advance } = await takeWithClock()
+    advance(16 * MINUTE)
+    await lease.release()
+    expect(emulator.github.secretNames(scope)).toEqual([])
+    expect(warnings).toEqual([])
+  })
+
+  it('leaves the lease to a run that is breaking it (holds the break guard)', async () => {
+    const { lease, advance } = await takeWithClock()
+    advance(16 * MINUTE)
+    emulator.github.seedSecret(scope, `${NAME}_BREAK`, 'a waiter breaking it')
+    const guardCreated = emulator.github.secret(scope, `${NAME}_BREAK`)?.createdAt
+    await lease.release()
+    expect(emulator.log.list({ service: 'github', method: 'DELETE', path: /EXO_LEASE$/ })).toEqual([])
+    expect(lines.join('\n')).toMatch(/Left the provisioning lease EXO_LEASE to the run that is breaking it/)
+    expect(emulator.github.secret(scope, `${NAME}_BREAK`)?.createdAt).toBe(guardCreated)
+    expect(emulator.github.secretNames(scope)).toContain(NAME)
+  })
+
+  it('gives a young lease back with one DELETE and no extra read', async () => {
+    const { lease } = await takeWithClock()
+    const before = emulator.log.list({ service: 'github' }).length
+    await lease.release()
+    expect(emulator.log.list({ service: 'github' }).slice(before).map(entry => entry.method)).toEqual(['DELETE'])
+    expect(emulator.github.secretNames(scope)).toEqual([])
   })
 })
 

@@ -8,6 +8,7 @@ import { UserError } from '../../src/errors.js'
 import { sealSecretValue } from '../../src/github/sealed-box.js'
 import { secretNames } from '../../src/github/secret-names.js'
 import { SecretWriteError, writeSecrets, type SecretTarget, type WriteSecretsOptions } from '../../src/github/secrets.js'
+import { writeSecretSet } from '../../src/github/stored-secrets.js'
 
 const { owner, repo, environment, org, adminToken, repositoryToken, workflowToken } = GITHUB_SEED
 const repositoryTarget: SecretTarget = { kind: 'repository', owner, repo }
@@ -321,5 +322,26 @@ describe('writeSecrets: retries and partial failures', () => {
     expect(error.message).toMatch(/githubstatus\.com/)
     // First attempt plus the default two retries.
     expect(requests().filter((r) => r.method === 'PUT')).toHaveLength(3)
+  })
+})
+
+describe('writeSecretSet', () => {
+  it('writes the thumbprint last, in a later second than the PFX and its password (GitHub dates are whole seconds)', async () => {
+    const names = secretNames('EXO_')
+    let putsBeforeWait: string[] | undefined
+    let waited = 0
+    await writeSecretSet('EXO_', repositoryTarget, sixSecrets(), options, async ms => {
+      waited += ms
+      putsBeforeWait = emulator.log.list({ service: 'github', method: 'PUT' }).map(entry => entry.path.split('/').at(-1) ?? '')
+    })
+    expect(waited).toBeGreaterThanOrEqual(1000)
+    expect(putsBeforeWait?.sort()).toEqual([names.appId, names.certPassword, names.certPfxBase64, names.organization, names.tenantId].sort())
+    expect(emulator.log.list({ service: 'github', method: 'PUT' }).at(-1)?.path).toMatch(new RegExp(`${names.certThumbprint}$`))
+  })
+
+  it('does not wait without a thumbprint to write', async () => {
+    let waited = false
+    await writeSecretSet('EXO_', repositoryTarget, { EXO_APP_ID: 'x' }, options, async () => void (waited = true))
+    expect(waited).toBe(false)
   })
 })

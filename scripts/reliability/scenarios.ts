@@ -225,6 +225,55 @@ export async function concurrencyScenario(action: ActionUnderTest, parallel: num
   }
 }
 
+/**
+ * Two rotations with different verify-timeout-seconds (3600 and 1) on one tenant. The
+ * patient run takes the lease first; it is made to look 20 minutes old (the patient run
+ * verifying for that long, as its timeout allows), older than the 15 minutes and 3 seconds
+ * the impatient run's own timeout would once have given it. The impatient run must wait for
+ * it, not break it: both succeed, no lease is broken, and the end state is right without a rerun.
+ */
+export async function verifyTimeoutsScenario(action: ActionUnderTest): Promise<ScenarioResult> {
+  const { lab } = await rotationLab(action)
+  try {
+    const scope = { kind: 'repository' as const, owner: GITHUB_SEED.owner, repo: GITHUB_SEED.repo }
+    const slowSecrets = lab.emulator.faults.latency(1500, { service: 'github', method: 'PUT', path: /EXO_(APP_ID|TENANT_ID|ORGANIZATION|CERT_)/ })
+    let impatient: Promise<SuiteRun> | undefined
+    const stop = lab.emulator.log.onRecord(entry => {
+      if (entry.service !== 'github' || entry.method !== 'PUT' || !entry.path.endsWith('/EXO_LEASE') || entry.status !== 201) return
+      stop()
+      const createdAt = Date.parse(lab.emulator.github.secret(scope, 'EXO_LEASE')?.createdAt ?? '')
+      lab.emulator.github.removeSecret(scope, 'EXO_LEASE')
+      lab.emulator.github.seedSecret(scope, 'EXO_LEASE', 'patient', new Date(createdAt - 20 * 60_000))
+      impatient = lab.provision({ inputs: { 'verify-timeout-seconds': '1' } })
+    })
+    const patient = await lab.provision({ inputs: { 'verify-timeout-seconds': '3600' } })
+    stop()
+    const other = impatient === undefined ? undefined : await impatient
+    slowSecrets.remove()
+    const runs = other === undefined ? [patient] : [patient, other]
+    const problems: string[] = []
+    if (other === undefined) problems.push('the patient run never took the lease')
+    for (const run of runs) if (run.main.exitCode !== 0) problems.push(`a run failed: ${failureMessage(run)}`)
+    if (runs.some(run => /breaking it/.test(run.main.stdout))) problems.push('a run broke the lease of a run that was still writing')
+    const direct = lab.problems()
+    if (direct.length > 0) problems.push(`not right after both runs: ${direct.join('; ')}`)
+    const extraWrites = problems.length === 0 ? await lab.extraWritesAfterRecovery() : 0
+    return {
+      group: 'concurrency',
+      name: 'two rotations with different verify-timeout-seconds (3600 and 1)',
+      runs: lab.runs,
+      faultsInjected: 0,
+      converged: problems.length === 0,
+      extraWrites,
+      leaks: lab.leaks,
+      problems,
+      notes: [other !== undefined && /Another provisioning run holds the lease/.test(other.main.stdout) ? 'the run with the short timeout waited for the lease' : 'the run with the short timeout did not wait']
+    }
+  } finally {
+    await lab.close()
+  }
+}
+
 /** PFX and script files 0600 while the job runs, gone after the post step. */
 export async function fileHygieneScenario(action: ActionUnderTest): Promise<ScenarioResult> {
   const { fileModeProblems, filesUnder } = await import('./hygiene.js')

@@ -40,10 +40,11 @@ export interface ApplyContext {
   newCertificate: CertificateInAdvance
   /**
    * Resolves once this run holds the provisioning lease (see provisioning-lease.ts), so no
-   * other run writes the certificates meanwhile; rejects at once when `giveUp` is aborted.
+   * other run writes the certificates meanwhile; rejects at once when `giveUp` is aborted,
+   * and once the lease is too old to start another write under it (LeaseOverdue).
    * Undefined when there is no lease (no secret target).
    */
-  holdLease?: (giveUp: AbortSignal) => Promise<void>
+  holdLease?: (giveUp?: AbortSignal) => Promise<void>
 }
 
 /** Where the tenant stands after apply. */
@@ -179,7 +180,8 @@ async function removeCertificateNobodyHolds(state: ApplyState, ctx: ApplyContext
   if (added === undefined || appObjectId === undefined) return undefined
   ctx.log(`Removing certificate ${added.thumbprint} again: the run failed before it could be verified and stored.`)
   try {
-    await removeCertificate(ctx.graph, appObjectId, added.thumbprint)
+    // A certificate write like any other: only while the lease is still this run's.
+    await removeCertificate(ctx.graph, appObjectId, added.thumbprint, async () => ctx.holdLease?.())
     return { thumbprint: added.thumbprint, removed: true }
   } catch (error) {
     ctx.log(`Could not remove certificate ${added.thumbprint} (${(error as Error).message}); it stays on the app, unused, until it expires.`)
@@ -459,15 +461,29 @@ async function addCertificateToApp(
  * the certificate is in the secrets — and re-adds it when it went missing. A check that
  * finds it there costs one read and no write.
  */
-export async function ensureCertificateOnApp(graph: Graph, appObjectId: string, certificate: CertificateForApp, secretSet: string): Promise<boolean> {
-  return ensureKeyCredential(graph, appObjectId, newKeyCredential(certificate, secretSet), false)
+export async function ensureCertificateOnApp(
+  graph: Graph,
+  appObjectId: string,
+  certificate: CertificateForApp,
+  secretSet: string,
+  /** Called before the write, when one is needed (holds the provisioning lease). */
+  beforeWrite?: () => Promise<void>
+): Promise<boolean> {
+  return ensureKeyCredential(graph, appObjectId, newKeyCredential(certificate, secretSet), false, beforeWrite)
 }
 
-async function ensureKeyCredential(graph: Graph, appObjectId: string, added: KeyCredentialWrite, newObject: boolean): Promise<boolean> {
+async function ensureKeyCredential(
+  graph: Graph,
+  appObjectId: string,
+  added: KeyCredentialWrite,
+  newObject: boolean,
+  beforeWrite?: () => Promise<void>
+): Promise<boolean> {
   const current = await readKeyCredentials(graph, appObjectId, newObject)
   const wanted = keyCredentialsWithNew(current, added)
   // keyCredentialsWithNew returns the collection as it is when the certificate is already there.
   if (wanted.length === current.length) return false
+  await beforeWrite?.()
   await writeKeyCredentialsConfirmed(graph, appObjectId, wanted, [], newObject)
   return true
 }
@@ -478,16 +494,22 @@ export async function removeKeyCredentials(graph: Graph, appObjectId: string, ke
   await removeKeyCredentialsWhere(graph, appObjectId, credential => wanted.has(credential.keyId.toLowerCase()))
 }
 
-/** Removes the credential holding this certificate (rollback after a failed secret write). */
-export async function removeCertificate(graph: Graph, appObjectId: string, thumbprint: string): Promise<void> {
-  await removeKeyCredentialsWhere(graph, appObjectId, credential => keyCredentialHasThumbprint(credential, thumbprint))
+/** Removes the credential holding this certificate (rollback after a failed secret write); `beforeWrite` as in ensureCertificateOnApp. */
+export async function removeCertificate(graph: Graph, appObjectId: string, thumbprint: string, beforeWrite?: () => Promise<void>): Promise<void> {
+  await removeKeyCredentialsWhere(graph, appObjectId, credential => keyCredentialHasThumbprint(credential, thumbprint), beforeWrite)
 }
 
 /** One read of the collection, then (if anything matches) the confirmed write without those. */
-async function removeKeyCredentialsWhere(graph: Graph, appObjectId: string, matches: (credential: KeyCredential) => boolean): Promise<void> {
+async function removeKeyCredentialsWhere(
+  graph: Graph,
+  appObjectId: string,
+  matches: (credential: KeyCredential) => boolean,
+  beforeWrite?: () => Promise<void>
+): Promise<void> {
   const current = await readKeyCredentials(graph, appObjectId)
   const keyIds = current.filter(matches).map(credential => credential.keyId)
   if (keyIds.length === 0) return
+  await beforeWrite?.()
   await writeKeyCredentialsConfirmed(graph, appObjectId, keyCredentialsWithout(current, keyIds), keyIds, false)
 }
 

@@ -18,6 +18,21 @@ import { EXCHANGE_MANAGE_AS_APP, type DirectoryRole } from './well-known.js'
  */
 export const MAX_VERIFY_ROUNDS = 3
 
+/**
+ * The longest verification waits in one run, all rounds together, whatever
+ * `verify-timeout-seconds` says (the input can only shorten it). Every run holding the
+ * provisioning lease must be done within the same time, so that the lease's stale limit can
+ * be one constant for all runs (provisioning-lease.ts): were it derived from each run's
+ * input, a run with a short timeout would break the lease of one with a long timeout while
+ * it still writes. A tenant slower than this is left to a rerun, which verifies again.
+ */
+export const MAX_VERIFY_WAIT_SECONDS = 900
+
+/** How long this run's verification may wait in all: verify-timeout-seconds, at most MAX_VERIFY_WAIT_SECONDS. */
+export function verifyWaitMs(settings: Pick<Settings, 'verify'>): number {
+  return Math.min(settings.verify.timeoutSeconds, MAX_VERIFY_WAIT_SECONDS) * 1000
+}
+
 export interface VerifyResult {
   /** The app signed in with the certificate at least once. */
   signedIn: boolean
@@ -42,14 +57,17 @@ export interface VerifyTarget {
 export async function verifyExchangeAccess(
   settings: Settings,
   target: VerifyTarget,
-  sleep?: (ms: number) => Promise<void>
+  sleep?: (ms: number) => Promise<void>,
+  /** What is left of this run's verification time (a later round gets less); at most verifyWaitMs. */
+  maxWaitMs = verifyWaitMs(settings)
 ): Promise<VerifyResult> {
   const pem = `${target.certificate.privateKeyPem.trim()}\n${target.certificate.certificatePem.trim()}\n`
   return verifyWith(
     settings,
     target.roles,
     () => new ClientCertificateCredential(target.tenantId, target.appId, { certificate: pem }, credentialOptions(settings.cloud)),
-    sleep
+    sleep,
+    maxWaitMs
   )
 }
 
@@ -67,7 +85,8 @@ export async function verifyFederatedExchangeAccess(
     settings,
     target.roles,
     () => new ClientAssertionCredential(target.tenantId, target.appId, target.assertion, credentialOptions(settings.cloud)),
-    sleep
+    sleep,
+    verifyWaitMs(settings)
   )
 }
 
@@ -79,10 +98,11 @@ async function verifyWith(
   settings: Settings,
   roles: readonly DirectoryRole[],
   newCredential: () => TokenCredential,
-  sleep?: (ms: number) => Promise<void>
+  sleep: ((ms: number) => Promise<void>) | undefined,
+  maxWaitMs: number
 ): Promise<VerifyResult> {
   const clock = new RetryClock(
-    { maxTotalWaitMs: settings.verify.timeoutSeconds * 1000, baseDelayMs: 1000, maxDelayMs: 15_000 },
+    { maxTotalWaitMs: Math.min(maxWaitMs, verifyWaitMs(settings)), baseDelayMs: 1000, maxDelayMs: 15_000 },
     sleep
   )
   const scope = defaultScope(settings.cloud.exchangeResource)

@@ -26,11 +26,13 @@ export interface SecretChanges {
 }
 
 /**
- * The certificate's three secrets are always written together, the thumbprint last
- * (`writeSecretSet`). So in a set that one run finished, neither the PFX nor its password
- * is newer than the thumbprint. A missing secret, or a PFX or password written after the
- * thumbprint, means an earlier run was cut off halfway (a crash, an outage) and the set
- * may disagree with itself.
+ * The certificate's three secrets are always written together, the thumbprint last and in a
+ * later second (`writeSecretSet`). So in a set that one run finished, the thumbprint is newer
+ * than the PFX and its password. A missing secret, or a PFX or password written in the same
+ * second as the thumbprint or after it, means an earlier run was cut off halfway (a crash,
+ * an outage) and the set may disagree with itself. The same second counts: GitHub's dates
+ * are whole seconds, so a run cut off right after writing a new PFX in the second the set
+ * before it was finished leaves dates that look like a finished set's otherwise.
  */
 export function storedSetIncomplete(prefix: string, stored: Record<string, Date | undefined>, withCertificate = true): boolean {
   const names = secretNames(prefix)
@@ -38,7 +40,7 @@ export function storedSetIncomplete(prefix: string, stored: Record<string, Date 
   if (expected.some(name => stored[name.toUpperCase()] === undefined)) return true
   if (!withCertificate) return false
   const thumbprintWritten = (stored[names.certThumbprint.toUpperCase()] as Date).getTime()
-  return [names.certPfxBase64, names.certPassword].some(name => (stored[name.toUpperCase()] as Date).getTime() > thumbprintWritten)
+  return [names.certPfxBase64, names.certPassword].some(name => (stored[name.toUpperCase()] as Date).getTime() >= thumbprintWritten)
 }
 
 /** Name → value of the six secrets for these values (three without a certificate). */
@@ -125,20 +127,34 @@ export function secretTarget(settings: Settings): SecretTarget | undefined {
 }
 
 /**
+ * GitHub gives a secret's `updated_at` in whole seconds (the `actions-secret` example in
+ * GitHub's REST description, https://docs.github.com/rest/actions/secrets#get-a-repository-secret:
+ * "2020-01-10T14:59:22Z"): a write sent this long after the answer to an earlier one is
+ * stored in a later second.
+ */
+const NEXT_SECOND_MS = 1100
+
+const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
+
+/**
  * Writes secrets of the set so that an interruption is recognisable: when the thumbprint
  * is among them, everything else first (in parallel), then the thumbprint as the last
- * write (see `storedSetIncomplete`). A failure in the first step leaves it unwritten.
+ * write, in a later second than the others (see `storedSetIncomplete`). A failure in the
+ * first step leaves it unwritten.
  */
 export async function writeSecretSet(
   prefix: string,
   target: SecretTarget,
   secrets: Record<string, string>,
-  options: WriteSecretsOptions
+  options: WriteSecretsOptions,
+  wait: (ms: number) => Promise<void> = sleep
 ): Promise<SecretWriteResult> {
   const last = secretNames(prefix).certThumbprint
   const first = Object.fromEntries(Object.entries(secrets).filter(([name]) => name !== last))
   const done = await writeSecrets(target, first, options)
   if (secrets[last] === undefined) return done
+  // The PFX and its password (written with the thumbprint, always) must be older than it.
+  if (done.created.length + done.updated.length > 0) await wait(NEXT_SECOND_MS)
   try {
     const final = await writeSecrets(target, { [last]: secrets[last] }, options)
     return { target: done.target, created: [...done.created, ...final.created], updated: [...done.updated, ...final.updated] }

@@ -12,7 +12,7 @@ import { secretSetOf } from '../github/secret-set.js'
 import { explainGraphError, type GraphErrorContext } from '../entra/graph-errors.js'
 import type { Plan } from '../entra/plan.js'
 import { printable } from '../report/printable.js'
-import { MAX_VERIFY_ROUNDS, verifyExchangeAccess, type VerifyResult } from '../entra/verify.js'
+import { MAX_VERIFY_ROUNDS, verifyExchangeAccess, verifyWaitMs, type VerifyResult } from '../entra/verify.js'
 import type { Settings } from '../settings.js'
 
 /** Runs Graph work, turning a Graph error answer into what the user should do. */
@@ -36,11 +36,15 @@ export function heldCertificateStillWorks(plan: Plan, held: HeldCertificate | un
   return certificate.held.onApp && Date.parse(certificate.held.notAfter) > now.getTime() && held.notBefore.getTime() <= now.getTime() + CLOCK_SKEW_MS
 }
 
+/** Resolves once this run may write the app's certificates (it holds the provisioning lease, with time left); undefined without a lease. */
+export type HoldLease = (giveUp?: AbortSignal) => Promise<void>
+
 /**
  * Verifies the sign-in, first making sure the new certificate is still on the app (a
  * concurrent run's stale keyCredentials write can drop it; see ensureCertificateOnApp). If
- * the sign-in fails because it was dropped during verification, it is put back and
- * verified again; if it is still there, the failure stands.
+ * the sign-in fails because it was dropped during verification, it is put back (under the
+ * lease) and verified again; if it is still there, the failure stands. All rounds together
+ * wait no longer than verifyWaitMs: the lease's stale limit counts on it.
  */
 export async function verifyKeptOnApp(
   graph: Graph,
@@ -48,23 +52,32 @@ export async function verifyKeptOnApp(
   plan: Plan,
   applied: AppliedState,
   certificate: HeldCertificate,
-  tenantId: string
+  tenantId: string,
+  holdLease?: HoldLease,
+  sleep?: (ms: number) => Promise<void>
 ): Promise<VerifyResult | undefined> {
   let result: VerifyResult | undefined
+  let leftMs = verifyWaitMs(settings)
   for (let round = 1; ; round++) {
     // apply has just confirmed the certificate is on the app; check again only after a
     // failed sign-in, which a concurrent run dropping it would explain.
-    if (round > 1 && !(await keepNewCertificateOnApp(graph, settings, applied))) return result
-    result = await verifyIfChanged(settings, plan, applied, certificate, tenantId)
+    if (round > 1 && !(await keepNewCertificateOnApp(graph, settings, applied, holdLease))) return result
+    result = await verifyIfChanged(settings, plan, applied, certificate, tenantId, leftMs, sleep)
     if (applied.newCertificate === undefined || result === undefined || result.signedIn || round >= MAX_VERIFY_ROUNDS) return result
+    leftMs = Math.max(0, leftMs - result.waitedMs)
   }
 }
 
-/** ensureCertificateOnApp for this run's new certificate (none: nothing to keep); true when it had to put it back. */
-export async function keepNewCertificateOnApp(graph: Graph, settings: Settings, applied: AppliedState): Promise<boolean> {
+/**
+ * ensureCertificateOnApp for this run's new certificate (none: nothing to keep); true when it
+ * had to put it back. Putting it back is a certificate write: it waits for `holdLease` first.
+ */
+export async function keepNewCertificateOnApp(graph: Graph, settings: Settings, applied: AppliedState, holdLease?: HoldLease): Promise<boolean> {
   const added = applied.newCertificate
   if (added === undefined) return false
-  const putBack = await withGraphErrors(() => ensureCertificateOnApp(graph, applied.app.objectId, added, secretSetOf(settings.secrets).id), { clientId: settings.signIn.clientId })
+  const putBack = await withGraphErrors(() => ensureCertificateOnApp(graph, applied.app.objectId, added, secretSetOf(settings.secrets).id, async () => holdLease?.()), {
+    clientId: settings.signIn.clientId
+  })
   if (putBack) {
     core.warning(
       `Another run replaced the app's certificates at the same time and dropped the new certificate ${added.thumbprint}; it was added again. Use a 'concurrency:' group so provisioning runs for one tenant do not overlap.`
@@ -78,12 +91,14 @@ async function verifyIfChanged(
   plan: Plan,
   applied: AppliedState,
   certificate: HeldCertificate,
-  tenantId: string
+  tenantId: string,
+  maxWaitMs: number,
+  sleep: ((ms: number) => Promise<void>) | undefined
 ): Promise<VerifyResult | undefined> {
   // Verify after changes only; pruning is not one (it runs after the secrets).
   if (!settings.verify.enabled || plan.phases.length === 0) return undefined
   return core.group('Verifying sign-in to Exchange Online with the certificate', async () => {
-    const result = await verifyExchangeAccess(settings, { tenantId, appId: applied.app.appId, certificate, roles: settings.roles })
+    const result = await verifyExchangeAccess(settings, { tenantId, appId: applied.app.appId, certificate, roles: settings.roles }, sleep, maxWaitMs)
     if (result.ok) {
       core.info(`Verified: the token for Exchange Online carries Exchange.ManageAsApp${settings.roles.length > 0 ? ` and ${settings.roles.map(r => r.displayName).join(', ')}` : ''} (after ${Math.round(result.waitedMs / 1000)} s).`)
     } else if (result.signedIn) {
@@ -96,11 +111,22 @@ async function verifyIfChanged(
   })
 }
 
-/** Takes the certificate made in this run off the app again; the previous one stays. */
-export async function removeNewCertificate(graph: Graph, settings: Settings, applied: AppliedState): Promise<void> {
+/**
+ * Takes the certificate made in this run off the app again; the previous one stays. A
+ * certificate write like any other: it waits for `holdLease` first, which throws
+ * LeaseOverdue once another run may have taken the lease over.
+ */
+export async function removeNewCertificate(graph: Graph, settings: Settings, applied: AppliedState, holdLease?: HoldLease): Promise<void> {
   if (applied.newCertificate === undefined) return
-  core.warning(`Removing the new certificate ${applied.newCertificate.thumbprint} from the app again, so the app and the stored secrets agree.`)
-  await withGraphErrors(() => removeCertificate(graph, applied.app.objectId, applied.newCertificate?.thumbprint ?? ''), { clientId: settings.signIn.clientId })
+  const thumbprint = applied.newCertificate.thumbprint
+  await withGraphErrors(
+    () =>
+      removeCertificate(graph, applied.app.objectId, thumbprint, async () => {
+        await holdLease?.()
+        core.warning(`Removing the new certificate ${thumbprint} from the app again, so the app and the stored secrets agree.`)
+      }),
+    { clientId: settings.signIn.clientId }
+  )
 }
 
 /**
@@ -115,7 +141,7 @@ export async function removeOldCertificates(
   graph: Graph,
   plan: Plan,
   newCertificateSignedIn: boolean,
-  holdLease: ((giveUp?: AbortSignal) => Promise<void>) | undefined
+  holdLease: HoldLease | undefined
 ): Promise<boolean> {
   const expired = plan.prune
   const previous = plan.revokePrevious

@@ -9,12 +9,12 @@ import { UserError } from '../errors.js'
 import { describeTarget } from '../github/secret-errors.js'
 import { deleteSecrets, readSecretDates, SecretWriteError } from '../github/secrets.js'
 import { secretNames } from '../github/secret-names.js'
-import { givenValues, secretChanges, secretTarget, secretValues, storedSetIncomplete, writeSecretSet } from '../github/stored-secrets.js'
+import { givenValues, secretChanges, secretTarget, secretValues, storedSetIncomplete, writeSecretSet, type StoredValues } from '../github/stored-secrets.js'
 import type { ProvisioningLease } from '../provisioning-lease.js'
 import type { SummaryReport } from '../report/summary.js'
 import type { Settings } from '../settings.js'
 
-/** Longer than a run waits for the lease (its stale limit is about 24 minutes), with margin. */
+/** Longer than a run waits for the lease (its stale limit is 30 minutes), with margin. */
 const CONCURRENT_RUN_WINDOW_MS = 60 * 60 * 1000
 
 export type StoredSecretState = Awaited<ReturnType<typeof readSecretDates>>
@@ -58,6 +58,15 @@ export function requireUsableCertificate(settings: Settings, stored: StoredSecre
   )
 }
 
+/** What storeSecrets found out that taking its writes back needs (putBackSecrets). */
+export interface StoreSecretsFindings {
+  /**
+   * Another run wrote the secrets after this run first read their dates (it held the lease
+   * while this run waited): the certificate this run was given is no longer the stored one.
+   */
+  setChangedSinceRead: boolean
+}
+
 /**
  * Work out and write the secrets that changed, under the lease when there is one. Throws on
  * failure (a SecretWriteError names what was written before it); `putBackSecrets` undoes it.
@@ -66,7 +75,8 @@ export async function storeSecrets(
   settings: Settings,
   values: { appId: string; organization: string; certificate: HeldCertificate | undefined },
   storedSecretDates: SettledSecretDates | undefined,
-  lease: ProvisioningLease | undefined
+  lease: ProvisioningLease | undefined,
+  findings: StoreSecretsFindings = { setChangedSinceRead: false }
 ): Promise<SummaryReport['secrets']> {
   const target = secretTarget(settings)
   if (target === undefined) return undefined
@@ -85,8 +95,12 @@ export async function storeSecrets(
       Object.values(stored.dates).some(date => date !== undefined) &&
       storedSetIncomplete(settings.secrets.prefix, stored.dates, certificate !== undefined)
     if (held.contended || partlyWritten) {
+      const before = stored
       stored = await readStoredSecretDates(settings)
       changes = decide(stored)
+      findings.setChangedSinceRead = Object.keys({ ...before?.dates, ...stored?.dates }).some(
+        name => before?.dates[name]?.getTime() !== stored?.dates[name]?.getTime()
+      )
     }
   }
   const names = Object.keys(changes.changed)
@@ -116,12 +130,22 @@ export async function storeSecrets(
  * secrets that still hold the new certificate afterwards (a write that failed, or a secret
  * replaced without knowing its earlier value because no pfx-base64 was given): the new
  * certificate must then stay on the app. `problem` says what could not be put back.
+ *
+ * When another run wrote the set while this one waited for the lease (`setChangedSinceRead`),
+ * the certificate this run was given is not what the untouched secrets hold: putting it back
+ * would mix two certificates in one set, and the other run's values cannot be read back.
+ * So the run keeps its new certificate (`current`) instead and writes the whole set again.
  */
-export async function putBackSecrets(settings: Settings, failure: unknown): Promise<{ stillNamingNew: string[]; problem?: string }> {
+export async function putBackSecrets(
+  settings: Settings,
+  failure: unknown,
+  taking: { setChangedSinceRead: boolean; current?: StoredValues } = { setChangedSinceRead: false }
+): Promise<{ stillNamingNew: string[]; keptNew?: boolean; problem?: string }> {
   const target = secretTarget(settings)
   if (!(failure instanceof SecretWriteError) || target === undefined) return { stillNamingNew: [] }
   const written = [...failure.created, ...failure.updated]
   if (written.length === 0) return { stillNamingNew: [] }
+  if (taking.setChangedSinceRead && taking.current?.certificate !== undefined) return keepNewSet(settings, target, taking.current)
   const held = settings.held
   const previous =
     held === undefined
@@ -167,6 +191,32 @@ export async function putBackSecrets(settings: Settings, failure: unknown): Prom
   return problems.length === 0
     ? { stillNamingNew: stillNew }
     : { stillNamingNew: stillNew, problem: `${problems.join('; ')}. Rerun this workflow: it stores a certificate that is on the app.` }
+}
+
+/** The roll-forward of putBackSecrets: the whole set, for the new certificate, thumbprint last. */
+async function keepNewSet(
+  settings: Settings,
+  target: NonNullable<ReturnType<typeof secretTarget>>,
+  current: StoredValues
+): Promise<{ stillNamingNew: string[]; keptNew: boolean; problem?: string }> {
+  const names = secretNames(settings.secrets.prefix)
+  const certificateSecrets = [names.certThumbprint, names.certPfxBase64, names.certPassword]
+  try {
+    await writeSecretSet(settings.secrets.prefix, target, secretValues(settings.secrets.prefix, current), {
+      token: settings.secrets.githubToken ?? '',
+      apiUrl: settings.secrets.apiUrl
+    })
+    core.warning(
+      `Another run stored its certificate while this one waited for the provisioning lease, so the certificate this run was given is no longer the stored one and cannot be put back. All six secrets were written again with this run's new certificate ${current.certificate?.thumbprint ?? ''}, which stays on the app.`
+    )
+    return { stillNamingNew: certificateSecrets, keptNew: true }
+  } catch (error) {
+    return {
+      stillNamingNew: certificateSecrets,
+      keptNew: true,
+      problem: `another run stored its certificate while this one waited for the lease, and writing the whole set again with this run's new certificate failed too (${(error as Error).message}). Rerun this workflow: it stores a certificate that is on the app.`
+    }
+  }
 }
 
 /**
