@@ -2155,7 +2155,8 @@ async function removeCertificateNobodyHolds(state, ctx) {
         return undefined;
     ctx.log(`Removing certificate ${added.thumbprint} again: the run failed before it could be verified and stored.`);
     try {
-        await removeCertificate(ctx.graph, appObjectId, added.thumbprint);
+        // A certificate write like any other: only while the lease is still this run's.
+        await removeCertificate(ctx.graph, appObjectId, added.thumbprint, async () => ctx.holdLease?.());
         return { thumbprint: added.thumbprint, removed: true };
     }
     catch (error) {
@@ -2419,15 +2420,18 @@ async function addCertificateToApp(graph, appObjectId, added, options) {
  * the certificate is in the secrets — and re-adds it when it went missing. A check that
  * finds it there costs one read and no write.
  */
-async function ensureCertificateOnApp(graph, appObjectId, certificate, secretSet) {
-    return ensureKeyCredential(graph, appObjectId, newKeyCredential(certificate, secretSet), false);
+async function ensureCertificateOnApp(graph, appObjectId, certificate, secretSet, 
+/** Called before the write, when one is needed (holds the provisioning lease). */
+beforeWrite) {
+    return ensureKeyCredential(graph, appObjectId, newKeyCredential(certificate, secretSet), false, beforeWrite);
 }
-async function ensureKeyCredential(graph, appObjectId, added, newObject) {
+async function ensureKeyCredential(graph, appObjectId, added, newObject, beforeWrite) {
     const current = await readKeyCredentials(graph, appObjectId, newObject);
     const wanted = keyCredentialsWithNew(current, added);
     // keyCredentialsWithNew returns the collection as it is when the certificate is already there.
     if (wanted.length === current.length)
         return false;
+    await beforeWrite?.();
     await writeKeyCredentialsConfirmed(graph, appObjectId, wanted, [], newObject);
     return true;
 }
@@ -2436,16 +2440,17 @@ async function removeKeyCredentials(graph, appObjectId, keyIds) {
     const wanted = new Set(keyIds.map(id => id.toLowerCase()));
     await removeKeyCredentialsWhere(graph, appObjectId, credential => wanted.has(credential.keyId.toLowerCase()));
 }
-/** Removes the credential holding this certificate (rollback after a failed secret write). */
-async function removeCertificate(graph, appObjectId, thumbprint) {
-    await removeKeyCredentialsWhere(graph, appObjectId, credential => keyCredentialHasThumbprint(credential, thumbprint));
+/** Removes the credential holding this certificate (rollback after a failed secret write); `beforeWrite` as in ensureCertificateOnApp. */
+async function removeCertificate(graph, appObjectId, thumbprint, beforeWrite) {
+    await removeKeyCredentialsWhere(graph, appObjectId, credential => keyCredentialHasThumbprint(credential, thumbprint), beforeWrite);
 }
 /** One read of the collection, then (if anything matches) the confirmed write without those. */
-async function removeKeyCredentialsWhere(graph, appObjectId, matches) {
+async function removeKeyCredentialsWhere(graph, appObjectId, matches, beforeWrite) {
     const current = await readKeyCredentials(graph, appObjectId);
     const keyIds = current.filter(matches).map(credential => credential.keyId);
     if (keyIds.length === 0)
         return;
+    await beforeWrite?.();
     await writeKeyCredentialsConfirmed(graph, appObjectId, keyCredentialsWithout(current, keyIds), keyIds, false);
 }
 const MAX_KEY_WRITE_ATTEMPTS = 5;
@@ -2508,10 +2513,25 @@ var esm = __webpack_require__(8256);
  * writer outside the lease dropped the new certificate, which is then put back.
  */
 const MAX_VERIFY_ROUNDS = 3;
+/**
+ * The longest verification waits in one run, all rounds together, whatever
+ * `verify-timeout-seconds` says (the input can only shorten it). Every run holding the
+ * provisioning lease must be done within the same time, so that the lease's stale limit can
+ * be one constant for all runs (provisioning-lease.ts): were it derived from each run's
+ * input, a run with a short timeout would break the lease of one with a long timeout while
+ * it still writes. A tenant slower than this is left to a rerun, which verifies again.
+ */
+const MAX_VERIFY_WAIT_SECONDS = 900;
+/** How long this run's verification may wait in all: verify-timeout-seconds, at most MAX_VERIFY_WAIT_SECONDS. */
+function verifyWaitMs(settings) {
+    return Math.min(settings.verify.timeoutSeconds, MAX_VERIFY_WAIT_SECONDS) * 1000;
+}
 /** Signs in as the app with the certificate, as a job with `credential: certificate` will. */
-async function verifyExchangeAccess(settings, target, sleep) {
+async function verifyExchangeAccess(settings, target, sleep, 
+/** What is left of this run's verification time (a later round gets less); at most verifyWaitMs. */
+maxWaitMs = verifyWaitMs(settings)) {
     const pem = `${target.certificate.privateKeyPem.trim()}\n${target.certificate.certificatePem.trim()}\n`;
-    return verifyWith(settings, target.roles, () => new esm/* ClientCertificateCredential */.m0(target.tenantId, target.appId, { certificate: pem }, (0,sign_in/* credentialOptions */.Kn)(settings.cloud)), sleep);
+    return verifyWith(settings, target.roles, () => new esm/* ClientCertificateCredential */.m0(target.tenantId, target.appId, { certificate: pem }, (0,sign_in/* credentialOptions */.Kn)(settings.cloud)), sleep, maxWaitMs);
 }
 /**
  * Signs in as the app the way a job with `credential: federated` will: a GitHub OIDC token,
@@ -2519,14 +2539,14 @@ async function verifyExchangeAccess(settings, target, sleep) {
  * time it is called (GitHub's live about five minutes; replication waits can be longer).
  */
 async function verifyFederatedExchangeAccess(settings, target, sleep) {
-    return verifyWith(settings, target.roles, () => new esm/* ClientAssertionCredential */.XI(target.tenantId, target.appId, target.assertion, (0,sign_in/* credentialOptions */.Kn)(settings.cloud)), sleep);
+    return verifyWith(settings, target.roles, () => new esm/* ClientAssertionCredential */.XI(target.tenantId, target.appId, target.assertion, (0,sign_in/* credentialOptions */.Kn)(settings.cloud)), sleep, verifyWaitMs(settings));
 }
 /**
  * Gets an Exchange Online token from a new credential each attempt (msal caches tokens, and
  * a cached token keeps stale claims) until it carries everything, or the time is up.
  */
-async function verifyWith(settings, roles, newCredential, sleep) {
-    const clock = new RetryClock({ maxTotalWaitMs: settings.verify.timeoutSeconds * 1000, baseDelayMs: 1000, maxDelayMs: 15_000 }, sleep);
+async function verifyWith(settings, roles, newCredential, sleep, maxWaitMs) {
+    const clock = new RetryClock({ maxTotalWaitMs: Math.min(maxWaitMs, verifyWaitMs(settings)), baseDelayMs: 1000, maxDelayMs: 15_000 }, sleep);
     const scope = (0,src_cloud/* defaultScope */._V)(settings.cloud.exchangeResource);
     let signedIn = false;
     let missing = [];
@@ -2608,38 +2628,46 @@ function heldCertificateStillWorks(plan, held, now) {
 /**
  * Verifies the sign-in, first making sure the new certificate is still on the app (a
  * concurrent run's stale keyCredentials write can drop it; see ensureCertificateOnApp). If
- * the sign-in fails because it was dropped during verification, it is put back and
- * verified again; if it is still there, the failure stands.
+ * the sign-in fails because it was dropped during verification, it is put back (under the
+ * lease) and verified again; if it is still there, the failure stands. All rounds together
+ * wait no longer than verifyWaitMs: the lease's stale limit counts on it.
  */
-async function verifyKeptOnApp(graph, settings, plan, applied, certificate, tenantId) {
+async function verifyKeptOnApp(graph, settings, plan, applied, certificate, tenantId, holdLease, sleep) {
     let result;
+    let leftMs = verifyWaitMs(settings);
     for (let round = 1;; round++) {
         // apply has just confirmed the certificate is on the app; check again only after a
         // failed sign-in, which a concurrent run dropping it would explain.
-        if (round > 1 && !(await keepNewCertificateOnApp(graph, settings, applied)))
+        if (round > 1 && !(await keepNewCertificateOnApp(graph, settings, applied, holdLease)))
             return result;
-        result = await verifyIfChanged(settings, plan, applied, certificate, tenantId);
+        result = await verifyIfChanged(settings, plan, applied, certificate, tenantId, leftMs, sleep);
         if (applied.newCertificate === undefined || result === undefined || result.signedIn || round >= MAX_VERIFY_ROUNDS)
             return result;
+        leftMs = Math.max(0, leftMs - result.waitedMs);
     }
 }
-/** ensureCertificateOnApp for this run's new certificate (none: nothing to keep); true when it had to put it back. */
-async function keepNewCertificateOnApp(graph, settings, applied) {
+/**
+ * ensureCertificateOnApp for this run's new certificate (none: nothing to keep); true when it
+ * had to put it back. Putting it back is a certificate write: it waits for `holdLease` first.
+ */
+async function keepNewCertificateOnApp(graph, settings, applied, holdLease) {
     const added = applied.newCertificate;
     if (added === undefined)
         return false;
-    const putBack = await withGraphErrors(() => ensureCertificateOnApp(graph, applied.app.objectId, added, secretSetOf(settings.secrets).id), { clientId: settings.signIn.clientId });
+    const putBack = await withGraphErrors(() => ensureCertificateOnApp(graph, applied.app.objectId, added, secretSetOf(settings.secrets).id, async () => holdLease?.()), {
+        clientId: settings.signIn.clientId
+    });
     if (putBack) {
         core/* warning */.$e(`Another run replaced the app's certificates at the same time and dropped the new certificate ${added.thumbprint}; it was added again. Use a 'concurrency:' group so provisioning runs for one tenant do not overlap.`);
     }
     return putBack;
 }
-async function verifyIfChanged(settings, plan, applied, certificate, tenantId) {
+async function verifyIfChanged(settings, plan, applied, certificate, tenantId, maxWaitMs, sleep) {
     // Verify after changes only; pruning is not one (it runs after the secrets).
     if (!settings.verify.enabled || plan.phases.length === 0)
         return undefined;
     return core/* group */.Os('Verifying sign-in to Exchange Online with the certificate', async () => {
-        const result = await verifyExchangeAccess(settings, { tenantId, appId: applied.app.appId, certificate, roles: settings.roles });
+        const result = await verifyExchangeAccess(settings, { tenantId, appId: applied.app.appId, certificate, roles: settings.roles }, sleep, maxWaitMs);
         if (result.ok) {
             core/* info */.pq(`Verified: the token for Exchange Online carries Exchange.ManageAsApp${settings.roles.length > 0 ? ` and ${settings.roles.map(r => r.displayName).join(', ')}` : ''} (after ${Math.round(result.waitedMs / 1000)} s).`);
         }
@@ -2649,12 +2677,19 @@ async function verifyIfChanged(settings, plan, applied, certificate, tenantId) {
         return result;
     });
 }
-/** Takes the certificate made in this run off the app again; the previous one stays. */
-async function removeNewCertificate(graph, settings, applied) {
+/**
+ * Takes the certificate made in this run off the app again; the previous one stays. A
+ * certificate write like any other: it waits for `holdLease` first, which throws
+ * LeaseOverdue once another run may have taken the lease over.
+ */
+async function removeNewCertificate(graph, settings, applied, holdLease) {
     if (applied.newCertificate === undefined)
         return;
-    core/* warning */.$e(`Removing the new certificate ${applied.newCertificate.thumbprint} from the app again, so the app and the stored secrets agree.`);
-    await withGraphErrors(() => removeCertificate(graph, applied.app.objectId, applied.newCertificate?.thumbprint ?? ''), { clientId: settings.signIn.clientId });
+    const thumbprint = applied.newCertificate.thumbprint;
+    await withGraphErrors(() => removeCertificate(graph, applied.app.objectId, thumbprint, async () => {
+        await holdLease?.();
+        core/* warning */.$e(`Removing the new certificate ${thumbprint} from the app again, so the app and the stored secrets agree.`);
+    }), { clientId: settings.signIn.clientId });
 }
 /**
  * Removes this action's old certificates, after everything else: the expired ones, and with
@@ -3311,11 +3346,13 @@ async function put(octokit, target, body, access) {
 
 
 /**
- * The certificate's three secrets are always written together, the thumbprint last
- * (`writeSecretSet`). So in a set that one run finished, neither the PFX nor its password
- * is newer than the thumbprint. A missing secret, or a PFX or password written after the
- * thumbprint, means an earlier run was cut off halfway (a crash, an outage) and the set
- * may disagree with itself.
+ * The certificate's three secrets are always written together, the thumbprint last and in a
+ * later second (`writeSecretSet`). So in a set that one run finished, the thumbprint is newer
+ * than the PFX and its password. A missing secret, or a PFX or password written in the same
+ * second as the thumbprint or after it, means an earlier run was cut off halfway (a crash,
+ * an outage) and the set may disagree with itself. The same second counts: GitHub's dates
+ * are whole seconds, so a run cut off right after writing a new PFX in the second the set
+ * before it was finished leaves dates that look like a finished set's otherwise.
  */
 function storedSetIncomplete(prefix, stored, withCertificate = true) {
     const names = (0,secret_names/* secretNames */.XG)(prefix);
@@ -3325,7 +3362,7 @@ function storedSetIncomplete(prefix, stored, withCertificate = true) {
     if (!withCertificate)
         return false;
     const thumbprintWritten = stored[names.certThumbprint.toUpperCase()].getTime();
-    return [names.certPfxBase64, names.certPassword].some(name => stored[name.toUpperCase()].getTime() > thumbprintWritten);
+    return [names.certPfxBase64, names.certPassword].some(name => stored[name.toUpperCase()].getTime() >= thumbprintWritten);
 }
 /** Name → value of the six secrets for these values (three without a certificate). */
 function secretValues(prefix, values) {
@@ -3404,16 +3441,28 @@ function secretTarget(settings) {
     }
 }
 /**
+ * GitHub gives a secret's `updated_at` in whole seconds (the `actions-secret` example in
+ * GitHub's REST description, https://docs.github.com/rest/actions/secrets#get-a-repository-secret:
+ * "2020-01-10T14:59:22Z"): a write sent this long after the answer to an earlier one is
+ * stored in a later second.
+ */
+const NEXT_SECOND_MS = 1100;
+const stored_secrets_sleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
+/**
  * Writes secrets of the set so that an interruption is recognisable: when the thumbprint
  * is among them, everything else first (in parallel), then the thumbprint as the last
- * write (see `storedSetIncomplete`). A failure in the first step leaves it unwritten.
+ * write, in a later second than the others (see `storedSetIncomplete`). A failure in the
+ * first step leaves it unwritten.
  */
-async function writeSecretSet(prefix, target, secrets, options) {
+async function writeSecretSet(prefix, target, secrets, options, wait = stored_secrets_sleep) {
     const last = (0,secret_names/* secretNames */.XG)(prefix).certThumbprint;
     const first = Object.fromEntries(Object.entries(secrets).filter(([name]) => name !== last));
     const done = await writeSecrets(target, first, options);
     if (secrets[last] === undefined)
         return done;
+    // The PFX and its password (written with the thumbprint, always) must be older than it.
+    if (done.created.length + done.updated.length > 0)
+        await wait(NEXT_SECOND_MS);
     try {
         const final = await writeSecrets(target, { [last]: secrets[last] }, options);
         return { target: done.target, created: [...done.created, ...final.created], updated: [...done.updated, ...final.updated] };
@@ -3440,7 +3489,7 @@ async function writeSecretSet(prefix, target, secrets, options) {
 
 
 
-/** Longer than a run waits for the lease (its stale limit is about 24 minutes), with margin. */
+/** Longer than a run waits for the lease (its stale limit is 30 minutes), with margin. */
 const CONCURRENT_RUN_WINDOW_MS = 60 * 60 * 1000;
 /** When each of the six secrets was last written; undefined without a secret target. */
 async function readStoredSecretDates(settings) {
@@ -3484,7 +3533,7 @@ function requireUsableCertificate(settings, stored, now) {
  * Work out and write the secrets that changed, under the lease when there is one. Throws on
  * failure (a SecretWriteError names what was written before it); `putBackSecrets` undoes it.
  */
-async function storeSecrets(settings, values, storedSecretDates, lease) {
+async function storeSecrets(settings, values, storedSecretDates, lease, findings = { setChangedSinceRead: false }) {
     const target = secretTarget(settings);
     if (target === undefined)
         return undefined;
@@ -3501,8 +3550,10 @@ async function storeSecrets(settings, values, storedSecretDates, lease) {
             Object.values(stored.dates).some(date => date !== undefined) &&
             storedSetIncomplete(settings.secrets.prefix, stored.dates, certificate !== undefined);
         if (held.contended || partlyWritten) {
+            const before = stored;
             stored = await readStoredSecretDates(settings);
             changes = decide(stored);
+            findings.setChangedSinceRead = Object.keys({ ...before?.dates, ...stored?.dates }).some(name => before?.dates[name]?.getTime() !== stored?.dates[name]?.getTime());
         }
     }
     const names = Object.keys(changes.changed);
@@ -3531,14 +3582,21 @@ async function storeSecrets(settings, values, storedSecretDates, lease) {
  * secrets that still hold the new certificate afterwards (a write that failed, or a secret
  * replaced without knowing its earlier value because no pfx-base64 was given): the new
  * certificate must then stay on the app. `problem` says what could not be put back.
+ *
+ * When another run wrote the set while this one waited for the lease (`setChangedSinceRead`),
+ * the certificate this run was given is not what the untouched secrets hold: putting it back
+ * would mix two certificates in one set, and the other run's values cannot be read back.
+ * So the run keeps its new certificate (`current`) instead and writes the whole set again.
  */
-async function putBackSecrets(settings, failure) {
+async function putBackSecrets(settings, failure, taking = { setChangedSinceRead: false }) {
     const target = secretTarget(settings);
     if (!(failure instanceof SecretWriteError) || target === undefined)
         return { stillNamingNew: [] };
     const written = [...failure.created, ...failure.updated];
     if (written.length === 0)
         return { stillNamingNew: [] };
+    if (taking.setChangedSinceRead && taking.current?.certificate !== undefined)
+        return keepNewSet(settings, target, taking.current);
     const held = settings.held;
     const previous = held === undefined
         ? {}
@@ -3585,6 +3643,26 @@ async function putBackSecrets(settings, failure) {
         ? { stillNamingNew: stillNew }
         : { stillNamingNew: stillNew, problem: `${problems.join('; ')}. Rerun this workflow: it stores a certificate that is on the app.` };
 }
+/** The roll-forward of putBackSecrets: the whole set, for the new certificate, thumbprint last. */
+async function keepNewSet(settings, target, current) {
+    const names = (0,secret_names/* secretNames */.XG)(settings.secrets.prefix);
+    const certificateSecrets = [names.certThumbprint, names.certPfxBase64, names.certPassword];
+    try {
+        await writeSecretSet(settings.secrets.prefix, target, secretValues(settings.secrets.prefix, current), {
+            token: settings.secrets.githubToken ?? '',
+            apiUrl: settings.secrets.apiUrl
+        });
+        core/* warning */.$e(`Another run stored its certificate while this one waited for the provisioning lease, so the certificate this run was given is no longer the stored one and cannot be put back. All six secrets were written again with this run's new certificate ${current.certificate?.thumbprint ?? ''}, which stays on the app.`);
+        return { stillNamingNew: certificateSecrets, keptNew: true };
+    }
+    catch (error) {
+        return {
+            stillNamingNew: certificateSecrets,
+            keptNew: true,
+            problem: `another run stored its certificate while this one waited for the lease, and writing the whole set again with this run's new certificate failed too (${error.message}). Rerun this workflow: it stores a certificate that is on the app.`
+        };
+    }
+}
 /**
  * After a switch from `credential: certificate`, the certificate secrets are still stored.
  * They are left alone (a job not yet switched still reads them) but named, so they are
@@ -3628,8 +3706,12 @@ async function leftOverCertificateSecrets(settings, storedSecretDates) {
  * `HeldLease.checkTimeLeft()`, which stops the run `writeMarginMs` before `staleAfterMs`.
  *
  * GitHub has no conditional delete, so a run deletes only the lease it knows it created:
- * it learns the lease's creation date right after taking it, and checks it again before a
- * DELETE whose first answer was lost.
+ * it learns the lease's creation date right after taking it. While the lease is younger than
+ * `staleAfterMs` (by the runner's clock since its PUT, with a margin), no run may break it, so
+ * it is still that lease and is deleted at once; later, the holder takes the break guard
+ * like a breaking run, then deletes the lease only if its creation date is the one it
+ * recorded. A DELETE whose first answer was lost is checked the same way before it is sent
+ * again.
  *
  * What the lease rests on: GitHub's REST description gives a secret PUT two answers, 201
  * "when creating a secret" and 204 "when updating a secret", and says nothing of PUTs that
@@ -3687,6 +3769,11 @@ const BREAK_GUARD_STALE_MS = 2 * 60_000;
 const LEFT_LEASE_WINDOW_MS = 10_000;
 /** GitHub's dates (created_at and the Date header) are whole seconds: a comparison of two allows one each. */
 const WHOLE_SECONDS_MS = 2000;
+/**
+ * A holder gives its lease back without checking it when it releases this long before the
+ * stale limit at the latest: time for the DELETE to arrive, and for GitHub's whole-second dates.
+ */
+const RELEASE_MARGIN_MS = 60_000;
 /** The secret that is the lease, beside the six (`EXO_LEASE` with the default prefix). */
 function leaseSecretName(prefix) {
     return `${prefix}LEASE`.toUpperCase();
@@ -3761,10 +3848,11 @@ async function acquireLease(target, name, options) {
             const lease = await secrets_readSecretMetadata(place, name, options);
             if (lease === undefined)
                 break; // given back: try to take it
-            if (ageOf(lease, clock) > options.staleAfterMs) {
-                await breakStaleLease(place, name, lease, options, clock, createdWhileAsking(lease, answered204, clock));
+            // Stale: break it, unless another run holds the break guard and is breaking it; then
+            // this run waits like for any held lease (backing off, within maxWaitMs), not in a loop
+            // of PUTs and reads.
+            if (ageOf(lease, clock) > options.staleAfterMs && (await breakStaleLease(place, name, lease, options, clock, createdWhileAsking(lease, answered204, clock))))
                 break;
-            }
             const waited = clock.now() - started;
             if (waited >= options.maxWaitMs) {
                 throw new errors/* UserError */.y(`Other provisioning runs have held the lease ${name} in the ${where} for the ${Math.round(waited / 1000)} s this run waited (the current one since ${lease.createdAt.toISOString()}). ` +
@@ -3784,16 +3872,19 @@ async function acquireLease(target, name, options) {
 /**
  * Breaks a lease left by a run that died, one run at a time: only the run whose PUT of
  * `<name>_BREAK` is answered 201 deletes it, after checking it is still the same stale
- * lease (not one another run has just taken). Others go back to waiting.
+ * lease (not one another run has just taken). Returns true when the caller should try to
+ * take the lease at once (this run broke it, or cleared the guard of a breaker that died),
+ * false while another run holds the guard: the caller goes back to waiting.
  */
 async function breakStaleLease(place, name, stale, options, clock, perhapsOurs) {
-    const guard = `${name}_BREAK`;
+    const guard = breakGuardName(name);
     const result = await writeSecrets(place, { [guard]: nonce() }, options);
     if (!result.created.includes(guard)) {
         const other = await secrets_readSecretMetadata(place, guard, options);
-        if (other !== undefined && ageOf(other, clock) > BREAK_GUARD_STALE_MS)
-            await deleteSecrets(place, [guard], options);
-        return;
+        if (other === undefined || ageOf(other, clock) <= BREAK_GUARD_STALE_MS)
+            return other === undefined;
+        await deleteSecrets(place, [guard], options);
+        return true;
     }
     try {
         const current = await secrets_readSecretMetadata(place, name, options);
@@ -3804,10 +3895,15 @@ async function breakStaleLease(place, name, stale, options, clock, perhapsOurs) 
             // Not retried blindly either: a waiting run may take the lease the moment it is gone.
             await deleteOwnLease(place, name, stale.createdAt, options);
         }
+        return true;
     }
     finally {
         await deleteSecrets(place, [guard], options);
     }
+}
+/** The second secret, beside the lease, that one run at a time holds while it breaks it. */
+function breakGuardName(name) {
+    return `${name}_BREAK`;
 }
 /**
  * Whether the lease was created while one of this run's PUTs answered 204 was on its way
@@ -3845,7 +3941,19 @@ function heldLease(place, name, contended, sentAt, options, clock) {
                 return;
             released = true;
             try {
-                await deleteOwnLease(place, name, await createdAt, options);
+                const ours = await createdAt;
+                if (clock.now() - sentAt <= options.staleAfterMs - RELEASE_MARGIN_MS) {
+                    // No run may break a lease this young: it is still the one this run created.
+                    await deleteOwnLease(place, name, ours, options);
+                }
+                else {
+                    const outcome = await releaseOverdueLease(place, name, ours, options);
+                    if (outcome === 'not ours' || outcome === 'being broken') {
+                        options.log(outcome === 'being broken'
+                            ? `Left the provisioning lease ${name} to the run that is breaking it: this run held it past the ${Math.round(options.staleAfterMs / 60_000)} minutes after which other runs may.`
+                            : `Left the provisioning lease ${name} alone: it is not the one this run took ${ours === undefined ? '(whose creation date this run could not read back)' : `on ${ours.toISOString()}`}, which another run broke after ${Math.round(options.staleAfterMs / 60_000)} minutes.`);
+                    }
+                }
                 options.record?.(undefined);
             }
             catch (error) {
@@ -3854,6 +3962,30 @@ function heldLease(place, name, contended, sentAt, options, clock) {
             }
         }
     };
+}
+/**
+ * Gives back a lease held past the stale limit, when another run may have broken it and
+ * taken its own. Like a breaking run, the holder first takes the break guard, so no run
+ * breaks the lease between the check and the DELETE; then it deletes the lease only if its
+ * creation date is the one this run recorded.
+ */
+async function releaseOverdueLease(place, name, ours, options) {
+    const guard = breakGuardName(name);
+    const result = await writeSecrets(place, { [guard]: nonce() }, options);
+    if (!result.created.includes(guard))
+        return 'being broken';
+    try {
+        const current = await secrets_readSecretMetadata(place, name, options);
+        if (current === undefined)
+            return 'gone';
+        if (ours === undefined || current.createdAt.getTime() !== ours.getTime())
+            return 'not ours';
+        await deleteOwnLease(place, name, ours, options);
+        return 'released';
+    }
+    finally {
+        await deleteSecrets(place, [guard], options);
+    }
 }
 /**
  * Deletes the lease this run created. The DELETE is not retried blindly: if it took effect
@@ -3922,12 +4054,18 @@ var state = __webpack_require__(6003);
 
 /**
  * A run holds the lease from the app's set-up (it is asked for beside it) through the
- * certificate write, verification (verify-timeout-seconds per round, at most
- * MAX_VERIFY_ROUNDS rounds), the secrets and pruning; Graph's and GitHub's retry budgets
- * add minutes at most. A lease older than that plus this margin was left by a runner that
- * died. A live run starts no write once its lease is within ONE_WRITE_MS of that age (hold).
+ * certificate write, verification (at most MAX_VERIFY_WAIT_SECONDS in all rounds together,
+ * whatever verify-timeout-seconds says), the secrets and pruning; Graph's and GitHub's retry
+ * budgets add minutes at most. A lease older than that plus this margin was left by a runner
+ * that died. A live run starts no write once its lease is within ONE_WRITE_MS of that age (hold).
  */
 const STALE_MARGIN_MS = 15 * 60 * 1000;
+/**
+ * When a lease counts as abandoned: one constant, the same for every run whatever its
+ * inputs. Were it derived from a run's own verify-timeout-seconds, a waiting run with a short
+ * timeout would break the lease of a holder with a long one while that one still writes.
+ */
+const LEASE_STALE_AFTER_MS = MAX_VERIFY_WAIT_SECONDS * 1000 + STALE_MARGIN_MS;
 /**
  * Waiting a little longer than a lease can live means a run waiting on a lease nobody
  * will give back (even its own, when the 201 was lost) breaks it rather than giving up.
@@ -4003,7 +4141,7 @@ class ProvisioningLease {
     }
     async acquire() {
         const { settings } = this;
-        const staleAfterMs = MAX_VERIFY_ROUNDS * settings.verify.timeoutSeconds * 1000 + STALE_MARGIN_MS;
+        const staleAfterMs = LEASE_STALE_AFTER_MS;
         return acquireLease(this.target, leaseSecretName(settings.secrets.prefix), {
             token: settings.secrets.githubToken ?? '',
             apiUrl: settings.secrets.apiUrl,
@@ -4274,6 +4412,9 @@ async function carryOutPlan(run) {
     let revokedPrevious = false;
     /** Certificate secrets that still hold the new certificate after a failed put-back: it stays on the app for them. */
     let secretsNamingNew = [];
+    /** The secrets were written whole with the new certificate instead of put back (another run stored its set meanwhile). */
+    let keptNewSet = false;
+    const secretFindings = { setChangedSinceRead: false };
     const appliedState = () => {
         if (applied === undefined)
             throw new Error('apply has not run');
@@ -4295,22 +4436,35 @@ async function carryOutPlan(run) {
                 const added = applied?.newCertificate;
                 if (applied === undefined || added === undefined)
                     return;
+                const leftOnApp = new Error(`the new certificate ${added.thumbprint} was left on the app, because this run no longer holds the lease; no secret names it`);
                 if (failure instanceof LeaseOverdue) {
                     // Another run may hold the lease by now: a keyCredentials write here could drop its
                     // certificate. An unused certificate on the app is harmless; the next run stores one.
-                    throw new Error(`the new certificate ${added.thumbprint} was left on the app, because this run no longer holds the lease; no secret names it`);
+                    throw leftOnApp;
+                }
+                if (keptNewSet) {
+                    core/* info */.pq(`The new certificate ${added.thumbprint} stays on the app: the stored secrets hold it.`);
+                    return;
                 }
                 if (secretsNamingNew.length > 0) {
                     throw new Error(`the new certificate ${added.thumbprint} was left on the app, because ${secretsNamingNew.join(', ')} still hold it; rerun this workflow to store one consistent set`);
                 }
-                await removeNewCertificate(graph, settings, applied);
+                try {
+                    await removeNewCertificate(graph, settings, applied, holdLease);
+                }
+                catch (error) {
+                    // The lease went overdue while the run was being taken back: the same as above.
+                    if (error instanceof LeaseOverdue)
+                        throw leftOnApp;
+                    throw error;
+                }
             }
         },
         {
             name: 'verify the new certificate',
             run: async () => {
                 const done = appliedState();
-                verification = await (0,step_timings/* timed */.ay)('verify', () => verifyKeptOnApp(graph, settings, plan, done, certificate(), tenantId));
+                verification = await (0,step_timings/* timed */.ay)('verify', () => verifyKeptOnApp(graph, settings, plan, done, certificate(), tenantId, holdLease));
                 const added = done.newCertificate;
                 if (added === undefined || verification === undefined || verification.signedIn)
                     return;
@@ -4328,15 +4482,19 @@ async function carryOutPlan(run) {
             name: 'store the secrets',
             settles: true,
             run: async () => {
-                secretsReport = await (0,step_timings/* timed */.ay)('secrets', () => storeSecrets(settings, { appId: appliedState().app.appId, organization, certificate: certificate() }, storedSecretDates, lease));
+                secretsReport = await (0,step_timings/* timed */.ay)('secrets', () => storeSecrets(settings, { appId: appliedState().app.appId, organization, certificate: certificate() }, storedSecretDates, lease, secretFindings));
             },
             // Secrets first, then (apply's undo) the certificate: no secret is left naming a
             // certificate that is no longer on the app.
             undo: async (failure) => {
                 if (applied?.newCertificate === undefined)
                     return;
-                const putBack = await putBackSecrets(settings, failure);
-                secretsNamingNew = putBack.stillNamingNew;
+                const putBack = await putBackSecrets(settings, failure, {
+                    setChangedSinceRead: secretFindings.setChangedSinceRead,
+                    current: { appId: applied.app.appId, tenantId, organization, certificate: applied.newCertificate }
+                });
+                keptNewSet = putBack.keptNew === true && putBack.problem === undefined;
+                secretsNamingNew = keptNewSet ? [] : putBack.stillNamingNew;
                 if (putBack.problem !== undefined)
                     throw new Error(putBack.problem);
             }
@@ -4373,8 +4531,7 @@ async function carryOutPlan(run) {
                 if (done.newCertificate === undefined)
                     return;
                 // Putting it back is a certificate write: the lease must still be this run's.
-                await lease?.hold();
-                await keepNewCertificateOnApp(graph, settings, done);
+                await keepNewCertificateOnApp(graph, settings, done, holdLease);
             }
         },
         {

@@ -598,11 +598,13 @@ function sameId(a, b) {
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3916);
 /* harmony import */ var _runner_github_oidc_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9733);
 /* harmony import */ var _preflight_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(7903);
+/* harmony import */ var _subject_scope_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(6909);
 /**
  * Sign-in of the provisioning identity with @azure/identity: a client secret, a client
  * certificate, or (the default, no stored secret at all) GitHub's OIDC token exchanged
  * through a federated identity credential. Failures become sentences that say what to fix.
  */
+
 
 
 
@@ -713,6 +715,11 @@ function explainSignInError(error, context) {
         case '700211':
         case '700212': {
             const subject = context.oidcSubject ?? '(unknown)';
+            if ((0,_subject_scope_js__WEBPACK_IMPORTED_MODULE_5__/* .scopeOfSubject */ .g4)(subject).context.kind === 'pull-request') {
+                // Never suggest trusting it: the provisioning identity can grant itself and the Exchange
+                // app more privileges, and anyone who can open a pull request would hold it.
+                return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`Entra ID found no federated credential of ${who} matching this workflow's GitHub token (AADSTS${code}): the token is a pull-request job's (subject '${subject}'). Do not trust pull-request subjects for the provisioning identity: anyone who can open a pull request could then manage the tenant's apps and roles. Run provision mode from the default branch or, better, in an environment with required reviewers (jobs.<job_id>.environment), and trust that subject (repo:OWNER/REPO:environment:NAME) instead.`, { cause: error });
+            }
             return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`Entra ID found no federated credential of ${who} matching this workflow's GitHub token (AADSTS${code}). The token says: issuer ${GITHUB_ISSUER}, subject '${subject}', audience '${settings.signIn.audience}'. Add a federated credential with exactly these values: Entra admin center → App registrations → the provisioning app → Certificates & secrets → Federated credentials → Add → "GitHub Actions deploying Azure resources" (or \`az ad app federated-credential create --id ${settings.signIn.clientId} --parameters '{"name":"github","issuer":"${GITHUB_ISSUER}","subject":"${subject}","audiences":["${settings.signIn.audience}"]}'\`). A credential used right after it is created can take a minute to work.`, { cause: error });
         }
         case '7000215':

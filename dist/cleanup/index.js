@@ -32221,8 +32221,12 @@ async function put(octokit, target, body, access) {
  * `HeldLease.checkTimeLeft()`, which stops the run `writeMarginMs` before `staleAfterMs`.
  *
  * GitHub has no conditional delete, so a run deletes only the lease it knows it created:
- * it learns the lease's creation date right after taking it, and checks it again before a
- * DELETE whose first answer was lost.
+ * it learns the lease's creation date right after taking it. While the lease is younger than
+ * `staleAfterMs` (by the runner's clock since its PUT, with a margin), no run may break it, so
+ * it is still that lease and is deleted at once; later, the holder takes the break guard
+ * like a breaking run, then deletes the lease only if its creation date is the one it
+ * recorded. A DELETE whose first answer was lost is checked the same way before it is sent
+ * again.
  *
  * What the lease rests on: GitHub's REST description gives a secret PUT two answers, 201
  * "when creating a secret" and 204 "when updating a secret", and says nothing of PUTs that
@@ -32280,6 +32284,11 @@ const BREAK_GUARD_STALE_MS = (/* unused pure expression or super */ null && (2 *
 const LEFT_LEASE_WINDOW_MS = 10_000;
 /** GitHub's dates (created_at and the Date header) are whole seconds: a comparison of two allows one each. */
 const WHOLE_SECONDS_MS = 2000;
+/**
+ * A holder gives its lease back without checking it when it releases this long before the
+ * stale limit at the latest: time for the DELETE to arrive, and for GitHub's whole-second dates.
+ */
+const RELEASE_MARGIN_MS = 60_000;
 /** The secret that is the lease, beside the six (`EXO_LEASE` with the default prefix). */
 function leaseSecretName(prefix) {
     return `${prefix}LEASE`.toUpperCase();
@@ -32354,10 +32363,11 @@ async function acquireLease(target, name, options) {
             const lease = await readSecretMetadata(place, name, options);
             if (lease === undefined)
                 break; // given back: try to take it
-            if (ageOf(lease, clock) > options.staleAfterMs) {
-                await breakStaleLease(place, name, lease, options, clock, createdWhileAsking(lease, answered204, clock));
+            // Stale: break it, unless another run holds the break guard and is breaking it; then
+            // this run waits like for any held lease (backing off, within maxWaitMs), not in a loop
+            // of PUTs and reads.
+            if (ageOf(lease, clock) > options.staleAfterMs && (await breakStaleLease(place, name, lease, options, clock, createdWhileAsking(lease, answered204, clock))))
                 break;
-            }
             const waited = clock.now() - started;
             if (waited >= options.maxWaitMs) {
                 throw new UserError(`Other provisioning runs have held the lease ${name} in the ${where} for the ${Math.round(waited / 1000)} s this run waited (the current one since ${lease.createdAt.toISOString()}). ` +
@@ -32377,16 +32387,19 @@ async function acquireLease(target, name, options) {
 /**
  * Breaks a lease left by a run that died, one run at a time: only the run whose PUT of
  * `<name>_BREAK` is answered 201 deletes it, after checking it is still the same stale
- * lease (not one another run has just taken). Others go back to waiting.
+ * lease (not one another run has just taken). Returns true when the caller should try to
+ * take the lease at once (this run broke it, or cleared the guard of a breaker that died),
+ * false while another run holds the guard: the caller goes back to waiting.
  */
 async function breakStaleLease(place, name, stale, options, clock, perhapsOurs) {
-    const guard = `${name}_BREAK`;
+    const guard = breakGuardName(name);
     const result = await writeSecrets(place, { [guard]: nonce() }, options);
     if (!result.created.includes(guard)) {
         const other = await readSecretMetadata(place, guard, options);
-        if (other !== undefined && ageOf(other, clock) > BREAK_GUARD_STALE_MS)
-            await deleteSecrets(place, [guard], options);
-        return;
+        if (other === undefined || ageOf(other, clock) <= BREAK_GUARD_STALE_MS)
+            return other === undefined;
+        await deleteSecrets(place, [guard], options);
+        return true;
     }
     try {
         const current = await readSecretMetadata(place, name, options);
@@ -32397,10 +32410,15 @@ async function breakStaleLease(place, name, stale, options, clock, perhapsOurs) 
             // Not retried blindly either: a waiting run may take the lease the moment it is gone.
             await deleteOwnLease(place, name, stale.createdAt, options);
         }
+        return true;
     }
     finally {
         await deleteSecrets(place, [guard], options);
     }
+}
+/** The second secret, beside the lease, that one run at a time holds while it breaks it. */
+function breakGuardName(name) {
+    return `${name}_BREAK`;
 }
 /**
  * Whether the lease was created while one of this run's PUTs answered 204 was on its way
@@ -32438,7 +32456,19 @@ function heldLease(place, name, contended, sentAt, options, clock) {
                 return;
             released = true;
             try {
-                await deleteOwnLease(place, name, await createdAt, options);
+                const ours = await createdAt;
+                if (clock.now() - sentAt <= options.staleAfterMs - RELEASE_MARGIN_MS) {
+                    // No run may break a lease this young: it is still the one this run created.
+                    await deleteOwnLease(place, name, ours, options);
+                }
+                else {
+                    const outcome = await releaseOverdueLease(place, name, ours, options);
+                    if (outcome === 'not ours' || outcome === 'being broken') {
+                        options.log(outcome === 'being broken'
+                            ? `Left the provisioning lease ${name} to the run that is breaking it: this run held it past the ${Math.round(options.staleAfterMs / 60_000)} minutes after which other runs may.`
+                            : `Left the provisioning lease ${name} alone: it is not the one this run took ${ours === undefined ? '(whose creation date this run could not read back)' : `on ${ours.toISOString()}`}, which another run broke after ${Math.round(options.staleAfterMs / 60_000)} minutes.`);
+                    }
+                }
                 options.record?.(undefined);
             }
             catch (error) {
@@ -32447,6 +32477,30 @@ function heldLease(place, name, contended, sentAt, options, clock) {
             }
         }
     };
+}
+/**
+ * Gives back a lease held past the stale limit, when another run may have broken it and
+ * taken its own. Like a breaking run, the holder first takes the break guard, so no run
+ * breaks the lease between the check and the DELETE; then it deletes the lease only if its
+ * creation date is the one this run recorded.
+ */
+async function releaseOverdueLease(place, name, ours, options) {
+    const guard = breakGuardName(name);
+    const result = await writeSecrets(place, { [guard]: nonce() }, options);
+    if (!result.created.includes(guard))
+        return 'being broken';
+    try {
+        const current = await readSecretMetadata(place, name, options);
+        if (current === undefined)
+            return 'gone';
+        if (ours === undefined || current.createdAt.getTime() !== ours.getTime())
+            return 'not ours';
+        await deleteOwnLease(place, name, ours, options);
+        return 'released';
+    }
+    finally {
+        await deleteSecrets(place, [guard], options);
+    }
 }
 /**
  * Deletes the lease this run created. The DELETE is not retried blindly: if it took effect
