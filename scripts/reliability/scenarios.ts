@@ -509,10 +509,19 @@ export async function sharedAppFederatedScenario(action: ActionUnderTest): Promi
       lab.env.GITHUB_REPOSITORY = here
     }
   }
+  /** The three secrets a federated pipeline stored in its repository, passed back in as a scheduled run does. */
+  const storedIn = (repo: string): Record<string, string> => {
+    const value = (name: string): string => lab.emulator.github.secretValue({ kind: 'repository', owner: GITHUB_SEED.owner, repo }, `EXO_${name}`) ?? ''
+    return value('APP_ID') === '' ? {} : { 'app-id': value('APP_ID'), 'tenant-id': value('TENANT_ID'), organization: value('ORGANIZATION') }
+  }
   const pipelineA = (subjects: string[]): Promise<SuiteRun> =>
-    inRepository(repositoryA, () => lab.provision({ withStoredSecrets: false, inputs: { ...federated, 'federated-subjects': subjects.join('\n') } }))
+    inRepository(repositoryA, () =>
+      lab.provision({ withStoredSecrets: false, inputs: { ...federated, ...storedIn(GITHUB_SEED.repo), 'federated-subjects': subjects.join('\n') } })
+    )
   const pipelineB = (): Promise<SuiteRun> =>
-    inRepository(repositoryB, () => lab.provision({ withStoredSecrets: false, inputs: { ...federated, 'federated-subjects': prodB, repository: repositoryB } }))
+    inRepository(repositoryB, () =>
+      lab.provision({ withStoredSecrets: false, inputs: { ...federated, ...storedIn(GITHUB_SEED.otherRepo), 'federated-subjects': prodB, repository: repositoryB } })
+    )
   const trusted = (): string[] => appsNamed(lab.emulator, lab.expectation.appName).flatMap(app => app.federatedIdentityCredentials.map(f => f.subject))
   /** One of the pipeline's Exchange jobs: connect mode with its own OIDC token. */
   const jobSignsIn = async (repository: string, subject: string): Promise<string | undefined> => {
