@@ -405,9 +405,9 @@ function federatedUpdateLine(change: UpdateFederatedCredential): string {
 
 /** Why a federated credential goes, in words. */
 export function removalReason(change: RemoveFederatedCredential): string {
-  return change.reason === 'certificate'
-    ? 'the workflow uses credential: certificate, which needs no federated credential'
-    : "its subject is no longer in 'federated-subjects'"
+  const why =
+    change.reason === 'certificate' ? 'the workflow uses credential: certificate, which needs no federated credential' : "its subject is no longer in 'federated-subjects'"
+  return change.earlierVersion === true ? `${why} (made by an earlier version of this action for this repository)` : why
 }
 
 /**
