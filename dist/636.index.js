@@ -181,6 +181,30 @@ function secretSetOf(secrets) {
     const id = (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify([secrets.target, ...where, prefix]), 'utf8').digest('hex').slice(0, 8);
     return { id, description: `${description}, prefix ${prefix}` };
 }
+/** `secret-prefix`'s default (action.yml). */
+const DEFAULT_PREFIX = 'EXO_';
+/**
+ * The repository whose federated credentials made by earlier versions (which recorded no set)
+ * this run counts as its own, or undefined. Only the repository's own set does: repository
+ * secrets (or `secret-target: none`) under the default prefix. Pipelines of one repository that
+ * share an app differ by environment or prefix, so any other set may be a sibling of the one
+ * that made them (federated-credentials.ts claimsEarlierVersion). The immutable ids are the
+ * runner's, used only when the secrets' repository is the one the run is in.
+ */
+function earlierFederatedCredentialsOf(secrets, runner) {
+    if (secrets.repository === undefined || (secrets.target !== 'repository' && secrets.target !== 'none'))
+        return undefined;
+    if (secrets.prefix.toUpperCase() !== DEFAULT_PREFIX)
+        return undefined;
+    const { owner, repo } = secrets.repository;
+    const here = runner.repository?.toLowerCase() === `${owner}/${repo}`.toLowerCase();
+    return {
+        owner,
+        repo,
+        ...(here && runner.repositoryOwnerId !== undefined ? { ownerId: runner.repositoryOwnerId } : {}),
+        ...(here && runner.repositoryId !== undefined ? { repoId: runner.repositoryId } : {})
+    };
+}
 
 // EXTERNAL MODULE: ./node_modules/@microsoft/microsoft-graph-client/lib/src/index.js
 var src = __webpack_require__(1899);
@@ -861,6 +885,11 @@ function sameId(a, b) {
  * (a subject dropped from the list, or `credential: certificate`), and reports the ones it
  * did not make, which it never touches.
  *
+ * Pipelines of different repositories or environments that keep the default app-name share
+ * one app (issue 21). So, like a certificate, each credential records the secret sets
+ * (github/secret-set.ts) of the pipelines that want it, in its description, and a run removes
+ * only a credential no other set wants: never the one another pipeline's jobs sign in through.
+ *
  * Entra's rules (entra-docs, workload-id/includes/federated-credential-configuration-considerations.md;
  * Graph application-post-federatedidentitycredentials.md): at most 20 per application; the
  * name is 3–120 characters of letters, digits, `-` and `_`, starting with a letter or digit,
@@ -871,12 +900,16 @@ function sameId(a, b) {
  */
 
 
+
+
 /** Entra's limit of federated identity credentials per application. */
 const MAX_FEDERATED_CREDENTIALS = 20;
 /** Names of the credentials this action made start with this; it never touches any other. */
 const ACTION_FEDERATED_CREDENTIAL_PREFIX = 'exo-cba-';
 /** GitHub Actions' OIDC issuer on github.com (GHES: https://HOST/_services/token). */
 const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
+/** Graph's limit on a federated identity credential's description (federatedidentitycredential.md). */
+const FEDERATED_DESCRIPTION_MAX_LENGTH = 600;
 /**
  * The credential's name for a subject: `exo-cba-<slug>-<hash>`, e.g.
  * `exo-cba-repo-contoso-exo-jobs-ref-refs-heads-main-1a2b3c4d`. The slug keeps it readable in
@@ -893,31 +926,99 @@ function federatedCredentialName(subject) {
         .replace(/-+$/, '');
     return `${ACTION_FEDERATED_CREDENTIAL_PREFIX}${slug === '' ? '' : `${slug}-`}${hash}`;
 }
-/** The credential this action wants for one subject. */
-function wantedCredential(subject, federation) {
+/** The credential this action wants for one subject, recording the secret set(s) that want it. */
+function wantedCredential(subject, federation, sets) {
     return {
         name: federatedCredentialName(subject),
         issuer: federation.issuer,
         subject,
         audiences: [federation.audience],
-        description: 'exo-cba-action: GitHub Actions jobs with this subject sign in to Exchange Online as this app (credential: federated).'
+        description: federatedCredentialDescription(sets)
     };
+}
+/**
+ * The description this action writes: a sentence for people, and the secret sets of the
+ * pipelines that want the credential, e.g. `… (credential: federated; secret set 1a2b3c4d).`
+ * The name cannot carry the set: Graph makes it immutable, and credentials made by earlier
+ * versions keep theirs. The description is free text of up to 600 characters
+ * (https://learn.microsoft.com/graph/api/resources/federatedidentitycredential).
+ */
+function federatedCredentialDescription(sets) {
+    const ids = [...new Set(sets)].sort();
+    for (const id of ids) {
+        if (!SECRET_SET_ID_PATTERN.test(id))
+            throw new Error(`Expected a secret set id (8 lower-case hex digits), got ${JSON.stringify(id)}.`);
+    }
+    const description = `exo-cba-action: GitHub Actions jobs with this subject sign in to Exchange Online as this app (credential: federated; secret ${ids.length === 1 ? 'set' : 'sets'} ${ids.join(' ')}).`;
+    if (description.length > FEDERATED_DESCRIPTION_MAX_LENGTH) {
+        throw new errors/* UserError */.y(`${ids.length} pipelines (secret sets) share the app's federated credential for one subject; its description, which records them, would exceed Graph's ${FEDERATED_DESCRIPTION_MAX_LENGTH} characters. Give these pipelines their own app ('app-name').`, { input: 'app-name' });
+    }
+    return description;
+}
+const RECORDED_SETS = /\bsecret sets? ([0-9a-f]{8}(?: [0-9a-f]{8})*)\b/;
+/** The secret sets a credential's description records (none for one made by an earlier version). */
+function federatedCredentialSets(credential) {
+    const match = RECORDED_SETS.exec(credential.description ?? '');
+    return match === null ? [] : match[1].split(' ');
 }
 function isActionMadeFederatedCredential(credential) {
     return credential.name.toLowerCase().startsWith(ACTION_FEDERATED_CREDENTIAL_PREFIX);
 }
+function federatedCredentialMaker(credential, secretSet) {
+    if (!isActionMadeFederatedCredential(credential))
+        return { kind: 'not-action' };
+    const sets = federatedCredentialSets(credential);
+    if (sets.length === 0)
+        return { kind: 'earlier-version' };
+    return sets.includes(secretSet) ? { kind: 'this-set', sets } : { kind: 'other-set', sets };
+}
+/**
+ * True when a GitHub OIDC subject names this repository: `repo:OWNER/REPO:…` (names compare
+ * without case, as GitHub's do), or the immutable form `repo:OWNER@ID/REPO@ID:…`, which
+ * matches by the ids only: they never change and are never reused, while the names in it may
+ * be out of date (https://learn.microsoft.com/entra/workload-id/workload-identities-github-immutable-subjects).
+ * Without the ids (outside GitHub Actions) an immutable subject names no repository known here.
+ */
+function subjectNamesRepository(subject, repository) {
+    const named = (0,subject_scope/* scopeOfSubject */.g4)(subject).repository;
+    if (named === undefined)
+        return false;
+    if (named.ownerId !== undefined || named.repositoryId !== undefined) {
+        return repository.ownerId !== undefined && repository.repoId !== undefined && named.ownerId === repository.ownerId && named.repositoryId === repository.repoId;
+    }
+    return named.owner.toLowerCase() === repository.owner.toLowerCase() && named.name.toLowerCase() === repository.repo.toLowerCase();
+}
+/**
+ * Whether this run counts a credential made by an earlier version (no set recorded) as its
+ * own, so it may remove it once no longer wanted. Earlier versions never removed federated
+ * credentials and recorded nothing of who wanted one, so the evidence is the subject: it names
+ * this repository, whose jobs alone can present it. Within one repository, several pipelines
+ * sharing an app must differ by environment or `secret-prefix`, so only the repository's own
+ * set (`earlierVersionsOf`: repository secrets, or none, under the default prefix) claims them;
+ * other pipelines leave them with a warning. A wrong claim would cut off another pipeline's
+ * jobs; a missed one leaves a trust the warning names with the command to remove it. Every
+ * credential a pipeline still lists gets that pipeline's set on its first run of this version.
+ */
+function claimsEarlierVersion(credential, pipeline) {
+    return pipeline.earlierVersionsOf !== undefined && subjectNamesRepository(credential.subject, pipeline.earlierVersionsOf);
+}
 /**
  * Which credentials to add, set again or remove so exactly the desired subjects sign in
- * through this action's credentials. `desired` is undefined with `credential: certificate`:
- * then nothing is wanted and every credential this action made goes. A credential someone
- * else made is never changed or removed, even when it trusts the same subject (it counts as
- * present) or one no longer listed (it is reported in `foreign`). `existing` is undefined
- * when the app does not exist yet.
+ * through this action's credentials, without touching what other pipelines sharing the app
+ * want. `desired` is undefined with `credential: certificate`: then this run wants none.
+ * - A wanted subject: a credential already there counts (never a duplicate); when it is this
+ *   action's but does not record this run's set, the set is added (`record-set`).
+ * - Not wanted: removed only when this run's set is the only one it records, or when an
+ *   earlier version made it and this run counts it as its own (claimsEarlierVersion); shared
+ *   with other sets, only this run's set comes off (`leave`). Other pipelines' credentials, an
+ *   earlier version's this run cannot claim, and someone else's are kept and reported.
+ * `existing` is undefined when the app does not exist yet.
  */
-function planFederatedCredentials(desired, existing) {
+function planFederatedCredentials(desired, existing, pipeline) {
     const current = existing ?? [];
-    const wanted = desired === undefined ? [] : [...new Set(desired.subjects)].map(subject => wantedCredential(subject, desired));
-    const plan = { wanted, present: [], add: [], update: [], remove: [], foreign: [] };
+    const mine = pipeline.secretSet;
+    const wanted = desired === undefined ? [] : [...new Set(desired.subjects)].map(subject => wantedCredential(subject, desired, [mine]));
+    const plan = { wanted, present: [], add: [], update: [], remove: [], earlierVersion: [], otherPipelines: [], unrecorded: [], foreign: [] };
     const kept = new Set();
     for (const credential of wanted) {
         const same = current.find(c => federated_credentials_sameIssuer(c.issuer, credential.issuer) && c.subject === credential.subject);
@@ -926,24 +1027,59 @@ function planFederatedCredentials(desired, existing) {
             continue;
         }
         kept.add(same);
-        if (desired === undefined || same.audiences.includes(desired.audience)) {
+        const maker = federatedCredentialMaker(same, mine);
+        const audienceRight = desired === undefined || same.audiences.includes(desired.audience);
+        const othersUseIt = maker.kind === 'not-action' || maker.kind === 'other-set' || (maker.kind === 'this-set' && maker.sets.length > 1);
+        if (!audienceRight && othersUseIt) {
+            // Entra allows one credential per issuer and subject, and re-pointing it would cut off
+            // whoever else signs in through it (someone else, or another pipeline sharing the app).
+            const because = maker.kind === 'not-action' ? 'this action did not make it' : `other pipelines sharing this app use it (secret sets ${maker.sets.filter(set => set !== mine).join(', ')})`;
+            throw new errors/* UserError */.y(`The app already has a federated credential "${same.name}" for subject '${same.subject}' (issuer ${same.issuer}), with audience ${same.audiences.join(', ')} instead of '${desired?.audience ?? ''}'. Entra allows one credential per issuer and subject, and this action does not change its audience because ${because}: add '${desired?.audience ?? ''}' to that credential's audiences, or set 'federated-audience' to ${same.audiences[0] ?? 'its audience'}.`, { input: 'federated-audience' });
+        }
+        if (maker.kind === 'not-action' || same.id === undefined || (maker.kind === 'this-set' && audienceRight)) {
             plan.present.push(same);
         }
-        else if (isActionMadeFederatedCredential(same) && same.id !== undefined) {
-            plan.update.push({ id: same.id, credential: { ...credential, name: same.name } });
+        else if (maker.kind === 'this-set') {
+            plan.update.push({ id: same.id, credential: { ...credential, name: same.name, description: federatedCredentialDescription(maker.sets) }, why: 'audience' });
         }
         else {
-            // Entra allows one credential per issuer and subject, and this one is someone else's.
-            throw new errors/* UserError */.y(`The app already has a federated credential "${same.name}" for subject '${same.subject}' (issuer ${same.issuer}), with audience ${same.audiences.join(', ')} instead of '${desired.audience}'. Entra allows one credential per issuer and subject, and this action does not change credentials it did not make: add '${desired.audience}' to that credential's audiences, or set 'federated-audience' to ${same.audiences[0] ?? 'its audience'}.`, { input: 'federated-audience' });
+            // An earlier version's (no set yet) or another pipeline's that this one wants too: this
+            // run's set is recorded, so no run of another set removes it while this one lists it.
+            const sets = maker.kind === 'other-set' ? [...maker.sets, mine] : [mine];
+            plan.update.push({ id: same.id, credential: { ...credential, name: same.name, description: federatedCredentialDescription(sets) }, why: 'record-set' });
         }
     }
     for (const credential of current) {
         if (kept.has(credential))
             continue;
-        if (isActionMadeFederatedCredential(credential))
-            plan.remove.push(credential);
-        else
-            plan.foreign.push(credential);
+        const maker = federatedCredentialMaker(credential, mine);
+        switch (maker.kind) {
+            case 'not-action':
+                plan.foreign.push(credential);
+                break;
+            case 'other-set':
+                plan.otherPipelines.push(credential);
+                break;
+            case 'earlier-version':
+                if (claimsEarlierVersion(credential, pipeline)) {
+                    plan.remove.push(credential);
+                    plan.earlierVersion.push(credential.name);
+                }
+                else {
+                    plan.unrecorded.push(credential);
+                }
+                break;
+            case 'this-set': {
+                const others = maker.sets.filter(set => set !== mine);
+                if (others.length === 0)
+                    plan.remove.push(credential);
+                else if (credential.id === undefined)
+                    plan.otherPipelines.push(credential);
+                else
+                    plan.update.push({ id: credential.id, credential: { ...credential, description: federatedCredentialDescription(others) }, why: 'leave' });
+                break;
+            }
+        }
     }
     // Removals run after the additions (once the new state is in place), so the app holds
     // both at once for a moment: Entra's limit applies to that moment.
@@ -985,8 +1121,11 @@ function describePlanLines(plan) {
         : [`Plan: ${count(plan.changes.length, 'change')}.`, ...plan.changes.flatMap(change => describeChange(change, plan))];
     if (plan.securityAndCompliance?.available === false)
         lines.push(`! Security & Compliance: ${plan.securityAndCompliance.note}`);
-    for (const credential of plan.federatedCredentials?.foreign ?? [])
-        lines.push(`! ${foreignCredentialNote(credential)}`);
+    const leftAlone = federatedCredentialsLeftAlone(plan);
+    for (const warning of leftAlone.warnings)
+        lines.push(`! ${warning}`);
+    for (const note of leftAlone.notes)
+        lines.push(note);
     lines.push(plan.certificate.decision === 'none' ? `Credential: ${federationSentence(plan)}` : `Certificate: ${certificateSentence(plan)}`);
     if (plan.certificatesOnApp.length > 0) {
         lines.push(`Certificates on the app (this pipeline's secret set is ${plan.secretSet.id}: ${plan.secretSet.description}):`);
@@ -1019,13 +1158,23 @@ function describeChange(change, plan) {
             return [`+ add a new certificate to app ${app}, beside the existing ones`];
         case 'add-federated-credential':
             return [`+ trust GitHub OIDC subject '${change.credential.subject}' on app ${app} (federated credential ${change.credential.name})`];
-        case 'update-federated-credential':
-            return [`~ set federated credential ${change.credential.name} of app ${app} to audience ${change.credential.audiences.join(', ')}`];
+        case 'update-federated-credential': {
+            const credential = `federated credential ${change.credential.name} (subject '${change.credential.subject}') of app ${app}`;
+            switch (change.why) {
+                case 'audience':
+                    return [`~ set ${credential} to audience ${change.credential.audiences.join(', ')}`];
+                case 'record-set':
+                    return [`~ record this pipeline's secret set ${plan.secretSet.id} on ${credential}, so another pipeline sharing the app does not remove it`];
+                case 'leave':
+                    return [`~ take this pipeline's secret set ${plan.secretSet.id} off ${credential}: no longer wanted here; kept for the other pipelines that want it`];
+            }
+            break;
+        }
         case 'remove-federated-credential':
             return [
                 `- remove federated credential ${change.credential.name} (subject '${change.credential.subject}') from app ${app}: ` +
-                    `${change.reason === 'certificate' ? 'the workflow uses credential: certificate' : "its subject is no longer in 'federated-subjects'"}; ` +
-                    'after the new state is verified and stored'
+                    `${change.reason === 'certificate' ? 'the workflow uses credential: certificate' : "its subject is no longer in 'federated-subjects'"}` +
+                    `${change.earlierVersion === true ? ' (made by an earlier version for this repository)' : ''}; after the new state is verified and stored`
             ];
         case 'remove-expired-certificates':
             return change.certificates.map(certificate => `- remove expired certificate "${certificate.displayName}" (keyId ${certificate.keyId}, ` +
@@ -1123,42 +1272,83 @@ function describePlanRows(plan) {
     return rows;
 }
 /**
- * One row per federated credential on the app or added now, each marked as this action's or
- * someone else's, with what happens to it: every one lets its subject sign in as the app, and
- * none expires.
+ * One row per federated credential on the app or added now, each marked as this pipeline's,
+ * another pipeline's (its secret sets), an earlier version's, or made by someone else, with
+ * what happens to it: every one lets its subject sign in as the app, and none expires.
  */
 function federatedCredentialRows(plan) {
     const federation = plan.federatedCredentials;
     if (federation === undefined)
         return [];
     const rows = [];
-    const madeBy = (credential) => (isActionMadeFederatedCredential(credential) ? "this action's" : 'made by someone else');
-    const describe = (credential, why) => `${madeBy(credential)} (${credential.name}); issuer ${credential.issuer}, audience ${credential.audiences.join(', ')}; ${why}`;
+    const describe = (credential, why) => `${whoseFederatedCredential(credential, plan.secretSet.id)}: ${credential.name}; issuer ${credential.issuer}, audience ${credential.audiences.join(', ')}; ${why}`;
+    const resource = (credential) => `Federated credential: ${credential.subject}`;
     // In the order of federated-subjects.
     for (const wanted of federation.wanted) {
         const present = federation.present.find(existing => existing.subject === wanted.subject);
         const updated = federation.update.find(update => update.credential.subject === wanted.subject);
-        const resource = `Federated credential: ${wanted.subject}`;
         if (present !== undefined)
-            rows.push({ resource, before: 'present', after: 'present', detail: describe(present, 'kept: its subject is listed') });
-        else if (updated !== undefined)
-            rows.push({ resource, before: 'present', after: 'updated', detail: describe(updated.credential, 'kept, audience set again') });
+            rows.push({ resource: resource(wanted), before: 'present', after: 'present', detail: describe(present, 'kept: its subject is listed') });
+        else if (updated !== undefined) {
+            const why = updated.why === 'audience' ? 'kept, audience set again' : "kept: its subject is listed; this pipeline's secret set recorded on it";
+            rows.push({ resource: resource(wanted), before: 'present', after: 'updated', detail: describe(updated.credential, why) });
+        }
         else
-            rows.push({ resource, before: 'absent', after: 'created', detail: describe(wanted, 'added: its subject is listed') });
+            rows.push({ resource: resource(wanted), before: 'absent', after: 'created', detail: describe(wanted, 'added: its subject is listed') });
+    }
+    for (const { credential } of federation.update.filter(update => update.why === 'leave')) {
+        rows.push({ resource: resource(credential), before: 'present', after: 'updated', detail: describe(credential, "kept for the other pipelines that want it; this pipeline's secret set taken off (no longer wanted here)") });
     }
     for (const change of plan.removeFederatedCredentials ?? []) {
         const why = change.reason === 'certificate' ? 'removed: the workflow uses credential: certificate' : "removed: its subject is no longer in 'federated-subjects'";
-        rows.push({ resource: `Federated credential: ${change.credential.subject}`, before: 'present', after: 'removed', detail: describe(change.credential, why) });
+        rows.push({ resource: resource(change.credential), before: 'present', after: 'removed', detail: describe(change.credential, why) });
+    }
+    for (const credential of federation.otherPipelines) {
+        rows.push({ resource: resource(credential), before: 'present', after: 'present', detail: describe(credential, "kept: only that pipeline's runs remove it") });
+    }
+    for (const credential of federation.unrecorded) {
+        rows.push({ resource: resource(credential), before: 'present', after: 'present', detail: describe(credential, 'kept: it may be another pipeline\'s (see the warning)') });
     }
     for (const credential of federation.foreign) {
-        rows.push({
-            resource: `Federated credential: ${credential.subject}`,
-            before: 'present',
-            after: 'present',
-            detail: describe(credential, 'kept: this action never removes a credential it did not make (see the warning)')
-        });
+        rows.push({ resource: resource(credential), before: 'present', after: 'present', detail: describe(credential, 'kept: this action never removes a credential it did not make (see the warning)') });
     }
     return rows;
+}
+/**
+ * Whose a federated credential is, for the log and the summary: `this pipeline's (set …)`,
+ * `another pipeline's (set …)`, `earlier version's (no secret set recorded)`, or `made by someone else`.
+ */
+function whoseFederatedCredential(credential, secretSet) {
+    const maker = federatedCredentialMaker(credential, secretSet);
+    switch (maker.kind) {
+        case 'this-set': {
+            const others = maker.sets.filter(set => set !== secretSet);
+            return `this pipeline's (set ${secretSet}${others.length === 0 ? '' : `; shared with set ${others.join(', ')}`})`;
+        }
+        case 'other-set':
+            return `another pipeline's (set ${maker.sets.join(', ')})`;
+        case 'earlier-version':
+            return "earlier version's (no secret set recorded)";
+        case 'not-action':
+            return 'made by someone else';
+    }
+}
+/**
+ * Federated credentials this run keeps though it does not want them: warnings for those made by
+ * someone else and for an earlier version's this run cannot tell are its own (each still lets
+ * its subject sign in, and never expires), with how to remove them; notes for other pipelines'.
+ */
+function federatedCredentialsLeftAlone(plan) {
+    const federation = plan.federatedCredentials;
+    const appId = plan.app.appId ?? '<app-id>';
+    return {
+        warnings: [
+            ...(federation?.unrecorded ?? []).map(credential => `The app has a federated credential "${credential.name}" (subject '${credential.subject}', issuer ${credential.issuer}) made by an earlier version of this action, which did not record which pipeline wants it; it may be another pipeline's sharing this app, so it is left as it is. ` +
+                `Jobs with that subject can sign in to Exchange Online as this app, and it never expires: once that pipeline has run this version (which records its set on the credentials it lists), or if no pipeline lists the subject any more, remove it: az ad app federated-credential delete --id ${appId} --federated-credential-id ${credential.id ?? credential.name}`),
+            ...(federation?.foreign ?? []).map(foreignCredentialNote)
+        ],
+        notes: (federation?.otherPipelines ?? []).map(credential => `Federated credential ${credential.name} (subject '${credential.subject}') is ${whoseFederatedCredential(credential, plan.secretSet.id)}, another pipeline sharing this app: left as it is; only that pipeline's runs remove it.`)
+    };
 }
 /** The warning for a federated credential this action did not make and does not want: it is kept, and it still grants sign-in. */
 function foreignCredentialNote(credential) {
@@ -1363,9 +1553,11 @@ function uniqueNameFor(appName) {
  * The desired state for provision mode, from the validated settings; with
  * `credential: federated`, `federation` is what the app must trust (subjects resolved at run time).
  */
-function desiredStateFromSettings(settings, federation) {
+function desiredStateFromSettings(settings, federation, runner = {}) {
+    const earlier = earlierFederatedCredentialsOf(settings.secrets, runner);
     return {
         ...(federation === undefined ? {} : { federation }),
+        ...(earlier === undefined ? {} : { earlierFederatedCredentialsOf: earlier }),
         app: settings.app.id === undefined ? { name: settings.app.name } : { id: settings.app.id, name: settings.app.name },
         roles: settings.roles,
         securityAndCompliance: settings.connectIppsSession,
@@ -1482,14 +1674,18 @@ function planProvisioning(desired, actual, now) {
     // Read in both modes: with credential: certificate, this action's federated credentials go.
     const federatedCredentials = desired.federation === undefined && (app?.federatedCredentials ?? []).length === 0
         ? undefined
-        : planFederatedCredentials(desired.federation, app?.federatedCredentials);
+        : planFederatedCredentials(desired.federation, app?.federatedCredentials, {
+            secretSet: desired.certificate.secretSet.id,
+            ...(desired.earlierFederatedCredentialsOf === undefined ? {} : { earlierVersionsOf: desired.earlierFederatedCredentialsOf })
+        });
     const removeFederatedCredentials = app === undefined
         ? []
         : (federatedCredentials?.remove ?? []).map(credential => ({
             kind: 'remove-federated-credential',
             appObjectId: app.objectId,
             credential,
-            reason: desired.federation === undefined ? 'certificate' : 'not-listed'
+            reason: desired.federation === undefined ? 'certificate' : 'not-listed',
+            ...(federatedCredentials?.earlierVersion.includes(credential.name) === true ? { earlierVersion: true } : {})
         }));
     // Each needs only the app; the federated credentials go where the certificate would.
     const certificatePhase = [
@@ -1501,11 +1697,12 @@ function planProvisioning(desired, actual, now) {
             ...(app === undefined ? {} : { appObjectId: app.objectId }),
             credential
         })),
-        ...(federatedCredentials?.update ?? []).map(({ id, credential }) => ({
+        ...(federatedCredentials?.update ?? []).map(({ id, credential, why }) => ({
             kind: 'update-federated-credential',
             appObjectId: app?.objectId ?? '',
             id,
-            credential
+            credential,
+            why
         }))
     ];
     const prune = app === undefined ? undefined : planPrune(app, desired.certificate.held?.thumbprint, now);
@@ -2287,12 +2484,13 @@ async function applyChange(change, state, ctx) {
                 return;
             }
             case 'update-federated-credential': {
-                ctx.log(`Setting federated credential ${change.credential.name} to audience ${change.credential.audiences.join(', ')}`);
-                // name is immutable and issuer + subject are unchanged: only the audience moves.
+                ctx.log(federatedUpdateLine(change));
+                // name is immutable and issuer + subject are unchanged: the audience and the
+                // description (the secret sets that want it) are set (federatedidentitycredential-update.md).
                 await graph.call({
                     method: 'PATCH',
                     path: `/applications/${change.appObjectId}/federatedIdentityCredentials/${change.id}`,
-                    body: { audiences: change.credential.audiences },
+                    body: { audiences: change.credential.audiences, ...(change.credential.description ? { description: change.credential.description } : {}) },
                     newObject: state.appMayLag
                 });
                 return;
@@ -2353,11 +2551,22 @@ async function removeFederatedCredentials(plan, ctx) {
     }
     return done;
 }
+/** An update of a federated credential, in words, for the log. */
+function federatedUpdateLine(change) {
+    const credential = `federated credential ${change.credential.name} (subject '${change.credential.subject}')`;
+    switch (change.why) {
+        case 'audience':
+            return `Setting ${credential} to audience ${change.credential.audiences.join(', ')}`;
+        case 'record-set':
+            return `Recording this pipeline's secret set on ${credential}, so no other pipeline sharing the app removes it while this one lists it`;
+        case 'leave':
+            return `Taking this pipeline's secret set off ${credential}: its subject is no longer wanted here, and other pipelines sharing the app still want it`;
+    }
+}
 /** Why a federated credential goes, in words. */
 function removalReason(change) {
-    return change.reason === 'certificate'
-        ? 'the workflow uses credential: certificate, which needs no federated credential'
-        : "its subject is no longer in 'federated-subjects'";
+    const why = change.reason === 'certificate' ? 'the workflow uses credential: certificate, which needs no federated credential' : "its subject is no longer in 'federated-subjects'";
+    return change.earlierVersion === true ? `${why} (made by an earlier version of this action for this repository)` : why;
 }
 /**
  * DELETE of one federated identity credential (Graph federatedidentitycredential-delete.md:
@@ -4262,6 +4471,7 @@ var step_timings = __webpack_require__(9428);
 
 
 
+
 const masker = { mask: (value) => core/* setSecret */.Pq(value) };
 async function runProvision(settings, now) {
     const newCertificate = certificateInAdvance(settings, now);
@@ -4305,7 +4515,7 @@ async function runProvision(settings, now) {
         core/* info */.pq((0,printable/* printable */.g)(note));
     for (const warning of trusted?.warnings ?? [])
         core/* warning */.$e(warning, { title: 'Federated trust wider than it looks' });
-    const planned = planProvisioning(desiredStateFromSettings(settings, trusted?.federation), actual, now);
+    const planned = planProvisioning(desiredStateFromSettings(settings, trusted?.federation, readJobFacts(process.env)), actual, now);
     const preflight = (0,entra_preflight/* checkPreflight */.Qm)((0,entra_preflight/* needsOfPlan */.Ws)(planned), evidence, {
         ...(actual.app === undefined ? {} : { app: { objectId: actual.app.objectId, appId: actual.app.appId, displayName: actual.app.displayName } }),
         refusedReads: actual.refusedReads
@@ -4323,9 +4533,11 @@ async function runProvision(settings, now) {
     if (plan.securityAndCompliance?.available === false) {
         core/* warning */.$e(plan.securityAndCompliance.note, { title: 'Security & Compliance permission not granted' });
     }
-    for (const credential of plan.federatedCredentials?.foreign ?? []) {
-        core/* warning */.$e(foreignCredentialNote(credential), { title: 'Federated credential not made by this action' });
-    }
+    const federatedLeftAlone = federatedCredentialsLeftAlone(plan);
+    for (const note of federatedLeftAlone.notes)
+        core/* info */.pq((0,printable/* printable */.g)(note));
+    for (const warning of federatedLeftAlone.warnings)
+        core/* warning */.$e(warning, { title: 'Federated credential left on the app' });
     const leftAlone = certificatesLeftAlone(plan);
     for (const note of leftAlone.notes)
         core/* info */.pq(note);

@@ -172,7 +172,7 @@ export interface SeedApplication {
   certificates?: string[]
   clientSecret?: string
   /** Federated identity credentials (issuer defaults to the emulator's OIDC issuer). */
-  federatedCredentials?: Array<{ subject: string; issuer?: string; audiences?: string[]; name?: string }>
+  federatedCredentials?: Array<{ subject: string; issuer?: string; audiences?: string[]; name?: string; description?: string }>
   /** Create its service principal (default true). */
   servicePrincipal?: boolean
   /** Graph app roles granted (admin consent) to its service principal, by value. */
@@ -538,7 +538,7 @@ export class Tenant {
         issuer: fic.issuer ?? oidcIssuer,
         subject: fic.subject,
         audiences: fic.audiences ?? [DEFAULT_FEDERATED_AUDIENCE],
-        description: null,
+        description: fic.description ?? null,
         visibleAt: 0
       })
     }

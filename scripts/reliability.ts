@@ -33,6 +33,7 @@ import {
   representativeSubsets,
   secretSubsets,
   sharedAppScenario,
+  sharedAppFederatedScenario,
   verifyTimeoutsScenario
 } from './reliability/scenarios.js'
 
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
       for (const rotation of [false, true]) for (const written of subsets) jobs.push(() => interruptedSecretWritesScenario(action, rotation, written))
     }
     if (wanted('concurrency')) {
-      jobs.push(() => concurrencyScenario(action, 2), () => concurrencyScenario(action, 5), () => concurrencyScenario(action, 2, true), () => concurrencyScenario(action, 5, true), () => sharedAppScenario(action), () => verifyTimeoutsScenario(action))
+      jobs.push(() => concurrencyScenario(action, 2), () => concurrencyScenario(action, 5), () => concurrencyScenario(action, 2, true), () => concurrencyScenario(action, 5, true), () => sharedAppScenario(action), () => sharedAppFederatedScenario(action), () => verifyTimeoutsScenario(action))
     }
     if (wanted('hygiene')) jobs.push(() => fileHygieneScenario(action), () => leastPrivilegeScenario(action), () => connectOfflineScenario(action))
     if (wanted('bad-input')) {

@@ -16,7 +16,7 @@ import { emitConnectFiles, emitFederatedConnectFiles, type ConnectFiles, type Fe
 import { federatedExchangeTokens } from './entra/exchange-token.js'
 import { jobIsTrusted, resolveFederation, type ResolvedFederation } from './entra/trusted-subjects.js'
 import { ApplyError, applyPlan, removeFederatedCredentials, type AppliedState } from './entra/apply.js'
-import { certificatesLeftAlone, describeCertificatesOnApp, describePlanLines, describePlanRows, foreignCredentialNote, previousCertificateFate } from './entra/describe-plan.js'
+import { certificatesLeftAlone, describeCertificatesOnApp, describePlanLines, describePlanRows, federatedCredentialsLeftAlone, previousCertificateFate } from './entra/describe-plan.js'
 import { Graph } from './entra/graph.js'
 import { desiredStateFromSettings, planProvisioning, type Plan } from './entra/plan.js'
 import { readTenant } from './entra/read-tenant.js'
@@ -57,6 +57,7 @@ import { LeaseOverdue } from './github/lease.js'
 import { ProvisioningLease } from './provisioning-lease.js'
 import { setActionOutputs } from './report/outputs.js'
 import { printable } from './report/printable.js'
+import { readJobFacts } from './runner/github-event.js'
 import { writeSummary, type SummaryReport } from './report/summary.js'
 import { runSteps, type RunStep } from './run-steps.js'
 import { requestGitHubIdToken, type GitHubIdToken } from './runner/github-oidc.js'
@@ -113,7 +114,7 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   const trusted = await federation?.value()
   for (const note of trusted?.notes ?? []) core.info(printable(note))
   for (const warning of trusted?.warnings ?? []) core.warning(warning, { title: 'Federated trust wider than it looks' })
-  const planned = planProvisioning(desiredStateFromSettings(settings, trusted?.federation), actual, now)
+  const planned = planProvisioning(desiredStateFromSettings(settings, trusted?.federation, readJobFacts(process.env)), actual, now)
   const preflight = checkPreflight(needsOfPlan(planned), evidence, {
     ...(actual.app === undefined ? {} : { app: { objectId: actual.app.objectId, appId: actual.app.appId, displayName: actual.app.displayName } }),
     refusedReads: actual.refusedReads
@@ -129,9 +130,9 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   if (plan.securityAndCompliance?.available === false) {
     core.warning(plan.securityAndCompliance.note, { title: 'Security & Compliance permission not granted' })
   }
-  for (const credential of plan.federatedCredentials?.foreign ?? []) {
-    core.warning(foreignCredentialNote(credential), { title: 'Federated credential not made by this action' })
-  }
+  const federatedLeftAlone = federatedCredentialsLeftAlone(plan)
+  for (const note of federatedLeftAlone.notes) core.info(printable(note))
+  for (const warning of federatedLeftAlone.warnings) core.warning(warning, { title: 'Federated credential left on the app' })
   const leftAlone = certificatesLeftAlone(plan)
   for (const note of leftAlone.notes) core.info(note)
   for (const warning of leftAlone.warnings) core.warning(warning, { title: 'Certificate of an unknown pipeline left on the app' })

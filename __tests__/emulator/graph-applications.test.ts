@@ -202,6 +202,19 @@ describe('emulated Graph applications', () => {
     }
   })
 
+  it("keeps a federated identity credential's description, sets it by PATCH (name unchanged), and refuses one over Graph's 600 characters", async () => {
+    // federatedidentitycredential.md: description, "unvalidated ... It has a limit of 600 characters"; federatedidentitycredential-update.md: 204.
+    const app = (await graph(emulator, token, 'POST', '/applications', { displayName: 'Described' })).json
+    const body = { name: 'prod', issuer: 'https://token.actions.githubusercontent.com', subject: 'repo:octo/demo:environment:prod', audiences: ['api://AzureADTokenExchange'] }
+    const path = `/applications/${app.id}/federatedIdentityCredentials`
+    expect((await graph(emulator, token, 'POST', path, { ...body, description: 'x'.repeat(601) })).status).toBe(400)
+    const created = await graph(emulator, token, 'POST', path, { ...body, description: 'first' })
+    expect([created.status, created.json.description]).toEqual([201, 'first'])
+    expect((await graph(emulator, token, 'PATCH', `${path}/${created.json.id}`, { audiences: body.audiences, description: 'second' })).status).toBe(204)
+    expect((await graph(emulator, token, 'PATCH', `${path}/${created.json.id}`, { description: 'y'.repeat(601) })).status).toBe(400)
+    expect((await graph(emulator, token, 'GET', `${path}/${created.json.id}`)).json).toMatchObject({ name: 'prod', description: 'second' })
+  })
+
   it('pages with $top and @odata.nextLink, and refuses unknown $select properties', async () => {
     for (let i = 0; i < 3; i++) await graph(emulator, token, 'POST', '/applications', { displayName: `paged ${i}` })
     const first = (await graph(emulator, token, 'GET', `/applications?$filter=${encodeURIComponent("startswith(displayName,'paged')")}&$top=2`)).json

@@ -10,12 +10,12 @@ import { ClientSecretCredential } from '@azure/identity'
 import { startEmulator, type Emulator } from '../../emulator/index.js'
 import { resolveCloud } from '../../src/cloud.js'
 import { removeFederatedCredentials } from '../../src/entra/apply.js'
-import type { FederatedCredential } from '../../src/entra/federated-credentials.js'
+import { federatedCredentialDescription, type FederatedCredential } from '../../src/entra/federated-credentials.js'
 import { Graph } from '../../src/entra/graph.js'
 import { planProvisioning } from '../../src/entra/plan.js'
 import { UserError } from '../../src/errors.js'
 import type { Settings } from '../../src/settings.js'
-import { completeTenant, desired, NOW } from './plan-fixtures.js'
+import { completeTenant, desired, NOW, THIS_SET } from './plan-fixtures.js'
 
 let emulator: Emulator | undefined
 afterEach(async () => {
@@ -40,7 +40,8 @@ async function appAndPlan(graphPermissions?: string[]) {
     objectId: app.id,
     appId: app.appId,
     federatedCredentials: app.federatedIdentityCredentials.map(
-      (f): FederatedCredential => ({ id: f.id, name: f.name, issuer: f.issuer, subject: f.subject, audiences: f.audiences })
+      // This pipeline's, as this version records them (the seed has no description).
+      (f): FederatedCredential => ({ id: f.id, name: f.name, issuer: f.issuer, subject: f.subject, audiences: f.audiences, description: federatedCredentialDescription([THIS_SET.id]) })
     )
   }
   const credential = new ClientSecretCredential(e.tenant.tenantId, e.provisioning.appId, e.provisioning.clientSecret, {

@@ -6,7 +6,7 @@ import {
   SECURITY_AND_COMPLIANCE_ROW,
   type ResourceRow
 } from '../../src/entra/describe-plan.js'
-import { federatedCredentialName } from '../../src/entra/federated-credentials.js'
+import { federatedCredentialDescription, federatedCredentialName } from '../../src/entra/federated-credentials.js'
 import { planProvisioning, uniqueNameFor } from '../../src/entra/plan.js'
 import {
   APP_ID,
@@ -17,6 +17,7 @@ import {
   daysFromNow,
   desired,
   EXCHANGE_ADMIN,
+  THIS_SET,
   freshTenant,
   GLOBAL_READER,
   NOW,
@@ -222,7 +223,15 @@ describe('describePlan: the federated credentials on the app (issue 21)', () => 
   const OLD = 'repo:contoso/exo-jobs:ref:refs/heads/old'
   const HAND = 'repo:contoso/other:ref:refs/heads/main'
   const ISSUER = 'https://token.actions.githubusercontent.com'
-  const fic = (name: string, subject: string) => ({ id: `id-${name}`, name, issuer: ISSUER, subject, audiences: ['api://AzureADTokenExchange'] })
+  /** A credential; this action's (exo-cba- name) record this pipeline's secret set, as this version writes them. */
+  const fic = (name: string, subject: string) => ({
+    id: `id-${name}`,
+    name,
+    issuer: ISSUER,
+    subject,
+    audiences: ['api://AzureADTokenExchange'],
+    ...(name.startsWith('exo-cba-') ? { description: federatedCredentialDescription([THIS_SET.id]) } : {})
+  })
   const federation = { subjects: [MAIN], issuer: ISSUER, audience: 'api://AzureADTokenExchange' }
 
   it('federated: one row per credential, each marked as this action\'s or not, with what happens to it', () => {
@@ -235,9 +244,9 @@ describe('describePlan: the federated credentials on the app (issue 21)', () => 
       [`Federated credential: ${OLD}`, 'present', 'removed'],
       [`Federated credential: ${HAND}`, 'present', 'present']
     ])
-    expect(rows[0].detail).toMatch(/^this action's \(exo-cba-.*\); .*added/)
-    expect(rows[1].detail).toMatch(/^this action's \(exo-cba-.*\); .*removed: its subject is no longer in 'federated-subjects'/)
-    expect(rows[2].detail).toMatch(/^made by someone else \(made-by-hand\); .*kept: this action never removes a credential it did not make/)
+    expect(rows[0].detail).toMatch(/^this pipeline's \(set 1a2b3c4d\): exo-cba-[^;]*; .*added/)
+    expect(rows[1].detail).toMatch(/^this pipeline's \(set 1a2b3c4d\): exo-cba-[^;]*; .*removed: its subject is no longer in 'federated-subjects'/)
+    expect(rows[2].detail).toMatch(/^made by someone else: made-by-hand; .*kept: this action never removes a credential it did not make/)
     expect(describePlanRows(plan).map(row => row.resource)).not.toContain('Certificate')
   })
 

@@ -6,15 +6,19 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import {
+  federatedCredentialDescription,
   federatedCredentialName,
-  planFederatedCredentials,
-  type FederatedCredential
+  federatedCredentialSets,
+  planFederatedCredentials as planWithPipeline,
+  type DesiredFederation,
+  type FederatedCredential,
+  type FederatedPipeline
 } from '../../src/entra/federated-credentials.js'
 import { planProvisioning } from '../../src/entra/plan.js'
 import { secretChanges, secretValues, storedSetIncomplete } from '../../src/github/stored-secrets.js'
 import { gitHubIssuerFor, withClaims } from '../../src/runner/github-oidc.js'
 import { UserError } from '../../src/errors.js'
-import { completeTenant, desired, freshTenant, NOW } from './plan-fixtures.js'
+import { completeTenant, desired, freshTenant, NOW, OTHER_SET, THIS_SET } from './plan-fixtures.js'
 
 const ISSUER = 'https://token.actions.githubusercontent.com'
 const AUDIENCE = 'api://AzureADTokenExchange'
@@ -26,6 +30,26 @@ const ENTRA_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$/
 
 function existing(name: string, subject: string, audiences = [AUDIENCE], issuer = ISSUER): FederatedCredential {
   return { id: `id-${name}`, name, issuer, subject, audiences }
+}
+
+/** This pipeline's credential for a subject, as this version writes it (its secret set in the description). */
+function ours(subject: string, sets = [THIS_SET.id], audiences = [AUDIENCE]): FederatedCredential {
+  return { ...existing(federatedCredentialName(subject), subject, audiences), description: federatedCredentialDescription(sets) }
+}
+
+/** A credential an earlier version made: this action's name, its old description (no secret set). */
+function earlier(subject: string): FederatedCredential {
+  return {
+    ...existing(federatedCredentialName(subject), subject),
+    description: 'exo-cba-action: GitHub Actions jobs with this subject sign in to Exchange Online as this app (credential: federated).'
+  }
+}
+
+/** This pipeline: THIS_SET, repository secrets of contoso/exo-jobs under the default prefix unless told. */
+const THIS_PIPELINE: FederatedPipeline = { secretSet: THIS_SET.id, earlierVersionsOf: { owner: 'contoso', repo: 'exo-jobs' } }
+
+function planFederatedCredentials(desired: DesiredFederation | undefined, current: FederatedCredential[] | undefined, pipeline: FederatedPipeline = THIS_PIPELINE) {
+  return planWithPipeline(desired, current, pipeline)
 }
 
 describe('federatedCredentialName', () => {
@@ -44,6 +68,25 @@ describe('federatedCredentialName', () => {
 
   it('starts with a letter even for a subject of symbols only', () => {
     expect(federatedCredentialName(':::')).toMatch(ENTRA_NAME)
+  })
+})
+
+describe('the secret sets a federated credential records (issue 21)', () => {
+  it('in its description, beside the sentence for people; read back in any order, within Graph\'s 600 characters', () => {
+    const one = federatedCredentialDescription([THIS_SET.id])
+    expect(one).toBe('exo-cba-action: GitHub Actions jobs with this subject sign in to Exchange Online as this app (credential: federated; secret set 1a2b3c4d).')
+    expect(federatedCredentialSets({ description: one })).toEqual([THIS_SET.id])
+    const two = federatedCredentialDescription([OTHER_SET.id, THIS_SET.id, OTHER_SET.id])
+    expect(two).toContain('secret sets 1a2b3c4d 9f8e7d6c)')
+    expect(federatedCredentialSets({ description: two })).toEqual([THIS_SET.id, OTHER_SET.id])
+    expect(federatedCredentialDescription(Array.from({ length: 50 }, (_, i) => i.toString(16).padStart(8, '0'))).length).toBeLessThanOrEqual(600)
+    expect(() => federatedCredentialDescription(Array.from({ length: 60 }, (_, i) => i.toString(16).padStart(8, '0')))).toThrow(/Give these pipelines their own app/)
+  })
+
+  it('none for an earlier version\'s description, or none at all', () => {
+    expect(federatedCredentialSets({ description: 'exo-cba-action: GitHub Actions jobs with this subject sign in to Exchange Online as this app (credential: federated).' })).toEqual([])
+    expect(federatedCredentialSets({ description: null })).toEqual([])
+    expect(federatedCredentialSets({})).toEqual([])
   })
 })
 
@@ -73,9 +116,9 @@ describe('planFederatedCredentials', () => {
   })
 
   it("this action's own credential with another audience is set again; someone else's is a clear error", () => {
-    const ours = existing(federatedCredentialName(MAIN), MAIN, ['api://other'])
-    expect(planFederatedCredentials(federation([MAIN]), [ours]).update).toEqual([
-      { id: ours.id, credential: expect.objectContaining({ name: ours.name, audiences: [AUDIENCE] }) }
+    const mine = ours(MAIN, [THIS_SET.id], ['api://other'])
+    expect(planFederatedCredentials(federation([MAIN]), [mine]).update).toEqual([
+      { id: mine.id, credential: expect.objectContaining({ name: mine.name, audiences: [AUDIENCE], description: mine.description }), why: 'audience' }
     ])
     const theirs = existing('team-made', MAIN, ['api://other'])
     expect(() => planFederatedCredentials(federation([MAIN]), [theirs])).toThrow(UserError)
@@ -83,7 +126,7 @@ describe('planFederatedCredentials', () => {
   })
 
   it("removes this action's credentials for subjects no longer listed; someone else's stay, reported", () => {
-    const old = existing(federatedCredentialName('repo:contoso/exo-jobs:ref:refs/heads/old'), 'repo:contoso/exo-jobs:ref:refs/heads/old')
+    const old = ours('repo:contoso/exo-jobs:ref:refs/heads/old')
     const someone = existing('someone', 'repo:x/y:ref:refs/heads/main')
     const plan = planFederatedCredentials(federation([MAIN]), [old, someone])
     expect(plan.remove).toEqual([old])
@@ -98,14 +141,14 @@ describe('planFederatedCredentials', () => {
   })
 
   it("credential: certificate (nothing wanted): every credential this action made goes, someone else's stay", () => {
-    const ours = [existing(federatedCredentialName(MAIN), MAIN), existing(federatedCredentialName(PROD), PROD)]
+    const mine = [ours(MAIN), ours(PROD)]
     const portal = existing('made-in-portal', 'repo:contoso/exo-jobs:environment:staging')
-    const plan = planFederatedCredentials(undefined, [...ours, portal])
-    expect(plan).toEqual({ wanted: [], present: [], add: [], update: [], remove: ours, foreign: [portal] })
+    const plan = planFederatedCredentials(undefined, [...mine, portal])
+    expect(plan).toEqual({ wanted: [], present: [], add: [], update: [], remove: mine, earlierVersion: [], otherPipelines: [], unrecorded: [], foreign: [portal] })
   })
 
   it('a rerun after the removals plans nothing', () => {
-    const plan = planFederatedCredentials(federation([MAIN]), [existing(federatedCredentialName(MAIN), MAIN)])
+    const plan = planFederatedCredentials(federation([MAIN]), [ours(MAIN)])
     expect([plan.add, plan.update, plan.remove, plan.foreign]).toEqual([[], [], [], []])
   })
 
@@ -137,8 +180,8 @@ describe('the plan with credential: federated', () => {
 
   it("a subject dropped from the list: this action's credential is removed last, after prune and revoke, outside the phases", () => {
     const tenant = completeTenant([])
-    const dropped = existing(federatedCredentialName(PROD), PROD)
-    tenant.app!.federatedCredentials = [existing(federatedCredentialName(MAIN), MAIN), dropped, existing('made-in-portal', 'repo:x/y:ref:refs/heads/main')]
+    const dropped = ours(PROD)
+    tenant.app!.federatedCredentials = [ours(MAIN), dropped, existing('made-in-portal', 'repo:x/y:ref:refs/heads/main')]
     const plan = planProvisioning({ ...desired(), federation: federation([MAIN]) }, tenant, NOW)
     expect(plan.phases).toEqual([])
     expect(plan.changes).toEqual([{ kind: 'remove-federated-credential', appObjectId: tenant.app!.objectId, credential: dropped, reason: 'not-listed' }])
@@ -158,13 +201,13 @@ describe('the plan with credential: certificate', () => {
   it("removes this action's federated credentials, keeps someone else's, and keeps the certificate plan as it was", () => {
     const without = planProvisioning(desired(), completeTenant([]), NOW)
     const tenant = completeTenant([])
-    const ours = existing(federatedCredentialName(MAIN), MAIN)
+    const mine = ours(MAIN)
     const portal = existing('made-in-portal', PROD)
-    tenant.app!.federatedCredentials = [ours, portal]
+    tenant.app!.federatedCredentials = [mine, portal]
     const plan = planProvisioning(desired(), tenant, NOW)
     expect(plan.certificate).toEqual(without.certificate)
     expect(plan.phases).toEqual(without.phases)
-    expect(plan.changes).toEqual([...without.changes, { kind: 'remove-federated-credential', appObjectId: tenant.app!.objectId, credential: ours, reason: 'certificate' }])
+    expect(plan.changes).toEqual([...without.changes, { kind: 'remove-federated-credential', appObjectId: tenant.app!.objectId, credential: mine, reason: 'certificate' }])
     expect(plan.federatedCredentials?.foreign).toEqual([portal])
   })
 

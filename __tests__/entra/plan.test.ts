@@ -620,14 +620,17 @@ describe('desiredStateFromSettings', () => {
       app: { id: APP_ID, name: 'My EXO app' },
       roles: [GLOBAL_READER],
       securityAndCompliance: true,
-      certificate: { rotateBeforeDays: 14, held, secretSet: secretSetOf(secrets) }
+      certificate: { rotateBeforeDays: 14, held, secretSet: secretSetOf(secrets) },
+      // Repository secrets under the default prefix: the repository's own set (earlier versions' federated credentials).
+      earlierFederatedCredentialsOf: { owner: 'contoso', repo: 'exo-jobs' }
     })
     const noneHeld = { app: { name: 'x' }, roles: [], rotateBeforeDays: 30, connectIppsSession: false, secrets } as unknown as Settings
     expect(desiredStateFromSettings(noneHeld)).toEqual({
       app: { name: 'x' },
       roles: [],
       securityAndCompliance: false,
-      certificate: { rotateBeforeDays: 30, secretSet: secretSetOf(secrets) }
+      certificate: { rotateBeforeDays: 30, secretSet: secretSetOf(secrets) },
+      earlierFederatedCredentialsOf: { owner: 'contoso', repo: 'exo-jobs' }
     })
   })
 })

@@ -4,7 +4,7 @@
  * message that names everything missing with the commands to grant it.
  */
 import { describe, expect, it } from '@jest/globals'
-import { federatedCredentialName } from '../../src/entra/federated-credentials.js'
+import { federatedCredentialDescription, federatedCredentialName } from '../../src/entra/federated-credentials.js'
 import {
   checkPreflight,
   describePreflight,
@@ -31,7 +31,8 @@ import {
   desired,
   EXCHANGE_ADMIN,
   freshTenant,
-  NOW
+  NOW,
+  THIS_SET
 } from './plan-fixtures.js'
 
 // Ids written out here, not imported from src/: a wrong id in the table must fail a test.
@@ -95,7 +96,7 @@ describe('needs of a plan', () => {
     const held = certificate('held', daysFromNow(200))
     const tenant = completeTenant([credential(held, { keyId: 'k1', actionMade: true })])
     const subject = 'repo:contoso/exo-jobs:ref:refs/heads/main'
-    tenant.app!.federatedCredentials = [{ id: 'f1', name: federatedCredentialName(subject), issuer: 'https://token.actions.githubusercontent.com', subject, audiences: ['api://AzureADTokenExchange'] }]
+    tenant.app!.federatedCredentials = [{ id: 'f1', name: federatedCredentialName(subject), issuer: 'https://token.actions.githubusercontent.com', subject, audiences: ['api://AzureADTokenExchange'], description: federatedCredentialDescription([THIS_SET.id]) }]
     const plan = planProvisioning(desired({ held }), tenant, NOW)
     expect(needsOfPlan(plan)).toEqual([{ capability: 'manage-app', task: `remove the federated credential for '${subject}' from "EXO Background Process"` }])
     const report = checkPreflight(needsOfPlan(plan), evidence([]), { app: EXISTING_APP })

@@ -225,8 +225,8 @@ describe('federated credentials the app no longer needs (issue 21)', () => {
     expect(theApp().federatedIdentityCredentials.map(f => f.subject)).toEqual([MAIN])
     expect(graphWrites(emulator)).toEqual([`DELETE /v1.0/applications/${theApp().id}/federatedIdentityCredentials/${prod.id} → 204`])
     const rows = resourceRows(dropped.summary)
-    expect(rows.get(`Federated credential: ${MAIN}`)).toMatchObject({ before: 'present', after: 'present', detail: expect.stringMatching(/^this action's \(exo-cba-/) })
-    expect(rows.get(`Federated credential: ${PROD}`)).toMatchObject({ before: 'present', after: 'removed', detail: expect.stringMatching(/^this action's \(exo-cba-.*removed: its subject is no longer in 'federated-subjects'/) })
+    expect(rows.get(`Federated credential: ${MAIN}`)).toMatchObject({ before: 'present', after: 'present', detail: expect.stringMatching(/^this pipeline's \(set [0-9a-f]{8}\): exo-cba-/) })
+    expect(rows.get(`Federated credential: ${PROD}`)).toMatchObject({ before: 'present', after: 'removed', detail: expect.stringMatching(/^this pipeline's \(set [0-9a-f]{8}\): exo-cba-.*removed: its subject is no longer in 'federated-subjects'/) })
 
     emulator.log.clear()
     const rerun = await provision(action, emulator, { ...inputs, 'federated-subjects': MAIN })
@@ -281,8 +281,8 @@ describe('switching an existing app between the two credentials', () => {
     expect(graphWrites(emulator)).toEqual([expect.stringMatching(/^DELETE \/v1\.0\/applications\/[0-9a-f-]+\/federatedIdentityCredentials\/[0-9a-f-]+ → 204$/)])
     expect(warningsOf(back).join('\n')).toMatch(/The app has a federated credential "made-by-hand" \(subject 'repo:octo\/other:environment:prod'.*\) that this action did not make/)
     const rows = resourceRows(back.summary)
-    expect(rows.get(`Federated credential: ${MAIN}`)).toMatchObject({ before: 'present', after: 'removed', detail: expect.stringMatching(/^this action's .*removed: the workflow uses credential: certificate/) })
-    expect(rows.get('Federated credential: repo:octo/other:environment:prod')).toMatchObject({ before: 'present', after: 'present', detail: expect.stringMatching(/^made by someone else \(made-by-hand\)/) })
+    expect(rows.get(`Federated credential: ${MAIN}`)).toMatchObject({ before: 'present', after: 'removed', detail: expect.stringMatching(/^this pipeline's \(set [0-9a-f]{8}\): .*removed: the workflow uses credential: certificate/) })
+    expect(rows.get('Federated credential: repo:octo/other:environment:prod')).toMatchObject({ before: 'present', after: 'present', detail: expect.stringMatching(/^made by someone else: made-by-hand;/) })
     expect(emulator.github.secretNames(REPOSITORY)).toEqual(expect.arrayContaining(['EXO_CERT_PFX_BASE64', 'EXO_APP_ID']))
 
     // A rerun: nothing more to remove, nothing written; the hand-made one is still warned about.

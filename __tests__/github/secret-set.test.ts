@@ -4,7 +4,7 @@
  * writing different secrets never do.
  */
 import { describe, expect, it } from '@jest/globals'
-import { secretSetOf, SECRET_SET_ID_PATTERN } from '../../src/github/secret-set.js'
+import { earlierFederatedCredentialsOf, secretSetOf, SECRET_SET_ID_PATTERN } from '../../src/github/secret-set.js'
 
 const jobs = { owner: 'contoso', repo: 'exo-jobs' }
 const reports = { owner: 'contoso', repo: 'exo-reports' }
@@ -39,5 +39,23 @@ describe('secretSetOf', () => {
   it('secret-target none: the repository and the prefix (the workflow keeps the PFX itself)', () => {
     expect(secretSetOf({ target: 'none', prefix: 'EXO_', repository: jobs }).description).toBe('kept by the workflow (secret-target: none) in contoso/exo-jobs, prefix EXO_')
     expect(secretSetOf({ target: 'none', prefix: 'EXO_', repository: jobs }).id).not.toBe(secretSetOf({ target: 'none', prefix: 'OTHER_', repository: jobs }).id)
+  })
+})
+
+describe("whose federated credentials of earlier versions a run counts as its own (issue 21)", () => {
+  const runner = { repository: 'Contoso/EXO-Jobs', repositoryOwnerId: '5544123', repositoryId: '821093847' }
+
+  it("the repository's own set (repository secrets, or none, under the default prefix): the repository, with the runner's ids when it runs there", () => {
+    expect(earlierFederatedCredentialsOf({ target: 'repository', prefix: 'EXO_', repository: jobs }, runner)).toEqual({ ...jobs, ownerId: '5544123', repoId: '821093847' })
+    expect(earlierFederatedCredentialsOf({ target: 'none', prefix: 'exo_', repository: jobs }, {})).toEqual(jobs)
+    // Secrets of another repository: its name only (the runner's ids are this repository's).
+    expect(earlierFederatedCredentialsOf({ target: 'repository', prefix: 'EXO_', repository: reports }, runner)).toEqual(reports)
+  })
+
+  it('any other set: none (a sibling pipeline of the repository may have made them)', () => {
+    expect(earlierFederatedCredentialsOf({ target: 'environment', prefix: 'EXO_', repository: jobs }, runner)).toBeUndefined()
+    expect(earlierFederatedCredentialsOf({ target: 'organization', prefix: 'EXO_', repository: jobs }, runner)).toBeUndefined()
+    expect(earlierFederatedCredentialsOf({ target: 'repository', prefix: 'EXO_PROD_', repository: jobs }, runner)).toBeUndefined()
+    expect(earlierFederatedCredentialsOf({ target: 'repository', prefix: 'EXO_' }, runner)).toBeUndefined()
   })
 })

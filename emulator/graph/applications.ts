@@ -359,6 +359,9 @@ function federatedCredentials(ctx: GraphContext, req: GraphRequest, app: Applica
     // Entra's rules (workload-id federated-credential-configuration-considerations.md): name of
     // 3-120 characters, letters, digits, '-' and '_', starting with a letter or digit; issuer and
     // subject unique on the app; at most 20 per application.
+    if (body.description !== undefined && body.description !== null && (typeof body.description !== 'string' || body.description.length > FEDERATED_DESCRIPTION_MAX)) {
+      throw badRequest("Invalid value specified for property 'description' of resource 'FederatedIdentityCredential'.")
+    }
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]{2,119}$/.test(String(body.name))) {
       throw badRequest(`Invalid value specified for property 'name' of resource 'FederatedIdentityCredential': 3-120 characters, letters, digits, '-' and '_', starting with a letter or digit.`)
     }
@@ -410,6 +413,9 @@ function federatedCredentials(ctx: GraphContext, req: GraphRequest, app: Applica
   return undefined
 }
 
+/** federatedidentitycredential.md: the description "has a limit of 600 characters". */
+const FEDERATED_DESCRIPTION_MAX = 600
+
 /**
  * federatedidentitycredential-update.md: issuer, subject, audiences (one value) and
  * description can change, all or nothing; the name "is immutable once created"
@@ -422,7 +428,7 @@ function updateFederatedCredential(fic: FederatedCredentialRecord, body: Record<
     if (body[field] !== undefined && (typeof body[field] !== 'string' || body[field] === '')) throw invalid(field)
   }
   if (body.audiences !== undefined && (!Array.isArray(body.audiences) || body.audiences.length !== 1 || typeof body.audiences[0] !== 'string')) throw invalid('audiences')
-  if (body.description !== undefined && body.description !== null && typeof body.description !== 'string') throw invalid('description')
+  if (body.description !== undefined && body.description !== null && (typeof body.description !== 'string' || body.description.length > FEDERATED_DESCRIPTION_MAX)) throw invalid('description')
   if (typeof body.issuer === 'string') fic.issuer = body.issuer
   if (typeof body.subject === 'string') fic.subject = body.subject
   if (Array.isArray(body.audiences)) fic.audiences = [String(body.audiences[0])]

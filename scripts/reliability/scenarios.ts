@@ -485,6 +485,103 @@ export async function sharedAppScenario(action: ActionUnderTest): Promise<Scenar
   }
 }
 
+/**
+ * Two pipelines of different repositories share one app (issue 21), both with
+ * `credential: federated` and their own subjects. Each run removes only its own secret set's
+ * credentials it no longer wants: after A, B, A (A dropping a subject) and B again, both
+ * pipelines' subjects are on the app, A's dropped one is gone, and both pipelines' jobs sign in.
+ */
+export async function sharedAppFederatedScenario(action: ActionUnderTest): Promise<ScenarioResult> {
+  const lab = await Lab.start(action)
+  const repositoryA = `${GITHUB_SEED.owner}/${GITHUB_SEED.repo}`
+  const repositoryB = `${GITHUB_SEED.owner}/${GITHUB_SEED.otherRepo}`
+  const prodA = `repo:${repositoryA}:environment:prod`
+  const stagingA = `repo:${repositoryA}:environment:staging`
+  const prodB = `repo:${repositoryB}:environment:prod`
+  const federated = { credential: 'federated', organization: 'contoso.onmicrosoft.com' }
+  /** A run in the pipeline's own repository (GITHUB_REPOSITORY), keeping its secrets there. */
+  const inRepository = async <T>(repository: string, work: () => Promise<T>): Promise<T> => {
+    const here = lab.env.GITHUB_REPOSITORY
+    lab.env.GITHUB_REPOSITORY = repository
+    try {
+      return await work()
+    } finally {
+      lab.env.GITHUB_REPOSITORY = here
+    }
+  }
+  /** The three secrets a federated pipeline stored in its repository, passed back in as a scheduled run does. */
+  const storedIn = (repo: string): Record<string, string> => {
+    const value = (name: string): string => lab.emulator.github.secretValue({ kind: 'repository', owner: GITHUB_SEED.owner, repo }, `EXO_${name}`) ?? ''
+    return value('APP_ID') === '' ? {} : { 'app-id': value('APP_ID'), 'tenant-id': value('TENANT_ID'), organization: value('ORGANIZATION') }
+  }
+  const pipelineA = (subjects: string[]): Promise<SuiteRun> =>
+    inRepository(repositoryA, () =>
+      lab.provision({ withStoredSecrets: false, inputs: { ...federated, ...storedIn(GITHUB_SEED.repo), 'federated-subjects': subjects.join('\n') } })
+    )
+  const pipelineB = (): Promise<SuiteRun> =>
+    inRepository(repositoryB, () =>
+      lab.provision({ withStoredSecrets: false, inputs: { ...federated, ...storedIn(GITHUB_SEED.otherRepo), 'federated-subjects': prodB, repository: repositoryB } })
+    )
+  const trusted = (): string[] => appsNamed(lab.emulator, lab.expectation.appName).flatMap(app => app.federatedIdentityCredentials.map(f => f.subject))
+  /** One of the pipeline's Exchange jobs: connect mode with its own OIDC token. */
+  const jobSignsIn = async (repository: string, subject: string): Promise<string | undefined> => {
+    const [app] = appsNamed(lab.emulator, lab.expectation.appName)
+    const provisioning = lab.emulator.oidc.subject
+    lab.emulator.oidc.subject = subject
+    try {
+      const run = await inRepository(repository, () =>
+        lab.action.run({
+          inputs: { mode: 'connect', credential: 'federated', 'app-id': app?.appId ?? '', 'tenant-id': lab.emulator.tenant.tenantId, organization: 'contoso.onmicrosoft.com', 'authority-host': lab.emulator.urls.login },
+          env: lab.env,
+          skipPost: true
+        })
+      )
+      lab.runs++
+      lab.leaks.push(...hygieneProblems(run, lab.book).map(problem => `connect run: ${problem}`))
+      return run.main.exitCode === 0 ? undefined : failureMessage(run)
+    } finally {
+      lab.emulator.oidc.subject = provisioning
+    }
+  }
+  try {
+    const problems: string[] = []
+    const steps: Array<[string, () => Promise<SuiteRun>, string[], string[]]> = [
+      ['A: first run', () => pipelineA([prodA, stagingA]), [prodA, stagingA], []],
+      ['B: first run', () => pipelineB(), [prodA, stagingA, prodB], []],
+      ['A: drops staging', () => pipelineA([prodA]), [prodA, prodB], [stagingA]],
+      ['B: next run', () => pipelineB(), [prodA, prodB], [stagingA]]
+    ]
+    for (const [step, run, wanted, gone] of steps) {
+      const result = await run()
+      if (result.main.exitCode !== 0) problems.push(`${step} failed: ${failureMessage(result)}`)
+      const now = trusted()
+      for (const subject of wanted) if (!now.includes(subject)) problems.push(`after ${step}: the app no longer trusts ${subject}: that pipeline's jobs cannot sign in`)
+      for (const subject of gone) if (now.includes(subject)) problems.push(`after ${step}: the app still trusts ${subject}, which no pipeline lists`)
+      if (problems.length > 0) break
+    }
+    if (problems.length === 0) {
+      for (const [label, repository, subject] of [['A', repositoryA, prodA], ['B', repositoryB, prodB]] as const) {
+        const failure = await jobSignsIn(repository, subject)
+        if (failure !== undefined) problems.push(`pipeline ${label}'s job could not sign in: ${failure}`)
+      }
+    }
+    // Once both have converged, another run of each writes nothing.
+    const extraWrites = problems.length === 0 ? (await lab.countWrites(() => pipelineA([prodA]))).writes + (await lab.countWrites(() => pipelineB())).writes : 0
+    return {
+      group: 'concurrency',
+      name: 'two pipelines sharing one app (different repositories), both credential: federated with their own subjects',
+      runs: lab.runs,
+      faultsInjected: 0,
+      converged: problems.length === 0,
+      extraWrites,
+      leaks: lab.leaks,
+      problems
+    }
+  } finally {
+    await lab.close()
+  }
+}
+
 /** Pipeline A's end state (the lab's), and pipeline B's stored certificate on the app and agreeing with its secrets. */
 function sharedAppProblems(lab: Lab, storedB: (name: string) => string): string[] {
   const problems = lab.problems()

@@ -26,7 +26,7 @@ import {
 } from './key-credentials.js'
 import { describeChange } from './describe-plan.js'
 import type { FederatedCredential } from './federated-credentials.js'
-import type { Change, Plan, RemoveFederatedCredential } from './plan.js'
+import type { Change, Plan, RemoveFederatedCredential, UpdateFederatedCredential } from './plan.js'
 import { APP_SELECT, readKeyCredentials } from './read-tenant.js'
 import { createdRecently, REPLICATION_BUDGET, RetryClock } from './retry.js'
 import type { KeyCredential, TenantState } from './tenant-state.js'
@@ -319,12 +319,13 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
         return
       }
       case 'update-federated-credential': {
-        ctx.log(`Setting federated credential ${change.credential.name} to audience ${change.credential.audiences.join(', ')}`)
-        // name is immutable and issuer + subject are unchanged: only the audience moves.
+        ctx.log(federatedUpdateLine(change))
+        // name is immutable and issuer + subject are unchanged: the audience and the
+        // description (the secret sets that want it) are set (federatedidentitycredential-update.md).
         await graph.call({
           method: 'PATCH',
           path: `/applications/${change.appObjectId}/federatedIdentityCredentials/${change.id}`,
-          body: { audiences: change.credential.audiences },
+          body: { audiences: change.credential.audiences, ...(change.credential.description ? { description: change.credential.description } : {}) },
           newObject: state.appMayLag
         })
         return
@@ -389,11 +390,24 @@ export async function removeFederatedCredentials(
   return done
 }
 
+/** An update of a federated credential, in words, for the log. */
+function federatedUpdateLine(change: UpdateFederatedCredential): string {
+  const credential = `federated credential ${change.credential.name} (subject '${change.credential.subject}')`
+  switch (change.why) {
+    case 'audience':
+      return `Setting ${credential} to audience ${change.credential.audiences.join(', ')}`
+    case 'record-set':
+      return `Recording this pipeline's secret set on ${credential}, so no other pipeline sharing the app removes it while this one lists it`
+    case 'leave':
+      return `Taking this pipeline's secret set off ${credential}: its subject is no longer wanted here, and other pipelines sharing the app still want it`
+  }
+}
+
 /** Why a federated credential goes, in words. */
 export function removalReason(change: RemoveFederatedCredential): string {
-  return change.reason === 'certificate'
-    ? 'the workflow uses credential: certificate, which needs no federated credential'
-    : "its subject is no longer in 'federated-subjects'"
+  const why =
+    change.reason === 'certificate' ? 'the workflow uses credential: certificate, which needs no federated credential' : "its subject is no longer in 'federated-subjects'"
+  return change.earlierVersion === true ? `${why} (made by an earlier version of this action for this repository)` : why
 }
 
 /**

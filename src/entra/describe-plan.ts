@@ -3,7 +3,7 @@
  * `-` remove) and one row per resource for the job summary, with its state before and
  * what the plan makes of it.
  */
-import { isActionMadeFederatedCredential, type FederatedCredential } from './federated-credentials.js'
+import { federatedCredentialMaker, type FederatedCredential } from './federated-credentials.js'
 import type { Change, CertificateOnApp, CertificatePlan, HeldCertificateSummary, Plan } from './plan.js'
 import { EXCHANGE_MANAGE_AS_APP, EXCHANGE_ONLINE_NAME, EXCHANGE_ONLINE_PROTECTION_NAME } from './well-known.js'
 
@@ -49,7 +49,9 @@ export function describePlanLines(plan: Plan): string[] {
       ? [`No changes: the app, its service principal, ${permissions} and the roles are in place.`]
       : [`Plan: ${count(plan.changes.length, 'change')}.`, ...plan.changes.flatMap(change => describeChange(change, plan))]
   if (plan.securityAndCompliance?.available === false) lines.push(`! Security & Compliance: ${plan.securityAndCompliance.note}`)
-  for (const credential of plan.federatedCredentials?.foreign ?? []) lines.push(`! ${foreignCredentialNote(credential)}`)
+  const leftAlone = federatedCredentialsLeftAlone(plan)
+  for (const warning of leftAlone.warnings) lines.push(`! ${warning}`)
+  for (const note of leftAlone.notes) lines.push(note)
   lines.push(plan.certificate.decision === 'none' ? `Credential: ${federationSentence(plan)}` : `Certificate: ${certificateSentence(plan)}`)
   if (plan.certificatesOnApp.length > 0) {
     lines.push(`Certificates on the app (this pipeline's secret set is ${plan.secretSet.id}: ${plan.secretSet.description}):`)
@@ -83,13 +85,23 @@ export function describeChange(change: Change, plan: Plan): string[] {
       return [`+ add a new certificate to app ${app}, beside the existing ones`]
     case 'add-federated-credential':
       return [`+ trust GitHub OIDC subject '${change.credential.subject}' on app ${app} (federated credential ${change.credential.name})`]
-    case 'update-federated-credential':
-      return [`~ set federated credential ${change.credential.name} of app ${app} to audience ${change.credential.audiences.join(', ')}`]
+    case 'update-federated-credential': {
+      const credential = `federated credential ${change.credential.name} (subject '${change.credential.subject}') of app ${app}`
+      switch (change.why) {
+        case 'audience':
+          return [`~ set ${credential} to audience ${change.credential.audiences.join(', ')}`]
+        case 'record-set':
+          return [`~ record this pipeline's secret set ${plan.secretSet.id} on ${credential}, so another pipeline sharing the app does not remove it`]
+        case 'leave':
+          return [`~ take this pipeline's secret set ${plan.secretSet.id} off ${credential}: no longer wanted here; kept for the other pipelines that want it`]
+      }
+      break
+    }
     case 'remove-federated-credential':
       return [
         `- remove federated credential ${change.credential.name} (subject '${change.credential.subject}') from app ${app}: ` +
-          `${change.reason === 'certificate' ? 'the workflow uses credential: certificate' : "its subject is no longer in 'federated-subjects'"}; ` +
-          'after the new state is verified and stored'
+          `${change.reason === 'certificate' ? 'the workflow uses credential: certificate' : "its subject is no longer in 'federated-subjects'"}` +
+          `${change.earlierVersion === true ? ' (made by an earlier version for this repository)' : ''}; after the new state is verified and stored`
       ]
     case 'remove-expired-certificates':
       return change.certificates.map(
@@ -202,39 +214,88 @@ export function describePlanRows(plan: Plan): ResourceRow[] {
 }
 
 /**
- * One row per federated credential on the app or added now, each marked as this action's or
- * someone else's, with what happens to it: every one lets its subject sign in as the app, and
- * none expires.
+ * One row per federated credential on the app or added now, each marked as this pipeline's,
+ * another pipeline's (its secret sets), an earlier version's, or made by someone else, with
+ * what happens to it: every one lets its subject sign in as the app, and none expires.
  */
 function federatedCredentialRows(plan: Plan): ResourceRow[] {
   const federation = plan.federatedCredentials
   if (federation === undefined) return []
   const rows: ResourceRow[] = []
-  const madeBy = (credential: FederatedCredential) => (isActionMadeFederatedCredential(credential) ? "this action's" : 'made by someone else')
   const describe = (credential: FederatedCredential, why: string) =>
-    `${madeBy(credential)} (${credential.name}); issuer ${credential.issuer}, audience ${credential.audiences.join(', ')}; ${why}`
+    `${whoseFederatedCredential(credential, plan.secretSet.id)}: ${credential.name}; issuer ${credential.issuer}, audience ${credential.audiences.join(', ')}; ${why}`
+  const resource = (credential: FederatedCredential) => `Federated credential: ${credential.subject}`
   // In the order of federated-subjects.
   for (const wanted of federation.wanted) {
     const present = federation.present.find(existing => existing.subject === wanted.subject)
     const updated = federation.update.find(update => update.credential.subject === wanted.subject)
-    const resource = `Federated credential: ${wanted.subject}`
-    if (present !== undefined) rows.push({ resource, before: 'present', after: 'present', detail: describe(present, 'kept: its subject is listed') })
-    else if (updated !== undefined) rows.push({ resource, before: 'present', after: 'updated', detail: describe(updated.credential, 'kept, audience set again') })
-    else rows.push({ resource, before: 'absent', after: 'created', detail: describe(wanted, 'added: its subject is listed') })
+    if (present !== undefined) rows.push({ resource: resource(wanted), before: 'present', after: 'present', detail: describe(present, 'kept: its subject is listed') })
+    else if (updated !== undefined) {
+      const why = updated.why === 'audience' ? 'kept, audience set again' : "kept: its subject is listed; this pipeline's secret set recorded on it"
+      rows.push({ resource: resource(wanted), before: 'present', after: 'updated', detail: describe(updated.credential, why) })
+    } else rows.push({ resource: resource(wanted), before: 'absent', after: 'created', detail: describe(wanted, 'added: its subject is listed') })
+  }
+  for (const { credential } of federation.update.filter(update => update.why === 'leave')) {
+    rows.push({ resource: resource(credential), before: 'present', after: 'updated', detail: describe(credential, "kept for the other pipelines that want it; this pipeline's secret set taken off (no longer wanted here)") })
   }
   for (const change of plan.removeFederatedCredentials ?? []) {
     const why = change.reason === 'certificate' ? 'removed: the workflow uses credential: certificate' : "removed: its subject is no longer in 'federated-subjects'"
-    rows.push({ resource: `Federated credential: ${change.credential.subject}`, before: 'present', after: 'removed', detail: describe(change.credential, why) })
+    rows.push({ resource: resource(change.credential), before: 'present', after: 'removed', detail: describe(change.credential, why) })
+  }
+  for (const credential of federation.otherPipelines) {
+    rows.push({ resource: resource(credential), before: 'present', after: 'present', detail: describe(credential, "kept: only that pipeline's runs remove it") })
+  }
+  for (const credential of federation.unrecorded) {
+    rows.push({ resource: resource(credential), before: 'present', after: 'present', detail: describe(credential, 'kept: it may be another pipeline\'s (see the warning)') })
   }
   for (const credential of federation.foreign) {
-    rows.push({
-      resource: `Federated credential: ${credential.subject}`,
-      before: 'present',
-      after: 'present',
-      detail: describe(credential, 'kept: this action never removes a credential it did not make (see the warning)')
-    })
+    rows.push({ resource: resource(credential), before: 'present', after: 'present', detail: describe(credential, 'kept: this action never removes a credential it did not make (see the warning)') })
   }
   return rows
+}
+
+/**
+ * Whose a federated credential is, for the log and the summary: `this pipeline's (set …)`,
+ * `another pipeline's (set …)`, `earlier version's (no secret set recorded)`, or `made by someone else`.
+ */
+export function whoseFederatedCredential(credential: FederatedCredential, secretSet: string): string {
+  const maker = federatedCredentialMaker(credential, secretSet)
+  switch (maker.kind) {
+    case 'this-set': {
+      const others = maker.sets.filter(set => set !== secretSet)
+      return `this pipeline's (set ${secretSet}${others.length === 0 ? '' : `; shared with set ${others.join(', ')}`})`
+    }
+    case 'other-set':
+      return `another pipeline's (set ${maker.sets.join(', ')})`
+    case 'earlier-version':
+      return "earlier version's (no secret set recorded)"
+    case 'not-action':
+      return 'made by someone else'
+  }
+}
+
+/**
+ * Federated credentials this run keeps though it does not want them: warnings for those made by
+ * someone else and for an earlier version's this run cannot tell are its own (each still lets
+ * its subject sign in, and never expires), with how to remove them; notes for other pipelines'.
+ */
+export function federatedCredentialsLeftAlone(plan: Plan): { warnings: string[]; notes: string[] } {
+  const federation = plan.federatedCredentials
+  const appId = plan.app.appId ?? '<app-id>'
+  return {
+    warnings: [
+      ...(federation?.unrecorded ?? []).map(
+        credential =>
+          `The app has a federated credential "${credential.name}" (subject '${credential.subject}', issuer ${credential.issuer}) made by an earlier version of this action, which did not record which pipeline wants it; it may be another pipeline's sharing this app, so it is left as it is. ` +
+          `Jobs with that subject can sign in to Exchange Online as this app, and it never expires: once that pipeline has run this version (which records its set on the credentials it lists), or if no pipeline lists the subject any more, remove it: az ad app federated-credential delete --id ${appId} --federated-credential-id ${credential.id ?? credential.name}`
+      ),
+      ...(federation?.foreign ?? []).map(foreignCredentialNote)
+    ],
+    notes: (federation?.otherPipelines ?? []).map(
+      credential =>
+        `Federated credential ${credential.name} (subject '${credential.subject}') is ${whoseFederatedCredential(credential, plan.secretSet.id)}, another pipeline sharing this app: left as it is; only that pipeline's runs remove it.`
+    )
+  }
 }
 
 /** The warning for a federated credential this action did not make and does not want: it is kept, and it still grants sign-in. */

@@ -9,6 +9,11 @@
  * (a subject dropped from the list, or `credential: certificate`), and reports the ones it
  * did not make, which it never touches.
  *
+ * Pipelines of different repositories or environments that keep the default app-name share
+ * one app (issue 21). So, like a certificate, each credential records the secret sets
+ * (github/secret-set.ts) of the pipelines that want it, in its description, and a run removes
+ * only a credential no other set wants: never the one another pipeline's jobs sign in through.
+ *
  * Entra's rules (entra-docs, workload-id/includes/federated-credential-configuration-considerations.md;
  * Graph application-post-federatedidentitycredentials.md): at most 20 per application; the
  * name is 3–120 characters of letters, digits, `-` and `_`, starting with a letter or digit,
@@ -19,6 +24,10 @@
  */
 import { createHash } from 'node:crypto'
 import { UserError } from '../errors.js'
+import { SECRET_SET_ID_PATTERN, type RepositoryIdentity } from '../github/secret-set.js'
+import { scopeOfSubject } from './subject-scope.js'
+
+export type { RepositoryIdentity } from '../github/secret-set.js'
 
 /** Entra's limit of federated identity credentials per application. */
 export const MAX_FEDERATED_CREDENTIALS = 20
@@ -39,6 +48,30 @@ export interface FederatedCredential {
   description?: string | null
 }
 
+/** Graph's limit on a federated identity credential's description (federatedidentitycredential.md). */
+export const FEDERATED_DESCRIPTION_MAX_LENGTH = 600
+
+/**
+ * Who this run is, for deciding which credentials are its own: its secret set, and the
+ * repository whose credentials made by earlier versions (which recorded no set) it counts as
+ * its own (`earlierVersionsOf`; absent: none, see claimsEarlierVersion).
+ */
+export interface FederatedPipeline {
+  secretSet: string
+  earlierVersionsOf?: RepositoryIdentity
+}
+
+/**
+ * Whose a federated credential is: `this-set` (this pipeline's, perhaps shared with other sets:
+ * `sets`), `other-set` (only other pipelines'), `earlier-version` (this action's, made before
+ * credentials recorded their sets), `not-action` (someone else's).
+ */
+export type FederatedCredentialMaker =
+  | { kind: 'this-set'; sets: string[] }
+  | { kind: 'other-set'; sets: string[] }
+  | { kind: 'earlier-version' }
+  | { kind: 'not-action' }
+
 /** What the app should trust: these subjects, from this issuer, for this audience. */
 export interface DesiredFederation {
   subjects: readonly string[]
@@ -52,14 +85,29 @@ export interface FederatedCredentialsPlan {
   /** Wanted credentials already on the app (by issuer and subject), any name. */
   present: FederatedCredential[]
   add: FederatedCredential[]
-  /** This action's credentials for a wanted subject whose audience differs: set again. */
-  update: Array<{ id: string; credential: FederatedCredential }>
   /**
-   * This action's credentials (name prefix `exo-cba-`) no longer wanted: for subjects no longer
-   * listed, or all of them with `credential: certificate`. Removed once the run's new state
-   * is in place.
+   * This action's credentials set again (name unchanged): `audience` — this pipeline's, for a
+   * wanted subject, whose audience differs; `record-set` — for a wanted subject, made by an
+   * earlier version or another pipeline: this run's set is added to its description, so no
+   * other pipeline removes it while this one wants it; `leave` — shared with other sets and no
+   * longer wanted here: this run's set comes off, the credential stays for the others.
+   */
+  update: Array<{ id: string; credential: FederatedCredential; why: 'audience' | 'record-set' | 'leave' }>
+  /**
+   * This pipeline's credentials no longer wanted (subjects no longer listed, or all of them with
+   * `credential: certificate`) that no other set wants, and credentials of earlier versions this
+   * run counts as its own (`earlierVersion`). Removed once the run's new state is in place.
    */
   remove: FederatedCredential[]
+  /** Of `remove`, the names of those made by an earlier version (no set recorded). */
+  earlierVersion: string[]
+  /** Other pipelines' credentials (another set recorded) not wanted here: kept, reported; their runs remove them. */
+  otherPipelines: FederatedCredential[]
+  /**
+   * Credentials made by an earlier version (no set recorded) not wanted here that this run cannot
+   * tell are its own: kept, reported as warnings with the command to remove them.
+   */
+  unrecorded: FederatedCredential[]
   /**
    * Credentials someone else made (no `exo-cba-` prefix) for subjects not wanted here: never
    * touched, reported as warnings, since each still lets its subject sign in as the app.
@@ -84,33 +132,110 @@ export function federatedCredentialName(subject: string): string {
   return `${ACTION_FEDERATED_CREDENTIAL_PREFIX}${slug === '' ? '' : `${slug}-`}${hash}`
 }
 
-/** The credential this action wants for one subject. */
-export function wantedCredential(subject: string, federation: Pick<DesiredFederation, 'issuer' | 'audience'>): FederatedCredential {
+/** The credential this action wants for one subject, recording the secret set(s) that want it. */
+export function wantedCredential(subject: string, federation: Pick<DesiredFederation, 'issuer' | 'audience'>, sets: readonly string[]): FederatedCredential {
   return {
     name: federatedCredentialName(subject),
     issuer: federation.issuer,
     subject,
     audiences: [federation.audience],
-    description: 'exo-cba-action: GitHub Actions jobs with this subject sign in to Exchange Online as this app (credential: federated).'
+    description: federatedCredentialDescription(sets)
   }
+}
+
+/**
+ * The description this action writes: a sentence for people, and the secret sets of the
+ * pipelines that want the credential, e.g. `… (credential: federated; secret set 1a2b3c4d).`
+ * The name cannot carry the set: Graph makes it immutable, and credentials made by earlier
+ * versions keep theirs. The description is free text of up to 600 characters
+ * (https://learn.microsoft.com/graph/api/resources/federatedidentitycredential).
+ */
+export function federatedCredentialDescription(sets: readonly string[]): string {
+  const ids = [...new Set(sets)].sort()
+  for (const id of ids) {
+    if (!SECRET_SET_ID_PATTERN.test(id)) throw new Error(`Expected a secret set id (8 lower-case hex digits), got ${JSON.stringify(id)}.`)
+  }
+  const description = `exo-cba-action: GitHub Actions jobs with this subject sign in to Exchange Online as this app (credential: federated; secret ${ids.length === 1 ? 'set' : 'sets'} ${ids.join(' ')}).`
+  if (description.length > FEDERATED_DESCRIPTION_MAX_LENGTH) {
+    throw new UserError(
+      `${ids.length} pipelines (secret sets) share the app's federated credential for one subject; its description, which records them, would exceed Graph's ${FEDERATED_DESCRIPTION_MAX_LENGTH} characters. Give these pipelines their own app ('app-name').`,
+      { input: 'app-name' }
+    )
+  }
+  return description
+}
+
+const RECORDED_SETS = /\bsecret sets? ([0-9a-f]{8}(?: [0-9a-f]{8})*)\b/
+
+/** The secret sets a credential's description records (none for one made by an earlier version). */
+export function federatedCredentialSets(credential: Pick<FederatedCredential, 'description'>): string[] {
+  const match = RECORDED_SETS.exec(credential.description ?? '')
+  return match === null ? [] : match[1].split(' ')
 }
 
 export function isActionMadeFederatedCredential(credential: Pick<FederatedCredential, 'name'>): boolean {
   return credential.name.toLowerCase().startsWith(ACTION_FEDERATED_CREDENTIAL_PREFIX)
 }
 
+export function federatedCredentialMaker(credential: Pick<FederatedCredential, 'name' | 'description'>, secretSet: string): FederatedCredentialMaker {
+  if (!isActionMadeFederatedCredential(credential)) return { kind: 'not-action' }
+  const sets = federatedCredentialSets(credential)
+  if (sets.length === 0) return { kind: 'earlier-version' }
+  return sets.includes(secretSet) ? { kind: 'this-set', sets } : { kind: 'other-set', sets }
+}
+
+/**
+ * True when a GitHub OIDC subject names this repository: `repo:OWNER/REPO:…` (names compare
+ * without case, as GitHub's do), or the immutable form `repo:OWNER@ID/REPO@ID:…`, which
+ * matches by the ids only: they never change and are never reused, while the names in it may
+ * be out of date (https://learn.microsoft.com/entra/workload-id/workload-identities-github-immutable-subjects).
+ * Without the ids (outside GitHub Actions) an immutable subject names no repository known here.
+ */
+export function subjectNamesRepository(subject: string, repository: RepositoryIdentity): boolean {
+  const named = scopeOfSubject(subject).repository
+  if (named === undefined) return false
+  if (named.ownerId !== undefined || named.repositoryId !== undefined) {
+    return repository.ownerId !== undefined && repository.repoId !== undefined && named.ownerId === repository.ownerId && named.repositoryId === repository.repoId
+  }
+  return named.owner.toLowerCase() === repository.owner.toLowerCase() && named.name.toLowerCase() === repository.repo.toLowerCase()
+}
+
+/**
+ * Whether this run counts a credential made by an earlier version (no set recorded) as its
+ * own, so it may remove it once no longer wanted. Earlier versions never removed federated
+ * credentials and recorded nothing of who wanted one, so the evidence is the subject: it names
+ * this repository, whose jobs alone can present it. Within one repository, several pipelines
+ * sharing an app must differ by environment or `secret-prefix`, so only the repository's own
+ * set (`earlierVersionsOf`: repository secrets, or none, under the default prefix) claims them;
+ * other pipelines leave them with a warning. A wrong claim would cut off another pipeline's
+ * jobs; a missed one leaves a trust the warning names with the command to remove it. Every
+ * credential a pipeline still lists gets that pipeline's set on its first run of this version.
+ */
+export function claimsEarlierVersion(credential: Pick<FederatedCredential, 'subject'>, pipeline: FederatedPipeline): boolean {
+  return pipeline.earlierVersionsOf !== undefined && subjectNamesRepository(credential.subject, pipeline.earlierVersionsOf)
+}
+
 /**
  * Which credentials to add, set again or remove so exactly the desired subjects sign in
- * through this action's credentials. `desired` is undefined with `credential: certificate`:
- * then nothing is wanted and every credential this action made goes. A credential someone
- * else made is never changed or removed, even when it trusts the same subject (it counts as
- * present) or one no longer listed (it is reported in `foreign`). `existing` is undefined
- * when the app does not exist yet.
+ * through this action's credentials, without touching what other pipelines sharing the app
+ * want. `desired` is undefined with `credential: certificate`: then this run wants none.
+ * - A wanted subject: a credential already there counts (never a duplicate); when it is this
+ *   action's but does not record this run's set, the set is added (`record-set`).
+ * - Not wanted: removed only when this run's set is the only one it records, or when an
+ *   earlier version made it and this run counts it as its own (claimsEarlierVersion); shared
+ *   with other sets, only this run's set comes off (`leave`). Other pipelines' credentials, an
+ *   earlier version's this run cannot claim, and someone else's are kept and reported.
+ * `existing` is undefined when the app does not exist yet.
  */
-export function planFederatedCredentials(desired: DesiredFederation | undefined, existing: readonly FederatedCredential[] | undefined): FederatedCredentialsPlan {
+export function planFederatedCredentials(
+  desired: DesiredFederation | undefined,
+  existing: readonly FederatedCredential[] | undefined,
+  pipeline: FederatedPipeline
+): FederatedCredentialsPlan {
   const current = existing ?? []
-  const wanted = desired === undefined ? [] : [...new Set(desired.subjects)].map(subject => wantedCredential(subject, desired))
-  const plan: FederatedCredentialsPlan = { wanted, present: [], add: [], update: [], remove: [], foreign: [] }
+  const mine = pipeline.secretSet
+  const wanted = desired === undefined ? [] : [...new Set(desired.subjects)].map(subject => wantedCredential(subject, desired, [mine]))
+  const plan: FederatedCredentialsPlan = { wanted, present: [], add: [], update: [], remove: [], earlierVersion: [], otherPipelines: [], unrecorded: [], foreign: [] }
   const kept = new Set<FederatedCredential>()
   for (const credential of wanted) {
     const same = current.find(c => sameIssuer(c.issuer, credential.issuer) && c.subject === credential.subject)
@@ -119,22 +244,56 @@ export function planFederatedCredentials(desired: DesiredFederation | undefined,
       continue
     }
     kept.add(same)
-    if (desired === undefined || same.audiences.includes(desired.audience)) {
-      plan.present.push(same)
-    } else if (isActionMadeFederatedCredential(same) && same.id !== undefined) {
-      plan.update.push({ id: same.id, credential: { ...credential, name: same.name } })
-    } else {
-      // Entra allows one credential per issuer and subject, and this one is someone else's.
+    const maker = federatedCredentialMaker(same, mine)
+    const audienceRight = desired === undefined || same.audiences.includes(desired.audience)
+    const othersUseIt = maker.kind === 'not-action' || maker.kind === 'other-set' || (maker.kind === 'this-set' && maker.sets.length > 1)
+    if (!audienceRight && othersUseIt) {
+      // Entra allows one credential per issuer and subject, and re-pointing it would cut off
+      // whoever else signs in through it (someone else, or another pipeline sharing the app).
+      const because =
+        maker.kind === 'not-action' ? 'this action did not make it' : `other pipelines sharing this app use it (secret sets ${maker.sets.filter(set => set !== mine).join(', ')})`
       throw new UserError(
-        `The app already has a federated credential "${same.name}" for subject '${same.subject}' (issuer ${same.issuer}), with audience ${same.audiences.join(', ')} instead of '${desired.audience}'. Entra allows one credential per issuer and subject, and this action does not change credentials it did not make: add '${desired.audience}' to that credential's audiences, or set 'federated-audience' to ${same.audiences[0] ?? 'its audience'}.`,
+        `The app already has a federated credential "${same.name}" for subject '${same.subject}' (issuer ${same.issuer}), with audience ${same.audiences.join(', ')} instead of '${desired?.audience ?? ''}'. Entra allows one credential per issuer and subject, and this action does not change its audience because ${because}: add '${desired?.audience ?? ''}' to that credential's audiences, or set 'federated-audience' to ${same.audiences[0] ?? 'its audience'}.`,
         { input: 'federated-audience' }
       )
+    }
+    if (maker.kind === 'not-action' || same.id === undefined || (maker.kind === 'this-set' && audienceRight)) {
+      plan.present.push(same)
+    } else if (maker.kind === 'this-set') {
+      plan.update.push({ id: same.id, credential: { ...credential, name: same.name, description: federatedCredentialDescription(maker.sets) }, why: 'audience' })
+    } else {
+      // An earlier version's (no set yet) or another pipeline's that this one wants too: this
+      // run's set is recorded, so no run of another set removes it while this one lists it.
+      const sets = maker.kind === 'other-set' ? [...maker.sets, mine] : [mine]
+      plan.update.push({ id: same.id, credential: { ...credential, name: same.name, description: federatedCredentialDescription(sets) }, why: 'record-set' })
     }
   }
   for (const credential of current) {
     if (kept.has(credential)) continue
-    if (isActionMadeFederatedCredential(credential)) plan.remove.push(credential)
-    else plan.foreign.push(credential)
+    const maker = federatedCredentialMaker(credential, mine)
+    switch (maker.kind) {
+      case 'not-action':
+        plan.foreign.push(credential)
+        break
+      case 'other-set':
+        plan.otherPipelines.push(credential)
+        break
+      case 'earlier-version':
+        if (claimsEarlierVersion(credential, pipeline)) {
+          plan.remove.push(credential)
+          plan.earlierVersion.push(credential.name)
+        } else {
+          plan.unrecorded.push(credential)
+        }
+        break
+      case 'this-set': {
+        const others = maker.sets.filter(set => set !== mine)
+        if (others.length === 0) plan.remove.push(credential)
+        else if (credential.id === undefined) plan.otherPipelines.push(credential)
+        else plan.update.push({ id: credential.id, credential: { ...credential, description: federatedCredentialDescription(others) }, why: 'leave' })
+        break
+      }
+    }
   }
   // Removals run after the additions (once the new state is in place), so the app holds
   // both at once for a moment: Entra's limit applies to that moment.

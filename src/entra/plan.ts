@@ -9,8 +9,15 @@ import { UserError } from '../errors.js'
 import { DAY_MS, daysUntil } from '../certificate/expiry.js'
 import type { HeldCertificate } from '../certificate/types.js'
 import type { Settings } from '../settings.js'
-import { planFederatedCredentials, type DesiredFederation, type FederatedCredential, type FederatedCredentialsPlan } from './federated-credentials.js'
-import { secretSetOf, type SecretSet } from '../github/secret-set.js'
+import {
+  planFederatedCredentials,
+  type DesiredFederation,
+  type FederatedCredential,
+  type FederatedCredentialsPlan,
+  type RepositoryIdentity
+} from './federated-credentials.js'
+import { earlierFederatedCredentialsOf, secretSetOf, type SecretSet } from '../github/secret-set.js'
+import type { JobFacts } from '../runner/github-event.js'
 import { isActionMadeKeyCredential, keyCredentialHasThumbprint, keyCredentialMaker, keyCredentialThumbprints } from './key-credentials.js'
 import type {
   AppState,
@@ -70,6 +77,12 @@ export interface DesiredState {
    * (no certificate is made). Absent for `credential: certificate`.
    */
   federation?: DesiredFederation
+  /**
+   * The repository whose federated credentials made by earlier versions (no secret set recorded)
+   * this run counts as its own, so it may remove them; absent: none (federated-credentials.ts
+   * claimsEarlierVersion says when).
+   */
+  earlierFederatedCredentialsOf?: RepositoryIdentity
 }
 
 export type CertificateReason = 'none-held' | 'held-not-on-app' | 'held-expiring' | 'held-valid'
@@ -167,12 +180,17 @@ export interface AddFederatedCredential {
   credential: FederatedCredential
 }
 
-/** `credential: federated`: this action's credential for a subject, set again (its audience changed). */
+/**
+ * `credential: federated`: this action's credential set again, name unchanged: its audience
+ * changed (`audience`), this run's secret set recorded on one it wants (`record-set`), or taken
+ * off one other pipelines still want (`leave`).
+ */
 export interface UpdateFederatedCredential {
   kind: 'update-federated-credential'
   appObjectId: string
   id: string
   credential: FederatedCredential
+  why: 'audience' | 'record-set' | 'leave'
 }
 
 /**
@@ -187,6 +205,8 @@ export interface RemoveFederatedCredential {
   credential: FederatedCredential
   /** `not-listed`: its subject left `federated-subjects`; `certificate`: `credential: certificate` wants none. */
   reason: 'not-listed' | 'certificate'
+  /** Made by an earlier version (no secret set recorded), counted as this pipeline's by its subject. */
+  earlierVersion?: true
 }
 
 export interface ExpiredCertificate {
@@ -354,9 +374,15 @@ export function uniqueNameFor(appName: string): string {
  * The desired state for provision mode, from the validated settings; with
  * `credential: federated`, `federation` is what the app must trust (subjects resolved at run time).
  */
-export function desiredStateFromSettings(settings: Settings, federation?: DesiredFederation): DesiredState {
+export function desiredStateFromSettings(
+  settings: Settings,
+  federation?: DesiredFederation,
+  runner: Pick<JobFacts, 'repository' | 'repositoryOwnerId' | 'repositoryId'> = {}
+): DesiredState {
+  const earlier = earlierFederatedCredentialsOf(settings.secrets, runner)
   return {
     ...(federation === undefined ? {} : { federation }),
+    ...(earlier === undefined ? {} : { earlierFederatedCredentialsOf: earlier }),
     app: settings.app.id === undefined ? { name: settings.app.name } : { id: settings.app.id, name: settings.app.name },
     roles: settings.roles,
     securityAndCompliance: settings.connectIppsSession,
@@ -497,7 +523,10 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
   const federatedCredentials =
     desired.federation === undefined && (app?.federatedCredentials ?? []).length === 0
       ? undefined
-      : planFederatedCredentials(desired.federation, app?.federatedCredentials)
+      : planFederatedCredentials(desired.federation, app?.federatedCredentials, {
+          secretSet: desired.certificate.secretSet.id,
+          ...(desired.earlierFederatedCredentialsOf === undefined ? {} : { earlierVersionsOf: desired.earlierFederatedCredentialsOf })
+        })
   const removeFederatedCredentials: RemoveFederatedCredential[] =
     app === undefined
       ? []
@@ -505,7 +534,8 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
           kind: 'remove-federated-credential' as const,
           appObjectId: app.objectId,
           credential,
-          reason: desired.federation === undefined ? ('certificate' as const) : ('not-listed' as const)
+          reason: desired.federation === undefined ? ('certificate' as const) : ('not-listed' as const),
+          ...(federatedCredentials?.earlierVersion.includes(credential.name) === true ? { earlierVersion: true as const } : {})
         }))
   // Each needs only the app; the federated credentials go where the certificate would.
   const certificatePhase: Change[] = [
@@ -517,11 +547,12 @@ export function planProvisioning(desired: DesiredState, actual: TenantState, now
       ...(app === undefined ? {} : { appObjectId: app.objectId }),
       credential
     })),
-    ...(federatedCredentials?.update ?? []).map(({ id, credential }) => ({
+    ...(federatedCredentials?.update ?? []).map(({ id, credential, why }) => ({
       kind: 'update-federated-credential' as const,
       appObjectId: app?.objectId ?? '',
       id,
-      credential
+      credential,
+      why
     }))
   ]
 

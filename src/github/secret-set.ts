@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { Settings } from '../settings.js'
+import type { JobFacts } from '../runner/github-event.js'
 
 /** A secret set, as recorded on the certificates and shown in the log and the summary. */
 export interface SecretSet {
@@ -58,4 +59,39 @@ export function secretSetOf(secrets: Pick<Settings['secrets'], 'target' | 'envir
   }
   const id = createHash('sha256').update(JSON.stringify([secrets.target, ...where, prefix]), 'utf8').digest('hex').slice(0, 8)
   return { id, description: `${description}, prefix ${prefix}` }
+}
+
+/** A repository by name and, on GitHub.com, by its immutable ids (GITHUB_REPOSITORY_OWNER_ID, GITHUB_REPOSITORY_ID). */
+export interface RepositoryIdentity {
+  owner: string
+  repo: string
+  ownerId?: string
+  repoId?: string
+}
+
+/** `secret-prefix`'s default (action.yml). */
+const DEFAULT_PREFIX = 'EXO_'
+
+/**
+ * The repository whose federated credentials made by earlier versions (which recorded no set)
+ * this run counts as its own, or undefined. Only the repository's own set does: repository
+ * secrets (or `secret-target: none`) under the default prefix. Pipelines of one repository that
+ * share an app differ by environment or prefix, so any other set may be a sibling of the one
+ * that made them (federated-credentials.ts claimsEarlierVersion). The immutable ids are the
+ * runner's, used only when the secrets' repository is the one the run is in.
+ */
+export function earlierFederatedCredentialsOf(
+  secrets: Pick<Settings['secrets'], 'target' | 'prefix' | 'repository'>,
+  runner: Pick<JobFacts, 'repository' | 'repositoryOwnerId' | 'repositoryId'>
+): RepositoryIdentity | undefined {
+  if (secrets.repository === undefined || (secrets.target !== 'repository' && secrets.target !== 'none')) return undefined
+  if (secrets.prefix.toUpperCase() !== DEFAULT_PREFIX) return undefined
+  const { owner, repo } = secrets.repository
+  const here = runner.repository?.toLowerCase() === `${owner}/${repo}`.toLowerCase()
+  return {
+    owner,
+    repo,
+    ...(here && runner.repositoryOwnerId !== undefined ? { ownerId: runner.repositoryOwnerId } : {}),
+    ...(here && runner.repositoryId !== undefined ? { repoId: runner.repositoryId } : {})
+  }
 }
