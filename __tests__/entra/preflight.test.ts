@@ -19,6 +19,7 @@ import {
   type IdentityClaims,
   type IdentityEvidence
 } from '../../src/entra/preflight.js'
+import { describeCertificatesOnApp, describePlanLines, previousCertificateFate } from '../../src/entra/describe-plan.js'
 import { planProvisioning } from '../../src/entra/plan.js'
 import { UserError } from '../../src/errors.js'
 import {
@@ -92,16 +93,17 @@ describe('needs of a plan', () => {
     expect(needsOfPlan(plan)).toEqual([])
   })
 
-  it("removing this action's federated credential needs the app permission, like adding one; a token without it stops the run before any write", () => {
+  it("removing this action's federated credential needs the app permission, like adding one; without it the run goes on and tries it last", () => {
     const held = certificate('held', daysFromNow(200))
     const tenant = completeTenant([credential(held, { keyId: 'k1', actionMade: true })])
     const subject = 'repo:contoso/exo-jobs:ref:refs/heads/main'
     tenant.app!.federatedCredentials = [{ id: 'f1', name: federatedCredentialName(subject), issuer: 'https://token.actions.githubusercontent.com', subject, audiences: ['api://AzureADTokenExchange'], description: federatedCredentialDescription([THIS_SET.id]) }]
     const plan = planProvisioning(desired({ held }), tenant, NOW)
-    expect(needsOfPlan(plan)).toEqual([{ capability: 'manage-app', task: `remove the federated credential for '${subject}' from "EXO Background Process"` }])
+    const task = `remove the federated credential for '${subject}' from "EXO Background Process"`
+    expect(needsOfPlan(plan)).toEqual([{ capability: 'manage-app', task, bestEffort: true, triedLast: true }])
     const report = checkPreflight(needsOfPlan(plan), evidence([]), { app: EXISTING_APP })
-    expect(report.ok).toBe(false)
-    expect(report.missing.map(requirement => requirement.capability)).toEqual(['manage-app'])
+    expect(report.ok).toBe(true)
+    expect(report.skipped.map(requirement => [requirement.capability, requirement.triedLast])).toEqual([['manage-app', [task]]])
   })
 
   it('a held certificate already expired cannot prove addKey: the certificate needs the app permission', () => {
@@ -147,6 +149,42 @@ describe('best-effort removals (issue 21)', () => {
     expect(kept.revokePrevious).toBeUndefined()
     expect(kept.phases).toEqual(plan.phases)
     expect(describePreflight(report).join('\n')).toMatch(/SKIPPED change the app registration and its service principal \(remove the expired certificates/)
+  })
+
+  it('the dry run and the summary say the skipped certificates are left, not removed or revoked', () => {
+    const plan = rotationPlan()
+    const kept = withoutSkippedTasks(plan, checkPreflight(needsOfPlan(plan), evidence(WITHOUT_APP_MANAGEMENT), { app: EXISTING_APP }))
+    const rows = describeCertificatesOnApp(kept)
+    expect(rows.map(row => [row.thumbprint, row.thisRun])).toEqual([
+      [held.thumbprint.toUpperCase(), 'left: superseded, but the provisioning identity may not remove it (Application.ReadWrite.All; see the warning)'],
+      [old.thumbprint.toUpperCase(), 'left: expired, but the provisioning identity may not remove it (Application.ReadWrite.All; see the warning)']
+    ])
+    expect(previousCertificateFate(kept)).toBe('stays on the app: the provisioning identity may not remove it (Application.ReadWrite.All), so this run leaves it (see the warning)')
+    // After the run (revoke-previous 0 reports whether the revocation happened): still no revocation.
+    expect(previousCertificateFate(kept, false)).not.toMatch(/revoked|later run revokes/)
+    const dryRun = describePlanLines(kept).join('\n')
+    expect(dryRun).not.toMatch(/revoke|removed \(expired\)/i)
+    expect(dryRun).toMatch(/the old one stays on the app: the provisioning identity may not remove it/)
+  })
+
+  it("a federated credential to remove does not stop a rotation by addKey: the removal stays in the plan, tried last, and the warning says the job then fails", () => {
+    const subject = 'repo:contoso/exo-jobs:ref:refs/heads/main'
+    const tenant = completeTenant([credential(held, { keyId: 'k1', actionMade: true })])
+    tenant.app!.federatedCredentials = [{ id: 'f1', name: federatedCredentialName(subject), issuer: 'https://token.actions.githubusercontent.com', subject, audiences: ['api://AzureADTokenExchange'], description: federatedCredentialDescription([THIS_SET.id]) }]
+    const plan = planProvisioning(desired({ held }), tenant, NOW)
+    expect(plan.changes.map(change => change.kind)).toEqual(['add-certificate', 'remove-federated-credential'])
+    const report = checkPreflight(needsOfPlan(plan), evidence(WITHOUT_APP_MANAGEMENT), { app: EXISTING_APP })
+    expect(report.ok).toBe(true)
+    expect(report.missing).toEqual([])
+    const kept = withoutSkippedTasks(plan, report)
+    expect(kept.changes.map(change => change.kind)).toEqual(['add-certificate', 'remove-federated-credential'])
+    expect(kept.removeFederatedCredentials?.map(change => change.credential.subject)).toEqual([subject])
+    const warning = skippedWarning(report, { clientId: CLIENT_ID }) ?? ''
+    expect(warning).not.toMatch(/certificates stay on the app/)
+    expect(warning).toMatch(/federated credentials this action no longer wants are still tried last, once everything else is done and stored/)
+    expect(warning).toMatch(/the job fails and names them with the command that removes them/)
+    expect(warning).toMatch(/^- Application\.ReadWrite\.All \(or [^)]*\), needed to remove the federated credential for 'repo:contoso\/exo-jobs:ref:refs\/heads\/main'/m)
+    expect(describePreflight(report).join('\n')).toMatch(/federated credentials to remove: tried last; if Graph refuses, the job fails at the end/)
   })
 
   it('the warning names what stays, the permission, and the commands (and ownership, for OwnedBy)', () => {

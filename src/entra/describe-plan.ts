@@ -404,6 +404,8 @@ function certificateOutcome(certificate: CertificateOnApp, plan: Plan): string {
         : `revoked: superseded for more than ${plan.revokePrevious?.graceHours ?? 0} h (revoke-previous)`
     case 'left-alone':
       return "left alone: revoke-previous removes only this pipeline's certificates"
+    case 'skipped':
+      return `left: ${certificate.skipped?.was === 'remove-expired' ? 'expired, but' : 'superseded, but'} the provisioning identity may not remove it (${certificate.skipped?.permission ?? 'Application.ReadWrite.All'}; see the warning)`
     case 'keep':
       return certificate.held ? 'held by this run' : 'kept'
   }
@@ -425,6 +427,9 @@ export function previousCertificateFate(plan: Plan, revoked?: boolean): string {
           ? "its name records no secret set, so revoke-previous leaves it (it may be another pipeline's)"
           : 'this action did not make it'
     return `stays on the app until it expires: ${why}`
+  }
+  if (held?.outcome === 'skipped') {
+    return `stays on the app: the provisioning identity may not remove it (${held.skipped?.permission ?? 'Application.ReadWrite.All'}), so this run leaves it (see the warning)`
   }
   if (hours === undefined) return 'stays on the app until it expires (revoke-previous: never)'
   if (hours === 0) {

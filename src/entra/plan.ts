@@ -258,7 +258,8 @@ export interface RevokePreviousCertificates {
  * their set (any pipeline's); `not-action` — made by someone else.
  * `outcome`: `remove-expired` (prune), `revoke` (revoke-previous, this run's set only),
  * `left-alone` (as old as what revoke-previous removes, but not this set's: another
- * pipeline's jobs may use it), or `keep`.
+ * pipeline's jobs may use it), `skipped` (it would be removed or revoked, but the provisioning
+ * identity may not change the app: preflight's withoutSkippedTasks), or `keep`.
  */
 export interface CertificateOnApp {
   keyId: string
@@ -272,7 +273,9 @@ export interface CertificateOnApp {
   secretSet?: string
   /** The certificate this run holds (`pfx-base64`). */
   held: boolean
-  outcome: 'keep' | 'remove-expired' | 'revoke' | 'left-alone'
+  outcome: 'keep' | 'remove-expired' | 'revoke' | 'left-alone' | 'skipped'
+  /** With `skipped`: what the run would have done, and the permission it lacks for it. */
+  skipped?: { was: 'remove-expired' | 'revoke'; permission: string }
 }
 
 export type Change =

@@ -54,6 +54,14 @@ export interface Need {
    * a missing capability is needed for, the run skips it with a warning instead of stopping.
    */
   bestEffort?: boolean
+  /**
+   * Best-effort for the preflight, but not skipped (removing a federated credential this action
+   * no longer wants): it stays in the plan and is tried last, after everything else is done and
+   * stored; when Graph refuses it, the job fails naming the credential (removeFederatedCredentials).
+   * A federated credential never expires, so a run must not end green while one it should
+   * remove still lets its subject sign in; but that is no reason to stop a rotation first.
+   */
+  triedLast?: boolean
 }
 
 export type Verdict = 'granted' | 'missing' | 'unknown'
@@ -71,6 +79,8 @@ export interface Requirement {
   notOwned?: ExistingApp
   /** Every task that needs it is best-effort: when missing, those tasks are skipped and the run goes on. */
   bestEffort?: boolean
+  /** Of `tasks`, those tried anyway, last (Need.triedLast): not skipped when the requirement is. */
+  triedLast?: string[]
 }
 
 export interface PreflightReport {
@@ -154,7 +164,13 @@ export function needsOfPlan(plan: Plan): Need[] {
         break
       case 'remove-federated-credential':
         // The same permission as adding one (federatedidentitycredential-delete.md: Application.ReadWrite.OwnedBy).
-        needs.push({ capability: 'manage-app', task: `remove the federated credential for '${change.credential.subject}' from ${app}` })
+        // It must not stop a rotation that addKey can still do, but is not skipped either (Need.triedLast).
+        needs.push({
+          capability: 'manage-app',
+          task: `remove the federated credential for '${change.credential.subject}' from ${app}`,
+          bestEffort: true,
+          triedLast: true
+        })
         break
       case 'grant-exchange-manage-as-app':
         needs.push({ capability: 'grant-consent', task: `grant ${EXCHANGE_MANAGE_AS_APP} of Office 365 Exchange Online` })
@@ -207,7 +223,14 @@ export function checkPreflight(
   for (const capability of capabilities) {
     const needed = needs.filter(need => need.capability === capability)
     const bestEffort = needed.every(need => need.bestEffort === true) && !requirements.some(r => r.capability === capability)
-    requirements.push({ capability, tasks: needed.map(need => need.task), ...evaluate(capability, evidence, context.app), ...(bestEffort ? { bestEffort } : {}) })
+    const triedLast = needed.filter(need => need.triedLast === true).map(need => need.task)
+    requirements.push({
+      capability,
+      tasks: needed.map(need => need.task),
+      ...evaluate(capability, evidence, context.app),
+      ...(bestEffort ? { bestEffort } : {}),
+      ...(triedLast.length > 0 ? { triedLast } : {})
+    })
   }
   const certain = requirements.filter(requirement => requirement.verdict === 'missing')
   // A run that stops anyway names everything at once, so the next run does not stop or skip.
@@ -219,28 +242,49 @@ export function checkPreflight(
 
 /**
  * The plan without the best-effort changes the preflight skipped (expired and superseded
- * certificates stay on the app), so the dry run, apply and the summary agree with what runs.
+ * certificates stay on the app, marked `skipped` with the permission that would remove them),
+ * so the dry run, apply and the summary agree with what runs.
  */
 export function withoutSkippedTasks(plan: Plan, report: PreflightReport): Plan {
-  if (!report.skipped.some(requirement => requirement.capability === 'manage-app')) return plan
+  const appManagement = report.skipped.find(requirement => requirement.capability === 'manage-app')
+  if (appManagement === undefined) return plan
+  const permission = `${appManagement.grant ?? 'Application.ReadWrite.All'}${appManagement.notOwned === undefined ? '' : ', or ownership of the app'}`
   // Both run after the phases (plan.prune, plan.revokePrevious), never inside one.
   const kept: Plan = {
     ...plan,
-    changes: plan.changes.filter(change => change.kind !== 'remove-expired-certificates' && change.kind !== 'revoke-previous-certificates')
+    changes: plan.changes.filter(change => change.kind !== 'remove-expired-certificates' && change.kind !== 'revoke-previous-certificates'),
+    certificatesOnApp: plan.certificatesOnApp.map(certificate =>
+      certificate.outcome === 'remove-expired' || certificate.outcome === 'revoke'
+        ? { ...certificate, outcome: 'skipped' as const, skipped: { was: certificate.outcome, permission } }
+        : certificate
+    )
   }
   delete kept.prune
   delete kept.revokePrevious
   return kept
 }
 
-/** The warning for skipped best-effort tasks: what stays undone, the permission, and how to grant it. */
+/**
+ * The warning for skipped best-effort tasks: what stays undone, the federated removals still
+ * tried (and how the job ends if they are refused), the permission, and how to grant it.
+ */
 export function skippedWarning(report: PreflightReport, target: GrantTarget): string | undefined {
   if (report.skipped.length === 0) return undefined
   const who = `The provisioning identity (client-id ${target.clientId ?? '<client-id>'})`
-  const lines = [
-    `${who} may not change the app, so this run skipped what it can do without: the certificates stay on the app until they expire (a superseded one still signs in until then). It lacks:`,
-    ...report.skipped.map(requirement => `- ${missingSentence(requirement)}`)
+  const triedLast = report.skipped.flatMap(requirement => requirement.triedLast ?? [])
+  const skipsCertificates = report.skipped.some(requirement => requirement.tasks.some(task => !triedLast.includes(task)))
+  const opening = [
+    `${who} may not change the app`,
+    skipsCertificates
+      ? ', so this run skipped what it can do without: the certificates stay on the app until they expire (a superseded one still signs in until then).'
+      : '.',
+    triedLast.length > 0
+      ? ' The federated credentials this action no longer wants are still tried last, once everything else is done and stored: a federated credential never expires, ' +
+        'so when Graph refuses, the job fails and names them with the command that removes them.'
+      : '',
+    ' It lacks:'
   ]
+  const lines = [opening.join(''), ...report.skipped.map(requirement => `- ${missingSentence(requirement)}`)]
   const grants = [...new Set(report.skipped.flatMap(requirement => (requirement.grant === undefined ? [] : [requirement.grant])))]
   if (grants.length > 0) lines.push('To let the next run remove them, grant these Microsoft Graph application permissions (admin consent):', ...grantInstructions(grants, target))
   for (const requirement of report.skipped) {
@@ -275,6 +319,9 @@ export function describePreflight(report: PreflightReport): string[] {
         `  ${report.skipped.includes(requirement) ? 'SKIPPED' : mark[requirement.verdict]} ${CAPABILITY_NAMES[requirement.capability]} (${requirement.tasks.join('; ')}): ${requirement.because}`
     ),
     ...(report.skipped.length > 0 ? ['  SKIPPED = missing, but needed only for best-effort removals: the run goes on without them.'] : []),
+    ...(report.skipped.some(requirement => (requirement.triedLast ?? []).length > 0)
+      ? ['  Except federated credentials to remove: tried last; if Graph refuses, the job fails at the end, naming them.']
+      : []),
     ...(report.requirements.some(requirement => requirement.verdict === 'unknown')
       ? ['  ? = cannot tell from the token; the run goes on, and a refusal is explained where it happens.']
       : [])
