@@ -7,7 +7,7 @@ import { maskSecret, openClientCertificate, openHeldCertificate, type Masker } f
 import { UserError } from './errors.js'
 import { validateSecretPrefix } from './github/secret-names.js'
 import { ALLOW_UNPROTECTED_INPUT, listedPullRequestRefusal, scopeOfSubject } from './entra/subject-scope.js'
-import { canRequestGitHubIdToken } from './runner/github-oidc.js'
+import { canRequestGitHubIdToken, GITHUB_ACTIONS_ISSUER } from './runner/github-oidc.js'
 import { findDirectoryRole, SUPPORTED_DIRECTORY_ROLES, type DirectoryRole } from './entra/well-known.js'
 import {
   isDomain,
@@ -390,7 +390,7 @@ function readCredential(source: InputSource, mode: Mode, env: NodeJS.ProcessEnv)
       { input: 'federated-subjects' }
     )
   }
-  const issuer = issuerValue === '' ? undefined : parseHttpsUrl('federated-issuer', issuerValue, 'https://token.actions.githubusercontent.com')
+  const issuer = issuerValue === '' ? undefined : parseHttpsUrl('federated-issuer', issuerValue, GITHUB_ACTIONS_ISSUER)
   const audience = readFederatedAudience(audienceValue, source.get('audience').trim() || DEFAULT_AUDIENCE)
   if (mode === 'provision' && subjects.length === 0 && !canRequestGitHubIdToken(env)) {
     throw new UserError(noSubjectsWithoutOidcToken(), { input: 'federated-subjects' })

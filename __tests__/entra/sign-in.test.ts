@@ -141,10 +141,27 @@ describe('explainSignInError', () => {
     expect(error.message).toContain("subject '(unknown)'")
   })
 
-  it('tells a branch job the exact subject to trust', () => {
+  const onMain = { eventName: 'push', ref: 'refs/heads/main', defaultBranch: 'main', repository: 'contoso/exo-jobs' }
+  const unmatched = (): Error => new Error('AADSTS700213: No matching federated identity record found')
+
+  it('tells a job on the default branch the exact subject to trust', () => {
     const subject = 'repo:contoso/exo-jobs:ref:refs/heads/main'
-    const error = explainSignInError(new Error('AADSTS700213: No matching federated identity record found'), { settings: settings(), oidcSubject: subject })
+    const error = explainSignInError(unmatched(), { settings: settings(), oidcSubject: subject, job: onMain })
     expect(error.message).toContain(`"subject":"${subject}"`)
+    expect(error.message).toContain('federated-credential create')
+  })
+
+  it.each([
+    ['a feature branch', 'repo:contoso/exo-jobs:ref:refs/heads/feature', { ...onMain, ref: 'refs/heads/feature' }, /runs on refs\/heads\/feature, not on the default branch refs\/heads\/main.*anyone who can push a branch could then sign in as the provisioning identity/],
+    ['a pull request\'s merge ref', 'repo:contoso/exo-jobs:ref:refs/pull/1/merge', { ...onMain, ref: 'refs/pull/1/merge' }, /pull-request job's \(subject 'repo:contoso\/exo-jobs:ref:refs\/pull\/1\/merge'\)/],
+    ['an environment job for a pull request', 'repo:contoso/exo-jobs:environment:provisioning', { ...onMain, eventName: 'pull_request', ref: 'refs/pull/1/merge' }, /runs for a pull request \(event pull_request\) — even in environment 'provisioning'/],
+    ['a branch not known to be the default one', 'repo:contoso/exo-jobs:ref:refs/heads/main', {}, /could not be confirmed to be the default branch's/]
+  ])('never tells %s to trust its subject: points to an environment instead', (_what, subject, job, why) => {
+    const error = explainSignInError(unmatched(), { settings: settings(), oidcSubject: subject, job })
+    expect(error.message).toMatch(why)
+    expect(error.message).toContain('environment with required reviewers')
+    expect(error.message).not.toContain('federated-credential create')
+    expect(error.message).not.toContain(`"subject":"${subject}"`)
   })
 
   it('never suggests trusting a pull-request subject (either subject form): it points to an environment instead', () => {

@@ -128,9 +128,15 @@ describe('federated trust a pull request cannot reach', () => {
     expect(writes()).toEqual([])
   }, 60_000)
 
-  it('an environment job is trusted from any branch (the environment\'s reviewers guard it); the opt-in allows a pull request, with a warning', async () => {
+  it('an environment job is trusted from any branch outside pull requests (the environment\'s reviewers guard it), not during one; the opt-in allows a pull request, with a warning', async () => {
     emulator = await startEmulator()
     emulator.oidc.subject = PROD
+    // During a pull request the action cannot know whether the environment has required
+    // reviewers, and the job may run workflow code the pull request changed: refused, before any write.
+    const duringPullRequest = await provision(action, emulator, { ...secret(), credential: 'federated' }, { env: { ...emulatorEnv(emulator), ...githubEventEnv('pull_request', 'refs/pull/7/merge') } })
+    expect(duringPullRequest.main.exitCode).toBe(1)
+    expect(errorsOf(duringPullRequest).join('\n')).toMatch(/this job runs for a pull request \(event pull_request\) — even in environment 'prod'.*federated-allow-unprotected-subjects/)
+    expect(graphWrites(emulator)).toEqual([])
     const environment = await provision(action, emulator, { ...secret(), credential: 'federated' }, { env: { ...emulatorEnv(emulator), ...githubEventEnv('push', 'refs/heads/feature') } })
     expect(environment.main.exitCode === 0 ? 'exit 0' : explain(environment)).toBe('exit 0')
     expect(theApp().federatedIdentityCredentials.map(f => f.subject)).toEqual([PROD])

@@ -9,9 +9,10 @@
 import { ClientAssertionCredential } from '@azure/identity'
 import { defaultScope, type Cloud } from '../cloud.js'
 import { UserError } from '../errors.js'
-import type { GitHubIdToken } from '../runner/github-oidc.js'
+import { readJobFacts, type JobFacts } from '../runner/github-event.js'
+import { GITHUB_ACTIONS_ISSUER, type GitHubIdToken } from '../runner/github-oidc.js'
 import { credentialOptions } from './sign-in.js'
-import { scopeOfSubject } from './subject-scope.js'
+import { repositoryOfSubject, scopeOfSubject, unprotectedDefaultSubject } from './subject-scope.js'
 
 export interface AccessTokenFile {
   token: string
@@ -52,7 +53,7 @@ export async function federatedExchangeTokens(signIn: FederatedSignIn, securityA
       const token = await credential.getToken(defaultScope(resource))
       return { token: token.token, expiresOn: new Date(token.expiresOnTimestamp) }
     } catch (error) {
-      throw explainFederatedSignInError(error, signIn, lastJobToken)
+      throw explainFederatedSignInError(error, signIn, lastJobToken, readJobFacts(process.env))
     }
   }
   const exchange = await tokenFor(signIn.cloud.exchangeResource)
@@ -60,8 +61,18 @@ export async function federatedExchangeTokens(signIn: FederatedSignIn, securityA
   return { exchange, ...(compliance === undefined ? {} : { compliance }) }
 }
 
-/** Entra's refusal in words: above all, a job whose token no federated credential of the app trusts. */
-export function explainFederatedSignInError(error: unknown, signIn: Pick<FederatedSignIn, 'tenantId' | 'appId' | 'audience'>, job: GitHubIdToken | undefined): Error {
+/**
+ * Entra's refusal in words: above all, a job whose token no federated credential of the app
+ * trusts. The command to trust this job's subject is printed only when a reviewer guards that
+ * subject (the default branch, or an environment outside pull requests: subject-scope.ts
+ * unprotectedDefaultSubject, with `facts` about this job); otherwise it points to an environment.
+ */
+export function explainFederatedSignInError(
+  error: unknown,
+  signIn: Pick<FederatedSignIn, 'tenantId' | 'appId' | 'audience'>,
+  job: GitHubIdToken | undefined,
+  facts: JobFacts
+): Error {
   if (error instanceof UserError) return error
   const message = (error as Error)?.message ?? String(error)
   const code = /AADSTS(\d+)/.exec(message)?.[1]
@@ -72,16 +83,21 @@ export function explainFederatedSignInError(error: unknown, signIn: Pick<Federat
     case '700212':
     case '700213': {
       const subject = job?.subject ?? '(unknown)'
-      const issuer = job?.issuer ?? 'https://token.actions.githubusercontent.com'
+      const issuer = job?.issuer ?? GITHUB_ACTIONS_ISSUER
       const says = `Entra ID found no federated credential of ${app} that trusts this job's GitHub token (AADSTS${code}). The token says: issuer ${issuer}, subject '${subject}', audience '${signIn.audience}'.`
       const scope = scopeOfSubject(subject)
+      const environmentAdvice = `Run the Exchange steps in a job with an environment that has required reviewers (jobs.<job_id>.environment), and list its subject repo:${repositoryOfSubject(scope.repository)}:environment:NAME in federated-subjects of the provisioning workflow.`
       if (scope.context.kind === 'pull-request') {
         // Never suggest trusting it: anyone who can open a pull request would then be an Exchange administrator.
-        const repository = scope.repository === undefined ? 'OWNER/REPO' : subject.slice('repo:'.length, subject.indexOf(':', 'repo:'.length))
         return new UserError(
-          `${says} This job runs for a pull request, and pull-request jobs should not sign in to Exchange Online: anyone who can open a pull request could then act as an Exchange administrator. Run the Exchange steps in a job with an environment that has required reviewers (jobs.<job_id>.environment), and list its subject repo:${repository}:environment:NAME in federated-subjects of the provisioning workflow.`,
+          `${says} This job runs for a pull request, and pull-request jobs should not sign in to Exchange Online: anyone who can open a pull request could then act as an Exchange administrator. ${environmentAdvice}`,
           { cause: error }
         )
+      }
+      const unreviewed = job?.subject === undefined ? undefined : unprotectedDefaultSubject(subject, facts)
+      if (unreviewed !== undefined) {
+        // Nor a feature branch's subject, or any subject of a pull request's job.
+        return new UserError(`${says} Do not trust this subject: ${unreviewed}. ${environmentAdvice}`, { cause: error })
       }
       const parameters = JSON.stringify({ name: 'exo-jobs', issuer, subject, audiences: [signIn.audience] })
       const preferEnvironment =

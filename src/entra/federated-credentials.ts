@@ -25,7 +25,7 @@
 import { createHash } from 'node:crypto'
 import { UserError } from '../errors.js'
 import { SECRET_SET_ID_PATTERN, type RepositoryIdentity } from '../github/secret-set.js'
-import { scopeOfSubject } from './subject-scope.js'
+import { sameIssuer, subjectNamesRepository } from './subject-scope.js'
 
 export type { RepositoryIdentity } from '../github/secret-set.js'
 
@@ -34,9 +34,6 @@ export const MAX_FEDERATED_CREDENTIALS = 20
 
 /** Names of the credentials this action made start with this; it never touches any other. */
 export const ACTION_FEDERATED_CREDENTIAL_PREFIX = 'exo-cba-'
-
-/** GitHub Actions' OIDC issuer on github.com (GHES: https://HOST/_services/token). */
-export const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com'
 
 /** One federated identity credential, as Graph returns it. */
 export interface FederatedCredential {
@@ -185,22 +182,6 @@ export function federatedCredentialMaker(credential: Pick<FederatedCredential, '
 }
 
 /**
- * True when a GitHub OIDC subject names this repository: `repo:OWNER/REPO:…` (names compare
- * without case, as GitHub's do), or the immutable form `repo:OWNER@ID/REPO@ID:…`, which
- * matches by the ids only: they never change and are never reused, while the names in it may
- * be out of date (https://learn.microsoft.com/entra/workload-id/workload-identities-github-immutable-subjects).
- * Without the ids (outside GitHub Actions) an immutable subject names no repository known here.
- */
-export function subjectNamesRepository(subject: string, repository: RepositoryIdentity): boolean {
-  const named = scopeOfSubject(subject).repository
-  if (named === undefined) return false
-  if (named.ownerId !== undefined || named.repositoryId !== undefined) {
-    return repository.ownerId !== undefined && repository.repoId !== undefined && named.ownerId === repository.ownerId && named.repositoryId === repository.repoId
-  }
-  return named.owner.toLowerCase() === repository.owner.toLowerCase() && named.name.toLowerCase() === repository.repo.toLowerCase()
-}
-
-/**
  * Whether this run counts a credential made by an earlier version (no set recorded) as its
  * own, so it may remove it once no longer wanted. Earlier versions never removed federated
  * credentials and recorded nothing of who wanted one, so the evidence is the subject: it names
@@ -305,10 +286,4 @@ export function planFederatedCredentials(
     )
   }
   return plan
-}
-
-/** Issuers compare as URLs: case-insensitive scheme and host, without a trailing slash. */
-function sameIssuer(a: string, b: string): boolean {
-  const normal = (issuer: string) => issuer.replace(/\/+$/, '').replace(/^https:\/\/[^/]+/i, host => host.toLowerCase())
-  return normal(a) === normal(b)
 }

@@ -15,11 +15,10 @@ import {
 import { defaultScope, type Cloud } from '../cloud.js'
 import { UserError } from '../errors.js'
 import type { Settings } from '../settings.js'
-import { requestGitHubIdToken } from '../runner/github-oidc.js'
+import { readJobFacts, type JobFacts } from '../runner/github-event.js'
+import { GITHUB_ACTIONS_ISSUER as GITHUB_ISSUER, requestGitHubIdToken } from '../runner/github-oidc.js'
 import { identityClaimsOf, type IdentityClaims } from './preflight.js'
-import { scopeOfSubject } from './subject-scope.js'
-
-const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com'
+import { scopeOfSubject, unprotectedDefaultSubject } from './subject-scope.js'
 
 /** The provisioning identity's credential, with errors translated for the user. */
 export function provisioningCredential(settings: Settings): TokenCredential {
@@ -66,7 +65,7 @@ export function provisioningCredential(settings: Settings): TokenCredential {
       break
   }
   return new ExplainedCredential(credential, error =>
-    explainSignInError(error, { settings, oidcSubject: lastOidcSubject })
+    explainSignInError(error, { settings, oidcSubject: lastOidcSubject, job: readJobFacts(process.env) })
   )
 }
 
@@ -135,8 +134,13 @@ async function githubIdToken(audience: string): Promise<string> {
   return token
 }
 
-/** Turns msal/identity errors into what the user should do. */
-export function explainSignInError(error: unknown, context: { settings: Settings; oidcSubject?: string }): Error {
+/**
+ * Turns msal/identity errors into what the user should do. The command to trust this job's
+ * OIDC subject is printed only when a reviewer guards it (subject-scope.ts
+ * unprotectedDefaultSubject, with `job`: this job's event, ref and default branch; unknown
+ * facts count as unguarded); otherwise it points to an environment with required reviewers.
+ */
+export function explainSignInError(error: unknown, context: { settings: Settings; oidcSubject?: string; job?: JobFacts }): Error {
   if (error instanceof UserError) return error
   const message = (error as Error)?.message ?? String(error)
   const { settings } = context
@@ -153,6 +157,14 @@ export function explainSignInError(error: unknown, context: { settings: Settings
         // app more privileges, and anyone who can open a pull request would hold it.
         return new UserError(
           `Entra ID found no federated credential of ${who} matching this workflow's GitHub token (AADSTS${code}): the token is a pull-request job's (subject '${subject}'). Do not trust pull-request subjects for the provisioning identity: anyone who can open a pull request could then manage the tenant's apps and roles. Run provision mode from the default branch or, better, in an environment with required reviewers (jobs.<job_id>.environment), and trust that subject (repo:OWNER/REPO:environment:NAME) instead.`,
+          { cause: error }
+        )
+      }
+      const unreviewed = context.oidcSubject === undefined ? undefined : unprotectedDefaultSubject(subject, context.job ?? {}, "sign in as the provisioning identity and manage the tenant's apps and roles")
+      if (unreviewed !== undefined) {
+        // Nor a feature branch's: the provisioning identity can grant itself and the Exchange app more privileges.
+        return new UserError(
+          `Entra ID found no federated credential of ${who} matching this workflow's GitHub token (AADSTS${code}), subject '${subject}'. Do not trust this subject for the provisioning identity: ${unreviewed}. Run provision mode from the default branch or, better, in an environment with required reviewers (jobs.<job_id>.environment), and trust that subject (repo:OWNER/REPO:environment:NAME) instead.`,
           { cause: error }
         )
       }

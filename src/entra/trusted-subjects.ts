@@ -11,7 +11,7 @@ import { noSubjectsWithoutOidcToken } from '../settings.js'
 import { readJobFacts } from '../runner/github-event.js'
 import { canRequestGitHubIdToken, gitHubIssuerFor, requestGitHubIdToken, type GitHubIdToken } from '../runner/github-oidc.js'
 import type { DesiredFederation } from './federated-credentials.js'
-import { ALLOW_UNPROTECTED_INPUT, defaultSubjectRefusal, trustWarnings, unprotectedDefaultSubject } from './subject-scope.js'
+import { ALLOW_UNPROTECTED_INPUT, defaultSubjectRefusal, sameIssuer, trustWarnings, unprotectedDefaultSubject } from './subject-scope.js'
 
 export interface ResolvedFederation {
   federation: DesiredFederation
@@ -32,7 +32,10 @@ export async function resolveFederation(settings: Settings, env: NodeJS.ProcessE
   const notes: string[] = []
   const warnings: string[] = []
   const gitHubIssuer = gitHubIssuerFor(env.GITHUB_SERVER_URL)
-  const issuer = credential.issuer ?? job?.issuer ?? gitHubIssuer
+  // Entra matches the issuer to the tokens' `iss` as given: a federated-issuer that names the
+  // same issuer as this job's token (or GitHub's) in another spelling is written as the tokens spell it.
+  const tokenIssuer = job?.issuer ?? gitHubIssuer
+  const issuer = credential.issuer === undefined || sameIssuer(credential.issuer, tokenIssuer) ? tokenIssuer : credential.issuer
   let subjects = credential.subjects
   if (subjects.length === 0) {
     // No GITHUB_REF fallback: a subject built from the ref would be a guess (an environment job's is not a ref subject).
@@ -62,13 +65,14 @@ export async function resolveFederation(settings: Settings, env: NodeJS.ProcessE
   return { federation: { subjects, issuer, audience }, ...(job === undefined ? {} : { job }), notes, warnings }
 }
 
-/** True when this job's token is one the app trusts, so it can sign in (to verify, or to connect). */
+/**
+ * True when this job's token is one the app trusts, so it can sign in (to verify, or to
+ * connect). Entra compares subject and issuer as strings (subject-scope.ts sameIssuer), so
+ * this does too: "trusted" only where Entra would accept the token; resolveFederation writes
+ * the token's own spelling of its issuer.
+ */
 export function jobIsTrusted(resolved: ResolvedFederation): boolean {
   const job = resolved.job
   if (job?.subject === undefined || job.issuer === undefined) return false
-  return resolved.federation.subjects.includes(job.subject) && sameIssuer(job.issuer, resolved.federation.issuer)
-}
-
-function sameIssuer(a: string, b: string): boolean {
-  return a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase()
+  return resolved.federation.subjects.includes(job.subject) && job.issuer === resolved.federation.issuer
 }

@@ -55,11 +55,14 @@ export function withClaims(token: string): GitHubIdToken {
   }
 }
 
+/** GitHub Actions' OIDC issuer on github.com (github/docs content/actions/reference/security/oidc.md, `iss`). */
+export const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com'
+
 /** GitHub's OIDC issuer for this server (`GITHUB_SERVER_URL`): github.com, GHE.com or GHES (GitHub docs, "About security hardening with OpenID Connect"). */
 export function gitHubIssuerFor(serverUrl: string | undefined): string {
   const url = new URL(serverUrl?.trim() || 'https://github.com')
   const host = url.hostname.toLowerCase()
-  if (host === 'github.com') return 'https://token.actions.githubusercontent.com'
+  if (host === 'github.com') return GITHUB_ACTIONS_ISSUER
   const dataResidency = /^([a-z0-9-]+)\.ghe\.com$/.exec(host)
   if (dataResidency !== null) return `https://token.actions.${dataResidency[1]}.ghe.com`
   return `${url.origin}/_services/token`
