@@ -24,7 +24,7 @@
  */
 import { createHash } from 'node:crypto'
 import { UserError } from '../errors.js'
-import { SECRET_SET_ID_PATTERN, type RepositoryIdentity } from '../github/secret-set.js'
+import { SECRET_SET_ID_PATTERN, type EarlierVersionScope, type RepositoryIdentity } from '../github/secret-set.js'
 import { scopeOfSubject } from './subject-scope.js'
 
 export type { RepositoryIdentity } from '../github/secret-set.js'
@@ -52,13 +52,14 @@ export interface FederatedCredential {
 export const FEDERATED_DESCRIPTION_MAX_LENGTH = 600
 
 /**
- * Who this run is, for deciding which credentials are its own: its secret set, and the
- * repository whose credentials made by earlier versions (which recorded no set) it counts as
- * its own (`earlierVersionsOf`; absent: none, see claimsEarlierVersion).
+ * Who this run is, for deciding which credentials are its own: its secret set, and where its
+ * jobs run (repository, and environment for environment secrets), whose credentials made by
+ * earlier versions (which recorded no set) it may count as its own (`earlierVersionsOf`;
+ * absent: none, see claimsEarlierVersion).
  */
 export interface FederatedPipeline {
   secretSet: string
-  earlierVersionsOf?: RepositoryIdentity
+  earlierVersionsOf?: EarlierVersionScope
 }
 
 /**
@@ -204,15 +205,28 @@ export function subjectNamesRepository(subject: string, repository: RepositoryId
  * Whether this run counts a credential made by an earlier version (no set recorded) as its
  * own, so it may remove it once no longer wanted. Earlier versions never removed federated
  * credentials and recorded nothing of who wanted one, so the evidence is the subject: it names
- * this repository, whose jobs alone can present it. Within one repository, several pipelines
- * sharing an app must differ by environment or `secret-prefix`, so only the repository's own
- * set (`earlierVersionsOf`: repository secrets, or none, under the default prefix) claims them;
- * other pipelines leave them with a warning. A wrong claim would cut off another pipeline's
- * jobs; a missed one leaves a trust the warning names with the command to remove it. Every
- * credential a pipeline still lists gets that pipeline's set on its first run of this version.
+ * this repository, whose jobs alone can present it, and a context only this set's jobs run in.
+ * Only sets under the default prefix claim any (`earlierVersionsOf`, secret-set.ts):
+ * - repository secrets (or none): the repository's subjects other than `environment:` ones
+ *   (`ref:`, `pull_request`, customized claims). A job in an environment presents
+ *   `environment:<name>`, and environment secrets are read only by jobs in it, so an
+ *   environment subject is a sibling pipeline's as likely as this one's: never claimed.
+ * - environment secrets: only `environment:<its environment>`.
+ * Even so a claim can hit a sibling that has not run this version yet and whose jobs present
+ * the same subject: a pipeline of the same repository under another prefix or with organization
+ * secrets, the other of repository secrets and `secret-target: none`, one with repository
+ * secrets whose jobs run in the claimed environment, or a workflow that signs in through the
+ * credential without provisioning. Each pipeline's first
+ * run of this version records its set on every credential it lists, after which no claim
+ * applies; a missed claim only leaves a trust the warning names with the command to remove it.
  */
 export function claimsEarlierVersion(credential: Pick<FederatedCredential, 'subject'>, pipeline: FederatedPipeline): boolean {
-  return pipeline.earlierVersionsOf !== undefined && subjectNamesRepository(credential.subject, pipeline.earlierVersionsOf)
+  if (!(pipeline.earlierVersionsOf !== undefined && subjectNamesRepository(credential.subject, pipeline.earlierVersionsOf))) return false
+  const { context } = scopeOfSubject(credential.subject)
+  const environment = pipeline.earlierVersionsOf.environment
+  if (environment === undefined) return context.kind !== 'environment'
+  // GitHub compares environment names without case (managing-environments-for-deployment).
+  return context.kind === 'environment' && context.name.toLowerCase() === environment.toLowerCase()
 }
 
 /**
