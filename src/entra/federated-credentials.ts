@@ -230,6 +230,34 @@ export function claimsEarlierVersion(credential: Pick<FederatedCredential, 'subj
 }
 
 /**
+ * What becomes of a credential this run is about to remove (`remove`) or take its set off
+ * (`leave`), decided from the credential as Graph holds it right now (`fresh`; undefined: it is
+ * gone). The plan was made from a read at the start of the run, and another pipeline sharing the
+ * app may have recorded its set since (the removal runs after verification and the secrets):
+ * - `gone`: nothing to do.
+ * - `take-off`: other sets want it now: it stays; `description` (when this run's set is on it)
+ *   is written instead, so only this run's set comes off and no other set is dropped.
+ * - `delete`: a planned removal, and still no other set wants it.
+ * - `keep`: a planned `leave`, but no other set wants it any more: it stays unchanged, with
+ *   this run's set, so the next run of this pipeline removes it once verified.
+ */
+export type FreshDeparture =
+  | { action: 'gone' }
+  | { action: 'take-off'; others: string[]; description?: string }
+  | { action: 'delete' }
+  | { action: 'keep' }
+
+export function departureFromFresh(fresh: Pick<FederatedCredential, 'description'> | undefined, secretSet: string, planned: 'remove' | 'leave'): FreshDeparture {
+  if (fresh === undefined) return { action: 'gone' }
+  const sets = federatedCredentialSets(fresh)
+  const others = sets.filter(set => set !== secretSet)
+  if (others.length > 0) {
+    return sets.includes(secretSet) ? { action: 'take-off', others, description: federatedCredentialDescription(others) } : { action: 'take-off', others }
+  }
+  return planned === 'remove' ? { action: 'delete' } : { action: 'keep' }
+}
+
+/**
  * Which credentials to add, set again or remove so exactly the desired subjects sign in
  * through this action's credentials, without touching what other pipelines sharing the app
  * want. `desired` is undefined with `credential: certificate`: then this run wants none.
