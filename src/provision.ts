@@ -134,7 +134,7 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   for (const note of federatedLeftAlone.notes) core.info(printable(note))
   for (const warning of federatedLeftAlone.warnings) core.warning(warning, { title: 'Federated credential left on the app' })
   const leftAlone = certificatesLeftAlone(plan)
-  for (const note of leftAlone.notes) core.info(note)
+  for (const note of leftAlone.notes) core.info(printable(note))
   for (const warning of leftAlone.warnings) core.warning(warning, { title: 'Certificate of an unknown pipeline left on the app' })
 
   if (settings.dryRun) {
@@ -516,7 +516,8 @@ function federatedRemovalStep(run: ProvisionRun): RunStep {
     run: async () => {
       if ((run.plan.removeFederatedCredentials ?? []).length === 0) return
       await core.group('Removing federated credentials this action made and no longer wants', () =>
-        removeFederatedCredentials(run.plan, { graph: run.graph, settings: run.settings, log: line => core.info(line) })
+        // Each line names credentials and subjects read from Graph: printable, so none can start a workflow command.
+        removeFederatedCredentials(run.plan, { graph: run.graph, settings: run.settings, log: line => core.info(printable(line)) })
       )
     }
   }
