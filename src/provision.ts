@@ -18,7 +18,7 @@ import { jobIsTrusted, resolveFederation, type ResolvedFederation } from './entr
 import { ApplyError, applyPlan, removeFederatedCredentials, type AppliedState } from './entra/apply.js'
 import { certificatesLeftAlone, describeCertificatesOnApp, describePlanLines, describePlanRows, federatedCredentialsLeftAlone, previousCertificateFate } from './entra/describe-plan.js'
 import { Graph } from './entra/graph.js'
-import { desiredStateFromSettings, planProvisioning, type Plan } from './entra/plan.js'
+import { desiredStateFromSettings, planProvisioning, type Plan, type RemoveFederatedCredential } from './entra/plan.js'
 import { readTenant } from './entra/read-tenant.js'
 import type { TenantState } from './entra/tenant-state.js'
 import {
@@ -134,7 +134,7 @@ export async function runProvision(settings: Settings, now: Date): Promise<void>
   for (const note of federatedLeftAlone.notes) core.info(printable(note))
   for (const warning of federatedLeftAlone.warnings) core.warning(warning, { title: 'Federated credential left on the app' })
   const leftAlone = certificatesLeftAlone(plan)
-  for (const note of leftAlone.notes) core.info(note)
+  for (const note of leftAlone.notes) core.info(printable(note))
   for (const warning of leftAlone.warnings) core.warning(warning, { title: 'Certificate of an unknown pipeline left on the app' })
 
   if (settings.dryRun) {
@@ -362,7 +362,8 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
         bestEffort: true,
         run: async () => void (revokedPrevious = await removeOldCertificates(settings, graph, plan, verification?.signedIn === true, holdLease))
       },
-      federatedRemovalStep(run)
+      // Federated sign-in goes only once the certificate path is proven: this run's certificate signed in.
+      federatedRemovalStep(run, () => verification?.signedIn === true)
     ],
     message => core.warning(message)
   )
@@ -510,16 +511,36 @@ async function carryOutFederatedPlan(run: ProvisionRun, trusted: ResolvedFederat
  * taken back). Not best-effort: a trust the workflow dropped that stays on the app fails the
  * job (see removeFederatedCredentials), but takes nothing back, since the run has settled.
  */
-function federatedRemovalStep(run: ProvisionRun): RunStep {
+function federatedRemovalStep(run: ProvisionRun, certificateSignedIn?: () => boolean): RunStep {
   return {
     name: 'remove the federated credentials this action no longer wants',
     run: async () => {
-      if ((run.plan.removeFederatedCredentials ?? []).length === 0) return
+      const removals = run.plan.removeFederatedCredentials ?? []
+      if (removals.length === 0) return
+      if (certificateSignedIn !== undefined && !certificateSignedIn()) {
+        core.warning(federatedRemovalPostponed(run, removals), { title: 'Federated credentials kept until the certificate signs in' })
+        return
+      }
       await core.group('Removing federated credentials this action made and no longer wants', () =>
-        removeFederatedCredentials(run.plan, { graph: run.graph, settings: run.settings, log: line => core.info(line) })
+        // Each line names credentials and subjects read from Graph: printable, so none can start a workflow command.
+        removeFederatedCredentials(run.plan, { graph: run.graph, settings: run.settings, log: line => core.info(printable(line)) })
       )
     }
   }
+}
+
+/**
+ * Back on `credential: certificate`, the federated credentials stay until a run's certificate
+ * has signed in (verified): until then jobs not yet switched may need them, and the certificate
+ * path is not proven (`verify: false`, or stored without signing in within the timeout).
+ */
+function federatedRemovalPostponed(run: ProvisionRun, removals: readonly RemoveFederatedCredential[]): string {
+  const why = run.settings.verify.enabled
+    ? 'the certificate this run holds did not sign in (or nothing was verified)'
+    : "'verify' is false, so the certificate this run holds was not verified"
+  return printable(
+    `Not removing ${removals.length === 1 ? 'the federated credential' : `${removals.length} federated credentials`} this pipeline no longer wants (credential: certificate) yet: ${why}, and jobs must not lose their federated sign-in before the certificate is proven. The next run whose certificate signs in (verify: true) removes ${removals.length === 1 ? 'it' : 'them'}: ${removals.map(change => `${change.credential.name} (subject '${change.credential.subject}')`).join(', ')}. Until then jobs with ${removals.length === 1 ? 'its subject' : 'those subjects'} can still sign in as app ${run.plan.app.appId ?? ''}.`
+  )
 }
 
 /** Verifies as a job will, when something changed and this job is one the app trusts. */

@@ -4,8 +4,9 @@
  * credentials. Each credential records the secret sets that want it in its description; a run
  * removes only a credential no other set wants, and reports the others in the plan, the dry
  * run and the summary. Credentials made by earlier versions (no set recorded) are this
- * pipeline's only when their subject names this repository and the run is the repository's own
- * set (repository secrets under the default prefix).
+ * pipeline's only when their subject names this repository in a context only its jobs run in:
+ * repository secrets under the default prefix claim subjects outside environments, environment
+ * secrets their environment's (so no pipeline claims a sibling's environment credential).
  *
  * Written against the plan and its words only (planProvisioning, describePlanRows/Lines), with
  * the descriptions spelt out, so the same tests run against the planner before this change.
@@ -21,6 +22,8 @@ const AUDIENCE = 'api://AzureADTokenExchange'
 /** Pipeline A (this run): repository secrets of contoso/exo-jobs. */
 const A_PROD = 'repo:contoso/exo-jobs:environment:prod'
 const A_OLD = 'repo:contoso/exo-jobs:environment:old'
+/** A branch of A's repository it no longer lists: the subject of its jobs run outside an environment. */
+const A_BRANCH = 'repo:contoso/exo-jobs:ref:refs/heads/old'
 /** Pipeline B: another repository sharing the app. */
 const B_PROD = 'repo:contoso/exo-reports:environment:prod'
 const SENTENCE = 'exo-cba-action: GitHub Actions jobs with this subject sign in to Exchange Online as this app (credential: federated'
@@ -102,25 +105,26 @@ describe('credentials made by an earlier version (no secret set recorded)', () =
     expect(describePlanLines(plan)).toContainEqual(expect.stringContaining(`~ record this pipeline's secret set ${THIS_SET.id} on federated credential ${federatedCredentialName(A_PROD)}`))
   })
 
-  it('not listed, its subject names this repository, and this run is the repository\'s own set: removed (upgrading a one-pipeline repository cleans up)', () => {
-    const plan = planFor(pipelineA([A_PROD]), [made(A_PROD, [THIS_SET.id]), made(A_OLD, [])])
-    expect(removed(plan)).toEqual([A_OLD])
+  it('not listed, its subject names this repository outside an environment, and this run is the repository\'s own set: removed (upgrading a one-pipeline repository cleans up)', () => {
+    const plan = planFor(pipelineA([A_PROD]), [made(A_PROD, [THIS_SET.id]), made(A_BRANCH, [])])
+    expect(removed(plan)).toEqual([A_BRANCH])
     expect(describePlanLines(plan)).toContainEqual(expect.stringContaining('(made by an earlier version for this repository)'))
-    expect(row(plan, A_OLD)).toMatchObject({ after: 'removed', detail: expect.stringMatching(/^earlier version's \(no secret set recorded\)/) })
-    // Back on credential: certificate: all of them.
-    expect(removed(planFor(pipelineA(), [made(A_PROD, []), made(A_OLD, [])]))).toEqual([A_PROD, A_OLD])
+    expect(row(plan, A_BRANCH)).toMatchObject({ after: 'removed', detail: expect.stringMatching(/^earlier version's \(no secret set recorded\)/) })
+    // Back on credential: certificate: all of them outside an environment.
+    expect(removed(planFor(pipelineA(), [made(A_PROD, []), made(A_BRANCH, [])]))).toEqual([A_BRANCH])
   })
 
-  it('names compare without case; the immutable form matches by the runner\'s ids only', () => {
-    const immutable = 'repo:contoso@5544123/exo-jobs@821093847:environment:old'
-    const withIds = { owner: 'contoso', repo: 'exo-jobs', ownerId: '5544123', repoId: '821093847' }
-    expect(removed(planFor(pipelineA([A_PROD], withIds), [made(A_PROD, [THIS_SET.id]), made('repo:Contoso/EXO-Jobs:environment:old', [])]))).toEqual(['repo:Contoso/EXO-Jobs:environment:old'])
-    expect(removed(planFor(pipelineA([A_PROD], withIds), [made(A_PROD, [THIS_SET.id]), made(immutable, [])]))).toEqual([immutable])
-    // Renamed since: the ids still match.
-    expect(removed(planFor(pipelineA([A_PROD], withIds), [made(A_PROD, [THIS_SET.id]), made('repo:contoso@5544123/old-name@821093847:ref:refs/heads/main', [])]))).toHaveLength(1)
-    // Another repository's ids, or no ids known: kept.
-    expect(removed(planFor(pipelineA([A_PROD], withIds), [made(A_PROD, [THIS_SET.id]), made('repo:contoso@5544123/exo-jobs@999:environment:old', [])]))).toEqual([])
-    expect(removed(planFor(pipelineA([A_PROD]), [made(A_PROD, [THIS_SET.id]), made(immutable, [])]))).toEqual([])
+  it("never claims a sibling's environment credential: repository secrets (P1) leave environment subjects; environment secrets (P2) claim only their environment's", () => {
+    // P1: repository secrets, prefix EXO_, lists ref:refs/heads/main. P2 (environment prod secrets) lists environment:prod and has not run this version yet.
+    const main = 'repo:contoso/exo-jobs:ref:refs/heads/main'
+    const p1 = planFor(pipelineA([main]), [made(main, []), made(A_PROD, [])])
+    expect(removed(p1)).toEqual([])
+    expect(p1.federatedCredentials?.unrecorded.map(credential => credential.subject)).toEqual([A_PROD])
+    expect(row(p1, A_PROD)).toMatchObject({ after: 'present', detail: expect.stringMatching(/^earlier version's \(no secret set recorded\): .*kept/) })
+    expect(describePlanLines(p1)).toContainEqual(expect.stringMatching(new RegExp(`az ad app federated-credential delete --id [0-9a-f-]+ --federated-credential-id id-${federatedCredentialName(A_PROD)}$`)))
+    // P2 (environment prod secrets of the same repository) on credential: certificate: its environment's credential, nothing else.
+    const prodSecrets = { owner: 'contoso', repo: 'exo-jobs', environment: 'Prod' }
+    expect(removed(planFor(pipelineA(undefined, prodSecrets), [made(main, []), made(A_PROD, []), made(A_OLD, [])]))).toEqual([A_PROD])
   })
 
   it("another repository's, or this run is not the repository's own set: kept, and warned about with the command to remove it", () => {
@@ -131,8 +135,8 @@ describe('credentials made by an earlier version (no secret set recorded)', () =
       expect.stringMatching(new RegExp(`^! The app has a federated credential "${federatedCredentialName(B_PROD)}" .* made by an earlier version of this action.*az ad app federated-credential delete --id [0-9a-f-]+ --federated-credential-id id-${federatedCredentialName(B_PROD)}$`))
     )
     // Environment secrets, an organization's, another prefix: a sibling pipeline of the repository may have made it.
-    const notOwnSet = planFor(pipelineA([A_PROD], null), [made(A_PROD, [THIS_SET.id]), made(A_OLD, [])])
+    const notOwnSet = planFor(pipelineA([A_PROD], null), [made(A_PROD, [THIS_SET.id]), made(A_BRANCH, [])])
     expect(removed(notOwnSet)).toEqual([])
-    expect(row(notOwnSet, A_OLD)).toMatchObject({ after: 'present' })
+    expect(row(notOwnSet, A_BRANCH)).toMatchObject({ after: 'present' })
   })
 })

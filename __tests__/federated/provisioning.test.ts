@@ -299,6 +299,26 @@ describe('switching an existing app between the two credentials', () => {
     expect(warningsOf(rerun).join('\n')).toMatch(/"made-by-hand"/)
   }, 240_000)
 
+  it("back on credential: certificate with verify: false, this action's federated credential stays (with a warning) until a run's certificate has signed in", async () => {
+    emulator = await startEmulator()
+    const federated = await provision(action, emulator, { ...repositorySecretInputs(), credential: 'federated' })
+    expect(federated.main.exitCode === 0 ? 'exit 0' : explain(federated)).toBe('exit 0')
+    // The first certificate is stored unverified: jobs keep their federated sign-in.
+    const unverified = await provision(action, emulator, { ...repositorySecretInputs(), ...inputsFromStoredSecrets(emulator), verify: 'false' })
+    expect(unverified.main.exitCode === 0 ? 'exit 0' : explain(unverified)).toBe('exit 0')
+    expect(theApp().keyCredentials).toHaveLength(1)
+    expect(theApp().federatedIdentityCredentials.map(f => f.subject)).toEqual([MAIN])
+    expect(warningsOf(unverified).join('\n')).toMatch(
+      /Not removing the federated credential this pipeline no longer wants \(credential: certificate\) yet: 'verify' is false.*The next run whose certificate signs in \(verify: true\) removes it/
+    )
+    // The next run holds that certificate (nothing else to change): it verifies it, then the credential goes.
+    const verified = await provision(action, emulator, { ...repositorySecretInputs(), ...inputsFromStoredSecrets(emulator) })
+    expect(verified.main.exitCode === 0 ? 'exit 0' : explain(verified)).toBe('exit 0')
+    expect(verified.outputs.rotated).toBe('false')
+    expect(verified.main.stdout).toMatch(/Verified/)
+    expect(theApp().federatedIdentityCredentials).toEqual([])
+  }, 240_000)
+
   it('an app provisioned federated gets its first certificate when switched to certificate', async () => {
     emulator = await startEmulator()
     const federated = await provision(action, emulator, { ...repositorySecretInputs(), credential: 'federated' })

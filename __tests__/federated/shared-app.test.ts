@@ -25,6 +25,8 @@ interface Pipeline {
 const A: Pipeline = { label: 'A', repository: `${GITHUB_SEED.owner}/${GITHUB_SEED.repo}`, subject: `repo:${GITHUB_SEED.owner}/${GITHUB_SEED.repo}:environment:prod` }
 const B: Pipeline = { label: 'B', repository: `${GITHUB_SEED.owner}/${GITHUB_SEED.otherRepo}`, subject: `repo:${GITHUB_SEED.owner}/${GITHUB_SEED.otherRepo}:environment:prod` }
 const A_STAGING = `repo:${A.repository}:environment:staging`
+/** A branch of A's repository whose jobs once signed in outside an environment. */
+const A_RELEASE = `repo:${A.repository}:ref:refs/heads/release`
 const APP_NAME = 'EXO Background Process'
 /** The description earlier versions wrote: no secret set. */
 const EARLIER_DESCRIPTION = 'exo-cba-action: GitHub Actions jobs with this subject sign in to Exchange Online as this app (credential: federated).'
@@ -127,10 +129,10 @@ describe('two pipelines sharing one app, both with credential: federated', () =>
 })
 
 describe('upgrading: federated credentials made by an earlier version (no secret set recorded)', () => {
-  it("this repository's listed one gets A's set (same credential), its unlisted one is removed, another repository's is kept with a warning; a rerun writes nothing", async () => {
+  it("this repository's listed one gets A's set (same credential), its unlisted branch one is removed, another repository's is kept with a warning; a rerun writes nothing", async () => {
     const earlier = (subject: string, slug: string) => ({ name: `exo-cba-${slug}`, subject, description: EARLIER_DESCRIPTION })
     emulator = await startEmulator({
-      apps: [{ displayName: APP_NAME, federatedCredentials: [earlier(A.subject, 'a-prod'), earlier(A_STAGING, 'a-staging'), earlier(B.subject, 'b-prod')] }]
+      apps: [{ displayName: APP_NAME, federatedCredentials: [earlier(A.subject, 'a-prod'), earlier(A_RELEASE, 'a-release'), earlier(B.subject, 'b-prod')] }]
     })
     const before = new Map(theApp().federatedIdentityCredentials.map(f => [f.subject, f.id]))
 
@@ -145,7 +147,7 @@ describe('upgrading: federated credentials made by an earlier version (no secret
     expect(graphWrites(emulator).filter(write => write.includes('/federatedIdentityCredentials')).sort()).toEqual(
       [
         `PATCH /v1.0/applications/${theApp().id}/federatedIdentityCredentials/${prod.id} → 204`,
-        `DELETE /v1.0/applications/${theApp().id}/federatedIdentityCredentials/${before.get(A_STAGING)} → 204`
+        `DELETE /v1.0/applications/${theApp().id}/federatedIdentityCredentials/${before.get(A_RELEASE)} → 204`
       ].sort()
     )
     expect(warningsOf(run).join('\n')).toContain(`"exo-cba-b-prod" (subject '${B.subject}'`)
@@ -153,7 +155,7 @@ describe('upgrading: federated credentials made by an earlier version (no secret
     const rows = resourceRows(run.summary)
     expect(rows.get(`Federated credential: ${B.subject}`)).toMatchObject({ after: 'present', detail: expect.stringMatching(/^earlier version's \(no secret set recorded\)/) })
     expect(rows.get(`Federated credential: ${A.subject}`)).toMatchObject({ after: 'updated', detail: expect.stringMatching(/^this pipeline's \(set [0-9a-f]{8}\)/) })
-    expect(rows.get(`Federated credential: ${A_STAGING}`)).toMatchObject({ after: 'removed', detail: expect.stringMatching(/^earlier version's/) })
+    expect(rows.get(`Federated credential: ${A_RELEASE}`)).toMatchObject({ after: 'removed', detail: expect.stringMatching(/^earlier version's/) })
     expect(await jobSignsIn(A)).toBe('signs in')
     expect(await jobSignsIn(B)).toBe('signs in')
 
@@ -167,5 +169,30 @@ describe('upgrading: federated credentials made by an earlier version (no secret
     const later = await provisionRun(A, [A.subject])
     expect(resourceRows(later.summary).get(`Federated credential: ${B.subject}`)?.detail).toMatch(/^another pipeline's \(set [0-9a-f]{8}\)/)
     expect(warningsOf(later).join('\n')).not.toContain('exo-cba-b-prod')
+  }, 300_000)
+
+  it("one repository, P1 (repository secrets, lists ref:refs/heads/main) then P2 (environment secrets, lists environment:production): P1 never removes P2's credential, and P2's jobs still sign in", async () => {
+    const repository = A.repository
+    const P1: Pipeline = { label: 'P1', repository, subject: `repo:${repository}:ref:refs/heads/main` }
+    const P2: Pipeline = { label: 'P2', repository, subject: `repo:${repository}:environment:${GITHUB_SEED.environment}` }
+    emulator = await startEmulator({
+      apps: [{ displayName: APP_NAME, federatedCredentials: [{ name: 'exo-cba-main', subject: P1.subject, description: EARLIER_DESCRIPTION }, { name: 'exo-cba-production', subject: P2.subject, description: EARLIER_DESCRIPTION }] }]
+    })
+    const p2Credential = theApp().federatedIdentityCredentials.find(f => f.subject === P2.subject)!
+
+    // P1's first run of this version: P2's environment credential records no set and names this
+    // repository, but an environment subject is never the repository set's to claim.
+    const first = await provisionRun(P1, [P1.subject])
+    expect(credentialsOnApp()).toEqual([P1.subject, P2.subject].sort())
+    expect(p2Credential.description).toBe(EARLIER_DESCRIPTION)
+    expect(warningsOf(first).join('\n')).toContain(`az ad app federated-credential delete --id ${theApp().appId} --federated-credential-id ${p2Credential.id}`)
+    expect(await jobSignsIn(P2)).toBe('signs in')
+
+    // P2's first run records its set; P1's next run then reports it as another pipeline's.
+    await provisionRun(P2, [P2.subject], { 'secret-target': 'environment', 'secret-environment': GITHUB_SEED.environment })
+    expect(p2Credential.description).toMatch(/secret set [0-9a-f]{8}\)\.$/)
+    const later = await provisionRun(P1, [P1.subject])
+    expect(resourceRows(later.summary).get(`Federated credential: ${P2.subject}`)?.detail).toMatch(/^another pipeline's \(set [0-9a-f]{8}\)/)
+    expect({ P1: await jobSignsIn(P1), P2: await jobSignsIn(P2) }).toEqual({ P1: 'signs in', P2: 'signs in' })
   }, 300_000)
 })

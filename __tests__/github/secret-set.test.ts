@@ -52,6 +52,11 @@ describe("whose federated credentials of earlier versions a run counts as its ow
     expect(earlierFederatedCredentialsOf({ target: 'repository', prefix: 'EXO_', repository: reports }, runner)).toEqual(reports)
   })
 
+  it('environment secrets under the default prefix: the repository and the environment (its jobs present environment:<name>)', () => {
+    expect(earlierFederatedCredentialsOf({ target: 'environment', environment: 'prod', prefix: 'EXO_', repository: jobs }, runner)).toEqual({ ...jobs, ownerId: '5544123', repoId: '821093847', environment: 'prod' })
+    expect(earlierFederatedCredentialsOf({ target: 'environment', environment: 'prod', prefix: 'EXO_PROD_', repository: jobs }, runner)).toBeUndefined()
+  })
+
   it('any other set: none (a sibling pipeline of the repository may have made them)', () => {
     expect(earlierFederatedCredentialsOf({ target: 'environment', prefix: 'EXO_', repository: jobs }, runner)).toBeUndefined()
     expect(earlierFederatedCredentialsOf({ target: 'organization', prefix: 'EXO_', repository: jobs }, runner)).toBeUndefined()

@@ -7,7 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { generateCertificate } from '../../src/certificate/index.js'
 import { ACTION_KEY_DISPLAY_NAME_PREFIX } from '../../src/entra/well-known.js'
+import { federatedCredentialDescription } from '../../src/entra/federated-credentials.js'
+import { secretSetOf } from '../../src/github/secret-set.js'
 import { startEmulator, type Emulator } from '../../emulator/index.js'
+import { GITHUB_SEED } from '../../emulator/github.js'
 import type { ActionRun } from '../../scripts/lib/local-runner.js'
 import { BundledAction } from '../helpers/bundled-action.js'
 import { explain, provision } from './provision-helpers.js'
@@ -79,4 +82,30 @@ describe('names from Graph with line breaks and workflow commands in them', () =
     // eslint-disable-next-line no-control-regex
     expect(run.summary.replace(/\n/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/)
   })
+})
+
+describe("a federated credential of this pipeline's, removed, whose subject holds a line break and a workflow command", () => {
+  it('is logged escaped: no output line is an ::add-mask:: command from it', async () => {
+    const action = new BundledAction()
+    const emulator = await startEmulator()
+    try {
+      // This run's set (secret-target none, default prefix, this repository), as this version records it.
+      const set = secretSetOf({ target: 'none', prefix: 'EXO_', repository: { owner: GITHUB_SEED.owner, repo: GITHUB_SEED.repo } }).id
+      const subject = `repo:${GITHUB_SEED.owner}/${GITHUB_SEED.repo}:ref:refs/heads/gone\n::add-mask::INJECTED-BY-REMOVED-SUBJECT`
+      const { app } = emulator.tenant.seedApplication(
+        { displayName: 'EXO Background Process', federatedCredentials: [{ name: 'exo-cba-gone', subject, description: federatedCredentialDescription([set]) }] },
+        emulator.urls.oidc
+      )
+      // credential: certificate (the default) wants no federated credential: it is removed once the new certificate signed in.
+      const run = await provision(action, emulator, { 'app-id': app.appId, organization: 'contoso.onmicrosoft.com' })
+      expect(run.main.exitCode === 0 ? 'exit 0' : explain(run)).toBe('exit 0')
+      expect(app.federatedIdentityCredentials).toEqual([])
+      expect(run.main.stdout).toContain('\\n::add-mask::INJECTED-BY-REMOVED-SUBJECT')
+      // The action's own ::add-mask:: lines (core.setSecret) mask its secrets; none may come from the subject.
+      expect([run.main.stdout, run.main.stderr].flatMap(commandLines).filter(line => line.startsWith('::add-mask::INJECTED'))).toEqual([])
+    } finally {
+      await emulator.close()
+      action.cleanup()
+    }
+  }, 240_000)
 })

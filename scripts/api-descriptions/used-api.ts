@@ -53,6 +53,7 @@ export const GRAPH_REQUESTS_OF_THE_ACTION = [
   'GET /organization?$select=id,verifiedDomains',
   'GET /applications/00000000-0000-0000-0000-0000000000a1/federatedIdentityCredentials',
   'POST /applications/00000000-0000-0000-0000-0000000000a1/federatedIdentityCredentials',
+  'GET /applications/00000000-0000-0000-0000-0000000000a1/federatedIdentityCredentials/00000000-0000-0000-0000-0000000000f1',
   'PATCH /applications/00000000-0000-0000-0000-0000000000a1/federatedIdentityCredentials/00000000-0000-0000-0000-0000000000f1',
   'DELETE /applications/00000000-0000-0000-0000-0000000000a1/federatedIdentityCredentials/00000000-0000-0000-0000-0000000000f1',
   'POST /$batch'

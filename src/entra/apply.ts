@@ -25,7 +25,7 @@ import {
   type KeyCredentialWrite
 } from './key-credentials.js'
 import { describeChange } from './describe-plan.js'
-import type { FederatedCredential } from './federated-credentials.js'
+import { departureFromFresh, type FederatedCredential } from './federated-credentials.js'
 import type { Change, Plan, RemoveFederatedCredential, UpdateFederatedCredential } from './plan.js'
 import { APP_SELECT, readKeyCredentials } from './read-tenant.js'
 import { createdRecently, REPLICATION_BUDGET, RetryClock } from './retry.js'
@@ -319,6 +319,10 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
         return
       }
       case 'update-federated-credential': {
+        if (change.why === 'leave') {
+          await leaveFederatedCredential(graph, change, secretSetOf(ctx.settings.secrets).id, state.appMayLag, ctx.log)
+          return
+        }
         ctx.log(federatedUpdateLine(change))
         // name is immutable and issuer + subject are unchanged: the audience and the
         // description (the secret sets that want it) are set (federatedidentitycredential-update.md).
@@ -352,11 +356,17 @@ async function applyChange(change: Change, state: ApplyState, ctx: ApplyContext)
  * Removes this action's federated credentials the plan no longer wants, once the run's new
  * state is verified and stored: a removal cannot be taken back, and until then jobs on the
  * old subject (or, when switching back to a certificate, jobs not yet switched) keep working.
+ * The plan's read is minutes old by then (verification alone may wait 900 s), so each
+ * credential is read again right before its DELETE (one GET per removal, only in runs that
+ * remove something): one another pipeline sharing the app recorded its set on meanwhile stays,
+ * with only this run's set taken off (departureFromFresh). Graph has no conditional DELETE for
+ * federated credentials, so a set recorded between that GET and the DELETE (one round trip) is
+ * still lost; that pipeline's next run adds the credential again.
  * Every removal is tried; a credential already gone (404: a concurrent run or a person removed
  * it) counts as removed. Those Graph refused are named together in one UserError: a trust the
  * user dropped that is still on the app must fail the job, not pass as a warning, because
  * federated credentials never expire and the summary would otherwise claim it was removed.
- * Returns the removals carried out.
+ * Returns the removals carried out (or found done).
  */
 export async function removeFederatedCredentials(
   plan: Plan,
@@ -367,10 +377,28 @@ export async function removeFederatedCredentials(
   const failed: Array<{ change: RemoveFederatedCredential; why: string }> = []
   for (const change of removals) {
     const { credential } = change
-    ctx.log(`Removing federated credential ${credential.name} (subject '${credential.subject}'): ${removalReason(change)}`)
+    const named = `federated credential ${credential.name} (subject '${credential.subject}')`
     try {
-      await deleteFederatedCredential(ctx.graph, change)
-      done.push(change)
+      const fresh = await readFederatedCredential(ctx.graph, change.appObjectId, credential.id ?? credential.name)
+      const departure = departureFromFresh(fresh, plan.secretSet.id, 'remove')
+      switch (departure.action) {
+        case 'gone':
+          ctx.log(`The ${named} is already gone from the app (a concurrent run or a person removed it)`)
+          done.push(change)
+          break
+        case 'take-off':
+          ctx.log(
+            `Keeping ${named}: another pipeline sharing the app recorded its secret set (${departure.others.join(', ')}) on it since this run read the app, so its jobs sign in through it${departure.description === undefined ? '' : "; only this pipeline's set comes off"}`
+          )
+          if (departure.description !== undefined && fresh !== undefined) await writeFederatedDescription(ctx.graph, change.appObjectId, credential.id ?? credential.name, fresh, departure.description, false)
+          break
+        case 'delete':
+        case 'keep':
+          ctx.log(`Removing ${named}: ${removalReason(change)}`)
+          await deleteFederatedCredential(ctx.graph, change)
+          done.push(change)
+          break
+      }
     } catch (error) {
       const explained = error instanceof GraphRequestError ? explainGraphError(error, { clientId: ctx.settings.signIn.clientId }) : error
       failed.push({ change, why: explained instanceof Error ? explained.message : String(explained) })
@@ -388,6 +416,53 @@ export async function removeFederatedCredentials(
     )
   }
   return done
+}
+
+/**
+ * Takes this run's set off a credential other pipelines want (`leave`), from its description
+ * as Graph holds it now (one GET first): the plan's copy may lack a set another pipeline
+ * recorded since, which a PATCH of the plan's value would drop.
+ */
+async function leaveFederatedCredential(graph: Graph, change: UpdateFederatedCredential, secretSet: string, newObject: boolean, log: (line: string) => void): Promise<void> {
+  const named = `federated credential ${change.credential.name} (subject '${change.credential.subject}')`
+  const fresh = await readFederatedCredential(graph, change.appObjectId, change.id)
+  const departure = departureFromFresh(fresh, secretSet, 'leave')
+  switch (departure.action) {
+    case 'gone':
+      log(`The ${named} is already gone from the app (a concurrent run or a person removed it)`)
+      return
+    case 'keep':
+    case 'delete':
+      log(`Leaving ${named} as it is: no other pipeline's secret set is on it any more, so a later run of this pipeline removes it once its new state is verified`)
+      return
+    case 'take-off':
+      if (departure.description === undefined || fresh === undefined) {
+        log(`This pipeline's secret set is no longer on ${named}: nothing to write`)
+        return
+      }
+      log(federatedUpdateLine(change))
+      await writeFederatedDescription(graph, change.appObjectId, change.id, fresh, departure.description, newObject)
+  }
+}
+
+/** The credential as Graph holds it now (federatedidentitycredential-get.md), or undefined when it is gone (404). */
+async function readFederatedCredential(graph: Graph, appObjectId: string, idOrName: string): Promise<FederatedCredential | undefined> {
+  try {
+    return (await graph.call<FederatedCredential>({ method: 'GET', path: `/applications/${appObjectId}/federatedIdentityCredentials/${encodeURIComponent(idOrName)}` })).body
+  } catch (error) {
+    if (error instanceof GraphRequestError && error.status === 404) return undefined
+    throw error
+  }
+}
+
+/** PATCH of a credential's description, its audiences as just read (federatedidentitycredential-update.md). */
+async function writeFederatedDescription(graph: Graph, appObjectId: string, idOrName: string, fresh: FederatedCredential, description: string, newObject: boolean): Promise<void> {
+  await graph.call({
+    method: 'PATCH',
+    path: `/applications/${appObjectId}/federatedIdentityCredentials/${encodeURIComponent(idOrName)}`,
+    body: { audiences: fresh.audiences, description },
+    newObject
+  })
 }
 
 /** An update of a federated credential, in words, for the log. */

@@ -24,8 +24,8 @@
  */
 import { createHash } from 'node:crypto'
 import { UserError } from '../errors.js'
-import { SECRET_SET_ID_PATTERN, type RepositoryIdentity } from '../github/secret-set.js'
-import { sameIssuer, subjectNamesRepository } from './subject-scope.js'
+import { SECRET_SET_ID_PATTERN, type EarlierVersionScope, type RepositoryIdentity } from '../github/secret-set.js'
+import { sameIssuer, scopeOfSubject, subjectNamesRepository } from './subject-scope.js'
 
 export type { RepositoryIdentity } from '../github/secret-set.js'
 
@@ -49,13 +49,14 @@ export interface FederatedCredential {
 export const FEDERATED_DESCRIPTION_MAX_LENGTH = 600
 
 /**
- * Who this run is, for deciding which credentials are its own: its secret set, and the
- * repository whose credentials made by earlier versions (which recorded no set) it counts as
- * its own (`earlierVersionsOf`; absent: none, see claimsEarlierVersion).
+ * Who this run is, for deciding which credentials are its own: its secret set, and where its
+ * jobs run (repository, and environment for environment secrets), whose credentials made by
+ * earlier versions (which recorded no set) it may count as its own (`earlierVersionsOf`;
+ * absent: none, see claimsEarlierVersion).
  */
 export interface FederatedPipeline {
   secretSet: string
-  earlierVersionsOf?: RepositoryIdentity
+  earlierVersionsOf?: EarlierVersionScope
 }
 
 /**
@@ -185,15 +186,56 @@ export function federatedCredentialMaker(credential: Pick<FederatedCredential, '
  * Whether this run counts a credential made by an earlier version (no set recorded) as its
  * own, so it may remove it once no longer wanted. Earlier versions never removed federated
  * credentials and recorded nothing of who wanted one, so the evidence is the subject: it names
- * this repository, whose jobs alone can present it. Within one repository, several pipelines
- * sharing an app must differ by environment or `secret-prefix`, so only the repository's own
- * set (`earlierVersionsOf`: repository secrets, or none, under the default prefix) claims them;
- * other pipelines leave them with a warning. A wrong claim would cut off another pipeline's
- * jobs; a missed one leaves a trust the warning names with the command to remove it. Every
- * credential a pipeline still lists gets that pipeline's set on its first run of this version.
+ * this repository, whose jobs alone can present it, and a context only this set's jobs run in.
+ * Only sets under the default prefix claim any (`earlierVersionsOf`, secret-set.ts):
+ * - repository secrets (or none): the repository's subjects other than `environment:` ones
+ *   (`ref:`, `pull_request`, customized claims). A job in an environment presents
+ *   `environment:<name>`, and environment secrets are read only by jobs in it, so an
+ *   environment subject is a sibling pipeline's as likely as this one's: never claimed.
+ * - environment secrets: only `environment:<its environment>`.
+ * Even so a claim can hit a sibling that has not run this version yet and whose jobs present
+ * the same subject: a pipeline of the same repository under another prefix or with organization
+ * secrets, the other of repository secrets and `secret-target: none`, one with repository
+ * secrets whose jobs run in the claimed environment, or a workflow that signs in through the
+ * credential without provisioning. Each pipeline's first
+ * run of this version records its set on every credential it lists, after which no claim
+ * applies; a missed claim only leaves a trust the warning names with the command to remove it.
  */
 export function claimsEarlierVersion(credential: Pick<FederatedCredential, 'subject'>, pipeline: FederatedPipeline): boolean {
-  return pipeline.earlierVersionsOf !== undefined && subjectNamesRepository(credential.subject, pipeline.earlierVersionsOf)
+  if (!(pipeline.earlierVersionsOf !== undefined && subjectNamesRepository(credential.subject, pipeline.earlierVersionsOf))) return false
+  const { context } = scopeOfSubject(credential.subject)
+  const environment = pipeline.earlierVersionsOf.environment
+  if (environment === undefined) return context.kind !== 'environment'
+  // GitHub compares environment names without case (managing-environments-for-deployment).
+  return context.kind === 'environment' && context.name.toLowerCase() === environment.toLowerCase()
+}
+
+/**
+ * What becomes of a credential this run is about to remove (`remove`) or take its set off
+ * (`leave`), decided from the credential as Graph holds it right now (`fresh`; undefined: it is
+ * gone). The plan was made from a read at the start of the run, and another pipeline sharing the
+ * app may have recorded its set since (the removal runs after verification and the secrets):
+ * - `gone`: nothing to do.
+ * - `take-off`: other sets want it now: it stays; `description` (when this run's set is on it)
+ *   is written instead, so only this run's set comes off and no other set is dropped.
+ * - `delete`: a planned removal, and still no other set wants it.
+ * - `keep`: a planned `leave`, but no other set wants it any more: it stays unchanged, with
+ *   this run's set, so the next run of this pipeline removes it once verified.
+ */
+export type FreshDeparture =
+  | { action: 'gone' }
+  | { action: 'take-off'; others: string[]; description?: string }
+  | { action: 'delete' }
+  | { action: 'keep' }
+
+export function departureFromFresh(fresh: Pick<FederatedCredential, 'description'> | undefined, secretSet: string, planned: 'remove' | 'leave'): FreshDeparture {
+  if (fresh === undefined) return { action: 'gone' }
+  const sets = federatedCredentialSets(fresh)
+  const others = sets.filter(set => set !== secretSet)
+  if (others.length > 0) {
+    return sets.includes(secretSet) ? { action: 'take-off', others, description: federatedCredentialDescription(others) } : { action: 'take-off', others }
+  }
+  return planned === 'remove' ? { action: 'delete' } : { action: 'keep' }
 }
 
 /**

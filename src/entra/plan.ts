@@ -13,10 +13,9 @@ import {
   planFederatedCredentials,
   type DesiredFederation,
   type FederatedCredential,
-  type FederatedCredentialsPlan,
-  type RepositoryIdentity
+  type FederatedCredentialsPlan
 } from './federated-credentials.js'
-import { earlierFederatedCredentialsOf, secretSetOf, type SecretSet } from '../github/secret-set.js'
+import { earlierFederatedCredentialsOf, secretSetOf, type EarlierVersionScope, type SecretSet } from '../github/secret-set.js'
 import type { JobFacts } from '../runner/github-event.js'
 import { isActionMadeKeyCredential, keyCredentialHasThumbprint, keyCredentialMaker, keyCredentialThumbprints } from './key-credentials.js'
 import type {
@@ -78,11 +77,12 @@ export interface DesiredState {
    */
   federation?: DesiredFederation
   /**
-   * The repository whose federated credentials made by earlier versions (no secret set recorded)
-   * this run counts as its own, so it may remove them; absent: none (federated-credentials.ts
+   * The repository (and, for environment secrets, the environment) whose federated credentials
+   * made by earlier versions (no secret set recorded) this run may count as its own, so it may
+   * remove them; absent: none (federated-credentials.ts
    * claimsEarlierVersion says when).
    */
-  earlierFederatedCredentialsOf?: RepositoryIdentity
+  earlierFederatedCredentialsOf?: EarlierVersionScope
 }
 
 export type CertificateReason = 'none-held' | 'held-not-on-app' | 'held-expiring' | 'held-valid'

@@ -73,25 +73,37 @@ export interface RepositoryIdentity {
 const DEFAULT_PREFIX = 'EXO_'
 
 /**
- * The repository whose federated credentials made by earlier versions (which recorded no set)
- * this run counts as its own, or undefined. Only the repository's own set does: repository
- * secrets (or `secret-target: none`) under the default prefix. Pipelines of one repository that
- * share an app differ by environment or prefix, so any other set may be a sibling of the one
- * that made them (federated-credentials.ts claimsEarlierVersion). The immutable ids are the
- * runner's, used only when the secrets' repository is the one the run is in.
+ * Where the jobs of a pipeline run, for claiming federated credentials of earlier versions:
+ * its repository and, for environment secrets, the environment (its jobs must run in it to
+ * read them, so their subject is `environment:<name>`).
+ */
+export interface EarlierVersionScope extends RepositoryIdentity {
+  environment?: string
+}
+
+/**
+ * The scope whose federated credentials made by earlier versions (which recorded no set) this
+ * run may count as its own, or undefined. Only a set under the default prefix does: repository
+ * secrets (or `secret-target: none`) for the repository's non-environment subjects, environment
+ * secrets for their environment's subject (federated-credentials.ts claimsEarlierVersion).
+ * Pipelines of one repository that share an app differ by environment or prefix, so a set under
+ * another prefix, or an organization's, may be a sibling of the one that made them. The
+ * immutable ids are the runner's, used only when the secrets' repository is the one the run is in.
  */
 export function earlierFederatedCredentialsOf(
-  secrets: Pick<Settings['secrets'], 'target' | 'prefix' | 'repository'>,
+  secrets: Pick<Settings['secrets'], 'target' | 'environment' | 'prefix' | 'repository'>,
   runner: Pick<JobFacts, 'repository' | 'repositoryOwnerId' | 'repositoryId'>
-): RepositoryIdentity | undefined {
-  if (secrets.repository === undefined || (secrets.target !== 'repository' && secrets.target !== 'none')) return undefined
+): EarlierVersionScope | undefined {
+  if (secrets.repository === undefined || secrets.target === 'organization') return undefined
   if (secrets.prefix.toUpperCase() !== DEFAULT_PREFIX) return undefined
+  if (secrets.target === 'environment' && (secrets.environment ?? '') === '') return undefined
   const { owner, repo } = secrets.repository
   const here = runner.repository?.toLowerCase() === `${owner}/${repo}`.toLowerCase()
   return {
     owner,
     repo,
     ...(here && runner.repositoryOwnerId !== undefined ? { ownerId: runner.repositoryOwnerId } : {}),
-    ...(here && runner.repositoryId !== undefined ? { repoId: runner.repositoryId } : {})
+    ...(here && runner.repositoryId !== undefined ? { repoId: runner.repositoryId } : {}),
+    ...(secrets.target === 'environment' ? { environment: secrets.environment } : {})
   }
 }

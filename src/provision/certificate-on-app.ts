@@ -95,8 +95,9 @@ async function verifyIfChanged(
   maxWaitMs: number,
   sleep: ((ms: number) => Promise<void>) | undefined
 ): Promise<VerifyResult | undefined> {
-  // Verify after changes only; pruning is not one (it runs after the secrets).
-  if (!settings.verify.enabled || plan.phases.length === 0) return undefined
+  // Verify after changes only; pruning is not one (it runs after the secrets). Removing
+  // federated credentials is: it goes only once the certificate signed in (provision.ts).
+  if (!settings.verify.enabled || (plan.phases.length === 0 && (plan.removeFederatedCredentials ?? []).length === 0)) return undefined
   return core.group('Verifying sign-in to Exchange Online with the certificate', async () => {
     const result = await verifyExchangeAccess(settings, { tenantId, appId: applied.app.appId, certificate, roles: settings.roles }, sleep, maxWaitMs)
     if (result.ok) {
