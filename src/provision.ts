@@ -317,7 +317,7 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
           const putBack = await putBackSecrets(settings, failure, {
             setChangedSinceRead: secretFindings.setChangedSinceRead,
             current: { appId: applied.app.appId, tenantId, organization, certificate: applied.newCertificate }
-          })
+          }, holdLease)
           keptNewSet = putBack.keptNew === true && putBack.problem === undefined
           secretsNamingNew = keptNewSet ? [] : putBack.stillNamingNew
           if (putBack.problem !== undefined) throw new Error(putBack.problem)
