@@ -484,18 +484,38 @@ describe('releaseLeftLease (the post step)', () => {
     expect(emulator.github.secretNames(scope)).not.toContain(NAME)
   })
 
-  it('deletes a lease created right after the main step sent its PUT (killed before it read the answer)', async () => {
-    const attemptedAt = new Date().toISOString()
-    await writeSecrets(repository, { [NAME]: 'x' }, githubOptions())
-    expect(await releaseLeftLease({ target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt, held: false }, githubOptions())).toBe('released')
-    expect(emulator.github.secretNames(scope)).not.toContain(NAME)
+  it('leaves a lease alone when the main step never read back its creation date, even one created 3 s after its PUT', async () => {
+    // Killed between its PUT and the read-back: this lease may be another run's, whose PUT
+    // landed in the same moments (this run's own may never have reached GitHub).
+    const attemptedAt = new Date(Date.now() - 3000).toISOString()
+    await writeSecrets(repository, { [NAME]: 'other run' }, githubOptions())
+    const lines: string[] = []
+    const record: LeaseRecord = { target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt, held: true, staleAfterMs: 30 * MINUTE }
+    expect(await releaseLeftLease(record, { ...githubOptions(), log: line => lines.push(line) })).toBe('unknown')
+    expect(await releaseLeftLease({ ...record, held: false }, githubOptions())).toBe('unknown')
+    expect(emulator.github.secretValue(scope, NAME)).toBe('other run')
+    expect(emulator.log.list({ service: 'github', method: 'DELETE' })).toEqual([])
+    expect(lines.join('\n')).toMatch(/alone: the main step stopped before it read back the lease's creation date.*once it is stale \(30 minutes old\)/)
+  })
+
+  it('gives back a lease held past the stale limit only under the break guard, as release() does', async () => {
+    const created = new Date(Math.floor((Date.now() - 29.5 * MINUTE) / 1000) * 1000)
+    emulator.github.seedSecret(scope, NAME, 'ours', created)
+    const record: LeaseRecord = { target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: created.toISOString(), held: true, createdAt: created.toISOString(), staleAfterMs: 30 * MINUTE }
+    // Another run is breaking it right now: its guard is there, so the lease is left to it.
+    emulator.github.seedSecret(scope, `${NAME}_BREAK`, 'breaker', new Date())
+    expect(await releaseLeftLease(record, githubOptions())).toBe('being broken')
+    expect(emulator.github.secretValue(scope, NAME)).toBe('ours')
+    emulator.github.removeSecret(scope, `${NAME}_BREAK`)
+    expect(await releaseLeftLease(record, githubOptions())).toBe('released')
+    expect(emulator.github.secretNames(scope)).toEqual([])
   })
 
   it("leaves another run's lease alone: older than the PUT, much newer, or not the recorded one", async () => {
     emulator.github.seedSecret(scope, NAME, 'older', new Date(Date.now() - MINUTE))
-    expect(await releaseLeftLease({ target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: new Date().toISOString(), held: false }, githubOptions())).toBe('not ours')
+    expect(await releaseLeftLease({ target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: new Date().toISOString(), held: false }, githubOptions())).toBe('unknown')
     const longBefore = new Date(Date.now() - 2 * MINUTE).toISOString()
-    expect(await releaseLeftLease({ target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: longBefore, held: false }, githubOptions())).toBe('not ours')
+    expect(await releaseLeftLease({ target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: longBefore, held: false }, githubOptions())).toBe('unknown')
     const other = { target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: longBefore, held: true, createdAt: new Date(Date.now() - 2 * MINUTE).toISOString() }
     expect(await releaseLeftLease(other, githubOptions())).toBe('not ours')
     expect(emulator.github.secretValue(scope, NAME)).toBe('older')
