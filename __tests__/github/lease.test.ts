@@ -207,6 +207,33 @@ describe('acquireLease', () => {
     expect(created(`${NAME}_BREAK`)).toBe(guardCreated)
   })
 
+  it('backs off and gives up while a rival keeps taking the lease and giving it back between its PUT and its read', async () => {
+    // The rival's lease is there when this run PUTs (204), gone when it reads, back when it PUTs again.
+    emulator.github.seedSecret(scope, NAME, 'rival', new Date())
+    let requests = 0
+    const stop = new AbortController()
+    const stopRival = emulator.log.onRecord(entry => {
+      if (entry.service !== 'github') return
+      if (++requests >= 500) stop.abort() // a spinning loop fails the test instead of hanging it
+      if (!entry.path.endsWith(`/${NAME}`)) return
+      if (entry.method === 'PUT' && entry.status === 204) emulator.github.removeSecret(scope, NAME)
+      if (entry.method === 'GET' && entry.status === 404) emulator.github.seedSecret(scope, NAME, 'rival', new Date())
+    })
+    let now = Date.now()
+    const sleeps: number[] = []
+    const clock: LeaseClock = { now: () => now, sleep: async ms => void (sleeps.push(ms), (now += ms)) }
+    const error = await acquireLease(repository, NAME, options({ clock, maxWaitMs: 5 * MINUTE, signal: stop.signal })).then(
+      () => undefined,
+      (caught: unknown) => caught
+    )
+    stopRival()
+    expect(error).toBeInstanceOf(UserError)
+    expect((error as Error).message).toMatch(/Other provisioning runs have held the lease EXO_LEASE in the repository/)
+    expect(sleeps.length).toBeGreaterThan(5)
+    expect(Math.max(...sleeps)).toBeGreaterThan(5000)
+    expect(requests).toBeLessThan(150)
+  })
+
   it('stops waiting at once when the run no longer needs the lease', async () => {
     await writeSecrets(repository, { [NAME]: 'held by a live run' }, options())
     const stop = new AbortController()

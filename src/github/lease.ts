@@ -201,8 +201,28 @@ export async function acquireLease(target: SecretTarget, name: string, options: 
   /** When this run's PUTs answered 204 were on their way (the runner's clock). */
   const answered204: AttemptWindow[] = []
 
-  for (;;) {
+  const gaveUp = (waited: number, since: Date | undefined) =>
+    new UserError(
+      `Other provisioning runs have held the lease ${name} in the ${where} for the ${Math.round(waited / 1000)} s this run waited${since === undefined ? '' : ` (the current one since ${since.toISOString()})`}. ` +
+        `Runs that change the certificate take turns so that none overwrites another's certificate or secrets. Let them finish and run this one again; ` +
+        `if no run is active, delete the secret ${name} from the ${where}. Use a 'concurrency:' group so provisioning runs for one app queue in GitHub instead.`
+    )
+  /** Jitter, so runs waiting together do not all try again in the same instant. */
+  const pause = async (waited: number) => {
+    await clock.sleep(Math.min(pollMs, options.maxWaitMs - waited) * (0.75 + Math.random() / 2), options.signal)
+    pollMs = Math.min(MAX_POLL_MS, pollMs * 1.5)
+  }
+
+  for (let attempt = 0; ; attempt++) {
     if (options.signal?.aborted) throw new LeaseAbandoned()
+    if (attempt > 0) {
+      // Another try after the lease was gone (given back, or broken): other runs may be
+      // trying too, and one may keep taking and giving it back. Back off here as well, and
+      // keep to maxWaitMs, or this loop would PUT again and again without a pause.
+      const waited = clock.now() - started
+      if (waited >= options.maxWaitMs) throw gaveUp(waited, undefined)
+      await pause(waited)
+    }
     const sentAt = clock.now()
     const attemptedAt = new Date(sentAt).toISOString()
     options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: false, staleAfterMs: options.staleAfterMs })
@@ -243,22 +263,14 @@ export async function acquireLease(target: SecretTarget, name: string, options: 
       // of PUTs and reads.
       if (ageOf(lease, clock) > options.staleAfterMs && (await breakStaleLease(place, name, lease, options, clock, createdWhileAsking(lease, answered204, clock)))) break
       const waited = clock.now() - started
-      if (waited >= options.maxWaitMs) {
-        throw new UserError(
-          `Other provisioning runs have held the lease ${name} in the ${where} for the ${Math.round(waited / 1000)} s this run waited (the current one since ${lease.createdAt.toISOString()}). ` +
-            `Runs that change the certificate take turns so that none overwrites another's certificate or secrets. Let them finish and run this one again; ` +
-            `if no run is active, delete the secret ${name} from the ${where}. Use a 'concurrency:' group so provisioning runs for one app queue in GitHub instead.`
-        )
-      }
+      if (waited >= options.maxWaitMs) throw gaveUp(waited, lease.createdAt)
       if (!announced) {
         options.log(
           `Another provisioning run holds the lease ${name} in the ${where} (since ${lease.createdAt.toISOString()}); waiting for it to finish before changing the certificate or the secrets.`
         )
         announced = true
       }
-      // Jitter, so runs waiting together do not all try again in the same instant.
-      await clock.sleep(Math.min(pollMs, options.maxWaitMs - waited) * (0.75 + Math.random() / 2), options.signal)
-      pollMs = Math.min(MAX_POLL_MS, pollMs * 1.5)
+      await pause(waited)
     }
   }
 }
