@@ -33,6 +33,11 @@ export function verifyWaitMs(settings: Pick<Settings, 'verify'>): number {
   return Math.min(settings.verify.timeoutSeconds, MAX_VERIFY_WAIT_SECONDS) * 1000
 }
 
+/** The same in seconds, for messages: what the run really waited for, not the input when it is above the cap. */
+export function verifyWaitSeconds(settings: Pick<Settings, 'verify'>): number {
+  return verifyWaitMs(settings) / 1000
+}
+
 export interface VerifyResult {
   /** The app signed in with the certificate at least once. */
   signedIn: boolean
