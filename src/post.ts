@@ -124,7 +124,7 @@ async function giveBackLease(): Promise<void> {
   const token = core.getInput('github-token')
   if (token !== '') core.setSecret(token)
   try {
-    const outcome = await releaseLeftLease(record, { token })
+    const outcome = await releaseLeftLease(record, { token, log: line => core.info(line) })
     if (outcome === 'released') core.info(`Gave back the provisioning lease ${record.name} the main step left.`)
   } catch (error) {
     core.warning(

@@ -32,7 +32,7 @@ import {
   withoutSkippedTasks
 } from './entra/preflight.js'
 import { provisioningCredential, provisioningIdentityClaims } from './entra/sign-in.js'
-import { verifyFederatedExchangeAccess, type VerifyResult } from './entra/verify.js'
+import { verifyFederatedExchangeAccess, verifyWaitSeconds, type VerifyResult } from './entra/verify.js'
 import { UserError } from './errors.js'
 import {
   heldCertificateStillWorks,
@@ -290,7 +290,7 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
             // Nothing to fall back to: taking the new certificate off would leave the app with
             // none that works. It is on the app (apply confirmed it), so it is stored.
             core.warning(
-              `The new certificate ${added.thumbprint} did not sign in within ${settings.verify.timeoutSeconds} s (${why}). It is on the app and is stored anyway, since ${
+              `The new certificate ${added.thumbprint} did not sign in within ${verifyWaitSeconds(settings)} s (${why}). It is on the app and is stored anyway, since ${
                 settings.held === undefined ? 'there is no earlier certificate' : `the certificate this run was given (${settings.held.thumbprint}) is expired or not on the app, so there is nothing`
               } to keep; Entra replication can take minutes. Rerun this workflow later to verify.`,
               { title: 'New certificate not verified yet' }
@@ -298,7 +298,7 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
             return
           }
           throw new UserError(
-            `The new certificate ${added.thumbprint} could not sign in as app ${done.app.appId} within ${settings.verify.timeoutSeconds} s (${why}). It was removed again and the previous certificate and secrets were left as they were. Run again later, or raise 'verify-timeout-seconds' if Entra replication is slow in this tenant.`
+            `The new certificate ${added.thumbprint} could not sign in as app ${done.app.appId} within ${verifyWaitSeconds(settings)} s (${why}). It was removed again and the previous certificate and secrets were left as they were. Run again later, or raise 'verify-timeout-seconds' if Entra replication is slow in this tenant.`
           )
         }
       },
@@ -317,7 +317,7 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
           const putBack = await putBackSecrets(settings, failure, {
             setChangedSinceRead: secretFindings.setChangedSinceRead,
             current: { appId: applied.app.appId, tenantId, organization, certificate: applied.newCertificate }
-          })
+          }, holdLease)
           keptNewSet = putBack.keptNew === true && putBack.problem === undefined
           secretsNamingNew = keptNewSet ? [] : putBack.stillNamingNew
           if (putBack.problem !== undefined) throw new Error(putBack.problem)
@@ -437,7 +437,7 @@ async function carryOutFederatedPlan(run: ProvisionRun, trusted: ResolvedFederat
           verification = await verifyFederatedIfChanged(settings, plan, appliedState(), trusted, canSignIn, assertion)
           if (verification === undefined || verification.signedIn) return
           core.warning(
-            `This job could not sign in as app ${appliedState().app.appId} with its GitHub OIDC token within ${settings.verify.timeoutSeconds} s (${verification.signInError ?? 'no answer'}). The federated credentials are on the app; Entra replication can take minutes. Rerun this workflow later to verify.`,
+            `This job could not sign in as app ${appliedState().app.appId} with its GitHub OIDC token within ${verifyWaitSeconds(settings)} s (${verification.signInError ?? 'no answer'}). The federated credentials are on the app; Entra replication can take minutes. Rerun this workflow later to verify.`,
             { title: 'Federated sign-in not verified yet' }
           )
         }
@@ -572,7 +572,7 @@ async function verifyFederatedIfChanged(
       core.info(`Verified: a token from this job's GitHub OIDC token carries Exchange.ManageAsApp${settings.roles.length > 0 ? ` and ${settings.roles.map(r => r.displayName).join(', ')}` : ''} (after ${Math.round(result.waitedMs / 1000)} s).`)
     } else if (result.signedIn) {
       core.warning(
-        `After ${settings.verify.timeoutSeconds} s the Exchange Online token still lacks: ${result.missing.join('; ')}. Entra can take up to 15 minutes to apply consent and role changes; rerun this workflow later to confirm.`,
+        `After ${verifyWaitSeconds(settings)} s the Exchange Online token still lacks: ${result.missing.join('; ')}. Entra can take up to 15 minutes to apply consent and role changes; rerun this workflow later to confirm.`,
         { title: 'Exchange Online access not yet in effect' }
       )
     }

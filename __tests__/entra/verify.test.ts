@@ -46,10 +46,11 @@ function target(e: Emulator, appId: string, roles = [EXCHANGE_ADMINISTRATOR]) {
   return { tenantId: e.tenant.tenantId, appId, certificate: { privateKeyPem, certificatePem }, roles }
 }
 
-/** A sleep that does not sleep, recording what the policy asked for. */
-function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits: number[] } {
+/** A sleep that does not sleep, recording what the policy asked for, on a clock only the sleeps move. */
+function recordingSleep(): { sleep: (ms: number) => Promise<void>; waits: number[]; now: () => number } {
   const waits: number[] = []
-  return { waits, sleep: async ms => void waits.push(ms) }
+  let time = 0
+  return { waits, sleep: async ms => void (waits.push(ms), (time += ms)), now: () => time }
 }
 
 describe('verifyExchangeAccess', () => {
@@ -63,8 +64,8 @@ describe('verifyExchangeAccess', () => {
 
   it('names exactly what is missing when a role never arrives, and stops at the timeout', async () => {
     const { e, appId, settings } = await appWith({ certificates: [certificate.certPem], exchangeManageAsApp: true, directoryRoles: ['Exchange Administrator'] }, 30)
-    const { sleep, waits } = recordingSleep()
-    const result = await verifyExchangeAccess(settings, target(e, appId, [EXCHANGE_ADMINISTRATOR, GLOBAL_READER]), sleep)
+    const { sleep, waits, now } = recordingSleep()
+    const result = await verifyExchangeAccess(settings, target(e, appId, [EXCHANGE_ADMINISTRATOR, GLOBAL_READER]), sleep, undefined, now)
     expect(result.ok).toBe(false)
     expect(result.signedIn).toBe(true)
     expect(result.missing).toEqual([`Global Reader (${GLOBAL_READER.templateId}) in 'wids'`])
@@ -77,13 +78,29 @@ describe('verifyExchangeAccess', () => {
 
   it('waits at most MAX_VERIFY_WAIT_SECONDS in all, however long verify-timeout-seconds is (the lease counts on it)', async () => {
     const { e, appId, settings } = await appWith({ certificates: [certificate.certPem], exchangeManageAsApp: true, directoryRoles: ['Exchange Administrator'] }, 3600)
-    const { sleep, waits } = recordingSleep()
-    const result = await verifyExchangeAccess(settings, target(e, appId, [EXCHANGE_ADMINISTRATOR, GLOBAL_READER]), sleep)
+    const { sleep, waits, now } = recordingSleep()
+    const result = await verifyExchangeAccess(settings, target(e, appId, [EXCHANGE_ADMINISTRATOR, GLOBAL_READER]), sleep, undefined, now)
     expect(result.ok).toBe(false)
     expect(result.waitedMs).toBeLessThanOrEqual(MAX_VERIFY_WAIT_SECONDS * 1000)
     expect(result.waitedMs).toBeGreaterThan((MAX_VERIFY_WAIT_SECONDS - 30) * 1000)
     // A shorter input still shortens it (the test above: 30 s).
     expect(waits.reduce((a, b) => a + b, 0)).toBe(result.waitedMs)
+  })
+
+  it('counts the time the token requests take, not only the waits between them', async () => {
+    const { e, appId, settings } = await appWith({ certificates: [certificate.certPem], exchangeManageAsApp: true, directoryRoles: ['Exchange Administrator'] }, 180)
+    const { sleep, waits } = recordingSleep()
+    // Each token request takes 70 s (a slow or throttled login endpoint): the clock moves 70 s each time it is read.
+    let time = 0
+    const now = () => (time += 70_000)
+    const result = await verifyExchangeAccess(settings, target(e, appId, [EXCHANGE_ADMINISTRATOR, GLOBAL_READER]), sleep, undefined, now)
+    expect(result.ok).toBe(false)
+    // Two requests (140 s) and a short wait fit in 180 s; a third wait would start past it.
+    expect(result.attempts).toBeLessThanOrEqual(3)
+    expect(e.log.list({ service: 'login', path: /\/token/ })).toHaveLength(result.attempts)
+    // No wait starts past the 180 s; only the last request may end after them.
+    expect(result.waitedMs - 70_000).toBeLessThanOrEqual(180_000)
+    expect(result.waitedMs).toBe(waits.reduce((a, b) => a + b, 0) + 70_000 * result.attempts)
   })
 
   it('names the consent when Exchange.ManageAsApp is not granted', async () => {

@@ -198,13 +198,41 @@ describe('acquireLease', () => {
     stopCounting()
     expect(error).toBeInstanceOf(UserError)
     expect((error as Error).message).toMatch(/Other provisioning runs have held the lease EXO_LEASE/)
-    // It waited, backing off to the poll maximum: a few dozen requests in five minutes.
+    // It waited, backing off to the poll maximum: a few dozen polls in five minutes, four
+    // requests each (lease, key, guard PUT, guard), how many depending on the jitter.
     expect(sleeps.length).toBeGreaterThan(5)
     expect(Math.max(...sleeps)).toBeGreaterThan(5000)
-    expect(requests).toBeLessThan(150)
+    expect(requests).toBeLessThan(200)
     // Neither the lease nor the other run's guard was deleted (a PUT answered 204 replaces only the value nobody reads).
     expect(created(NAME)).toBe(leaseCreated)
     expect(created(`${NAME}_BREAK`)).toBe(guardCreated)
+  })
+
+  it('backs off and gives up while a rival keeps taking the lease and giving it back between its PUT and its read', async () => {
+    // The rival's lease is there when this run PUTs (204), gone when it reads, back when it PUTs again.
+    emulator.github.seedSecret(scope, NAME, 'rival', new Date())
+    let requests = 0
+    const stop = new AbortController()
+    const stopRival = emulator.log.onRecord(entry => {
+      if (entry.service !== 'github') return
+      if (++requests >= 500) stop.abort() // a spinning loop fails the test instead of hanging it
+      if (!entry.path.endsWith(`/${NAME}`)) return
+      if (entry.method === 'PUT' && entry.status === 204) emulator.github.removeSecret(scope, NAME)
+      if (entry.method === 'GET' && entry.status === 404) emulator.github.seedSecret(scope, NAME, 'rival', new Date())
+    })
+    let now = Date.now()
+    const sleeps: number[] = []
+    const clock: LeaseClock = { now: () => now, sleep: async ms => void (sleeps.push(ms), (now += ms)) }
+    const error = await acquireLease(repository, NAME, options({ clock, maxWaitMs: 5 * MINUTE, signal: stop.signal })).then(
+      () => undefined,
+      (caught: unknown) => caught
+    )
+    stopRival()
+    expect(error).toBeInstanceOf(UserError)
+    expect((error as Error).message).toMatch(/Other provisioning runs have held the lease EXO_LEASE in the repository/)
+    expect(sleeps.length).toBeGreaterThan(5)
+    expect(Math.max(...sleeps)).toBeGreaterThan(5000)
+    expect(requests).toBeLessThan(150)
   })
 
   it('stops waiting at once when the run no longer needs the lease', async () => {
@@ -484,18 +512,38 @@ describe('releaseLeftLease (the post step)', () => {
     expect(emulator.github.secretNames(scope)).not.toContain(NAME)
   })
 
-  it('deletes a lease created right after the main step sent its PUT (killed before it read the answer)', async () => {
-    const attemptedAt = new Date().toISOString()
-    await writeSecrets(repository, { [NAME]: 'x' }, githubOptions())
-    expect(await releaseLeftLease({ target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt, held: false }, githubOptions())).toBe('released')
-    expect(emulator.github.secretNames(scope)).not.toContain(NAME)
+  it('leaves a lease alone when the main step never read back its creation date, even one created 3 s after its PUT', async () => {
+    // Killed between its PUT and the read-back: this lease may be another run's, whose PUT
+    // landed in the same moments (this run's own may never have reached GitHub).
+    const attemptedAt = new Date(Date.now() - 3000).toISOString()
+    await writeSecrets(repository, { [NAME]: 'other run' }, githubOptions())
+    const lines: string[] = []
+    const record: LeaseRecord = { target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt, held: true, staleAfterMs: 30 * MINUTE }
+    expect(await releaseLeftLease(record, { ...githubOptions(), log: line => lines.push(line) })).toBe('unknown')
+    expect(await releaseLeftLease({ ...record, held: false }, githubOptions())).toBe('unknown')
+    expect(emulator.github.secretValue(scope, NAME)).toBe('other run')
+    expect(emulator.log.list({ service: 'github', method: 'DELETE' })).toEqual([])
+    expect(lines.join('\n')).toMatch(/alone: the main step stopped before it read back the lease's creation date.*once it is stale \(30 minutes old\)/)
+  })
+
+  it('gives back a lease held past the stale limit only under the break guard, as release() does', async () => {
+    const created = new Date(Math.floor((Date.now() - 29.5 * MINUTE) / 1000) * 1000)
+    emulator.github.seedSecret(scope, NAME, 'ours', created)
+    const record: LeaseRecord = { target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: created.toISOString(), held: true, createdAt: created.toISOString(), staleAfterMs: 30 * MINUTE }
+    // Another run is breaking it right now: its guard is there, so the lease is left to it.
+    emulator.github.seedSecret(scope, `${NAME}_BREAK`, 'breaker', new Date())
+    expect(await releaseLeftLease(record, githubOptions())).toBe('being broken')
+    expect(emulator.github.secretValue(scope, NAME)).toBe('ours')
+    emulator.github.removeSecret(scope, `${NAME}_BREAK`)
+    expect(await releaseLeftLease(record, githubOptions())).toBe('released')
+    expect(emulator.github.secretNames(scope)).toEqual([])
   })
 
   it("leaves another run's lease alone: older than the PUT, much newer, or not the recorded one", async () => {
     emulator.github.seedSecret(scope, NAME, 'older', new Date(Date.now() - MINUTE))
-    expect(await releaseLeftLease({ target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: new Date().toISOString(), held: false }, githubOptions())).toBe('not ours')
+    expect(await releaseLeftLease({ target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: new Date().toISOString(), held: false }, githubOptions())).toBe('unknown')
     const longBefore = new Date(Date.now() - 2 * MINUTE).toISOString()
-    expect(await releaseLeftLease({ target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: longBefore, held: false }, githubOptions())).toBe('not ours')
+    expect(await releaseLeftLease({ target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: longBefore, held: false }, githubOptions())).toBe('unknown')
     const other = { target: repository, name: NAME, apiUrl: emulator.urls.github, attemptedAt: longBefore, held: true, createdAt: new Date(Date.now() - 2 * MINUTE).toISOString() }
     expect(await releaseLeftLease(other, githubOptions())).toBe('not ours')
     expect(emulator.github.secretValue(scope, NAME)).toBe('older')

@@ -129,6 +129,24 @@ describe('all verification rounds together', () => {
   })
 })
 
+describe('the message after verification', () => {
+  it(`names the ${MAX_VERIFY_WAIT_SECONDS} s it waited, not a verify-timeout-seconds above that`, async () => {
+    const applied = appWithNewCertificate(true)
+    const printed: string[] = []
+    const write = process.stdout.write.bind(process.stdout)
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => (printed.push(String(chunk)), write(chunk, ...rest))) as typeof process.stdout.write
+    try {
+      // It signs in, but consent never arrives: it waits out the whole cap.
+      const result = await verifyKeptOnApp(graph(), settingsWith(3600), plan, applied, certificate, emulator.tenant.tenantId, async () => undefined, async () => undefined)
+      expect(result?.signedIn).toBe(true)
+    } finally {
+      process.stdout.write = write
+    }
+    const warning = printed.find(line => line.includes('still lacks'))
+    expect(warning).toContain(`After ${MAX_VERIFY_WAIT_SECONDS} s the Exchange Online token still lacks`)
+  })
+})
+
 describe('taking the new certificate back off the app (the undo of apply)', () => {
   it('is not done once the lease is overdue', async () => {
     const applied = appWithNewCertificate(true)

@@ -78,9 +78,10 @@ describe('a fresh tenant, killed right after each Graph write, is repaired by th
     expect(result.faultsInjected).toBe(1)
   })
 
-  it('killed right after taking the provisioning lease: the post step gives it back, so the rerun does not wait', () => {
+  it('killed right after taking the provisioning lease, before reading back its creation date: the post step leaves it (it may be another run\'s) and the rerun breaks it once stale', () => {
     const result = expectRecovered('fresh-kill-lease')
     expect(result.name).toContain('after GitHub write 1 (PUT /actions/secrets/EXO_LEASE)')
+    expect(result.notes).toContain('lease left to go stale, broken by the rerun')
   })
 })
 
@@ -89,9 +90,10 @@ describe('a rotation killed at its Graph writes keeps the previous certificate a
     expect(cleanRotationWrites).toBe(ROTATION_WRITES)
   })
 
-  it('killed right after taking the lease, before any certificate work: the post step gives it back', () => {
+  it('killed right after taking the lease, before any certificate work: the post step leaves it and the rerun breaks it once stale', () => {
     const result = expectRecovered('rotation-kill-lease')
     expect(result.name).toContain('after write 1 (PUT /actions/secrets/EXO_LEASE)')
+    expect(result.notes).toContain('lease left to go stale, broken by the rerun')
   })
 
   it('killed right after adding the new certificate: converges with the previous one still on the app', () => {

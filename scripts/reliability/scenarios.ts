@@ -7,6 +7,7 @@ import type { ActionUnderTest, SuiteRun } from './action-under-test.js'
 import { GITHUB_SEED } from '../../emulator/github.js'
 import { githubEventEnv } from '../lib/emulated-run.js'
 import { thumbprintOfDer } from '../../src/entra/key-credentials.js'
+import { LEASE_STALE_AFTER_MS } from '../../src/provisioning-lease.js'
 import { appsNamed, leaseLeftBehind, storedCertificate, storedSecrets } from './end-state.js'
 import { hygieneProblems } from './hygiene.js'
 import { failureMessage, Lab } from './lab.js'
@@ -66,8 +67,13 @@ export async function crashScenario(action: ActionUnderTest, options: CrashOptio
   const { lab } = options.rotation ? await rotationLab(action, {}, true) : { lab: await Lab.start(action) }
   try {
     const crashed = await lab.provision({ killAfterWrite: options.write, killAfterWriteTo: options.service })
-    // The post step runs after a killed main step, as on a real runner, and gives the lease back.
-    const leaseProblems = leaseLeftBehind(lab.emulator) ? ["the killed run's post step left the provisioning lease behind"] : []
+    // The post step runs after a killed main step, as on a real runner, and gives the lease back,
+    // unless the main step was killed before it read back the lease's creation date: then the
+    // lease may be another run's, so it is left to go stale. Let the stale limit pass (age it)
+    // and the rerun must break it.
+    const leftToGoStale = leaseLeftBehind(lab.emulator) && /stopped before it read back the lease's creation date/.test(crashed.post?.stdout ?? '')
+    if (leftToGoStale) ageLease(lab)
+    const leaseProblems = leaseLeftBehind(lab.emulator) && !leftToGoStale ? ["the killed run's post step left the provisioning lease behind"] : []
     const killedAt = crashed.killedAfter === undefined ? 'not killed (fewer writes)' : `${crashed.killedAfter.method} ${shortPath(crashed.killedAfter.path)}`
     // A lease left behind would make the rerun wait until it is stale: report, do not wait.
     const recovery = leaseProblems.length > 0 ? { problems: [], reruns: 0, failures: [] } : await lab.rerunUntilConverged(1)
@@ -81,11 +87,18 @@ export async function crashScenario(action: ActionUnderTest, options: CrashOptio
       extraWrites,
       leaks: lab.leaks,
       problems: [...leaseProblems, ...recovery.problems, ...recovery.failures.map(f => `rerun failed: ${f}`)],
-      notes: [`reruns ${recovery.reruns}`]
+      notes: [`reruns ${recovery.reruns}`, ...(leftToGoStale ? ['lease left to go stale, broken by the rerun'] : [])]
     }
   } finally {
     await lab.close()
   }
+}
+
+/** The lease as it is once the stale limit has passed (a minute more), as if the rerun came that much later. */
+function ageLease(lab: Lab): void {
+  const scope = { kind: 'repository' as const, owner: GITHUB_SEED.owner, repo: GITHUB_SEED.repo }
+  lab.emulator.github.removeSecret(scope, 'EXO_LEASE')
+  lab.emulator.github.seedSecret(scope, 'EXO_LEASE', 'left to go stale', new Date(Date.now() - LEASE_STALE_AFTER_MS - 60_000))
 }
 
 export interface FaultScenario {

@@ -114,6 +114,14 @@ export class RetryClock {
     return true
   }
 
+  /**
+   * Counts time spent outside this clock's waits (the requests themselves) against the
+   * budget, so the budget caps the whole time, not only the sleeps.
+   */
+  spent(ms: number): void {
+    this.waitedMs += Math.max(0, ms)
+  }
+
   get attempts(): number {
     return this.attempt
   }

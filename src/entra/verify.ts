@@ -33,6 +33,11 @@ export function verifyWaitMs(settings: Pick<Settings, 'verify'>): number {
   return Math.min(settings.verify.timeoutSeconds, MAX_VERIFY_WAIT_SECONDS) * 1000
 }
 
+/** The same in seconds, for messages: what the run really waited for, not the input when it is above the cap. */
+export function verifyWaitSeconds(settings: Pick<Settings, 'verify'>): number {
+  return verifyWaitMs(settings) / 1000
+}
+
 export interface VerifyResult {
   /** The app signed in with the certificate at least once. */
   signedIn: boolean
@@ -59,7 +64,8 @@ export async function verifyExchangeAccess(
   target: VerifyTarget,
   sleep?: (ms: number) => Promise<void>,
   /** What is left of this run's verification time (a later round gets less); at most verifyWaitMs. */
-  maxWaitMs = verifyWaitMs(settings)
+  maxWaitMs = verifyWaitMs(settings),
+  now: () => number = Date.now
 ): Promise<VerifyResult> {
   const pem = `${target.certificate.privateKeyPem.trim()}\n${target.certificate.certificatePem.trim()}\n`
   return verifyWith(
@@ -67,7 +73,8 @@ export async function verifyExchangeAccess(
     target.roles,
     () => new ClientCertificateCredential(target.tenantId, target.appId, { certificate: pem }, credentialOptions(settings.cloud)),
     sleep,
-    maxWaitMs
+    maxWaitMs,
+    now
   )
 }
 
@@ -79,27 +86,32 @@ export async function verifyExchangeAccess(
 export async function verifyFederatedExchangeAccess(
   settings: Settings,
   target: Omit<VerifyTarget, 'certificate'> & { assertion: () => Promise<string> },
-  sleep?: (ms: number) => Promise<void>
+  sleep?: (ms: number) => Promise<void>,
+  now: () => number = Date.now
 ): Promise<VerifyResult> {
   return verifyWith(
     settings,
     target.roles,
     () => new ClientAssertionCredential(target.tenantId, target.appId, target.assertion, credentialOptions(settings.cloud)),
     sleep,
-    verifyWaitMs(settings)
+    verifyWaitMs(settings),
+    now
   )
 }
 
 /**
  * Gets an Exchange Online token from a new credential each attempt (msal caches tokens, and
- * a cached token keeps stale claims) until it carries everything, or the time is up.
+ * a cached token keeps stale claims) until it carries everything, or the time is up. The time
+ * counts the token requests as well as the waits between them (`waitedMs` is both): no wait
+ * starts that would end past `maxWaitMs`, so only the last token request may end later.
  */
 async function verifyWith(
   settings: Settings,
   roles: readonly DirectoryRole[],
   newCredential: () => TokenCredential,
   sleep: ((ms: number) => Promise<void>) | undefined,
-  maxWaitMs: number
+  maxWaitMs: number,
+  now: () => number
 ): Promise<VerifyResult> {
   const clock = new RetryClock(
     { maxTotalWaitMs: Math.min(maxWaitMs, verifyWaitMs(settings)), baseDelayMs: 1000, maxDelayMs: 15_000 },
@@ -110,6 +122,7 @@ async function verifyWith(
   let missing: string[] = []
   let signInError: string | undefined
   for (;;) {
+    const asked = now()
     try {
       const token = await newCredential().getToken(scope)
       signedIn = true
@@ -121,6 +134,7 @@ async function verifyWith(
       signInError = ((error as Error).message ?? String(error)).split('\n')[0]
       missing = ['a successful sign-in']
     }
+    clock.spent(now() - asked)
     if (!(await clock.waitBeforeRetry())) {
       return { signedIn, ok: false, missing, signInError, attempts: clock.attempts + 1, waitedMs: clock.totalWaitMs }
     }

@@ -61,6 +61,8 @@ export interface LeaseRecord {
   held: boolean
   /** The lease's creation date (ISO, GitHub's clock), once this run has read it back. */
   createdAt?: string
+  /** The stale limit the lease was taken under, so the post step honours the same one. */
+  staleAfterMs?: number
 }
 
 export interface LeaseOptions extends WriteSecretsOptions {
@@ -148,12 +150,6 @@ const FIRST_POLL_MS = 1000
 const MAX_POLL_MS = 10_000
 /** Breaking a lease takes a run seconds; a guard older than this was left by one that died. */
 const BREAK_GUARD_STALE_MS = 2 * 60_000
-/**
- * How long after a killed run sent its PUT a lease may have been created and still be
- * taken for the one that PUT created: GitHub's dates are whole seconds, and the PUT may
- * have been retried.
- */
-const LEFT_LEASE_WINDOW_MS = 10_000
 /** GitHub's dates (created_at and the Date header) are whole seconds: a comparison of two allows one each. */
 const WHOLE_SECONDS_MS = 2000
 /**
@@ -205,11 +201,31 @@ export async function acquireLease(target: SecretTarget, name: string, options: 
   /** When this run's PUTs answered 204 were on their way (the runner's clock). */
   const answered204: AttemptWindow[] = []
 
-  for (;;) {
+  const gaveUp = (waited: number, since: Date | undefined) =>
+    new UserError(
+      `Other provisioning runs have held the lease ${name} in the ${where} for the ${Math.round(waited / 1000)} s this run waited${since === undefined ? '' : ` (the current one since ${since.toISOString()})`}. ` +
+        `Runs that change the certificate take turns so that none overwrites another's certificate or secrets. Let them finish and run this one again; ` +
+        `if no run is active, delete the secret ${name} from the ${where}. Use a 'concurrency:' group so provisioning runs for one app queue in GitHub instead.`
+    )
+  /** Jitter, so runs waiting together do not all try again in the same instant. */
+  const pause = async (waited: number) => {
+    await clock.sleep(Math.min(pollMs, options.maxWaitMs - waited) * (0.75 + Math.random() / 2), options.signal)
+    pollMs = Math.min(MAX_POLL_MS, pollMs * 1.5)
+  }
+
+  for (let attempt = 0; ; attempt++) {
     if (options.signal?.aborted) throw new LeaseAbandoned()
+    if (attempt > 0) {
+      // Another try after the lease was gone (given back, or broken): other runs may be
+      // trying too, and one may keep taking and giving it back. Back off here as well, and
+      // keep to maxWaitMs, or this loop would PUT again and again without a pause.
+      const waited = clock.now() - started
+      if (waited >= options.maxWaitMs) throw gaveUp(waited, undefined)
+      await pause(waited)
+    }
     const sentAt = clock.now()
     const attemptedAt = new Date(sentAt).toISOString()
-    options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: false })
+    options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: false, staleAfterMs: options.staleAfterMs })
     const result = await writeSecrets(place, { [name]: nonce() }, options)
     if (result.created.includes(name)) {
       options.log(
@@ -247,22 +263,14 @@ export async function acquireLease(target: SecretTarget, name: string, options: 
       // of PUTs and reads.
       if (ageOf(lease, clock) > options.staleAfterMs && (await breakStaleLease(place, name, lease, options, clock, createdWhileAsking(lease, answered204, clock)))) break
       const waited = clock.now() - started
-      if (waited >= options.maxWaitMs) {
-        throw new UserError(
-          `Other provisioning runs have held the lease ${name} in the ${where} for the ${Math.round(waited / 1000)} s this run waited (the current one since ${lease.createdAt.toISOString()}). ` +
-            `Runs that change the certificate take turns so that none overwrites another's certificate or secrets. Let them finish and run this one again; ` +
-            `if no run is active, delete the secret ${name} from the ${where}. Use a 'concurrency:' group so provisioning runs for one app queue in GitHub instead.`
-        )
-      }
+      if (waited >= options.maxWaitMs) throw gaveUp(waited, lease.createdAt)
       if (!announced) {
         options.log(
           `Another provisioning run holds the lease ${name} in the ${where} (since ${lease.createdAt.toISOString()}); waiting for it to finish before changing the certificate or the secrets.`
         )
         announced = true
       }
-      // Jitter, so runs waiting together do not all try again in the same instant.
-      await clock.sleep(Math.min(pollMs, options.maxWaitMs - waited) * (0.75 + Math.random() / 2), options.signal)
-      pollMs = Math.min(MAX_POLL_MS, pollMs * 1.5)
+      await pause(waited)
     }
   }
 }
@@ -332,7 +340,7 @@ function createdWhileAsking(lease: SecretMetadata, windows: AttemptWindow[], clo
 function heldLease(place: SecretTarget, name: string, contended: boolean, sentAt: number, options: LeaseOptions, clock: LeaseClock): HeldLease {
   const attemptedAt = new Date(sentAt).toISOString()
   let released = false
-  options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true })
+  options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true, staleAfterMs: options.staleAfterMs })
   // Read back off the critical path: with its creation date, this run (and its post step)
   // deletes only this lease, never one another run took after it.
   const createdAt = readSecretMetadata(place, name, options).then(
@@ -340,7 +348,7 @@ function heldLease(place: SecretTarget, name: string, contended: boolean, sentAt
     () => undefined
   )
   void createdAt.then(date => {
-    if (date !== undefined && !released) options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true, createdAt: date.toISOString() })
+    if (date !== undefined && !released) options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true, createdAt: date.toISOString(), staleAfterMs: options.staleAfterMs })
   })
   return {
     name,
@@ -424,25 +432,34 @@ async function deleteOwnLease(place: SecretTarget, name: string, ours: Date | un
 }
 
 /**
- * The post step's half: gives back a lease the main step held, or may have held when it
- * was killed (between sending its PUT and reading the answer). Another run's lease is left
- * alone: with the creation date the main step read back, only that exact lease is deleted;
- * without it, only a lease created within moments of the main step's PUT (compared on
- * GitHub's clock, so the runner's clock skew does not matter).
+ * The post step's half: gives back a lease the main step held when it was killed or crashed.
+ * It deletes only the lease whose creation date the main step read back. Without that date
+ * (killed between sending its PUT and reading the lease back) nothing can tell this run's
+ * lease from one another run created in the same moments (whole-second dates, an unreadable
+ * value), so the lease is left alone: it goes stale and the next run breaks it under the
+ * break guard. A lease held past the stale limit, which another run may be breaking, is given
+ * back as release() does: under the break guard, and only if it is still the recorded one.
  */
-export async function releaseLeftLease(record: LeaseRecord, options: Omit<WriteSecretsOptions, 'apiUrl'>): Promise<'released' | 'not ours' | 'gone'> {
+export async function releaseLeftLease(
+  record: LeaseRecord,
+  options: Omit<WriteSecretsOptions, 'apiUrl'> & { log?: (line: string) => void }
+): Promise<'released' | 'not ours' | 'gone' | 'unknown' | 'being broken'> {
   const github = { ...options, apiUrl: record.apiUrl }
   const lease = await readSecretMetadata(record.target, record.name, github)
   if (lease === undefined) return 'gone'
-  if (record.createdAt !== undefined) {
-    if (lease.createdAt.getTime() !== Date.parse(record.createdAt)) return 'not ours'
-  } else {
-    const skew = lease.gitHubNow === undefined ? 0 : lease.gitHubNow.getTime() - Date.now()
-    const sent = Date.parse(record.attemptedAt) + skew
-    const created = lease.createdAt.getTime()
-    // created_at is truncated to the second, hence the second before the PUT.
-    if (created < sent - 1000 || created > sent + LEFT_LEASE_WINDOW_MS) return 'not ours'
+  if (record.createdAt === undefined) {
+    options.log?.(
+      `Left the provisioning lease ${record.name} in the ${describeTarget(record.target)} alone: the main step stopped before it read back the lease's creation date, so this step cannot tell it from another run's. Later runs break it once it is stale${record.staleAfterMs === undefined ? '' : ` (${Math.round(record.staleAfterMs / 60_000)} minutes old)`}; if no other run is active, delete the secret ${record.name} to free it now.`
+    )
+    return 'unknown'
   }
-  await deleteOwnLease(record.target, record.name, lease.createdAt, github)
-  return 'released'
+  const ours = new Date(record.createdAt)
+  if (lease.createdAt.getTime() !== ours.getTime()) return 'not ours'
+  if (record.staleAfterMs !== undefined && ageOf(lease, SYSTEM_CLOCK) <= record.staleAfterMs - RELEASE_MARGIN_MS) {
+    // No run may break a lease this young: it is still the one the main step created.
+    await deleteOwnLease(record.target, record.name, ours, github)
+    return 'released'
+  }
+  // Old enough that another run may be breaking it: as release() does, under the break guard.
+  return releaseOverdueLease(record.target, record.name, ours, github)
 }

@@ -12,7 +12,7 @@ import { secretSetOf } from '../github/secret-set.js'
 import { explainGraphError, type GraphErrorContext } from '../entra/graph-errors.js'
 import type { Plan } from '../entra/plan.js'
 import { printable } from '../report/printable.js'
-import { MAX_VERIFY_ROUNDS, verifyExchangeAccess, verifyWaitMs, type VerifyResult } from '../entra/verify.js'
+import { MAX_VERIFY_ROUNDS, verifyExchangeAccess, verifyWaitMs, verifyWaitSeconds, type VerifyResult } from '../entra/verify.js'
 import type { Settings } from '../settings.js'
 
 /** Runs Graph work, turning a Graph error answer into what the user should do. */
@@ -104,7 +104,7 @@ async function verifyIfChanged(
       core.info(`Verified: the token for Exchange Online carries Exchange.ManageAsApp${settings.roles.length > 0 ? ` and ${settings.roles.map(r => r.displayName).join(', ')}` : ''} (after ${Math.round(result.waitedMs / 1000)} s).`)
     } else if (result.signedIn) {
       core.warning(
-        `After ${settings.verify.timeoutSeconds} s the Exchange Online token still lacks: ${result.missing.join('; ')}. Entra can take up to 15 minutes to apply consent and role changes; everything was written, so jobs will work once it has replicated. Rerun this workflow later to confirm.`,
+        `After ${verifyWaitSeconds(settings)} s the Exchange Online token still lacks: ${result.missing.join('; ')}. Entra can take up to 15 minutes to apply consent and role changes; everything was written, so jobs will work once it has replicated. Rerun this workflow later to confirm.`,
         { title: 'Exchange Online access not yet in effect' }
       )
     }

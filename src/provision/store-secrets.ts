@@ -7,6 +7,7 @@ import * as core from '@actions/core'
 import type { HeldCertificate } from '../certificate/types.js'
 import { UserError } from '../errors.js'
 import { describeTarget } from '../github/secret-errors.js'
+import { LeaseOverdue } from '../github/lease.js'
 import { deleteSecrets, readSecretDates, SecretWriteError } from '../github/secrets.js'
 import { secretNames } from '../github/secret-names.js'
 import { givenValues, secretChanges, secretTarget, secretValues, storedSetIncomplete, writeSecretSet, type StoredValues } from '../github/stored-secrets.js'
@@ -135,17 +136,42 @@ export async function storeSecrets(
  * the certificate this run was given is not what the untouched secrets hold: putting it back
  * would mix two certificates in one set, and the other run's values cannot be read back.
  * So the run keeps its new certificate (`current`) instead and writes the whole set again.
+ *
+ * Each write group first holds the lease (`holdLease`, when the run has one): once it is
+ * overdue another run may hold it and be writing its own set, so nothing is written and
+ * every certificate secret this run wrote still names the new certificate, which therefore
+ * stays on the app.
  */
 export async function putBackSecrets(
   settings: Settings,
   failure: unknown,
-  taking: { setChangedSinceRead: boolean; current?: StoredValues } = { setChangedSinceRead: false }
+  taking: { setChangedSinceRead: boolean; current?: StoredValues } = { setChangedSinceRead: false },
+  holdLease?: () => Promise<unknown>
 ): Promise<{ stillNamingNew: string[]; keptNew?: boolean; problem?: string }> {
   const target = secretTarget(settings)
   if (!(failure instanceof SecretWriteError) || target === undefined) return { stillNamingNew: [] }
   const written = [...failure.created, ...failure.updated]
   if (written.length === 0) return { stillNamingNew: [] }
-  if (taking.setChangedSinceRead && taking.current?.certificate !== undefined) return keepNewSet(settings, target, taking.current)
+  const names = secretNames(settings.secrets.prefix)
+  const certificateSecrets = [names.certThumbprint, names.certPfxBase64, names.certPassword]
+  /** Holds the lease before a write group; true (write nothing) once it is overdue or not this run's. */
+  const overdue = async (): Promise<boolean> => {
+    try {
+      await holdLease?.()
+      return false
+    } catch (error) {
+      if (!(error instanceof LeaseOverdue)) core.warning(`Could not hold the provisioning lease to put the secrets back: ${(error as Error).message}`)
+      return true
+    }
+  }
+  const leftAsWritten = () => ({
+    stillNamingNew: written.filter(name => certificateSecrets.includes(name)),
+    problem: `${written.join(', ')} were left as this run wrote them, naming its new certificate, which stays on the app: this run no longer holds the provisioning lease, so another run may be writing the secrets now. Rerun this workflow: it stores a certificate that is on the app.`
+  })
+  if (taking.setChangedSinceRead && taking.current?.certificate !== undefined) {
+    if (await overdue()) return leftAsWritten()
+    return keepNewSet(settings, target, taking.current)
+  }
   const held = settings.held
   const previous =
     held === undefined
@@ -159,11 +185,10 @@ export async function putBackSecrets(
   const known = (name: string): string | undefined => (previous[name] !== undefined && previous[name] !== '' ? previous[name] : undefined)
   const restore = Object.fromEntries(written.flatMap(name => (known(name) === undefined ? [] : [[name, known(name) as string]])))
   const created = failure.created.filter(name => known(name) === undefined)
-  const names = secretNames(settings.secrets.prefix)
-  const certificateSecrets = [names.certThumbprint, names.certPfxBase64, names.certPassword]
   const replacedUnknown = failure.updated.filter(name => known(name) === undefined && certificateSecrets.includes(name))
   const options = { token: settings.secrets.githubToken ?? '', apiUrl: settings.secrets.apiUrl }
 
+  if ((Object.keys(restore).length > 0 || created.length > 0) && (await overdue())) return leftAsWritten()
   const stillNew: string[] = [...replacedUnknown]
   const problems: string[] = []
   if (Object.keys(restore).length > 0) {
@@ -178,6 +203,8 @@ export async function putBackSecrets(
   }
   if (created.length > 0) {
     try {
+      // The restore may have taken its whole retry budget: the lease is checked again.
+      if (Object.keys(restore).length > 0 && (await overdue())) throw new Error('this run no longer holds the provisioning lease')
       await deleteSecrets(target, created, options)
       core.warning(`Deleted ${created.join(', ')} again: this run had created them for the certificate it removed.`)
     } catch (error) {
