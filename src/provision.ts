@@ -16,7 +16,7 @@ import { emitConnectFiles, emitFederatedConnectFiles, type ConnectFiles, type Fe
 import { federatedExchangeTokens } from './entra/exchange-token.js'
 import { jobIsTrusted, resolveFederation, type ResolvedFederation } from './entra/trusted-subjects.js'
 import { ApplyError, applyPlan, removeFederatedCredentials, type AppliedState } from './entra/apply.js'
-import { certificatesLeftAlone, describeCertificatesOnApp, describePlanLines, describePlanRows, federatedCredentialsLeftAlone, previousCertificateFate } from './entra/describe-plan.js'
+import { certificatesLeftAlone, describeCertificatesOnApp, describePlanLines, describePlanRows, federatedCredentialsLeftAlone, previousCertificateFate, type FederatedRemovalOutcome } from './entra/describe-plan.js'
 import { Graph } from './entra/graph.js'
 import { desiredStateFromSettings, planProvisioning, type Plan, type RemoveFederatedCredential } from './entra/plan.js'
 import { readTenant } from './entra/read-tenant.js'
@@ -178,6 +178,8 @@ interface ProvisionRun {
   storedSecretDates: SettledSecretDates | undefined
   newCertificate: CertificateInAdvance
   now: Date
+  /** Set by the last step: which of the plan's federated credential removals happened. */
+  federatedRemoval?: FederatedRemovalOutcome
 }
 
 /**
@@ -378,7 +380,7 @@ async function carryOutPlan(run: ProvisionRun): Promise<void> {
     app: { id: done.app.appId, name: done.app.displayName, objectId: done.app.objectId, servicePrincipalId: done.servicePrincipalId },
     tenantId,
     organization,
-    resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
+    resources: describePlanRows(plan, run.federatedRemoval).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
     certificate: {
       thumbprint: held.thumbprint,
       notAfter: held.notAfter,
@@ -498,7 +500,7 @@ async function carryOutFederatedPlan(run: ProvisionRun, trusted: ResolvedFederat
     organization,
     credential: { kind: 'federated', subjects, ...(expiresOn === undefined ? {} : { expiresOn }) },
     certificatesOnApp: { secretSet: `${plan.secretSet.id} (${plan.secretSet.description})`, rows: describeCertificatesOnApp(plan) },
-    resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
+    resources: describePlanRows(plan, run.federatedRemoval).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
     secrets: secretsReport,
     ...(files === undefined ? {} : { connectScript: files.scriptPath }),
     notes: [...federatedNextSteps(verification, secretsReport, canSignIn, trusted), ...leftOver]
@@ -519,12 +521,14 @@ function federatedRemovalStep(run: ProvisionRun, certificateSignedIn?: () => boo
       if (removals.length === 0) return
       if (certificateSignedIn !== undefined && !certificateSignedIn()) {
         core.warning(federatedRemovalPostponed(run, removals), { title: 'Federated credentials kept until the certificate signs in' })
+        run.federatedRemoval = { removed: new Set(), postponed: true }
         return
       }
-      await core.group('Removing federated credentials this action made and no longer wants', () =>
+      const removed = await core.group('Removing federated credentials this action made and no longer wants', () =>
         // Each line names credentials and subjects read from Graph: printable, so none can start a workflow command.
         removeFederatedCredentials(run.plan, { graph: run.graph, settings: run.settings, log: line => core.info(printable(line)) })
       )
+      run.federatedRemoval = { removed: new Set(removed.map(change => change.credential.id ?? change.credential.name)), postponed: false }
     }
   }
 }

@@ -250,6 +250,16 @@ describe('describePlan: the federated credentials on the app (issue 21)', () => 
     expect(describePlanRows(plan).map(row => row.resource)).not.toContain('Certificate')
   })
 
+  it('after the run, a removal row says "removed" only for a credential that came off: postponed or kept ones stay "present" with why', () => {
+    const tenant = completeTenant([])
+    tenant.app!.federatedCredentials = [fic(federatedCredentialName(OLD), OLD)]
+    const plan = planProvisioning({ ...desired(), federation }, tenant, NOW)
+    const row = (outcome: Parameters<typeof describePlanRows>[1]) => describePlanRows(plan, outcome).find(r => r.resource === `Federated credential: ${OLD}`)!
+    expect(row({ removed: new Set([`id-${federatedCredentialName(OLD)}`]), postponed: false })).toMatchObject({ after: 'removed' })
+    expect(row({ removed: new Set(), postponed: false })).toMatchObject({ after: 'present', detail: expect.stringMatching(/kept: another pipeline recorded its secret set on it while this run went on$/) })
+    expect(row({ removed: new Set(), postponed: true })).toMatchObject({ after: 'present', detail: expect.stringMatching(/kept until this pipeline's certificate signs in, then removed/) })
+  })
+
   it('the dry-run log lists the removal (after the new state is stored) and warns about the hand-made one', () => {
     const tenant = completeTenant([])
     tenant.app!.federatedCredentials = [fic(federatedCredentialName(OLD), OLD), fic('made-by-hand', HAND)]

@@ -311,12 +311,15 @@ describe('switching an existing app between the two credentials', () => {
     expect(warningsOf(unverified).join('\n')).toMatch(
       /Not removing the federated credential this pipeline no longer wants \(credential: certificate\) yet: 'verify' is false.*The next run whose certificate signs in \(verify: true\) removes it/
     )
+    // The summary says so too: the credential is kept, not "removed".
+    expect(resourceRows(unverified.summary).get(`Federated credential: ${MAIN}`)).toMatchObject({ before: 'present', after: 'present' })
     // The next run holds that certificate (nothing else to change): it verifies it, then the credential goes.
     const verified = await provision(action, emulator, { ...repositorySecretInputs(), ...inputsFromStoredSecrets(emulator) })
     expect(verified.main.exitCode === 0 ? 'exit 0' : explain(verified)).toBe('exit 0')
     expect(verified.outputs.rotated).toBe('false')
     expect(verified.main.stdout).toMatch(/Verified/)
     expect(theApp().federatedIdentityCredentials).toEqual([])
+    expect(resourceRows(verified.summary).get(`Federated credential: ${MAIN}`)).toMatchObject({ before: 'present', after: 'removed' })
   }, 240_000)
 
   it('an app provisioned federated gets its first certificate when switched to certificate', async () => {

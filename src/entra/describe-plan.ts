@@ -121,7 +121,18 @@ export function describeChange(change: Change, plan: Plan): string[] {
 }
 
 /** The job summary's table: app, service principal, permission + consent, each role, certificate. */
-export function describePlanRows(plan: Plan): ResourceRow[] {
+/**
+ * What became of the federated credentials the plan removes, once the run tried: the summary
+ * says "removed" only for those that really came off. Absent before the run (dry run, plan).
+ */
+export interface FederatedRemovalOutcome {
+  /** Ids (or names) of the credentials removed, or found already gone. */
+  removed: ReadonlySet<string>
+  /** True when the removals waited for a certificate that signs in (credential: certificate). */
+  postponed: boolean
+}
+
+export function describePlanRows(plan: Plan, federatedRemoval?: FederatedRemovalOutcome): ResourceRow[] {
   const rows: ResourceRow[] = []
   const app = plan.app
   rows.push({
@@ -189,7 +200,7 @@ export function describePlanRows(plan: Plan): ResourceRow[] {
       detail: certificateSentence(plan)
     })
   }
-  rows.push(...federatedCredentialRows(plan))
+  rows.push(...federatedCredentialRows(plan, federatedRemoval))
 
   if (plan.prune !== undefined) {
     rows.push({
@@ -218,7 +229,7 @@ export function describePlanRows(plan: Plan): ResourceRow[] {
  * another pipeline's (its secret sets), an earlier version's, or made by someone else, with
  * what happens to it: every one lets its subject sign in as the app, and none expires.
  */
-function federatedCredentialRows(plan: Plan): ResourceRow[] {
+function federatedCredentialRows(plan: Plan, removal: FederatedRemovalOutcome | undefined): ResourceRow[] {
   const federation = plan.federatedCredentials
   if (federation === undefined) return []
   const rows: ResourceRow[] = []
@@ -239,8 +250,13 @@ function federatedCredentialRows(plan: Plan): ResourceRow[] {
     rows.push({ resource: resource(credential), before: 'present', after: 'updated', detail: describe(credential, "kept for the other pipelines that want it; this pipeline's secret set taken off (no longer wanted here)") })
   }
   for (const change of plan.removeFederatedCredentials ?? []) {
-    const why = change.reason === 'certificate' ? 'removed: the workflow uses credential: certificate' : "removed: its subject is no longer in 'federated-subjects'"
-    rows.push({ resource: resource(change.credential), before: 'present', after: 'removed', detail: describe(change.credential, why) })
+    const why = change.reason === 'certificate' ? 'the workflow uses credential: certificate' : "its subject is no longer in 'federated-subjects'"
+    const key = change.credential.id ?? change.credential.name
+    if (removal?.postponed === true) {
+      rows.push({ resource: resource(change.credential), before: 'present', after: 'present', detail: describe(change.credential, `kept until this pipeline's certificate signs in, then removed (${why}; see the warning)`) })
+    } else if (removal !== undefined && !removal.removed.has(key)) {
+      rows.push({ resource: resource(change.credential), before: 'present', after: 'present', detail: describe(change.credential, 'kept: another pipeline recorded its secret set on it while this run went on') })
+    } else rows.push({ resource: resource(change.credential), before: 'present', after: 'removed', detail: describe(change.credential, `removed: ${why}`) })
   }
   for (const credential of federation.otherPipelines) {
     rows.push({ resource: resource(credential), before: 'present', after: 'present', detail: describe(credential, "kept: only that pipeline's runs remove it") })
