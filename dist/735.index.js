@@ -12,8 +12,10 @@ export const modules = {
 /* harmony import */ var _azure_identity__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8256);
 /* harmony import */ var _cloud_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1486);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3916);
-/* harmony import */ var _sign_in_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(5055);
-/* harmony import */ var _subject_scope_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(6909);
+/* harmony import */ var _runner_github_event_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6922);
+/* harmony import */ var _runner_github_oidc_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(9733);
+/* harmony import */ var _sign_in_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(5055);
+/* harmony import */ var _subject_scope_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(6909);
 /**
  * `credential: federated`: an app-only Exchange Online access token for the Exchange app,
  * from this job's GitHub OIDC token (client credentials with the OIDC token as the client
@@ -27,28 +29,35 @@ export const modules = {
 
 
 
+
+
 /** The tokens the connect script signs in with; failures explained in terms of the app and this job's token. */
 async function federatedExchangeTokens(signIn, securityAndCompliance) {
     let lastJobToken;
     const credential = new _azure_identity__WEBPACK_IMPORTED_MODULE_0__/* .ClientAssertionCredential */ .XI(signIn.tenantId, signIn.appId, async () => {
         lastJobToken = await signIn.assertion();
         return lastJobToken.token;
-    }, (0,_sign_in_js__WEBPACK_IMPORTED_MODULE_3__/* .credentialOptions */ .Kn)(signIn.cloud));
+    }, (0,_sign_in_js__WEBPACK_IMPORTED_MODULE_5__/* .credentialOptions */ .Kn)(signIn.cloud));
     const tokenFor = async (resource) => {
         try {
             const token = await credential.getToken((0,_cloud_js__WEBPACK_IMPORTED_MODULE_1__/* .defaultScope */ ._V)(resource));
             return { token: token.token, expiresOn: new Date(token.expiresOnTimestamp) };
         }
         catch (error) {
-            throw explainFederatedSignInError(error, signIn, lastJobToken);
+            throw explainFederatedSignInError(error, signIn, lastJobToken, (0,_runner_github_event_js__WEBPACK_IMPORTED_MODULE_3__/* .readJobFacts */ .$)(process.env));
         }
     };
     const exchange = await tokenFor(signIn.cloud.exchangeResource);
     const compliance = securityAndCompliance ? await tokenFor(signIn.cloud.complianceResource) : undefined;
     return { exchange, ...(compliance === undefined ? {} : { compliance }) };
 }
-/** Entra's refusal in words: above all, a job whose token no federated credential of the app trusts. */
-function explainFederatedSignInError(error, signIn, job) {
+/**
+ * Entra's refusal in words: above all, a job whose token no federated credential of the app
+ * trusts. The command to trust this job's subject is printed only when a reviewer guards that
+ * subject (the default branch, or an environment outside pull requests: subject-scope.ts
+ * unprotectedDefaultSubject, with `facts` about this job); otherwise it points to an environment.
+ */
+function explainFederatedSignInError(error, signIn, job, facts) {
     if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y)
         return error;
     const message = error?.message ?? String(error);
@@ -60,13 +69,18 @@ function explainFederatedSignInError(error, signIn, job) {
         case '700212':
         case '700213': {
             const subject = job?.subject ?? '(unknown)';
-            const issuer = job?.issuer ?? 'https://token.actions.githubusercontent.com';
+            const issuer = job?.issuer ?? _runner_github_oidc_js__WEBPACK_IMPORTED_MODULE_4__/* .GITHUB_ACTIONS_ISSUER */ .qQ;
             const says = `Entra ID found no federated credential of ${app} that trusts this job's GitHub token (AADSTS${code}). The token says: issuer ${issuer}, subject '${subject}', audience '${signIn.audience}'.`;
-            const scope = (0,_subject_scope_js__WEBPACK_IMPORTED_MODULE_4__/* .scopeOfSubject */ .g4)(subject);
+            const scope = (0,_subject_scope_js__WEBPACK_IMPORTED_MODULE_6__/* .scopeOfSubject */ .g4)(subject);
+            const environmentAdvice = `Run the Exchange steps in a job with an environment that has required reviewers (jobs.<job_id>.environment), and list its subject repo:${(0,_subject_scope_js__WEBPACK_IMPORTED_MODULE_6__/* .repositoryOfSubject */ .MV)(scope.repository)}:environment:NAME in federated-subjects of the provisioning workflow.`;
             if (scope.context.kind === 'pull-request') {
                 // Never suggest trusting it: anyone who can open a pull request would then be an Exchange administrator.
-                const repository = scope.repository === undefined ? 'OWNER/REPO' : subject.slice('repo:'.length, subject.indexOf(':', 'repo:'.length));
-                return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`${says} This job runs for a pull request, and pull-request jobs should not sign in to Exchange Online: anyone who can open a pull request could then act as an Exchange administrator. Run the Exchange steps in a job with an environment that has required reviewers (jobs.<job_id>.environment), and list its subject repo:${repository}:environment:NAME in federated-subjects of the provisioning workflow.`, { cause: error });
+                return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`${says} This job runs for a pull request, and pull-request jobs should not sign in to Exchange Online: anyone who can open a pull request could then act as an Exchange administrator. ${environmentAdvice}`, { cause: error });
+            }
+            const unreviewed = job?.subject === undefined ? undefined : (0,_subject_scope_js__WEBPACK_IMPORTED_MODULE_6__/* .unprotectedDefaultSubject */ .jk)(subject, facts);
+            if (unreviewed !== undefined) {
+                // Nor a feature branch's subject, or any subject of a pull request's job.
+                return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`${says} Do not trust this subject: ${unreviewed}. ${environmentAdvice}`, { cause: error });
             }
             const parameters = JSON.stringify({ name: 'exo-jobs', issuer, subject, audiences: [signIn.audience] });
             const preferEnvironment = scope.context.kind === 'ref'
@@ -360,7 +374,13 @@ function needsOfPlan(plan) {
                 break;
             case 'remove-federated-credential':
                 // The same permission as adding one (federatedidentitycredential-delete.md: Application.ReadWrite.OwnedBy).
-                needs.push({ capability: 'manage-app', task: `remove the federated credential for '${change.credential.subject}' from ${app}` });
+                // It must not stop a rotation that addKey can still do, but is not skipped either (Need.triedLast).
+                needs.push({
+                    capability: 'manage-app',
+                    task: `remove the federated credential for '${change.credential.subject}' from ${app}`,
+                    bestEffort: true,
+                    triedLast: true
+                });
                 break;
             case 'grant-exchange-manage-as-app':
                 needs.push({ capability: 'grant-consent', task: `grant ${_well_known_js__WEBPACK_IMPORTED_MODULE_3__/* .EXCHANGE_MANAGE_AS_APP */ .Pu} of Office 365 Exchange Online` });
@@ -408,7 +428,14 @@ function checkPreflight(needs, evidence, context = {}) {
     for (const capability of capabilities) {
         const needed = needs.filter(need => need.capability === capability);
         const bestEffort = needed.every(need => need.bestEffort === true) && !requirements.some(r => r.capability === capability);
-        requirements.push({ capability, tasks: needed.map(need => need.task), ...evaluate(capability, evidence, context.app), ...(bestEffort ? { bestEffort } : {}) });
+        const triedLast = needed.filter(need => need.triedLast === true).map(need => need.task);
+        requirements.push({
+            capability,
+            tasks: needed.map(need => need.task),
+            ...evaluate(capability, evidence, context.app),
+            ...(bestEffort ? { bestEffort } : {}),
+            ...(triedLast.length > 0 ? { triedLast } : {})
+        });
     }
     const certain = requirements.filter(requirement => requirement.verdict === 'missing');
     // A run that stops anyway names everything at once, so the next run does not stop or skip.
@@ -419,29 +446,48 @@ function checkPreflight(needs, evidence, context = {}) {
 }
 /**
  * The plan without the best-effort changes the preflight skipped (expired and superseded
- * certificates stay on the app), so the dry run, apply and the summary agree with what runs.
+ * certificates stay on the app, marked `skipped` with the permission that would remove them),
+ * so the dry run, apply and the summary agree with what runs.
  */
 function withoutSkippedTasks(plan, report) {
-    if (!report.skipped.some(requirement => requirement.capability === 'manage-app'))
+    const appManagement = report.skipped.find(requirement => requirement.capability === 'manage-app');
+    if (appManagement === undefined)
         return plan;
+    const permission = `${appManagement.grant ?? 'Application.ReadWrite.All'}${appManagement.notOwned === undefined ? '' : ', or ownership of the app'}`;
     // Both run after the phases (plan.prune, plan.revokePrevious), never inside one.
     const kept = {
         ...plan,
-        changes: plan.changes.filter(change => change.kind !== 'remove-expired-certificates' && change.kind !== 'revoke-previous-certificates')
+        changes: plan.changes.filter(change => change.kind !== 'remove-expired-certificates' && change.kind !== 'revoke-previous-certificates'),
+        certificatesOnApp: plan.certificatesOnApp.map(certificate => certificate.outcome === 'remove-expired' || certificate.outcome === 'revoke'
+            ? { ...certificate, outcome: 'skipped', skipped: { was: certificate.outcome, permission } }
+            : certificate)
     };
     delete kept.prune;
     delete kept.revokePrevious;
     return kept;
 }
-/** The warning for skipped best-effort tasks: what stays undone, the permission, and how to grant it. */
+/**
+ * The warning for skipped best-effort tasks: what stays undone, the federated removals still
+ * tried (and how the job ends if they are refused), the permission, and how to grant it.
+ */
 function skippedWarning(report, target) {
     if (report.skipped.length === 0)
         return undefined;
     const who = `The provisioning identity (client-id ${target.clientId ?? '<client-id>'})`;
-    const lines = [
-        `${who} may not change the app, so this run skipped what it can do without: the certificates stay on the app until they expire (a superseded one still signs in until then). It lacks:`,
-        ...report.skipped.map(requirement => `- ${missingSentence(requirement)}`)
+    const triedLast = report.skipped.flatMap(requirement => requirement.triedLast ?? []);
+    const skipsCertificates = report.skipped.some(requirement => requirement.tasks.some(task => !triedLast.includes(task)));
+    const opening = [
+        `${who} may not change the app`,
+        skipsCertificates
+            ? ', so this run skipped what it can do without: the certificates stay on the app until they expire (a superseded one still signs in until then).'
+            : '.',
+        triedLast.length > 0
+            ? ' The federated credentials this action no longer wants are still tried last, once everything else is done and stored: a federated credential never expires, ' +
+                'so when Graph refuses, the job fails and names them with the command that removes them.'
+            : '',
+        ' It lacks:'
     ];
+    const lines = [opening.join(''), ...report.skipped.map(requirement => `- ${missingSentence(requirement)}`)];
     const grants = [...new Set(report.skipped.flatMap(requirement => (requirement.grant === undefined ? [] : [requirement.grant])))];
     if (grants.length > 0)
         lines.push('To let the next run remove them, grant these Microsoft Graph application permissions (admin consent):', ...(0,_grant_commands_js__WEBPACK_IMPORTED_MODULE_1__/* .grantInstructions */ .MD)(grants, target));
@@ -473,6 +519,9 @@ function describePreflight(report) {
         "Preflight (from the provisioning identity's Graph token, before any write):",
         ...report.requirements.map(requirement => `  ${report.skipped.includes(requirement) ? 'SKIPPED' : mark[requirement.verdict]} ${CAPABILITY_NAMES[requirement.capability]} (${requirement.tasks.join('; ')}): ${requirement.because}`),
         ...(report.skipped.length > 0 ? ['  SKIPPED = missing, but needed only for best-effort removals: the run goes on without them.'] : []),
+        ...(report.skipped.some(requirement => (requirement.triedLast ?? []).length > 0)
+            ? ['  Except federated credentials to remove: tried last; if Graph refuses, the job fails at the end, naming them.']
+            : []),
         ...(report.requirements.some(requirement => requirement.verdict === 'unknown')
             ? ['  ? = cannot tell from the token; the run goes on, and a refusal is explained where it happens.']
             : [])
@@ -596,9 +645,10 @@ function sameId(a, b) {
 /* harmony import */ var _azure_identity__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8256);
 /* harmony import */ var _cloud_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1486);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3916);
-/* harmony import */ var _runner_github_oidc_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9733);
-/* harmony import */ var _preflight_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(7903);
-/* harmony import */ var _subject_scope_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(6909);
+/* harmony import */ var _runner_github_event_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6922);
+/* harmony import */ var _runner_github_oidc_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(9733);
+/* harmony import */ var _preflight_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(7903);
+/* harmony import */ var _subject_scope_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(6909);
 /**
  * Sign-in of the provisioning identity with @azure/identity: a client secret, a client
  * certificate, or (the default, no stored secret at all) GitHub's OIDC token exchanged
@@ -610,7 +660,7 @@ function sameId(a, b) {
 
 
 
-const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
+
 /** The provisioning identity's credential, with errors translated for the user. */
 function provisioningCredential(settings) {
     const { signIn, cloud } = settings;
@@ -647,7 +697,7 @@ function provisioningCredential(settings) {
             }, options);
             break;
     }
-    return new ExplainedCredential(credential, error => explainSignInError(error, { settings, oidcSubject: lastOidcSubject }));
+    return new ExplainedCredential(credential, error => explainSignInError(error, { settings, oidcSubject: lastOidcSubject, job: (0,_runner_github_event_js__WEBPACK_IMPORTED_MODULE_3__/* .readJobFacts */ .$)(process.env) }));
 }
 /**
  * Signs in and reads what the provisioning identity's Graph token says it may do (`oid`,
@@ -657,7 +707,7 @@ function provisioningCredential(settings) {
 async function provisioningIdentityClaims(credential, cloud) {
     const token = await credential.getToken((0,_cloud_js__WEBPACK_IMPORTED_MODULE_1__/* .defaultScope */ ._V)(cloud.graphResource));
     const raw = token?.token ?? '';
-    return (0,_preflight_js__WEBPACK_IMPORTED_MODULE_4__/* .identityClaimsOf */ .Rf)({ oid: jwtClaimValue(raw, 'oid'), roles: jwtClaimValue(raw, 'roles'), wids: jwtClaimValue(raw, 'wids') });
+    return (0,_preflight_js__WEBPACK_IMPORTED_MODULE_5__/* .identityClaimsOf */ .Rf)({ oid: jwtClaimValue(raw, 'oid'), roles: jwtClaimValue(raw, 'roles'), wids: jwtClaimValue(raw, 'wids') });
 }
 /** Options shared by every credential this action builds (provisioning and verify). */
 function credentialOptions(cloud) {
@@ -698,10 +748,15 @@ const openIdConfigurationCache = {
     }
 };
 async function githubIdToken(audience) {
-    const { token } = await (0,_runner_github_oidc_js__WEBPACK_IMPORTED_MODULE_3__/* .requestGitHubIdToken */ .zl)(audience, "No sign-in for the provisioning identity: 'client-secret' and 'client-certificate' are empty, so the action uses GitHub OIDC, but this job cannot request an OIDC token. Add `permissions: id-token: write` (and `contents: read`) to the job or workflow, or pass a client-secret or client-certificate.");
+    const { token } = await (0,_runner_github_oidc_js__WEBPACK_IMPORTED_MODULE_4__/* .requestGitHubIdToken */ .zl)(audience, "No sign-in for the provisioning identity: 'client-secret' and 'client-certificate' are empty, so the action uses GitHub OIDC, but this job cannot request an OIDC token. Add `permissions: id-token: write` (and `contents: read`) to the job or workflow, or pass a client-secret or client-certificate.");
     return token;
 }
-/** Turns msal/identity errors into what the user should do. */
+/**
+ * Turns msal/identity errors into what the user should do. The command to trust this job's
+ * OIDC subject is printed only when a reviewer guards it (subject-scope.ts
+ * unprotectedDefaultSubject, with `job`: this job's event, ref and default branch; unknown
+ * facts count as unguarded); otherwise it points to an environment with required reviewers.
+ */
 function explainSignInError(error, context) {
     if (error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y)
         return error;
@@ -715,12 +770,17 @@ function explainSignInError(error, context) {
         case '700211':
         case '700212': {
             const subject = context.oidcSubject ?? '(unknown)';
-            if ((0,_subject_scope_js__WEBPACK_IMPORTED_MODULE_5__/* .scopeOfSubject */ .g4)(subject).context.kind === 'pull-request') {
+            if ((0,_subject_scope_js__WEBPACK_IMPORTED_MODULE_6__/* .scopeOfSubject */ .g4)(subject).context.kind === 'pull-request') {
                 // Never suggest trusting it: the provisioning identity can grant itself and the Exchange
                 // app more privileges, and anyone who can open a pull request would hold it.
                 return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`Entra ID found no federated credential of ${who} matching this workflow's GitHub token (AADSTS${code}): the token is a pull-request job's (subject '${subject}'). Do not trust pull-request subjects for the provisioning identity: anyone who can open a pull request could then manage the tenant's apps and roles. Run provision mode from the default branch or, better, in an environment with required reviewers (jobs.<job_id>.environment), and trust that subject (repo:OWNER/REPO:environment:NAME) instead.`, { cause: error });
             }
-            return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`Entra ID found no federated credential of ${who} matching this workflow's GitHub token (AADSTS${code}). The token says: issuer ${GITHUB_ISSUER}, subject '${subject}', audience '${settings.signIn.audience}'. Add a federated credential with exactly these values: Entra admin center → App registrations → the provisioning app → Certificates & secrets → Federated credentials → Add → "GitHub Actions deploying Azure resources" (or \`az ad app federated-credential create --id ${settings.signIn.clientId} --parameters '{"name":"github","issuer":"${GITHUB_ISSUER}","subject":"${subject}","audiences":["${settings.signIn.audience}"]}'\`). A credential used right after it is created can take a minute to work.`, { cause: error });
+            const unreviewed = context.oidcSubject === undefined ? undefined : (0,_subject_scope_js__WEBPACK_IMPORTED_MODULE_6__/* .unprotectedDefaultSubject */ .jk)(subject, context.job ?? {}, "sign in as the provisioning identity and manage the tenant's apps and roles");
+            if (unreviewed !== undefined) {
+                // Nor a feature branch's: the provisioning identity can grant itself and the Exchange app more privileges.
+                return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`Entra ID found no federated credential of ${who} matching this workflow's GitHub token (AADSTS${code}), subject '${subject}'. Do not trust this subject for the provisioning identity: ${unreviewed}. Run provision mode from the default branch or, better, in an environment with required reviewers (jobs.<job_id>.environment), and trust that subject (repo:OWNER/REPO:environment:NAME) instead.`, { cause: error });
+            }
+            return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`Entra ID found no federated credential of ${who} matching this workflow's GitHub token (AADSTS${code}). The token says: issuer ${_runner_github_oidc_js__WEBPACK_IMPORTED_MODULE_4__/* .GITHUB_ACTIONS_ISSUER */ .qQ}, subject '${subject}', audience '${settings.signIn.audience}'. Add a federated credential with exactly these values: Entra admin center → App registrations → the provisioning app → Certificates & secrets → Federated credentials → Add → "GitHub Actions deploying Azure resources" (or \`az ad app federated-credential create --id ${settings.signIn.clientId} --parameters '{"name":"github","issuer":"${_runner_github_oidc_js__WEBPACK_IMPORTED_MODULE_4__/* .GITHUB_ACTIONS_ISSUER */ .qQ}","subject":"${subject}","audiences":["${settings.signIn.audience}"]}'\`). A credential used right after it is created can take a minute to work.`, { cause: error });
         }
         case '7000215':
             return new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .UserError */ .y(`The client-secret of ${who} is wrong or expired (AADSTS7000215). Create a new secret for the app and update the workflow secret.`, { cause: error });
@@ -784,6 +844,56 @@ function jwtClaimValue(token, claim) {
 function jwtClaim(token, claim) {
     const value = jwtClaimValue(token, claim);
     return typeof value === 'string' ? value : undefined;
+}
+
+
+/***/ }),
+
+/***/ 6922:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   $: () => (/* binding */ readJobFacts)
+/* harmony export */ });
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3024);
+/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/**
+ * What the runner tells a job about where it runs, for deciding whether this job's own OIDC
+ * subject is one a reviewer guards. The runner exposes no default-branch variable; the
+ * event payload at GITHUB_EVENT_PATH carries it as `repository.default_branch` for events
+ * that come from a repository (push, pull_request, workflow_dispatch, …; github/docs
+ * webhooks/webhook-events-and-payloads.md). A scheduled run's payload has none.
+ */
+
+function readJobFacts(env = process.env) {
+    const value = (name) => env[name]?.trim() || undefined;
+    const defaultBranch = readDefaultBranch(value('GITHUB_EVENT_PATH'));
+    const facts = {};
+    const set = (key, v) => {
+        if (v !== undefined)
+            facts[key] = v;
+    };
+    set('eventName', value('GITHUB_EVENT_NAME'));
+    set('ref', value('GITHUB_REF'));
+    set('defaultBranch', defaultBranch);
+    set('repository', value('GITHUB_REPOSITORY'));
+    set('repositoryOwnerId', value('GITHUB_REPOSITORY_OWNER_ID'));
+    set('repositoryId', value('GITHUB_REPOSITORY_ID'));
+    return facts;
+}
+function readDefaultBranch(path) {
+    if (path === undefined)
+        return undefined;
+    try {
+        const payload = JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(path, 'utf8'));
+        const branch = payload.repository?.default_branch;
+        return typeof branch === 'string' && branch !== '' ? branch : undefined;
+    }
+    catch {
+        // No payload (outside Actions) or not JSON: the default branch stays unknown, which refuses
+        // a default subject rather than trusting a branch nobody confirmed.
+        return undefined;
+    }
 }
 
 

@@ -31860,6 +31860,73 @@ function defaultNotFound(target) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/github/sealed-box.ts
+/**
+ * GitHub stores Actions secrets encrypted: the client seals each value with the public key
+ * of the repository, environment or organization (a libsodium sealed box, X25519 +
+ * XSalsa20-Poly1305), and only GitHub holds the private key that opens it.
+ */
+/** Seals `value` (UTF-8) for GitHub with its base64 public key; returns the base64 box. */
+async function sealSecretValue(value, publicKeyBase64) {
+    // Loaded on first use: libsodium and its WebAssembly (about 1 MB of bundle) are for runs
+    // that write secrets only.
+    const { default: sodium } = await __nccwpck_require__.e(/* import() */ 768).then(__nccwpck_require__.bind(__nccwpck_require__, 4768));
+    await sodium.ready;
+    const publicKey = sodium.from_base64(publicKeyBase64, sodium.base64_variants.ORIGINAL);
+    const box = sodium.crypto_box_seal(sodium.from_string(value), publicKey);
+    return sodium.to_base64(box, sodium.base64_variants.ORIGINAL);
+}
+
+;// CONCATENATED MODULE: ./src/github/secret-names.ts
+/**
+ * The names of the Actions secrets the action stores, and GitHub's rules for secret names.
+ * Kept free of network and crypto imports so that settings validation can use it.
+ */
+/** `<prefix>APP_ID`, `<prefix>TENANT_ID`, … as documented in the README (INTERFACE.md). */
+function secretNames(prefix) {
+    return {
+        appId: `${prefix}APP_ID`,
+        tenantId: `${prefix}TENANT_ID`,
+        organization: `${prefix}ORGANIZATION`,
+        certThumbprint: `${prefix}CERT_THUMBPRINT`,
+        certPfxBase64: `${prefix}CERT_PFX_BASE64`,
+        certPassword: `${prefix}CERT_PASSWORD`
+    };
+}
+/**
+ * GitHub's naming rules: only letters, digits and underscores; not starting with a digit
+ * or with `GITHUB_` (reserved); compared case-insensitively and stored upper-case.
+ * Returns a sentence saying what is wrong, or undefined when the name is valid.
+ */
+function validateSecretName(name) {
+    if (name.length === 0)
+        return 'A secret name cannot be empty.';
+    if (!/^[A-Za-z0-9_]+$/.test(name)) {
+        return `Secret name '${name}' may only contain letters, digits and underscores (A-Z, a-z, 0-9, _).`;
+    }
+    if (/^[0-9]/.test(name))
+        return `Secret name '${name}' must not start with a digit.`;
+    if (/^GITHUB_/i.test(name))
+        return `Secret name '${name}' must not start with GITHUB_ (GitHub reserves that prefix).`;
+    return undefined;
+}
+/**
+ * Checks a `secret-prefix` input: every name built from it must be a valid secret name.
+ * An empty prefix is allowed (the names are then `APP_ID`, `TENANT_ID`, …).
+ */
+function validateSecretPrefix(prefix) {
+    if (prefix !== '' && !/^[A-Za-z0-9_]+$/.test(prefix)) {
+        return `secret-prefix '${prefix}' may only contain letters, digits and underscores (A-Z, a-z, 0-9, _), because it starts the names of GitHub secrets.`;
+    }
+    if (/^[0-9]/.test(prefix)) {
+        return `secret-prefix '${prefix}' must not start with a digit: GitHub secret names cannot.`;
+    }
+    if (/^GITHUB_/i.test(`${prefix}APP_ID`)) {
+        return `secret-prefix '${prefix}' must not start with GITHUB_: GitHub reserves that prefix for its own secrets.`;
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/github/secrets.ts
 
 
@@ -31882,15 +31949,15 @@ class SecretWriteError extends errors_UserError {
     }
 }
 /** GitHub's documented size limit for one secret value. */
-const MAX_SECRET_VALUE_BYTES = (/* unused pure expression or super */ null && (48 * 1024));
+const MAX_SECRET_VALUE_BYTES = 48 * 1024;
 /** Writes every entry of `secrets` to `target`; names are case-insensitive and stored upper-case. */
 async function secrets_writeSecrets(target, secrets, options) {
-    const where = describeTarget(target);
+    const where = secret_errors_describeTarget(target);
     const names = checkSecrets(secrets, where);
     if (names.length === 0)
         return { target: where, created: [], updated: [] };
     if (!options.token) {
-        throw new UserError(`github-token is required to write Actions secrets to the ${where}.`, { input: 'github-token' });
+        throw new errors_UserError(`github-token is required to write Actions secrets to the ${where}.`, { input: 'github-token' });
     }
     const github = await gitHubFor(target, options);
     // Independent reads: the key to seal with, and (organization) who may use the secrets.
@@ -32052,14 +32119,14 @@ function checkSecrets(secrets, where) {
     for (const name of names) {
         const problem = validateSecretName(name);
         if (problem)
-            throw new UserError(`Cannot write to the ${where}: ${problem}`, { input: 'secret-prefix' });
+            throw new errors_UserError(`Cannot write to the ${where}: ${problem}`, { input: 'secret-prefix' });
         const twin = seen.get(name.toUpperCase());
         if (twin)
-            throw new UserError(`Cannot write to the ${where}: secret names ${twin} and ${name} are the same to GitHub (names ignore case).`);
+            throw new errors_UserError(`Cannot write to the ${where}: secret names ${twin} and ${name} are the same to GitHub (names ignore case).`);
         seen.set(name.toUpperCase(), name);
         const bytes = Buffer.byteLength(secrets[name], 'utf8');
         if (bytes > MAX_SECRET_VALUE_BYTES) {
-            throw new UserError(`Cannot write secret ${name.toUpperCase()} to the ${where}: its value is ${bytes} bytes and GitHub allows at most 48 KB per secret.`);
+            throw new errors_UserError(`Cannot write secret ${name.toUpperCase()} to the ${where}: its value is ${bytes} bytes and GitHub allows at most 48 KB per secret.`);
         }
     }
     return names;
@@ -32084,7 +32151,7 @@ async function publicKey({ octokit, call, fail }, target) {
         return { key_id: response.data.key_id, key: response.data.key };
     }
     catch (error) {
-        if (target.kind === 'environment' && isHttpFailure(error) && error.status === 404) {
+        if (target.kind === 'environment' && retry_isHttpFailure(error) && error.status === 404) {
             // The same 404 means "no such environment" or "no such (visible) repository": find out which.
             const repositoryVisible = await call(() => octokit.rest.repos.get({ owner: target.owner, repo: target.repo })).then(() => true, () => false);
             if (repositoryVisible) {
@@ -32141,7 +32208,7 @@ async function chosenAccess({ octokit, call, fail }, target, visibility) {
         }
     }
     if (ids.length === 0) {
-        throw new UserError(`Organization secrets of ${target.org} with visibility 'selected' need at least one selected repository.`);
+        throw new errors_UserError(`Organization secrets of ${target.org} with visibility 'selected' need at least one selected repository.`);
     }
     return { visibility: 'selected', selected_repository_ids: [...new Set(ids)] };
 }
@@ -32158,7 +32225,7 @@ async function storedAccess({ octokit, call, fail }, target, secret_name) {
         return { visibility: 'selected', selected_repository_ids: repositories.map(repository => repository.id) };
     }
     catch (error) {
-        if (isHttpFailure(error) && error.status === 404)
+        if (retry_isHttpFailure(error) && error.status === 404)
             return undefined;
         throw fail(error, { action: `read which repositories may use secret ${secret_name} in` });
     }
@@ -32176,7 +32243,7 @@ function narrowest(accesses) {
 }
 /** No visibility was chosen and there is no stored secret to keep one from. */
 function visibilityRequired(org, names) {
-    return new UserError(`Input 'secret-visibility' is required to create organization secrets: none of ${names.join(', ')} exists in the organization ${org} yet, so someone has to choose which repositories may use them. ` +
+    return new errors_UserError(`Input 'secret-visibility' is required to create organization secrets: none of ${names.join(', ')} exists in the organization ${org} yet, so someone has to choose which repositories may use them. ` +
         "Use secret-visibility: selected with secret-repositories listing the repositories whose jobs connect to Exchange Online (recommended: the certificate signs in as an Exchange admin); 'private' gives them to every private and internal repository of the organization, 'all' to every repository, public ones included. " +
         'Once the secrets exist, runs without secret-visibility keep the visibility they have, also one an admin narrowed later.', { input: 'secret-visibility' });
 }
@@ -32276,12 +32343,6 @@ const FIRST_POLL_MS = 1000;
 const MAX_POLL_MS = 10_000;
 /** Breaking a lease takes a run seconds; a guard older than this was left by one that died. */
 const BREAK_GUARD_STALE_MS = (/* unused pure expression or super */ null && (2 * 60_000));
-/**
- * How long after a killed run sent its PUT a lease may have been created and still be
- * taken for the one that PUT created: GitHub's dates are whole seconds, and the PUT may
- * have been retried.
- */
-const LEFT_LEASE_WINDOW_MS = 10_000;
 /** GitHub's dates (created_at and the Date header) are whole seconds: a comparison of two allows one each. */
 const WHOLE_SECONDS_MS = 2000;
 /**
@@ -32302,7 +32363,7 @@ function leaseTarget(target) {
 }
 /** A value nobody reads: secrets cannot be read back, only their dates. */
 function nonce() {
-    return randomBytes(16).toString('hex');
+    return (0,external_node_crypto_.randomBytes)(16).toString('hex');
 }
 /** How old a secret is by GitHub's clock (the runner's when GitHub sent no Date header). */
 function ageOf(secret, clock) {
@@ -32326,12 +32387,29 @@ async function acquireLease(target, name, options) {
     let contended = false;
     /** When this run's PUTs answered 204 were on their way (the runner's clock). */
     const answered204 = [];
-    for (;;) {
+    const gaveUp = (waited, since) => new UserError(`Other provisioning runs have held the lease ${name} in the ${where} for the ${Math.round(waited / 1000)} s this run waited${since === undefined ? '' : ` (the current one since ${since.toISOString()})`}. ` +
+        `Runs that change the certificate take turns so that none overwrites another's certificate or secrets. Let them finish and run this one again; ` +
+        `if no run is active, delete the secret ${name} from the ${where}. Use a 'concurrency:' group so provisioning runs for one app queue in GitHub instead.`);
+    /** Jitter, so runs waiting together do not all try again in the same instant. */
+    const pause = async (waited) => {
+        await clock.sleep(Math.min(pollMs, options.maxWaitMs - waited) * (0.75 + Math.random() / 2), options.signal);
+        pollMs = Math.min(MAX_POLL_MS, pollMs * 1.5);
+    };
+    for (let attempt = 0;; attempt++) {
         if (options.signal?.aborted)
             throw new LeaseAbandoned();
+        if (attempt > 0) {
+            // Another try after the lease was gone (given back, or broken): other runs may be
+            // trying too, and one may keep taking and giving it back. Back off here as well, and
+            // keep to maxWaitMs, or this loop would PUT again and again without a pause.
+            const waited = clock.now() - started;
+            if (waited >= options.maxWaitMs)
+                throw gaveUp(waited, undefined);
+            await pause(waited);
+        }
         const sentAt = clock.now();
         const attemptedAt = new Date(sentAt).toISOString();
-        options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: false });
+        options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: false, staleAfterMs: options.staleAfterMs });
         const result = await writeSecrets(place, { [name]: nonce() }, options);
         if (result.created.includes(name)) {
             options.log(announced
@@ -32369,18 +32447,13 @@ async function acquireLease(target, name, options) {
             if (ageOf(lease, clock) > options.staleAfterMs && (await breakStaleLease(place, name, lease, options, clock, createdWhileAsking(lease, answered204, clock))))
                 break;
             const waited = clock.now() - started;
-            if (waited >= options.maxWaitMs) {
-                throw new UserError(`Other provisioning runs have held the lease ${name} in the ${where} for the ${Math.round(waited / 1000)} s this run waited (the current one since ${lease.createdAt.toISOString()}). ` +
-                    `Runs that change the certificate take turns so that none overwrites another's certificate or secrets. Let them finish and run this one again; ` +
-                    `if no run is active, delete the secret ${name} from the ${where}. Use a 'concurrency:' group so provisioning runs for one app queue in GitHub instead.`);
-            }
+            if (waited >= options.maxWaitMs)
+                throw gaveUp(waited, lease.createdAt);
             if (!announced) {
                 options.log(`Another provisioning run holds the lease ${name} in the ${where} (since ${lease.createdAt.toISOString()}); waiting for it to finish before changing the certificate or the secrets.`);
                 announced = true;
             }
-            // Jitter, so runs waiting together do not all try again in the same instant.
-            await clock.sleep(Math.min(pollMs, options.maxWaitMs - waited) * (0.75 + Math.random() / 2), options.signal);
-            pollMs = Math.min(MAX_POLL_MS, pollMs * 1.5);
+            await pause(waited);
         }
     }
 }
@@ -32433,13 +32506,13 @@ function createdWhileAsking(lease, windows, clock) {
 function heldLease(place, name, contended, sentAt, options, clock) {
     const attemptedAt = new Date(sentAt).toISOString();
     let released = false;
-    options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true });
+    options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true, staleAfterMs: options.staleAfterMs });
     // Read back off the critical path: with its creation date, this run (and its post step)
     // deletes only this lease, never one another run took after it.
     const createdAt = readSecretMetadata(place, name, options).then(lease => lease?.createdAt, () => undefined);
     void createdAt.then(date => {
         if (date !== undefined && !released)
-            options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true, createdAt: date.toISOString() });
+            options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true, createdAt: date.toISOString(), staleAfterMs: options.staleAfterMs });
     });
     return {
         name,
@@ -32486,11 +32559,11 @@ function heldLease(place, name, contended, sentAt, options, clock) {
  */
 async function releaseOverdueLease(place, name, ours, options) {
     const guard = breakGuardName(name);
-    const result = await writeSecrets(place, { [guard]: nonce() }, options);
+    const result = await secrets_writeSecrets(place, { [guard]: nonce() }, options);
     if (!result.created.includes(guard))
         return 'being broken';
     try {
-        const current = await readSecretMetadata(place, name, options);
+        const current = await secrets_readSecretMetadata(place, name, options);
         if (current === undefined)
             return 'gone';
         if (ours === undefined || current.createdAt.getTime() !== ours.getTime())
@@ -32499,7 +32572,7 @@ async function releaseOverdueLease(place, name, ours, options) {
         return 'released';
     }
     finally {
-        await deleteSecrets(place, [guard], options);
+        await secrets_deleteSecrets(place, [guard], options);
     }
 }
 /**
@@ -32522,31 +32595,33 @@ async function deleteOwnLease(place, name, ours, options) {
     }
 }
 /**
- * The post step's half: gives back a lease the main step held, or may have held when it
- * was killed (between sending its PUT and reading the answer). Another run's lease is left
- * alone: with the creation date the main step read back, only that exact lease is deleted;
- * without it, only a lease created within moments of the main step's PUT (compared on
- * GitHub's clock, so the runner's clock skew does not matter).
+ * The post step's half: gives back a lease the main step held when it was killed or crashed.
+ * It deletes only the lease whose creation date the main step read back. Without that date
+ * (killed between sending its PUT and reading the lease back) nothing can tell this run's
+ * lease from one another run created in the same moments (whole-second dates, an unreadable
+ * value), so the lease is left alone: it goes stale and the next run breaks it under the
+ * break guard. A lease held past the stale limit, which another run may be breaking, is given
+ * back as release() does: under the break guard, and only if it is still the recorded one.
  */
 async function releaseLeftLease(record, options) {
     const github = { ...options, apiUrl: record.apiUrl };
     const lease = await secrets_readSecretMetadata(record.target, record.name, github);
     if (lease === undefined)
         return 'gone';
-    if (record.createdAt !== undefined) {
-        if (lease.createdAt.getTime() !== Date.parse(record.createdAt))
-            return 'not ours';
+    if (record.createdAt === undefined) {
+        options.log?.(`Left the provisioning lease ${record.name} in the ${secret_errors_describeTarget(record.target)} alone: the main step stopped before it read back the lease's creation date, so this step cannot tell it from another run's. Later runs break it once it is stale${record.staleAfterMs === undefined ? '' : ` (${Math.round(record.staleAfterMs / 60_000)} minutes old)`}; if no other run is active, delete the secret ${record.name} to free it now.`);
+        return 'unknown';
     }
-    else {
-        const skew = lease.gitHubNow === undefined ? 0 : lease.gitHubNow.getTime() - Date.now();
-        const sent = Date.parse(record.attemptedAt) + skew;
-        const created = lease.createdAt.getTime();
-        // created_at is truncated to the second, hence the second before the PUT.
-        if (created < sent - 1000 || created > sent + LEFT_LEASE_WINDOW_MS)
-            return 'not ours';
+    const ours = new Date(record.createdAt);
+    if (lease.createdAt.getTime() !== ours.getTime())
+        return 'not ours';
+    if (record.staleAfterMs !== undefined && ageOf(lease, SYSTEM_CLOCK) <= record.staleAfterMs - RELEASE_MARGIN_MS) {
+        // No run may break a lease this young: it is still the one the main step created.
+        await deleteOwnLease(record.target, record.name, ours, github);
+        return 'released';
     }
-    await deleteOwnLease(record.target, record.name, lease.createdAt, github);
-    return 'released';
+    // Old enough that another run may be breaking it: as release() does, under the break guard.
+    return releaseOverdueLease(record.target, record.name, ours, github);
 }
 
 ;// CONCATENATED MODULE: ./src/runner/state.ts
@@ -32750,7 +32825,7 @@ async function giveBackLease() {
     if (token !== '')
         core_setSecret(token);
     try {
-        const outcome = await releaseLeftLease(record, { token });
+        const outcome = await releaseLeftLease(record, { token, log: line => info(line) });
         if (outcome === 'released')
             info(`Gave back the provisioning lease ${record.name} the main step left.`);
     }

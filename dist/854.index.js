@@ -1,8 +1,8 @@
-export const id = 636;
-export const ids = [636];
+export const id = 854;
+export const ids = [854];
 export const modules = {
 
-/***/ 6636:
+/***/ 7854:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -23,48 +23,8 @@ var exchange_token = __webpack_require__(1735);
 var errors = __webpack_require__(3916);
 // EXTERNAL MODULE: ./src/settings.ts + 2 modules
 var src_settings = __webpack_require__(3871);
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __webpack_require__(3024);
-;// CONCATENATED MODULE: ./src/runner/github-event.ts
-/**
- * What the runner tells a job about where it runs, for deciding whether this job's own OIDC
- * subject is one a reviewer guards. The runner exposes no default-branch variable; the
- * event payload at GITHUB_EVENT_PATH carries it as `repository.default_branch` for events
- * that come from a repository (push, pull_request, workflow_dispatch, …; github/docs
- * webhooks/webhook-events-and-payloads.md). A scheduled run's payload has none.
- */
-
-function readJobFacts(env = process.env) {
-    const value = (name) => env[name]?.trim() || undefined;
-    const defaultBranch = readDefaultBranch(value('GITHUB_EVENT_PATH'));
-    const facts = {};
-    const set = (key, v) => {
-        if (v !== undefined)
-            facts[key] = v;
-    };
-    set('eventName', value('GITHUB_EVENT_NAME'));
-    set('ref', value('GITHUB_REF'));
-    set('defaultBranch', defaultBranch);
-    set('repository', value('GITHUB_REPOSITORY'));
-    set('repositoryOwnerId', value('GITHUB_REPOSITORY_OWNER_ID'));
-    set('repositoryId', value('GITHUB_REPOSITORY_ID'));
-    return facts;
-}
-function readDefaultBranch(path) {
-    if (path === undefined)
-        return undefined;
-    try {
-        const payload = JSON.parse((0,external_node_fs_.readFileSync)(path, 'utf8'));
-        const branch = payload.repository?.default_branch;
-        return typeof branch === 'string' && branch !== '' ? branch : undefined;
-    }
-    catch {
-        // No payload (outside Actions) or not JSON: the default branch stays unknown, which refuses
-        // a default subject rather than trusting a branch nobody confirmed.
-        return undefined;
-    }
-}
-
+// EXTERNAL MODULE: ./src/runner/github-event.ts
+var github_event = __webpack_require__(6922);
 // EXTERNAL MODULE: ./src/runner/github-oidc.ts
 var github_oidc = __webpack_require__(9733);
 // EXTERNAL MODULE: ./src/entra/subject-scope.ts
@@ -87,11 +47,14 @@ async function resolveFederation(settings, env = process.env) {
     const credential = settings.credential;
     const audience = credential.audience;
     const job = (0,github_oidc/* canRequestGitHubIdToken */.Fs)(env) ? await (0,github_oidc/* requestGitHubIdToken */.zl)(audience, 'unreachable: checked above') : undefined;
-    const facts = readJobFacts(env);
+    const facts = (0,github_event/* readJobFacts */.$)(env);
     const notes = [];
     const warnings = [];
     const gitHubIssuer = (0,github_oidc/* gitHubIssuerFor */.KO)(env.GITHUB_SERVER_URL);
-    const issuer = credential.issuer ?? job?.issuer ?? gitHubIssuer;
+    // Entra matches the issuer to the tokens' `iss` as given: a federated-issuer that names the
+    // same issuer as this job's token (or GitHub's) in another spelling is written as the tokens spell it.
+    const tokenIssuer = job?.issuer ?? gitHubIssuer;
+    const issuer = credential.issuer === undefined || (0,subject_scope/* sameIssuer */.KI)(credential.issuer, tokenIssuer) ? tokenIssuer : credential.issuer;
     let subjects = credential.subjects;
     if (subjects.length === 0) {
         // No GITHUB_REF fallback: a subject built from the ref would be a guess (an environment job's is not a ref subject).
@@ -117,15 +80,17 @@ async function resolveFederation(settings, env = process.env) {
     }, facts));
     return { federation: { subjects, issuer, audience }, ...(job === undefined ? {} : { job }), notes, warnings };
 }
-/** True when this job's token is one the app trusts, so it can sign in (to verify, or to connect). */
+/**
+ * True when this job's token is one the app trusts, so it can sign in (to verify, or to
+ * connect). Entra compares subject and issuer as strings (subject-scope.ts sameIssuer), so
+ * this does too: "trusted" only where Entra would accept the token; resolveFederation writes
+ * the token's own spelling of its issuer.
+ */
 function jobIsTrusted(resolved) {
     const job = resolved.job;
     if (job?.subject === undefined || job.issuer === undefined)
         return false;
-    return resolved.federation.subjects.includes(job.subject) && sameIssuer(job.issuer, resolved.federation.issuer);
-}
-function sameIssuer(a, b) {
-    return a.replace(/\/+$/, '').toLowerCase() === b.replace(/\/+$/, '').toLowerCase();
+    return resolved.federation.subjects.includes(job.subject) && job.issuer === resolved.federation.issuer;
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -184,17 +149,20 @@ function secretSetOf(secrets) {
 /** `secret-prefix`'s default (action.yml). */
 const DEFAULT_PREFIX = 'EXO_';
 /**
- * The repository whose federated credentials made by earlier versions (which recorded no set)
- * this run counts as its own, or undefined. Only the repository's own set does: repository
- * secrets (or `secret-target: none`) under the default prefix. Pipelines of one repository that
- * share an app differ by environment or prefix, so any other set may be a sibling of the one
- * that made them (federated-credentials.ts claimsEarlierVersion). The immutable ids are the
- * runner's, used only when the secrets' repository is the one the run is in.
+ * The scope whose federated credentials made by earlier versions (which recorded no set) this
+ * run may count as its own, or undefined. Only a set under the default prefix does: repository
+ * secrets (or `secret-target: none`) for the repository's non-environment subjects, environment
+ * secrets for their environment's subject (federated-credentials.ts claimsEarlierVersion).
+ * Pipelines of one repository that share an app differ by environment or prefix, so a set under
+ * another prefix, or an organization's, may be a sibling of the one that made them. The
+ * immutable ids are the runner's, used only when the secrets' repository is the one the run is in.
  */
 function earlierFederatedCredentialsOf(secrets, runner) {
-    if (secrets.repository === undefined || (secrets.target !== 'repository' && secrets.target !== 'none'))
+    if (secrets.repository === undefined || secrets.target === 'organization')
         return undefined;
     if (secrets.prefix.toUpperCase() !== DEFAULT_PREFIX)
+        return undefined;
+    if (secrets.target === 'environment' && (secrets.environment ?? '') === '')
         return undefined;
     const { owner, repo } = secrets.repository;
     const here = runner.repository?.toLowerCase() === `${owner}/${repo}`.toLowerCase();
@@ -202,7 +170,8 @@ function earlierFederatedCredentialsOf(secrets, runner) {
         owner,
         repo,
         ...(here && runner.repositoryOwnerId !== undefined ? { ownerId: runner.repositoryOwnerId } : {}),
-        ...(here && runner.repositoryId !== undefined ? { repoId: runner.repositoryId } : {})
+        ...(here && runner.repositoryId !== undefined ? { repoId: runner.repositoryId } : {}),
+        ...(secrets.target === 'environment' ? { environment: secrets.environment } : {})
     };
 }
 
@@ -299,6 +268,13 @@ class RetryClock {
         this.waitedMs += delay;
         await this.sleep(delay);
         return true;
+    }
+    /**
+     * Counts time spent outside this clock's waits (the requests themselves) against the
+     * budget, so the budget caps the whole time, not only the sleeps.
+     */
+    spent(ms) {
+        this.waitedMs += Math.max(0, ms);
     }
     get attempts() {
         return this.attempt;
@@ -906,8 +882,6 @@ function sameId(a, b) {
 const MAX_FEDERATED_CREDENTIALS = 20;
 /** Names of the credentials this action made start with this; it never touches any other. */
 const ACTION_FEDERATED_CREDENTIAL_PREFIX = 'exo-cba-';
-/** GitHub Actions' OIDC issuer on github.com (GHES: https://HOST/_services/token). */
-const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
 /** Graph's limit on a federated identity credential's description (federatedidentitycredential.md). */
 const FEDERATED_DESCRIPTION_MAX_LENGTH = 600;
 /**
@@ -973,34 +947,43 @@ function federatedCredentialMaker(credential, secretSet) {
     return sets.includes(secretSet) ? { kind: 'this-set', sets } : { kind: 'other-set', sets };
 }
 /**
- * True when a GitHub OIDC subject names this repository: `repo:OWNER/REPO:…` (names compare
- * without case, as GitHub's do), or the immutable form `repo:OWNER@ID/REPO@ID:…`, which
- * matches by the ids only: they never change and are never reused, while the names in it may
- * be out of date (https://learn.microsoft.com/entra/workload-id/workload-identities-github-immutable-subjects).
- * Without the ids (outside GitHub Actions) an immutable subject names no repository known here.
- */
-function subjectNamesRepository(subject, repository) {
-    const named = (0,subject_scope/* scopeOfSubject */.g4)(subject).repository;
-    if (named === undefined)
-        return false;
-    if (named.ownerId !== undefined || named.repositoryId !== undefined) {
-        return repository.ownerId !== undefined && repository.repoId !== undefined && named.ownerId === repository.ownerId && named.repositoryId === repository.repoId;
-    }
-    return named.owner.toLowerCase() === repository.owner.toLowerCase() && named.name.toLowerCase() === repository.repo.toLowerCase();
-}
-/**
  * Whether this run counts a credential made by an earlier version (no set recorded) as its
  * own, so it may remove it once no longer wanted. Earlier versions never removed federated
  * credentials and recorded nothing of who wanted one, so the evidence is the subject: it names
- * this repository, whose jobs alone can present it. Within one repository, several pipelines
- * sharing an app must differ by environment or `secret-prefix`, so only the repository's own
- * set (`earlierVersionsOf`: repository secrets, or none, under the default prefix) claims them;
- * other pipelines leave them with a warning. A wrong claim would cut off another pipeline's
- * jobs; a missed one leaves a trust the warning names with the command to remove it. Every
- * credential a pipeline still lists gets that pipeline's set on its first run of this version.
+ * this repository, whose jobs alone can present it, and a context only this set's jobs run in.
+ * Only sets under the default prefix claim any (`earlierVersionsOf`, secret-set.ts):
+ * - repository secrets (or none): the repository's subjects other than `environment:` ones
+ *   (`ref:`, `pull_request`, customized claims). A job in an environment presents
+ *   `environment:<name>`, and environment secrets are read only by jobs in it, so an
+ *   environment subject is a sibling pipeline's as likely as this one's: never claimed.
+ * - environment secrets: only `environment:<its environment>`.
+ * Even so a claim can hit a sibling that has not run this version yet and whose jobs present
+ * the same subject: a pipeline of the same repository under another prefix or with organization
+ * secrets, the other of repository secrets and `secret-target: none`, one with repository
+ * secrets whose jobs run in the claimed environment, or a workflow that signs in through the
+ * credential without provisioning. Each pipeline's first
+ * run of this version records its set on every credential it lists, after which no claim
+ * applies; a missed claim only leaves a trust the warning names with the command to remove it.
  */
 function claimsEarlierVersion(credential, pipeline) {
-    return pipeline.earlierVersionsOf !== undefined && subjectNamesRepository(credential.subject, pipeline.earlierVersionsOf);
+    if (!(pipeline.earlierVersionsOf !== undefined && (0,subject_scope/* subjectNamesRepository */.Dx)(credential.subject, pipeline.earlierVersionsOf)))
+        return false;
+    const { context } = (0,subject_scope/* scopeOfSubject */.g4)(credential.subject);
+    const environment = pipeline.earlierVersionsOf.environment;
+    if (environment === undefined)
+        return context.kind !== 'environment';
+    // GitHub compares environment names without case (managing-environments-for-deployment).
+    return context.kind === 'environment' && context.name.toLowerCase() === environment.toLowerCase();
+}
+function departureFromFresh(fresh, secretSet, planned) {
+    if (fresh === undefined)
+        return { action: 'gone' };
+    const sets = federatedCredentialSets(fresh);
+    const others = sets.filter(set => set !== secretSet);
+    if (others.length > 0) {
+        return sets.includes(secretSet) ? { action: 'take-off', others, description: federatedCredentialDescription(others) } : { action: 'take-off', others };
+    }
+    return planned === 'remove' ? { action: 'delete' } : { action: 'keep' };
 }
 /**
  * Which credentials to add, set again or remove so exactly the desired subjects sign in
@@ -1021,7 +1004,7 @@ function planFederatedCredentials(desired, existing, pipeline) {
     const plan = { wanted, present: [], add: [], update: [], remove: [], earlierVersion: [], otherPipelines: [], unrecorded: [], foreign: [] };
     const kept = new Set();
     for (const credential of wanted) {
-        const same = current.find(c => federated_credentials_sameIssuer(c.issuer, credential.issuer) && c.subject === credential.subject);
+        const same = current.find(c => (0,subject_scope/* sameIssuer */.KI)(c.issuer, credential.issuer) && c.subject === credential.subject);
         if (same === undefined) {
             plan.add.push(credential);
             continue;
@@ -1088,11 +1071,6 @@ function planFederatedCredentials(desired, existing, pipeline) {
         throw new errors/* UserError */.y(`The app would need ${total} federated identity credentials (${current.length} already on it, ${plan.add.length} to add${plan.remove.length > 0 ? `, ${plan.remove.length} of this action's to remove afterwards` : ''}), but Entra allows at most ${MAX_FEDERATED_CREDENTIALS} per application. List fewer subjects in 'federated-subjects' (one per environment or branch that runs Exchange jobs), or remove credentials the app no longer needs (Entra admin center → App registrations → the app → Certificates & secrets → Federated credentials).`, { input: 'federated-subjects' });
     }
     return plan;
-}
-/** Issuers compare as URLs: case-insensitive scheme and host, without a trailing slash. */
-function federated_credentials_sameIssuer(a, b) {
-    const normal = (issuer) => issuer.replace(/\/+$/, '').replace(/^https:\/\/[^/]+/i, host => host.toLowerCase());
-    return normal(a) === normal(b);
 }
 
 ;// CONCATENATED MODULE: ./src/entra/describe-plan.ts
@@ -1186,8 +1164,7 @@ function describeChange(change, plan) {
                     : `superseded by ${change.current ?? 'the held certificate'} for more than ${change.graceHours} h (revoke-previous)`));
     }
 }
-/** The job summary's table: app, service principal, permission + consent, each role, certificate. */
-function describePlanRows(plan) {
+function describePlanRows(plan, federatedRemoval) {
     const rows = [];
     const app = plan.app;
     rows.push({
@@ -1251,7 +1228,7 @@ function describePlanRows(plan) {
             detail: certificateSentence(plan)
         });
     }
-    rows.push(...federatedCredentialRows(plan));
+    rows.push(...federatedCredentialRows(plan, federatedRemoval));
     if (plan.prune !== undefined) {
         rows.push({
             resource: 'Expired certificates made by this action',
@@ -1276,7 +1253,7 @@ function describePlanRows(plan) {
  * another pipeline's (its secret sets), an earlier version's, or made by someone else, with
  * what happens to it: every one lets its subject sign in as the app, and none expires.
  */
-function federatedCredentialRows(plan) {
+function federatedCredentialRows(plan, removal) {
     const federation = plan.federatedCredentials;
     if (federation === undefined)
         return [];
@@ -1300,8 +1277,16 @@ function federatedCredentialRows(plan) {
         rows.push({ resource: resource(credential), before: 'present', after: 'updated', detail: describe(credential, "kept for the other pipelines that want it; this pipeline's secret set taken off (no longer wanted here)") });
     }
     for (const change of plan.removeFederatedCredentials ?? []) {
-        const why = change.reason === 'certificate' ? 'removed: the workflow uses credential: certificate' : "removed: its subject is no longer in 'federated-subjects'";
-        rows.push({ resource: resource(change.credential), before: 'present', after: 'removed', detail: describe(change.credential, why) });
+        const why = change.reason === 'certificate' ? 'the workflow uses credential: certificate' : "its subject is no longer in 'federated-subjects'";
+        const key = change.credential.id ?? change.credential.name;
+        if (removal?.postponed === true) {
+            rows.push({ resource: resource(change.credential), before: 'present', after: 'present', detail: describe(change.credential, `kept until this pipeline's certificate signs in, then removed (${why}; see the warning)`) });
+        }
+        else if (removal !== undefined && !removal.removed.has(key)) {
+            rows.push({ resource: resource(change.credential), before: 'present', after: 'present', detail: describe(change.credential, 'kept: another pipeline recorded its secret set on it while this run went on') });
+        }
+        else
+            rows.push({ resource: resource(change.credential), before: 'present', after: 'removed', detail: describe(change.credential, `removed: ${why}`) });
     }
     for (const credential of federation.otherPipelines) {
         rows.push({ resource: resource(credential), before: 'present', after: 'present', detail: describe(credential, "kept: only that pipeline's runs remove it") });
@@ -1438,6 +1423,8 @@ function certificateOutcome(certificate, plan) {
                 : `revoked: superseded for more than ${plan.revokePrevious?.graceHours ?? 0} h (revoke-previous)`;
         case 'left-alone':
             return "left alone: revoke-previous removes only this pipeline's certificates";
+        case 'skipped':
+            return `left: ${certificate.skipped?.was === 'remove-expired' ? 'expired, but' : 'superseded, but'} the provisioning identity may not remove it (${certificate.skipped?.permission ?? 'Application.ReadWrite.All'}; see the warning)`;
         case 'keep':
             return certificate.held ? 'held by this run' : 'kept';
     }
@@ -1458,6 +1445,9 @@ function previousCertificateFate(plan, revoked) {
                 ? "its name records no secret set, so revoke-previous leaves it (it may be another pipeline's)"
                 : 'this action did not make it';
         return `stays on the app until it expires: ${why}`;
+    }
+    if (held?.outcome === 'skipped') {
+        return `stays on the app: the provisioning identity may not remove it (${held.skipped?.permission ?? 'Application.ReadWrite.All'}), so this run leaves it (see the warning)`;
     }
     if (hours === undefined)
         return 'stays on the app until it expires (revoke-previous: never)';
@@ -2248,6 +2238,7 @@ function odataString(value) {
 
 
 
+
 async function applyPlan(plan, actual, ctx) {
     // A service principal is created after its app (it needs one to back it), so the
     // service principal of a minutes-old app is minutes old at most; v1.0 servicePrincipal has
@@ -2484,6 +2475,10 @@ async function applyChange(change, state, ctx) {
                 return;
             }
             case 'update-federated-credential': {
+                if (change.why === 'leave') {
+                    await leaveFederatedCredential(graph, change, secretSetOf(ctx.settings.secrets).id, state.appMayLag, ctx.log);
+                    return;
+                }
                 ctx.log(federatedUpdateLine(change));
                 // name is immutable and issuer + subject are unchanged: the audience and the
                 // description (the secret sets that want it) are set (federatedidentitycredential-update.md).
@@ -2518,11 +2513,17 @@ async function applyChange(change, state, ctx) {
  * Removes this action's federated credentials the plan no longer wants, once the run's new
  * state is verified and stored: a removal cannot be taken back, and until then jobs on the
  * old subject (or, when switching back to a certificate, jobs not yet switched) keep working.
+ * The plan's read is minutes old by then (verification alone may wait 900 s), so each
+ * credential is read again right before its DELETE (one GET per removal, only in runs that
+ * remove something): one another pipeline sharing the app recorded its set on meanwhile stays,
+ * with only this run's set taken off (departureFromFresh). Graph has no conditional DELETE for
+ * federated credentials, so a set recorded between that GET and the DELETE (one round trip) is
+ * still lost; that pipeline's next run adds the credential again.
  * Every removal is tried; a credential already gone (404: a concurrent run or a person removed
  * it) counts as removed. Those Graph refused are named together in one UserError: a trust the
  * user dropped that is still on the app must fail the job, not pass as a warning, because
  * federated credentials never expire and the summary would otherwise claim it was removed.
- * Returns the removals carried out.
+ * Returns the removals carried out (or found done).
  */
 async function removeFederatedCredentials(plan, ctx) {
     const removals = plan.removeFederatedCredentials ?? [];
@@ -2530,10 +2531,27 @@ async function removeFederatedCredentials(plan, ctx) {
     const failed = [];
     for (const change of removals) {
         const { credential } = change;
-        ctx.log(`Removing federated credential ${credential.name} (subject '${credential.subject}'): ${removalReason(change)}`);
+        const named = `federated credential ${credential.name} (subject '${credential.subject}')`;
         try {
-            await deleteFederatedCredential(ctx.graph, change);
-            done.push(change);
+            const fresh = await readFederatedCredential(ctx.graph, change.appObjectId, credential.id ?? credential.name);
+            const departure = departureFromFresh(fresh, plan.secretSet.id, 'remove');
+            switch (departure.action) {
+                case 'gone':
+                    ctx.log(`The ${named} is already gone from the app (a concurrent run or a person removed it)`);
+                    done.push(change);
+                    break;
+                case 'take-off':
+                    ctx.log(`Keeping ${named}: another pipeline sharing the app recorded its secret set (${departure.others.join(', ')}) on it since this run read the app, so its jobs sign in through it${departure.description === undefined ? '' : "; only this pipeline's set comes off"}`);
+                    if (departure.description !== undefined && fresh !== undefined)
+                        await writeFederatedDescription(ctx.graph, change.appObjectId, credential.id ?? credential.name, fresh, departure.description, false);
+                    break;
+                case 'delete':
+                case 'keep':
+                    ctx.log(`Removing ${named}: ${removalReason(change)}`);
+                    await deleteFederatedCredential(ctx.graph, change);
+                    done.push(change);
+                    break;
+            }
         }
         catch (error) {
             const explained = error instanceof GraphRequestError ? explainGraphError(error, { clientId: ctx.settings.signIn.clientId }) : error;
@@ -2550,6 +2568,52 @@ async function removeFederatedCredentials(plan, ctx) {
         ].join('\n'));
     }
     return done;
+}
+/**
+ * Takes this run's set off a credential other pipelines want (`leave`), from its description
+ * as Graph holds it now (one GET first): the plan's copy may lack a set another pipeline
+ * recorded since, which a PATCH of the plan's value would drop.
+ */
+async function leaveFederatedCredential(graph, change, secretSet, newObject, log) {
+    const named = `federated credential ${change.credential.name} (subject '${change.credential.subject}')`;
+    const fresh = await readFederatedCredential(graph, change.appObjectId, change.id);
+    const departure = departureFromFresh(fresh, secretSet, 'leave');
+    switch (departure.action) {
+        case 'gone':
+            log(`The ${named} is already gone from the app (a concurrent run or a person removed it)`);
+            return;
+        case 'keep':
+        case 'delete':
+            log(`Leaving ${named} as it is: no other pipeline's secret set is on it any more, so a later run of this pipeline removes it once its new state is verified`);
+            return;
+        case 'take-off':
+            if (departure.description === undefined || fresh === undefined) {
+                log(`This pipeline's secret set is no longer on ${named}: nothing to write`);
+                return;
+            }
+            log(federatedUpdateLine(change));
+            await writeFederatedDescription(graph, change.appObjectId, change.id, fresh, departure.description, newObject);
+    }
+}
+/** The credential as Graph holds it now (federatedidentitycredential-get.md), or undefined when it is gone (404). */
+async function readFederatedCredential(graph, appObjectId, idOrName) {
+    try {
+        return (await graph.call({ method: 'GET', path: `/applications/${appObjectId}/federatedIdentityCredentials/${encodeURIComponent(idOrName)}` })).body;
+    }
+    catch (error) {
+        if (error instanceof GraphRequestError && error.status === 404)
+            return undefined;
+        throw error;
+    }
+}
+/** PATCH of a credential's description, its audiences as just read (federatedidentitycredential-update.md). */
+async function writeFederatedDescription(graph, appObjectId, idOrName, fresh, description, newObject) {
+    await graph.call({
+        method: 'PATCH',
+        path: `/applications/${appObjectId}/federatedIdentityCredentials/${encodeURIComponent(idOrName)}`,
+        body: { audiences: fresh.audiences, description },
+        newObject
+    });
 }
 /** An update of a federated credential, in words, for the log. */
 function federatedUpdateLine(change) {
@@ -2735,32 +2799,39 @@ const MAX_VERIFY_WAIT_SECONDS = 900;
 function verifyWaitMs(settings) {
     return Math.min(settings.verify.timeoutSeconds, MAX_VERIFY_WAIT_SECONDS) * 1000;
 }
+/** The same in seconds, for messages: what the run really waited for, not the input when it is above the cap. */
+function verifyWaitSeconds(settings) {
+    return verifyWaitMs(settings) / 1000;
+}
 /** Signs in as the app with the certificate, as a job with `credential: certificate` will. */
 async function verifyExchangeAccess(settings, target, sleep, 
 /** What is left of this run's verification time (a later round gets less); at most verifyWaitMs. */
-maxWaitMs = verifyWaitMs(settings)) {
+maxWaitMs = verifyWaitMs(settings), now = Date.now) {
     const pem = `${target.certificate.privateKeyPem.trim()}\n${target.certificate.certificatePem.trim()}\n`;
-    return verifyWith(settings, target.roles, () => new esm/* ClientCertificateCredential */.m0(target.tenantId, target.appId, { certificate: pem }, (0,sign_in/* credentialOptions */.Kn)(settings.cloud)), sleep, maxWaitMs);
+    return verifyWith(settings, target.roles, () => new esm/* ClientCertificateCredential */.m0(target.tenantId, target.appId, { certificate: pem }, (0,sign_in/* credentialOptions */.Kn)(settings.cloud)), sleep, maxWaitMs, now);
 }
 /**
  * Signs in as the app the way a job with `credential: federated` will: a GitHub OIDC token,
  * exchanged through the app's federated credential. `assertion` gives a fresh token each
  * time it is called (GitHub's live about five minutes; replication waits can be longer).
  */
-async function verifyFederatedExchangeAccess(settings, target, sleep) {
-    return verifyWith(settings, target.roles, () => new esm/* ClientAssertionCredential */.XI(target.tenantId, target.appId, target.assertion, (0,sign_in/* credentialOptions */.Kn)(settings.cloud)), sleep, verifyWaitMs(settings));
+async function verifyFederatedExchangeAccess(settings, target, sleep, now = Date.now) {
+    return verifyWith(settings, target.roles, () => new esm/* ClientAssertionCredential */.XI(target.tenantId, target.appId, target.assertion, (0,sign_in/* credentialOptions */.Kn)(settings.cloud)), sleep, verifyWaitMs(settings), now);
 }
 /**
  * Gets an Exchange Online token from a new credential each attempt (msal caches tokens, and
- * a cached token keeps stale claims) until it carries everything, or the time is up.
+ * a cached token keeps stale claims) until it carries everything, or the time is up. The time
+ * counts the token requests as well as the waits between them (`waitedMs` is both): no wait
+ * starts that would end past `maxWaitMs`, so only the last token request may end later.
  */
-async function verifyWith(settings, roles, newCredential, sleep, maxWaitMs) {
+async function verifyWith(settings, roles, newCredential, sleep, maxWaitMs, now) {
     const clock = new RetryClock({ maxTotalWaitMs: Math.min(maxWaitMs, verifyWaitMs(settings)), baseDelayMs: 1000, maxDelayMs: 15_000 }, sleep);
     const scope = (0,src_cloud/* defaultScope */._V)(settings.cloud.exchangeResource);
     let signedIn = false;
     let missing = [];
     let signInError;
     for (;;) {
+        const asked = now();
         try {
             const token = await newCredential().getToken(scope);
             signedIn = true;
@@ -2774,6 +2845,7 @@ async function verifyWith(settings, roles, newCredential, sleep, maxWaitMs) {
             signInError = (error.message ?? String(error)).split('\n')[0];
             missing = ['a successful sign-in'];
         }
+        clock.spent(now() - asked);
         if (!(await clock.waitBeforeRetry())) {
             return { signedIn, ok: false, missing, signInError, attempts: clock.attempts + 1, waitedMs: clock.totalWaitMs };
         }
@@ -2872,8 +2944,9 @@ async function keepNewCertificateOnApp(graph, settings, applied, holdLease) {
     return putBack;
 }
 async function verifyIfChanged(settings, plan, applied, certificate, tenantId, maxWaitMs, sleep) {
-    // Verify after changes only; pruning is not one (it runs after the secrets).
-    if (!settings.verify.enabled || plan.phases.length === 0)
+    // Verify after changes only; pruning is not one (it runs after the secrets). Removing
+    // federated credentials is: it goes only once the certificate signed in (provision.ts).
+    if (!settings.verify.enabled || (plan.phases.length === 0 && (plan.removeFederatedCredentials ?? []).length === 0))
         return undefined;
     return core/* group */.Os('Verifying sign-in to Exchange Online with the certificate', async () => {
         const result = await verifyExchangeAccess(settings, { tenantId, appId: applied.app.appId, certificate, roles: settings.roles }, sleep, maxWaitMs);
@@ -2881,7 +2954,7 @@ async function verifyIfChanged(settings, plan, applied, certificate, tenantId, m
             core/* info */.pq(`Verified: the token for Exchange Online carries Exchange.ManageAsApp${settings.roles.length > 0 ? ` and ${settings.roles.map(r => r.displayName).join(', ')}` : ''} (after ${Math.round(result.waitedMs / 1000)} s).`);
         }
         else if (result.signedIn) {
-            core/* warning */.$e(`After ${settings.verify.timeoutSeconds} s the Exchange Online token still lacks: ${result.missing.join('; ')}. Entra can take up to 15 minutes to apply consent and role changes; everything was written, so jobs will work once it has replicated. Rerun this workflow later to confirm.`, { title: 'Exchange Online access not yet in effect' });
+            core/* warning */.$e(`After ${verifyWaitSeconds(settings)} s the Exchange Online token still lacks: ${result.missing.join('; ')}. Entra can take up to 15 minutes to apply consent and role changes; everything was written, so jobs will work once it has replicated. Rerun this workflow later to confirm.`, { title: 'Exchange Online access not yet in effect' });
         }
         return result;
     });
@@ -3104,7 +3177,7 @@ async function withGitHubRetries(call, policy = DEFAULT_RETRY_POLICY) {
  */
 
 
-function describeTarget(target) {
+function secret_errors_describeTarget(target) {
     switch (target.kind) {
         case 'repository':
             return `repository ${target.owner}/${target.repo}`;
@@ -3131,7 +3204,7 @@ function secretFailure(error, context) {
     if (!isHttpFailure(error))
         return error;
     const { target, action } = context;
-    const where = describeTarget(target);
+    const where = secret_errors_describeTarget(target);
     const said = gitHubMessage(error);
     const tokenFix = `Use a fine-grained personal access token with "${requiredPermissions(target)}" on the ${target.kind === 'organization' ? 'organization' : 'repository'}, ${APP_TOKEN_HINT}.`;
     if (error.response === undefined) {
@@ -3240,7 +3313,7 @@ class SecretWriteError extends errors/* UserError */.y {
 const MAX_SECRET_VALUE_BYTES = 48 * 1024;
 /** Writes every entry of `secrets` to `target`; names are case-insensitive and stored upper-case. */
 async function writeSecrets(target, secrets, options) {
-    const where = describeTarget(target);
+    const where = secret_errors_describeTarget(target);
     const names = checkSecrets(secrets, where);
     if (names.length === 0)
         return { target: where, created: [], updated: [] };
@@ -3551,6 +3624,367 @@ async function put(octokit, target, body, access) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/github/lease.ts
+/**
+ * The provisioning lease: at most one run at a time changes the app's certificates and
+ * writes the secrets of one secret target.
+ *
+ * Why a lease at all: Graph has no compare-and-swap for keyCredentials, and an app's first
+ * certificate (or one added by a run that holds none of the app's keys) can only be written
+ * by replacing the whole collection. Two runs doing that at once lose one certificate, and
+ * two runs writing the six secrets at once can leave one run's PFX beside the other's
+ * password. Neither Graph nor the secrets API can lock; but GitHub answers a secret PUT
+ * with 201 only when it created the secret and 204 when it replaced one (FACTS.md). So
+ * the run whose PUT of `<prefix>LEASE` is answered 201 holds the lease, and deletes the
+ * secret when it is done. Its value is a random nonce nobody reads.
+ *
+ * A run whose runner died without running the post step leaves the lease behind; it is
+ * treated as abandoned once older than `staleAfterMs` (by GitHub's clock), which is longer
+ * than any run can legitimately hold it, and broken with a warning — by one run at a time,
+ * under a second secret `<prefix>LEASE_BREAK`, so two waiters cannot both break it and
+ * each take a lease the other then deletes.
+ *
+ * A holder, in turn, starts no write under the lease once the lease is so old that another
+ * run may break it before that write ends: every write is preceded by
+ * `HeldLease.checkTimeLeft()`, which stops the run `writeMarginMs` before `staleAfterMs`.
+ *
+ * GitHub has no conditional delete, so a run deletes only the lease it knows it created:
+ * it learns the lease's creation date right after taking it. While the lease is younger than
+ * `staleAfterMs` (by the runner's clock since its PUT, with a margin), no run may break it, so
+ * it is still that lease and is deleted at once; later, the holder takes the break guard
+ * like a breaking run, then deletes the lease only if its creation date is the one it
+ * recorded. A DELETE whose first answer was lost is checked the same way before it is sent
+ * again.
+ *
+ * What the lease rests on: GitHub's REST description gives a secret PUT two answers, 201
+ * "when creating a secret" and 204 "when updating a secret", and says nothing of PUTs that
+ * race to create one name. That exactly one of them gets 201 (GitHub stores a secret once
+ * per name, as a unique key does) is an assumption; the emulator decides 201 when the write
+ * is stored, and the lease tests race PUTs through it truly interleaved. Were GitHub ever to
+ * answer two 201s, nothing readable could tell the two holders apart (one secret, whole-second
+ * dates, no value to read back), so no read-back after the 201 could repair it.
+ */
+
+
+
+
+/**
+ * The holder took too long: its lease is about to count as abandoned, so another run may
+ * break it and start writing. The run stops before its next write instead.
+ */
+class LeaseOverdue extends errors/* UserError */.y {
+    constructor(name, where, heldMs, options) {
+        const minutes = (ms) => Math.round(ms / 60_000);
+        super(`This run asked for the provisioning lease ${name} in the ${where} ${minutes(heldMs)} minutes ago and still had certificate or secret writes to do: too late to start one. ` +
+            `Other runs treat a lease older than ${minutes(options.staleAfterMs)} minutes as abandoned and may take over, and one write can take up to ${minutes(options.writeMarginMs)} minutes, so this run stops before its next change to the certificates or the secrets rather than overwrite another run's. ` +
+            `Rerun the workflow: a rerun reads what is in place and does only what is missing. Runs this slow usually mean Microsoft Graph or GitHub kept throttling or failing requests.`);
+    }
+}
+/** Thrown when the run stopped asking for the lease (see LeaseOptions.signal). */
+class LeaseAbandoned extends Error {
+    name = 'LeaseAbandoned';
+    constructor() {
+        super('The run stopped waiting for the provisioning lease.');
+    }
+}
+const SYSTEM_CLOCK = {
+    now: () => Date.now(),
+    sleep: (ms, signal) => new Promise((resolve, reject) => {
+        if (signal?.aborted)
+            return reject(new LeaseAbandoned());
+        const timer = setTimeout(resolve, ms);
+        signal?.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(new LeaseAbandoned());
+        }, { once: true });
+    })
+};
+/** Polling for a held lease starts at this interval and backs off to the maximum. */
+const FIRST_POLL_MS = 1000;
+const MAX_POLL_MS = 10_000;
+/** Breaking a lease takes a run seconds; a guard older than this was left by one that died. */
+const BREAK_GUARD_STALE_MS = 2 * 60_000;
+/** GitHub's dates (created_at and the Date header) are whole seconds: a comparison of two allows one each. */
+const WHOLE_SECONDS_MS = 2000;
+/**
+ * A holder gives its lease back without checking it when it releases this long before the
+ * stale limit at the latest: time for the DELETE to arrive, and for GitHub's whole-second dates.
+ */
+const RELEASE_MARGIN_MS = 60_000;
+/** The secret that is the lease, beside the six (`EXO_LEASE` with the default prefix). */
+function leaseSecretName(prefix) {
+    return `${prefix}LEASE`.toUpperCase();
+}
+/**
+ * An organization lease needs no readers; 'private' also avoids resolving a 'selected'
+ * repository list for a secret no workflow ever uses.
+ */
+function leaseTarget(target) {
+    return target.kind === 'organization' ? { kind: 'organization', org: target.org, visibility: 'private' } : target;
+}
+/** A value nobody reads: secrets cannot be read back, only their dates. */
+function nonce() {
+    return (0,external_node_crypto_.randomBytes)(16).toString('hex');
+}
+/** How old a secret is by GitHub's clock (the runner's when GitHub sent no Date header). */
+function ageOf(secret, clock) {
+    return (secret.gitHubNow?.getTime() ?? clock.now()) - secret.createdAt.getTime();
+}
+/** A DELETE whose answer is lost must not be retried blindly: see deleteOwnLease. */
+function once(options) {
+    return { ...options, retry: { ...options.retry, retries: 0 } };
+}
+/** Takes the lease, waiting for other runs while they hold it. */
+async function acquireLease(target, name, options) {
+    if (!(options.writeMarginMs >= 0 && options.writeMarginMs < options.staleAfterMs)) {
+        throw new Error(`The lease's writeMarginMs (${options.writeMarginMs}) must be less than staleAfterMs (${options.staleAfterMs}).`);
+    }
+    const clock = options.clock ?? SYSTEM_CLOCK;
+    const where = secret_errors_describeTarget(target);
+    const place = leaseTarget(target);
+    const started = clock.now();
+    let pollMs = FIRST_POLL_MS;
+    let announced = false;
+    let contended = false;
+    /** When this run's PUTs answered 204 were on their way (the runner's clock). */
+    const answered204 = [];
+    const gaveUp = (waited, since) => new errors/* UserError */.y(`Other provisioning runs have held the lease ${name} in the ${where} for the ${Math.round(waited / 1000)} s this run waited${since === undefined ? '' : ` (the current one since ${since.toISOString()})`}. ` +
+        `Runs that change the certificate take turns so that none overwrites another's certificate or secrets. Let them finish and run this one again; ` +
+        `if no run is active, delete the secret ${name} from the ${where}. Use a 'concurrency:' group so provisioning runs for one app queue in GitHub instead.`);
+    /** Jitter, so runs waiting together do not all try again in the same instant. */
+    const pause = async (waited) => {
+        await clock.sleep(Math.min(pollMs, options.maxWaitMs - waited) * (0.75 + Math.random() / 2), options.signal);
+        pollMs = Math.min(MAX_POLL_MS, pollMs * 1.5);
+    };
+    for (let attempt = 0;; attempt++) {
+        if (options.signal?.aborted)
+            throw new LeaseAbandoned();
+        if (attempt > 0) {
+            // Another try after the lease was gone (given back, or broken): other runs may be
+            // trying too, and one may keep taking and giving it back. Back off here as well, and
+            // keep to maxWaitMs, or this loop would PUT again and again without a pause.
+            const waited = clock.now() - started;
+            if (waited >= options.maxWaitMs)
+                throw gaveUp(waited, undefined);
+            await pause(waited);
+        }
+        const sentAt = clock.now();
+        const attemptedAt = new Date(sentAt).toISOString();
+        options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: false, staleAfterMs: options.staleAfterMs });
+        const result = await writeSecrets(place, { [name]: nonce() }, options);
+        if (result.created.includes(name)) {
+            options.log(announced
+                ? `Took the provisioning lease ${name} after ${Math.round((clock.now() - started) / 1000)} s.`
+                : `Took the provisioning lease ${name} in the ${where}: other runs wait until this one has changed the certificate and the secrets.`);
+            return heldLease(place, name, contended, sentAt, options, clock);
+        }
+        // 204: the secret was there. Usually another run holds the lease; our PUT replaced its
+        // value, which nobody reads, and not its creation date, which decides staleness.
+        //
+        // Or our own PUT created it and its 201 was lost (a dropped connection, or a gateway's 502
+        // after GitHub stored it; the retry then got 204). Then the lease is ours, but nothing
+        // this run can read says so: a secret's value cannot be read back, only its name and its
+        // whole-second dates, and "created by our PUT, whose answer was lost" looks exactly like
+        // "created by another run's PUT in the same second, while our PUT was lost before GitHub
+        // stored it". Taking a lease created while our PUT was on its way as our own would, in the
+        // second case, let two runs hold it (the lease test "never takes for its own a lease
+        // another run created in the moment its own request was lost"), the one outcome the lease
+        // exists to prevent. A run-unique token cannot tell them apart either: the value is
+        // unreadable, and in the name the lease would no longer be one name that concurrent PUTs
+        // collide on. So we wait like any other run and, if it was ours, break it once stale:
+        // slow in this rare case, but never two holders.
+        contended = true;
+        answered204.push({ sentAt, answeredAt: clock.now() });
+        options.record?.(undefined);
+        for (;;) {
+            if (options.signal?.aborted)
+                throw new LeaseAbandoned();
+            const lease = await secrets_readSecretMetadata(place, name, options);
+            if (lease === undefined)
+                break; // given back: try to take it
+            // Stale: break it, unless another run holds the break guard and is breaking it; then
+            // this run waits like for any held lease (backing off, within maxWaitMs), not in a loop
+            // of PUTs and reads.
+            if (ageOf(lease, clock) > options.staleAfterMs && (await breakStaleLease(place, name, lease, options, clock, createdWhileAsking(lease, answered204, clock))))
+                break;
+            const waited = clock.now() - started;
+            if (waited >= options.maxWaitMs)
+                throw gaveUp(waited, lease.createdAt);
+            if (!announced) {
+                options.log(`Another provisioning run holds the lease ${name} in the ${where} (since ${lease.createdAt.toISOString()}); waiting for it to finish before changing the certificate or the secrets.`);
+                announced = true;
+            }
+            await pause(waited);
+        }
+    }
+}
+/**
+ * Breaks a lease left by a run that died, one run at a time: only the run whose PUT of
+ * `<name>_BREAK` is answered 201 deletes it, after checking it is still the same stale
+ * lease (not one another run has just taken). Returns true when the caller should try to
+ * take the lease at once (this run broke it, or cleared the guard of a breaker that died),
+ * false while another run holds the guard: the caller goes back to waiting.
+ */
+async function breakStaleLease(place, name, stale, options, clock, perhapsOurs) {
+    const guard = breakGuardName(name);
+    const result = await writeSecrets(place, { [guard]: nonce() }, options);
+    if (!result.created.includes(guard)) {
+        const other = await secrets_readSecretMetadata(place, guard, options);
+        if (other === undefined || ageOf(other, clock) <= BREAK_GUARD_STALE_MS)
+            return other === undefined;
+        await deleteSecrets(place, [guard], options);
+        return true;
+    }
+    try {
+        const current = await secrets_readSecretMetadata(place, name, options);
+        if (current !== undefined && current.createdAt.getTime() === stale.createdAt.getTime()) {
+            options.warn(perhapsOurs
+                ? `The provisioning lease ${name} in the ${secret_errors_describeTarget(place)} was taken ${stale.createdAt.toISOString()}, the moment this run asked for it, and never given back: most likely this run's own request created it and its answer was lost. GitHub cannot say whose a lease is, so this run waited until it went stale rather than risk two runs holding it; breaking it.`
+                : `The provisioning lease ${name} in the ${secret_errors_describeTarget(place)} was taken ${stale.createdAt.toISOString()} and never given back (a runner that died without its post step); breaking it.`);
+            // Not retried blindly either: a waiting run may take the lease the moment it is gone.
+            await deleteOwnLease(place, name, stale.createdAt, options);
+        }
+        return true;
+    }
+    finally {
+        await deleteSecrets(place, [guard], options);
+    }
+}
+/** The second secret, beside the lease, that one run at a time holds while it breaks it. */
+function breakGuardName(name) {
+    return `${name}_BREAK`;
+}
+/**
+ * Whether the lease was created while one of this run's PUTs answered 204 was on its way
+ * (compared on GitHub's clock): then it may be this run's own, its 201 lost. Only for what
+ * the run says: it never takes such a lease for its own (see acquireLease).
+ */
+function createdWhileAsking(lease, windows, clock) {
+    const skew = lease.gitHubNow === undefined ? 0 : lease.gitHubNow.getTime() - clock.now();
+    const created = lease.createdAt.getTime() - skew;
+    return windows.some(window => created >= window.sentAt - WHOLE_SECONDS_MS && created <= window.answeredAt + WHOLE_SECONDS_MS);
+}
+function heldLease(place, name, contended, sentAt, options, clock) {
+    const attemptedAt = new Date(sentAt).toISOString();
+    let released = false;
+    options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true, staleAfterMs: options.staleAfterMs });
+    // Read back off the critical path: with its creation date, this run (and its post step)
+    // deletes only this lease, never one another run took after it.
+    const createdAt = secrets_readSecretMetadata(place, name, options).then(lease => lease?.createdAt, () => undefined);
+    void createdAt.then(date => {
+        if (date !== undefined && !released)
+            options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true, createdAt: date.toISOString(), staleAfterMs: options.staleAfterMs });
+    });
+    return {
+        name,
+        contended,
+        checkTimeLeft() {
+            // Timed from when this run sent the PUT that created the lease, by the runner's clock:
+            // the lease is younger than that by GitHub's, up to its whole second.
+            const heldMs = clock.now() - sentAt;
+            if (heldMs > options.staleAfterMs - options.writeMarginMs)
+                throw new LeaseOverdue(name, secret_errors_describeTarget(place), heldMs, options);
+        },
+        async release() {
+            if (released)
+                return;
+            released = true;
+            try {
+                const ours = await createdAt;
+                if (clock.now() - sentAt <= options.staleAfterMs - RELEASE_MARGIN_MS) {
+                    // No run may break a lease this young: it is still the one this run created.
+                    await deleteOwnLease(place, name, ours, options);
+                }
+                else {
+                    const outcome = await releaseOverdueLease(place, name, ours, options);
+                    if (outcome === 'not ours' || outcome === 'being broken') {
+                        options.log(outcome === 'being broken'
+                            ? `Left the provisioning lease ${name} to the run that is breaking it: this run held it past the ${Math.round(options.staleAfterMs / 60_000)} minutes after which other runs may.`
+                            : `Left the provisioning lease ${name} alone: it is not the one this run took ${ours === undefined ? '(whose creation date this run could not read back)' : `on ${ours.toISOString()}`}, which another run broke after ${Math.round(options.staleAfterMs / 60_000)} minutes.`);
+                    }
+                }
+                options.record?.(undefined);
+            }
+            catch (error) {
+                // The post step tries again; failing that, the next run breaks it once stale.
+                options.warn(`Could not give back the provisioning lease ${name} (${error.message}). Later runs wait for it for up to ${Math.round(options.staleAfterMs / 60_000)} minutes; delete the secret ${name} from the ${secret_errors_describeTarget(place)} to free it now.`);
+            }
+        }
+    };
+}
+/**
+ * Gives back a lease held past the stale limit, when another run may have broken it and
+ * taken its own. Like a breaking run, the holder first takes the break guard, so no run
+ * breaks the lease between the check and the DELETE; then it deletes the lease only if its
+ * creation date is the one this run recorded.
+ */
+async function releaseOverdueLease(place, name, ours, options) {
+    const guard = breakGuardName(name);
+    const result = await writeSecrets(place, { [guard]: nonce() }, options);
+    if (!result.created.includes(guard))
+        return 'being broken';
+    try {
+        const current = await secrets_readSecretMetadata(place, name, options);
+        if (current === undefined)
+            return 'gone';
+        if (ours === undefined || current.createdAt.getTime() !== ours.getTime())
+            return 'not ours';
+        await deleteOwnLease(place, name, ours, options);
+        return 'released';
+    }
+    finally {
+        await deleteSecrets(place, [guard], options);
+    }
+}
+/**
+ * Deletes the lease this run created. The DELETE is not retried blindly: if it took effect
+ * but its answer was lost, another run may have taken the lease since, and a second DELETE
+ * would delete that run's lease. So after a failure the lease is read: gone means done;
+ * there with our creation date means delete again.
+ */
+async function deleteOwnLease(place, name, ours, options) {
+    try {
+        await deleteSecrets(place, [name], once(options));
+    }
+    catch (error) {
+        const now = await secrets_readSecretMetadata(place, name, options);
+        if (now === undefined)
+            return;
+        if (ours === undefined || now.createdAt.getTime() !== ours.getTime())
+            throw error;
+        await deleteSecrets(place, [name], once(options));
+    }
+}
+/**
+ * The post step's half: gives back a lease the main step held when it was killed or crashed.
+ * It deletes only the lease whose creation date the main step read back. Without that date
+ * (killed between sending its PUT and reading the lease back) nothing can tell this run's
+ * lease from one another run created in the same moments (whole-second dates, an unreadable
+ * value), so the lease is left alone: it goes stale and the next run breaks it under the
+ * break guard. A lease held past the stale limit, which another run may be breaking, is given
+ * back as release() does: under the break guard, and only if it is still the recorded one.
+ */
+async function releaseLeftLease(record, options) {
+    const github = { ...options, apiUrl: record.apiUrl };
+    const lease = await readSecretMetadata(record.target, record.name, github);
+    if (lease === undefined)
+        return 'gone';
+    if (record.createdAt === undefined) {
+        options.log?.(`Left the provisioning lease ${record.name} in the ${describeTarget(record.target)} alone: the main step stopped before it read back the lease's creation date, so this step cannot tell it from another run's. Later runs break it once it is stale${record.staleAfterMs === undefined ? '' : ` (${Math.round(record.staleAfterMs / 60_000)} minutes old)`}; if no other run is active, delete the secret ${record.name} to free it now.`);
+        return 'unknown';
+    }
+    const ours = new Date(record.createdAt);
+    if (lease.createdAt.getTime() !== ours.getTime())
+        return 'not ours';
+    if (record.staleAfterMs !== undefined && ageOf(lease, SYSTEM_CLOCK) <= record.staleAfterMs - RELEASE_MARGIN_MS) {
+        // No run may break a lease this young: it is still the one the main step created.
+        await deleteOwnLease(record.target, record.name, ours, github);
+        return 'released';
+    }
+    // Old enough that another run may be breaking it: as release() does, under the break guard.
+    return releaseOverdueLease(record.target, record.name, ours, github);
+}
+
 ;// CONCATENATED MODULE: ./src/github/stored-secrets.ts
 
 
@@ -3698,6 +4132,7 @@ async function writeSecretSet(prefix, target, secrets, options, wait = stored_se
 
 
 
+
 /** Longer than a run waits for the lease (its stale limit is 30 minutes), with margin. */
 const CONCURRENT_RUN_WINDOW_MS = 60 * 60 * 1000;
 /** When each of the six secrets was last written; undefined without a secret target. */
@@ -3734,7 +4169,7 @@ function requireUsableCertificate(settings, stored, now) {
     const created = stored.created[names.certThumbprint.toUpperCase()];
     if (created !== undefined && now.getTime() - created.getTime() < CONCURRENT_RUN_WINDOW_MS)
         return;
-    throw new errors/* UserError */.y(`The ${describeTarget(secretTarget(settings) ?? { kind: 'repository', owner: '', repo: '' })} already holds a complete set of secrets (${all.join(', ')}; certificate stored ${written?.toISOString() ?? 'earlier'}), but this run was given no certificate: ${settings.heldInputs.pfxBase64 ? 'pfx-password' : 'pfx-base64'} is empty. ` +
+    throw new errors/* UserError */.y(`The ${secret_errors_describeTarget(secretTarget(settings) ?? { kind: 'repository', owner: '', repo: '' })} already holds a complete set of secrets (${all.join(', ')}; certificate stored ${written?.toISOString() ?? 'earlier'}), but this run was given no certificate: ${settings.heldInputs.pfxBase64 ? 'pfx-password' : 'pfx-base64'} is empty. ` +
         `A scheduled rotation must pass the stored ones back: pfx-base64: \${{ secrets.${names.certPfxBase64} }} and pfx-password: \${{ secrets.${names.certPassword} }} (check the spelling of both secret names). ` +
         'Nothing was changed: making a new certificate here would mint one on every run and leave the earlier ones valid. If the stored certificate is really lost or broken, run once with repair: true to make and store a new one.', { input: 'pfx-base64' });
 }
@@ -3768,7 +4203,7 @@ async function storeSecrets(settings, values, storedSecretDates, lease, findings
     const names = Object.keys(changes.changed);
     if (names.length === 0) {
         core/* info */.pq('Secrets: nothing changed, nothing written.');
-        return { where: describeTarget(target), written: [], unchanged: changes.unchanged };
+        return { where: secret_errors_describeTarget(target), written: [], unchanged: changes.unchanged };
     }
     const unchanged = changes.unchanged;
     return core/* group */.Os(`Writing secrets (${names.length} changed)`, async () => {
@@ -3796,16 +4231,42 @@ async function storeSecrets(settings, values, storedSecretDates, lease, findings
  * the certificate this run was given is not what the untouched secrets hold: putting it back
  * would mix two certificates in one set, and the other run's values cannot be read back.
  * So the run keeps its new certificate (`current`) instead and writes the whole set again.
+ *
+ * Each write group first holds the lease (`holdLease`, when the run has one): once it is
+ * overdue another run may hold it and be writing its own set, so nothing is written and
+ * every certificate secret this run wrote still names the new certificate, which therefore
+ * stays on the app.
  */
-async function putBackSecrets(settings, failure, taking = { setChangedSinceRead: false }) {
+async function putBackSecrets(settings, failure, taking = { setChangedSinceRead: false }, holdLease) {
     const target = secretTarget(settings);
     if (!(failure instanceof SecretWriteError) || target === undefined)
         return { stillNamingNew: [] };
     const written = [...failure.created, ...failure.updated];
     if (written.length === 0)
         return { stillNamingNew: [] };
-    if (taking.setChangedSinceRead && taking.current?.certificate !== undefined)
+    const names = (0,secret_names/* secretNames */.XG)(settings.secrets.prefix);
+    const certificateSecrets = [names.certThumbprint, names.certPfxBase64, names.certPassword];
+    /** Holds the lease before a write group; true (write nothing) once it is overdue or not this run's. */
+    const overdue = async () => {
+        try {
+            await holdLease?.();
+            return false;
+        }
+        catch (error) {
+            if (!(error instanceof LeaseOverdue))
+                core/* warning */.$e(`Could not hold the provisioning lease to put the secrets back: ${error.message}`);
+            return true;
+        }
+    };
+    const leftAsWritten = () => ({
+        stillNamingNew: written.filter(name => certificateSecrets.includes(name)),
+        problem: `${written.join(', ')} were left as this run wrote them, naming its new certificate, which stays on the app: this run no longer holds the provisioning lease, so another run may be writing the secrets now. Rerun this workflow: it stores a certificate that is on the app.`
+    });
+    if (taking.setChangedSinceRead && taking.current?.certificate !== undefined) {
+        if (await overdue())
+            return leftAsWritten();
         return keepNewSet(settings, target, taking.current);
+    }
     const held = settings.held;
     const previous = held === undefined
         ? {}
@@ -3818,10 +4279,10 @@ async function putBackSecrets(settings, failure, taking = { setChangedSinceRead:
     const known = (name) => (previous[name] !== undefined && previous[name] !== '' ? previous[name] : undefined);
     const restore = Object.fromEntries(written.flatMap(name => (known(name) === undefined ? [] : [[name, known(name)]])));
     const created = failure.created.filter(name => known(name) === undefined);
-    const names = (0,secret_names/* secretNames */.XG)(settings.secrets.prefix);
-    const certificateSecrets = [names.certThumbprint, names.certPfxBase64, names.certPassword];
     const replacedUnknown = failure.updated.filter(name => known(name) === undefined && certificateSecrets.includes(name));
     const options = { token: settings.secrets.githubToken ?? '', apiUrl: settings.secrets.apiUrl };
+    if ((Object.keys(restore).length > 0 || created.length > 0) && (await overdue()))
+        return leftAsWritten();
     const stillNew = [...replacedUnknown];
     const problems = [];
     if (Object.keys(restore).length > 0) {
@@ -3837,6 +4298,9 @@ async function putBackSecrets(settings, failure, taking = { setChangedSinceRead:
     }
     if (created.length > 0) {
         try {
+            // The restore may have taken its whole retry budget: the lease is checked again.
+            if (Object.keys(restore).length > 0 && (await overdue()))
+                throw new Error('this run no longer holds the provisioning lease');
             await deleteSecrets(target, created, options);
             core/* warning */.$e(`Deleted ${created.join(', ')} again: this run had created them for the certificate it removed.`);
         }
@@ -3888,359 +4352,6 @@ async function leftOverCertificateSecrets(settings, storedSecretDates) {
     const message = `The secrets ${left.join(', ')} from credential: certificate are still stored. Delete them once every job uses credential: federated (Settings → Secrets and variables → Actions); the app's certificates expire on their own.`;
     core/* warning */.$e(message, { title: 'Certificate secrets still stored' });
     return [message];
-}
-
-;// CONCATENATED MODULE: ./src/github/lease.ts
-/**
- * The provisioning lease: at most one run at a time changes the app's certificates and
- * writes the secrets of one secret target.
- *
- * Why a lease at all: Graph has no compare-and-swap for keyCredentials, and an app's first
- * certificate (or one added by a run that holds none of the app's keys) can only be written
- * by replacing the whole collection. Two runs doing that at once lose one certificate, and
- * two runs writing the six secrets at once can leave one run's PFX beside the other's
- * password. Neither Graph nor the secrets API can lock; but GitHub answers a secret PUT
- * with 201 only when it created the secret and 204 when it replaced one (FACTS.md). So
- * the run whose PUT of `<prefix>LEASE` is answered 201 holds the lease, and deletes the
- * secret when it is done. Its value is a random nonce nobody reads.
- *
- * A run whose runner died without running the post step leaves the lease behind; it is
- * treated as abandoned once older than `staleAfterMs` (by GitHub's clock), which is longer
- * than any run can legitimately hold it, and broken with a warning — by one run at a time,
- * under a second secret `<prefix>LEASE_BREAK`, so two waiters cannot both break it and
- * each take a lease the other then deletes.
- *
- * A holder, in turn, starts no write under the lease once the lease is so old that another
- * run may break it before that write ends: every write is preceded by
- * `HeldLease.checkTimeLeft()`, which stops the run `writeMarginMs` before `staleAfterMs`.
- *
- * GitHub has no conditional delete, so a run deletes only the lease it knows it created:
- * it learns the lease's creation date right after taking it. While the lease is younger than
- * `staleAfterMs` (by the runner's clock since its PUT, with a margin), no run may break it, so
- * it is still that lease and is deleted at once; later, the holder takes the break guard
- * like a breaking run, then deletes the lease only if its creation date is the one it
- * recorded. A DELETE whose first answer was lost is checked the same way before it is sent
- * again.
- *
- * What the lease rests on: GitHub's REST description gives a secret PUT two answers, 201
- * "when creating a secret" and 204 "when updating a secret", and says nothing of PUTs that
- * race to create one name. That exactly one of them gets 201 (GitHub stores a secret once
- * per name, as a unique key does) is an assumption; the emulator decides 201 when the write
- * is stored, and the lease tests race PUTs through it truly interleaved. Were GitHub ever to
- * answer two 201s, nothing readable could tell the two holders apart (one secret, whole-second
- * dates, no value to read back), so no read-back after the 201 could repair it.
- */
-
-
-
-
-/**
- * The holder took too long: its lease is about to count as abandoned, so another run may
- * break it and start writing. The run stops before its next write instead.
- */
-class LeaseOverdue extends errors/* UserError */.y {
-    constructor(name, where, heldMs, options) {
-        const minutes = (ms) => Math.round(ms / 60_000);
-        super(`This run asked for the provisioning lease ${name} in the ${where} ${minutes(heldMs)} minutes ago and still had certificate or secret writes to do: too late to start one. ` +
-            `Other runs treat a lease older than ${minutes(options.staleAfterMs)} minutes as abandoned and may take over, and one write can take up to ${minutes(options.writeMarginMs)} minutes, so this run stops before its next change to the certificates or the secrets rather than overwrite another run's. ` +
-            `Rerun the workflow: a rerun reads what is in place and does only what is missing. Runs this slow usually mean Microsoft Graph or GitHub kept throttling or failing requests.`);
-    }
-}
-/** Thrown when the run stopped asking for the lease (see LeaseOptions.signal). */
-class LeaseAbandoned extends Error {
-    name = 'LeaseAbandoned';
-    constructor() {
-        super('The run stopped waiting for the provisioning lease.');
-    }
-}
-const SYSTEM_CLOCK = {
-    now: () => Date.now(),
-    sleep: (ms, signal) => new Promise((resolve, reject) => {
-        if (signal?.aborted)
-            return reject(new LeaseAbandoned());
-        const timer = setTimeout(resolve, ms);
-        signal?.addEventListener('abort', () => {
-            clearTimeout(timer);
-            reject(new LeaseAbandoned());
-        }, { once: true });
-    })
-};
-/** Polling for a held lease starts at this interval and backs off to the maximum. */
-const FIRST_POLL_MS = 1000;
-const MAX_POLL_MS = 10_000;
-/** Breaking a lease takes a run seconds; a guard older than this was left by one that died. */
-const BREAK_GUARD_STALE_MS = 2 * 60_000;
-/**
- * How long after a killed run sent its PUT a lease may have been created and still be
- * taken for the one that PUT created: GitHub's dates are whole seconds, and the PUT may
- * have been retried.
- */
-const LEFT_LEASE_WINDOW_MS = 10_000;
-/** GitHub's dates (created_at and the Date header) are whole seconds: a comparison of two allows one each. */
-const WHOLE_SECONDS_MS = 2000;
-/**
- * A holder gives its lease back without checking it when it releases this long before the
- * stale limit at the latest: time for the DELETE to arrive, and for GitHub's whole-second dates.
- */
-const RELEASE_MARGIN_MS = 60_000;
-/** The secret that is the lease, beside the six (`EXO_LEASE` with the default prefix). */
-function leaseSecretName(prefix) {
-    return `${prefix}LEASE`.toUpperCase();
-}
-/**
- * An organization lease needs no readers; 'private' also avoids resolving a 'selected'
- * repository list for a secret no workflow ever uses.
- */
-function leaseTarget(target) {
-    return target.kind === 'organization' ? { kind: 'organization', org: target.org, visibility: 'private' } : target;
-}
-/** A value nobody reads: secrets cannot be read back, only their dates. */
-function nonce() {
-    return (0,external_node_crypto_.randomBytes)(16).toString('hex');
-}
-/** How old a secret is by GitHub's clock (the runner's when GitHub sent no Date header). */
-function ageOf(secret, clock) {
-    return (secret.gitHubNow?.getTime() ?? clock.now()) - secret.createdAt.getTime();
-}
-/** A DELETE whose answer is lost must not be retried blindly: see deleteOwnLease. */
-function once(options) {
-    return { ...options, retry: { ...options.retry, retries: 0 } };
-}
-/** Takes the lease, waiting for other runs while they hold it. */
-async function acquireLease(target, name, options) {
-    if (!(options.writeMarginMs >= 0 && options.writeMarginMs < options.staleAfterMs)) {
-        throw new Error(`The lease's writeMarginMs (${options.writeMarginMs}) must be less than staleAfterMs (${options.staleAfterMs}).`);
-    }
-    const clock = options.clock ?? SYSTEM_CLOCK;
-    const where = describeTarget(target);
-    const place = leaseTarget(target);
-    const started = clock.now();
-    let pollMs = FIRST_POLL_MS;
-    let announced = false;
-    let contended = false;
-    /** When this run's PUTs answered 204 were on their way (the runner's clock). */
-    const answered204 = [];
-    for (;;) {
-        if (options.signal?.aborted)
-            throw new LeaseAbandoned();
-        const sentAt = clock.now();
-        const attemptedAt = new Date(sentAt).toISOString();
-        options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: false });
-        const result = await writeSecrets(place, { [name]: nonce() }, options);
-        if (result.created.includes(name)) {
-            options.log(announced
-                ? `Took the provisioning lease ${name} after ${Math.round((clock.now() - started) / 1000)} s.`
-                : `Took the provisioning lease ${name} in the ${where}: other runs wait until this one has changed the certificate and the secrets.`);
-            return heldLease(place, name, contended, sentAt, options, clock);
-        }
-        // 204: the secret was there. Usually another run holds the lease; our PUT replaced its
-        // value, which nobody reads, and not its creation date, which decides staleness.
-        //
-        // Or our own PUT created it and its 201 was lost (a dropped connection, or a gateway's 502
-        // after GitHub stored it; the retry then got 204). Then the lease is ours, but nothing
-        // this run can read says so: a secret's value cannot be read back, only its name and its
-        // whole-second dates, and "created by our PUT, whose answer was lost" looks exactly like
-        // "created by another run's PUT in the same second, while our PUT was lost before GitHub
-        // stored it". Taking a lease created while our PUT was on its way as our own would, in the
-        // second case, let two runs hold it (the lease test "never takes for its own a lease
-        // another run created in the moment its own request was lost"), the one outcome the lease
-        // exists to prevent. A run-unique token cannot tell them apart either: the value is
-        // unreadable, and in the name the lease would no longer be one name that concurrent PUTs
-        // collide on. So we wait like any other run and, if it was ours, break it once stale:
-        // slow in this rare case, but never two holders.
-        contended = true;
-        answered204.push({ sentAt, answeredAt: clock.now() });
-        options.record?.(undefined);
-        for (;;) {
-            if (options.signal?.aborted)
-                throw new LeaseAbandoned();
-            const lease = await secrets_readSecretMetadata(place, name, options);
-            if (lease === undefined)
-                break; // given back: try to take it
-            // Stale: break it, unless another run holds the break guard and is breaking it; then
-            // this run waits like for any held lease (backing off, within maxWaitMs), not in a loop
-            // of PUTs and reads.
-            if (ageOf(lease, clock) > options.staleAfterMs && (await breakStaleLease(place, name, lease, options, clock, createdWhileAsking(lease, answered204, clock))))
-                break;
-            const waited = clock.now() - started;
-            if (waited >= options.maxWaitMs) {
-                throw new errors/* UserError */.y(`Other provisioning runs have held the lease ${name} in the ${where} for the ${Math.round(waited / 1000)} s this run waited (the current one since ${lease.createdAt.toISOString()}). ` +
-                    `Runs that change the certificate take turns so that none overwrites another's certificate or secrets. Let them finish and run this one again; ` +
-                    `if no run is active, delete the secret ${name} from the ${where}. Use a 'concurrency:' group so provisioning runs for one app queue in GitHub instead.`);
-            }
-            if (!announced) {
-                options.log(`Another provisioning run holds the lease ${name} in the ${where} (since ${lease.createdAt.toISOString()}); waiting for it to finish before changing the certificate or the secrets.`);
-                announced = true;
-            }
-            // Jitter, so runs waiting together do not all try again in the same instant.
-            await clock.sleep(Math.min(pollMs, options.maxWaitMs - waited) * (0.75 + Math.random() / 2), options.signal);
-            pollMs = Math.min(MAX_POLL_MS, pollMs * 1.5);
-        }
-    }
-}
-/**
- * Breaks a lease left by a run that died, one run at a time: only the run whose PUT of
- * `<name>_BREAK` is answered 201 deletes it, after checking it is still the same stale
- * lease (not one another run has just taken). Returns true when the caller should try to
- * take the lease at once (this run broke it, or cleared the guard of a breaker that died),
- * false while another run holds the guard: the caller goes back to waiting.
- */
-async function breakStaleLease(place, name, stale, options, clock, perhapsOurs) {
-    const guard = breakGuardName(name);
-    const result = await writeSecrets(place, { [guard]: nonce() }, options);
-    if (!result.created.includes(guard)) {
-        const other = await secrets_readSecretMetadata(place, guard, options);
-        if (other === undefined || ageOf(other, clock) <= BREAK_GUARD_STALE_MS)
-            return other === undefined;
-        await deleteSecrets(place, [guard], options);
-        return true;
-    }
-    try {
-        const current = await secrets_readSecretMetadata(place, name, options);
-        if (current !== undefined && current.createdAt.getTime() === stale.createdAt.getTime()) {
-            options.warn(perhapsOurs
-                ? `The provisioning lease ${name} in the ${describeTarget(place)} was taken ${stale.createdAt.toISOString()}, the moment this run asked for it, and never given back: most likely this run's own request created it and its answer was lost. GitHub cannot say whose a lease is, so this run waited until it went stale rather than risk two runs holding it; breaking it.`
-                : `The provisioning lease ${name} in the ${describeTarget(place)} was taken ${stale.createdAt.toISOString()} and never given back (a runner that died without its post step); breaking it.`);
-            // Not retried blindly either: a waiting run may take the lease the moment it is gone.
-            await deleteOwnLease(place, name, stale.createdAt, options);
-        }
-        return true;
-    }
-    finally {
-        await deleteSecrets(place, [guard], options);
-    }
-}
-/** The second secret, beside the lease, that one run at a time holds while it breaks it. */
-function breakGuardName(name) {
-    return `${name}_BREAK`;
-}
-/**
- * Whether the lease was created while one of this run's PUTs answered 204 was on its way
- * (compared on GitHub's clock): then it may be this run's own, its 201 lost. Only for what
- * the run says: it never takes such a lease for its own (see acquireLease).
- */
-function createdWhileAsking(lease, windows, clock) {
-    const skew = lease.gitHubNow === undefined ? 0 : lease.gitHubNow.getTime() - clock.now();
-    const created = lease.createdAt.getTime() - skew;
-    return windows.some(window => created >= window.sentAt - WHOLE_SECONDS_MS && created <= window.answeredAt + WHOLE_SECONDS_MS);
-}
-function heldLease(place, name, contended, sentAt, options, clock) {
-    const attemptedAt = new Date(sentAt).toISOString();
-    let released = false;
-    options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true });
-    // Read back off the critical path: with its creation date, this run (and its post step)
-    // deletes only this lease, never one another run took after it.
-    const createdAt = secrets_readSecretMetadata(place, name, options).then(lease => lease?.createdAt, () => undefined);
-    void createdAt.then(date => {
-        if (date !== undefined && !released)
-            options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: true, createdAt: date.toISOString() });
-    });
-    return {
-        name,
-        contended,
-        checkTimeLeft() {
-            // Timed from when this run sent the PUT that created the lease, by the runner's clock:
-            // the lease is younger than that by GitHub's, up to its whole second.
-            const heldMs = clock.now() - sentAt;
-            if (heldMs > options.staleAfterMs - options.writeMarginMs)
-                throw new LeaseOverdue(name, describeTarget(place), heldMs, options);
-        },
-        async release() {
-            if (released)
-                return;
-            released = true;
-            try {
-                const ours = await createdAt;
-                if (clock.now() - sentAt <= options.staleAfterMs - RELEASE_MARGIN_MS) {
-                    // No run may break a lease this young: it is still the one this run created.
-                    await deleteOwnLease(place, name, ours, options);
-                }
-                else {
-                    const outcome = await releaseOverdueLease(place, name, ours, options);
-                    if (outcome === 'not ours' || outcome === 'being broken') {
-                        options.log(outcome === 'being broken'
-                            ? `Left the provisioning lease ${name} to the run that is breaking it: this run held it past the ${Math.round(options.staleAfterMs / 60_000)} minutes after which other runs may.`
-                            : `Left the provisioning lease ${name} alone: it is not the one this run took ${ours === undefined ? '(whose creation date this run could not read back)' : `on ${ours.toISOString()}`}, which another run broke after ${Math.round(options.staleAfterMs / 60_000)} minutes.`);
-                    }
-                }
-                options.record?.(undefined);
-            }
-            catch (error) {
-                // The post step tries again; failing that, the next run breaks it once stale.
-                options.warn(`Could not give back the provisioning lease ${name} (${error.message}). Later runs wait for it for up to ${Math.round(options.staleAfterMs / 60_000)} minutes; delete the secret ${name} from the ${describeTarget(place)} to free it now.`);
-            }
-        }
-    };
-}
-/**
- * Gives back a lease held past the stale limit, when another run may have broken it and
- * taken its own. Like a breaking run, the holder first takes the break guard, so no run
- * breaks the lease between the check and the DELETE; then it deletes the lease only if its
- * creation date is the one this run recorded.
- */
-async function releaseOverdueLease(place, name, ours, options) {
-    const guard = breakGuardName(name);
-    const result = await writeSecrets(place, { [guard]: nonce() }, options);
-    if (!result.created.includes(guard))
-        return 'being broken';
-    try {
-        const current = await secrets_readSecretMetadata(place, name, options);
-        if (current === undefined)
-            return 'gone';
-        if (ours === undefined || current.createdAt.getTime() !== ours.getTime())
-            return 'not ours';
-        await deleteOwnLease(place, name, ours, options);
-        return 'released';
-    }
-    finally {
-        await deleteSecrets(place, [guard], options);
-    }
-}
-/**
- * Deletes the lease this run created. The DELETE is not retried blindly: if it took effect
- * but its answer was lost, another run may have taken the lease since, and a second DELETE
- * would delete that run's lease. So after a failure the lease is read: gone means done;
- * there with our creation date means delete again.
- */
-async function deleteOwnLease(place, name, ours, options) {
-    try {
-        await deleteSecrets(place, [name], once(options));
-    }
-    catch (error) {
-        const now = await secrets_readSecretMetadata(place, name, options);
-        if (now === undefined)
-            return;
-        if (ours === undefined || now.createdAt.getTime() !== ours.getTime())
-            throw error;
-        await deleteSecrets(place, [name], once(options));
-    }
-}
-/**
- * The post step's half: gives back a lease the main step held, or may have held when it
- * was killed (between sending its PUT and reading the answer). Another run's lease is left
- * alone: with the creation date the main step read back, only that exact lease is deleted;
- * without it, only a lease created within moments of the main step's PUT (compared on
- * GitHub's clock, so the runner's clock skew does not matter).
- */
-async function releaseLeftLease(record, options) {
-    const github = { ...options, apiUrl: record.apiUrl };
-    const lease = await readSecretMetadata(record.target, record.name, github);
-    if (lease === undefined)
-        return 'gone';
-    if (record.createdAt !== undefined) {
-        if (lease.createdAt.getTime() !== Date.parse(record.createdAt))
-            return 'not ours';
-    }
-    else {
-        const skew = lease.gitHubNow === undefined ? 0 : lease.gitHubNow.getTime() - Date.now();
-        const sent = Date.parse(record.attemptedAt) + skew;
-        const created = lease.createdAt.getTime();
-        // created_at is truncated to the second, hence the second before the PUT.
-        if (created < sent - 1000 || created > sent + LEFT_LEASE_WINDOW_MS)
-            return 'not ours';
-    }
-    await deleteOwnLease(record.target, record.name, lease.createdAt, github);
-    return 'released';
 }
 
 // EXTERNAL MODULE: ./src/runner/state.ts
@@ -4515,7 +4626,7 @@ async function runProvision(settings, now) {
         core/* info */.pq((0,printable/* printable */.g)(note));
     for (const warning of trusted?.warnings ?? [])
         core/* warning */.$e(warning, { title: 'Federated trust wider than it looks' });
-    const planned = planProvisioning(desiredStateFromSettings(settings, trusted?.federation, readJobFacts(process.env)), actual, now);
+    const planned = planProvisioning(desiredStateFromSettings(settings, trusted?.federation, (0,github_event/* readJobFacts */.$)(process.env)), actual, now);
     const preflight = (0,entra_preflight/* checkPreflight */.Qm)((0,entra_preflight/* needsOfPlan */.Ws)(planned), evidence, {
         ...(actual.app === undefined ? {} : { app: { objectId: actual.app.objectId, appId: actual.app.appId, displayName: actual.app.displayName } }),
         refusedReads: actual.refusedReads
@@ -4540,7 +4651,7 @@ async function runProvision(settings, now) {
         core/* warning */.$e(warning, { title: 'Federated credential left on the app' });
     const leftAlone = certificatesLeftAlone(plan);
     for (const note of leftAlone.notes)
-        core/* info */.pq(note);
+        core/* info */.pq((0,printable/* printable */.g)(note));
     for (const warning of leftAlone.warnings)
         core/* warning */.$e(warning, { title: 'Certificate of an unknown pipeline left on the app' });
     if (settings.dryRun) {
@@ -4684,10 +4795,10 @@ async function carryOutPlan(run) {
                 if (!heldCertificateStillWorks(plan, settings.held, new Date())) {
                     // Nothing to fall back to: taking the new certificate off would leave the app with
                     // none that works. It is on the app (apply confirmed it), so it is stored.
-                    core/* warning */.$e(`The new certificate ${added.thumbprint} did not sign in within ${settings.verify.timeoutSeconds} s (${why}). It is on the app and is stored anyway, since ${settings.held === undefined ? 'there is no earlier certificate' : `the certificate this run was given (${settings.held.thumbprint}) is expired or not on the app, so there is nothing`} to keep; Entra replication can take minutes. Rerun this workflow later to verify.`, { title: 'New certificate not verified yet' });
+                    core/* warning */.$e(`The new certificate ${added.thumbprint} did not sign in within ${verifyWaitSeconds(settings)} s (${why}). It is on the app and is stored anyway, since ${settings.held === undefined ? 'there is no earlier certificate' : `the certificate this run was given (${settings.held.thumbprint}) is expired or not on the app, so there is nothing`} to keep; Entra replication can take minutes. Rerun this workflow later to verify.`, { title: 'New certificate not verified yet' });
                     return;
                 }
-                throw new errors/* UserError */.y(`The new certificate ${added.thumbprint} could not sign in as app ${done.app.appId} within ${settings.verify.timeoutSeconds} s (${why}). It was removed again and the previous certificate and secrets were left as they were. Run again later, or raise 'verify-timeout-seconds' if Entra replication is slow in this tenant.`);
+                throw new errors/* UserError */.y(`The new certificate ${added.thumbprint} could not sign in as app ${done.app.appId} within ${verifyWaitSeconds(settings)} s (${why}). It was removed again and the previous certificate and secrets were left as they were. Run again later, or raise 'verify-timeout-seconds' if Entra replication is slow in this tenant.`);
             }
         },
         {
@@ -4704,7 +4815,7 @@ async function carryOutPlan(run) {
                 const putBack = await putBackSecrets(settings, failure, {
                     setChangedSinceRead: secretFindings.setChangedSinceRead,
                     current: { appId: applied.app.appId, tenantId, organization, certificate: applied.newCertificate }
-                });
+                }, holdLease);
                 keptNewSet = putBack.keptNew === true && putBack.problem === undefined;
                 secretsNamingNew = keptNewSet ? [] : putBack.stillNamingNew;
                 if (putBack.problem !== undefined)
@@ -4751,7 +4862,8 @@ async function carryOutPlan(run) {
             bestEffort: true,
             run: async () => void (revokedPrevious = await removeOldCertificates(settings, graph, plan, verification?.signedIn === true, holdLease))
         },
-        federatedRemovalStep(run)
+        // Federated sign-in goes only once the certificate path is proven: this run's certificate signed in.
+        federatedRemovalStep(run, () => verification?.signedIn === true)
     ], message => core/* warning */.$e(message));
     await lease?.release();
     const done = appliedState();
@@ -4763,7 +4875,7 @@ async function carryOutPlan(run) {
         app: { id: done.app.appId, name: done.app.displayName, objectId: done.app.objectId, servicePrincipalId: done.servicePrincipalId },
         tenantId,
         organization,
-        resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
+        resources: describePlanRows(plan, run.federatedRemoval).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
         certificate: {
             thumbprint: held.thumbprint,
             notAfter: held.notAfter,
@@ -4820,7 +4932,7 @@ async function carryOutFederatedPlan(run, trusted) {
                 verification = await verifyFederatedIfChanged(settings, plan, appliedState(), trusted, canSignIn, assertion);
                 if (verification === undefined || verification.signedIn)
                     return;
-                core/* warning */.$e(`This job could not sign in as app ${appliedState().app.appId} with its GitHub OIDC token within ${settings.verify.timeoutSeconds} s (${verification.signInError ?? 'no answer'}). The federated credentials are on the app; Entra replication can take minutes. Rerun this workflow later to verify.`, { title: 'Federated sign-in not verified yet' });
+                core/* warning */.$e(`This job could not sign in as app ${appliedState().app.appId} with its GitHub OIDC token within ${verifyWaitSeconds(settings)} s (${verification.signInError ?? 'no answer'}). The federated credentials are on the app; Entra replication can take minutes. Rerun this workflow later to verify.`, { title: 'Federated sign-in not verified yet' });
             }
         },
         {
@@ -4874,7 +4986,7 @@ async function carryOutFederatedPlan(run, trusted) {
         organization,
         credential: { kind: 'federated', subjects, ...(expiresOn === undefined ? {} : { expiresOn }) },
         certificatesOnApp: { secretSet: `${plan.secretSet.id} (${plan.secretSet.description})`, rows: describeCertificatesOnApp(plan) },
-        resources: describePlanRows(plan).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
+        resources: describePlanRows(plan, run.federatedRemoval).map(row => ({ resource: row.resource, before: row.before, after: row.after, detail: row.detail })),
         secrets: secretsReport,
         ...(files === undefined ? {} : { connectScript: files.scriptPath }),
         notes: [...federatedNextSteps(verification, secretsReport, canSignIn, trusted), ...leftOver]
@@ -4886,15 +4998,35 @@ async function carryOutFederatedPlan(run, trusted) {
  * taken back). Not best-effort: a trust the workflow dropped that stays on the app fails the
  * job (see removeFederatedCredentials), but takes nothing back, since the run has settled.
  */
-function federatedRemovalStep(run) {
+function federatedRemovalStep(run, certificateSignedIn) {
     return {
         name: 'remove the federated credentials this action no longer wants',
         run: async () => {
-            if ((run.plan.removeFederatedCredentials ?? []).length === 0)
+            const removals = run.plan.removeFederatedCredentials ?? [];
+            if (removals.length === 0)
                 return;
-            await core/* group */.Os('Removing federated credentials this action made and no longer wants', () => removeFederatedCredentials(run.plan, { graph: run.graph, settings: run.settings, log: line => core/* info */.pq(line) }));
+            if (certificateSignedIn !== undefined && !certificateSignedIn()) {
+                core/* warning */.$e(federatedRemovalPostponed(run, removals), { title: 'Federated credentials kept until the certificate signs in' });
+                run.federatedRemoval = { removed: new Set(), postponed: true };
+                return;
+            }
+            const removed = await core/* group */.Os('Removing federated credentials this action made and no longer wants', () => 
+            // Each line names credentials and subjects read from Graph: printable, so none can start a workflow command.
+            removeFederatedCredentials(run.plan, { graph: run.graph, settings: run.settings, log: line => core/* info */.pq((0,printable/* printable */.g)(line)) }));
+            run.federatedRemoval = { removed: new Set(removed.map(change => change.credential.id ?? change.credential.name)), postponed: false };
         }
     };
+}
+/**
+ * Back on `credential: certificate`, the federated credentials stay until a run's certificate
+ * has signed in (verified): until then jobs not yet switched may need them, and the certificate
+ * path is not proven (`verify: false`, or stored without signing in within the timeout).
+ */
+function federatedRemovalPostponed(run, removals) {
+    const why = run.settings.verify.enabled
+        ? 'the certificate this run holds did not sign in (or nothing was verified)'
+        : "'verify' is false, so the certificate this run holds was not verified";
+    return (0,printable/* printable */.g)(`Not removing ${removals.length === 1 ? 'the federated credential' : `${removals.length} federated credentials`} this pipeline no longer wants (credential: certificate) yet: ${why}, and jobs must not lose their federated sign-in before the certificate is proven. The next run whose certificate signs in (verify: true) removes ${removals.length === 1 ? 'it' : 'them'}: ${removals.map(change => `${change.credential.name} (subject '${change.credential.subject}')`).join(', ')}. Until then jobs with ${removals.length === 1 ? 'its subject' : 'those subjects'} can still sign in as app ${run.plan.app.appId ?? ''}.`);
 }
 /** Verifies as a job will, when something changed and this job is one the app trusts. */
 async function verifyFederatedIfChanged(settings, plan, applied, trusted, canSignIn, assertion) {
@@ -4915,7 +5047,7 @@ async function verifyFederatedIfChanged(settings, plan, applied, trusted, canSig
             core/* info */.pq(`Verified: a token from this job's GitHub OIDC token carries Exchange.ManageAsApp${settings.roles.length > 0 ? ` and ${settings.roles.map(r => r.displayName).join(', ')}` : ''} (after ${Math.round(result.waitedMs / 1000)} s).`);
         }
         else if (result.signedIn) {
-            core/* warning */.$e(`After ${settings.verify.timeoutSeconds} s the Exchange Online token still lacks: ${result.missing.join('; ')}. Entra can take up to 15 minutes to apply consent and role changes; rerun this workflow later to confirm.`, { title: 'Exchange Online access not yet in effect' });
+            core/* warning */.$e(`After ${verifyWaitSeconds(settings)} s the Exchange Online token still lacks: ${result.missing.join('; ')}. Entra can take up to 15 minutes to apply consent and role changes; rerun this workflow later to confirm.`, { title: 'Exchange Online access not yet in effect' });
         }
         return result;
     });
