@@ -3756,18 +3756,24 @@ async function acquireLease(target, name, options) {
         await clock.sleep(Math.min(pollMs, options.maxWaitMs - waited) * (0.75 + Math.random() / 2), options.signal);
         pollMs = Math.min(MAX_POLL_MS, pollMs * 1.5);
     };
+    /** True when the last try waited for a holder that then gave the lease back. */
+    let waitedForHolder = false;
     for (let attempt = 0;; attempt++) {
         if (options.signal?.aborted)
             throw new LeaseAbandoned();
         if (attempt > 0) {
-            // Another try after the lease was gone (given back, or broken): other runs may be
-            // trying too, and one may keep taking and giving it back. Back off here as well, and
-            // keep to maxWaitMs, or this loop would PUT again and again without a pause.
+            // Another try after the lease was gone. When this run had been waiting for its holder,
+            // the lease was just given back: try at once, a pause would only slow the hand-over.
+            // When it was gone at the first look (or broken as stale), other runs may be taking and
+            // giving it back in a loop: back off here too, or this loop would PUT again and again
+            // without a pause. Either way, keep to maxWaitMs.
             const waited = clock.now() - started;
             if (waited >= options.maxWaitMs)
                 throw gaveUp(waited, undefined);
-            await pause(waited);
+            if (!waitedForHolder)
+                await pause(waited);
         }
+        waitedForHolder = false;
         const sentAt = clock.now();
         const attemptedAt = new Date(sentAt).toISOString();
         options.record?.({ target: place, name, apiUrl: options.apiUrl, attemptedAt, held: false, staleAfterMs: options.staleAfterMs });
@@ -3815,6 +3821,7 @@ async function acquireLease(target, name, options) {
                 announced = true;
             }
             await pause(waited);
+            waitedForHolder = true;
         }
     }
 }

@@ -84,6 +84,13 @@ async function expectConsistent(emulator: Emulator, runs: ActionRun[], existed: 
   expect(emulator.github.secretNames(target.scope)).not.toContain('EXO_LEASE')
 }
 
+/**
+ * Several runs at once take turns under the provisioning lease, each waiting for the one before
+ * with a real (jittered, backing-off) poll and each finishing its set of secrets a second after
+ * it began it: minutes of real time for 5 runs on a busy 2-core machine, not jest's default minute.
+ */
+const CONCURRENT_RUNS_TIMEOUT_MS = 240_000
+
 describe.each([2, 5])('%i provision runs at the same time', count => {
   let emulator: Emulator
   beforeEach(async () => {
@@ -110,7 +117,7 @@ describe.each([2, 5])('%i provision runs at the same time', count => {
     expectSucceeded(rerun)
     expect(rerun.outputs.rotated).toBe('false')
     await expectConsistent(emulator, [rerun], onApp)
-  })
+  }, CONCURRENT_RUNS_TIMEOUT_MS)
 
   it('rotating the same certificate: the old one and every new one kept, secrets whole and on the app', async () => {
     const first = await provision(action, emulator, target.inputs)
@@ -126,7 +133,7 @@ describe.each([2, 5])('%i provision runs at the same time', count => {
       expect(run.outputs.rotated).toBe('true')
     }
     await expectConsistent(emulator, runs, [oldThumbprint])
-  })
+  }, CONCURRENT_RUNS_TIMEOUT_MS)
 })
 
 describe('without a secret target (nothing shared to take turns on)', () => {
