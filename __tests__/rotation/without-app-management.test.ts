@@ -65,6 +65,22 @@ function addExpiredActionCertificate(emulator: Emulator, appId: string): string 
   return certificate.thumbprint.toUpperCase()
 }
 
+/**
+ * Takes app management away from the provisioning identity, then runs a rotation: the held
+ * certificate (365 days) is due under this policy (validity 400, rotate-before 399).
+ */
+function rotateWithoutAppManagement(action: BundledAction, emulator: Emulator, revokePrevious: string): Promise<ActionRun> {
+  limitProvisioningPermissions(emulator, WITHOUT_APP_MANAGEMENT)
+  emulator.log.clear()
+  return provision(action, emulator, {
+    ...target.inputs,
+    ...inputsFromSecrets(emulator, target.scope),
+    'cert-validity-days': '400',
+    'rotate-before-days': '399',
+    'revoke-previous': revokePrevious
+  })
+}
+
 describe('a rotation by an identity that may not manage apps', () => {
   let action: BundledAction
   let emulator: Emulator
@@ -81,16 +97,8 @@ describe('a rotation by an identity that may not manage apps', () => {
     appId = first.outputs['app-id']
     held = first.outputs['certificate-thumbprint']
     expired = addExpiredActionCertificate(emulator, appId)
-    limitProvisioningPermissions(emulator, WITHOUT_APP_MANAGEMENT)
-    emulator.log.clear()
-    // The held certificate (365 days) is due under this policy; revoke-previous 0 would revoke it in this run.
-    rotation = await provision(action, emulator, {
-      ...target.inputs,
-      ...inputsFromSecrets(emulator, target.scope),
-      'cert-validity-days': '400',
-      'rotate-before-days': '399',
-      'revoke-previous': '0'
-    })
+    // revoke-previous 0 would revoke the held certificate in this run.
+    rotation = await rotateWithoutAppManagement(action, emulator, '0')
   }, 240_000)
   afterAll(async () => {
     await emulator?.close()
@@ -165,15 +173,7 @@ describe('a rotation by an identity that may not manage apps, with a federated c
       description: federatedCredentialDescription([maker.secretSet]),
       visibleAt: 0
     })
-    limitProvisioningPermissions(emulator, WITHOUT_APP_MANAGEMENT)
-    emulator.log.clear()
-    rotation = await provision(action, emulator, {
-      ...target.inputs,
-      ...inputsFromSecrets(emulator, target.scope),
-      'cert-validity-days': '400',
-      'rotate-before-days': '399',
-      'revoke-previous': 'never'
-    })
+    rotation = await rotateWithoutAppManagement(action, emulator, 'never')
   }, 240_000)
   afterAll(async () => {
     await emulator?.close()
